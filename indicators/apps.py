@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _ensure_roles(sender: AppConfig, **kwargs: object) -> None:
+    from indicators.roles import ensure_roles
+
+    ensure_roles()
+
+
+class IndicatorsConfig(AppConfig):
+    name = "indicators"
+    verbose_name = "Indicators"
+
+    def ready(self) -> None:
+        # Permissions exist only after migrate has run, so the groups that
+        # hold them are (re)made then rather than in a migration.
+        post_migrate.connect(_ensure_roles, sender=self)

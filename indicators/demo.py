@@ -1,0 +1,365 @@
+"""Demonstration data: Strategic and Corporate Services for the Policy and
+Resources Cabinet Committee (Kent's floor-standard scheme), and Growth,
+Environment and Transport (tolerance bands), April 2018 to November 2019.
+
+The November 2019 position of Strategic and Corporate Services is the seed
+report's: 21 Green, 3 Amber and 1 Red, the Red being the positive feedback
+rating with the ICT help desk. Everything else is generated from a fixed
+random seed per indicator, so loading twice gives the same figures.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from indicators.models import (
+    Commentary,
+    CommentaryStatus,
+    Committee,
+    Directorate,
+    Headline,
+    Indicator,
+    Kind,
+    Result,
+    Threshold,
+)
+from indicators.periods import Frequency, is_reporting_period
+from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from indicators.units import Unit
+
+DEMO_PASSWORD = "kpidash-demo"  # noqa: S105 - printed by `make run`; demo only
+DEMO_USERS = {
+    # username: (full name, role, is_staff, is_superuser)
+    "owner": ("Sam Owner", SERVICE_OWNER, False, False),
+    "owner2": ("Alex Second", SERVICE_OWNER, False, False),
+    "performance": ("Rachel Analyst", PERFORMANCE_TEAM, True, False),
+    "clerk": ("Chris Clerk", COMMITTEE_CLERK, False, False),
+    "viewer": ("Vic Viewer", VIEWER, False, False),
+    "admin": ("Ada Admin", None, True, True),
+}
+FIRST_PERIOD = date(2018, 4, 1)
+LAST_PERIOD = date(2019, 11, 1)
+D = Decimal
+
+
+@dataclass(frozen=True)
+class Demo:
+    """One indicator: its definition, thresholds and the November 2019 value."""
+
+    code: str
+    name: str
+    polarity: str = "H"
+    unit: str = Unit.PERCENTAGE
+    decimals: int = 1
+    frequency: str = Frequency.MONTHLY
+    ytd_method: str = "ratio"
+    target: str | None = None
+    floor: str | None = None
+    latest: str | None = None  # the value for the newest reporting period
+    kind: str = Kind.KPI
+    scheme: str = ""
+    green: str | None = None
+    amber: str | None = None
+    tolerance_unit: str = ""
+    lower: str | None = None
+    upper: str | None = None
+    owner: str = "owner2"
+    denominator: tuple[int, int] | None = (300, 900)
+    extra: dict = field(default_factory=dict)
+
+
+SCS = [
+    Demo("ICT01", "Calls to ICT Help Desk resolved at the first point of contact", target="70", floor="65",
+         latest="72.5", owner="owner", denominator=(4000, 6000)),
+    Demo("ICT02", "Positive feedback rating with the ICT help desk", target="95", floor="90", latest="88.6",
+         owner="owner", denominator=(400, 800)),
+    Demo("ICT03", "Working hours where the Public Sector Network is available to staff", decimals=1,
+         target="99.8", floor="99", latest="100", owner="owner", ytd_method="mean", denominator=None),
+    Demo("ICT04", "Working hours where ICT services are available to staff", target="99", floor="98",
+         latest="99.6", owner="owner", ytd_method="mean", denominator=None),
+    Demo("ICT05", "Working hours where email is available to staff", target="99", floor="98", latest="100",
+         owner="owner", ytd_method="mean", denominator=None),
+    Demo("FN01", "Pension correspondence processed within 15 working days", target="98", floor="95",
+         latest="99.2", denominator=(1000, 2000)),
+    Demo("FN02", "Retirement benefits paid within 20 working days of all paperwork received", target="90",
+         floor="85", latest="87.2", denominator=(100, 400)),
+    Demo("FN03", "Invoices paid within 30 days of receipt", target="90", floor="85", latest="91.4",
+         denominator=(8000, 12000)),
+    Demo("FN04", "Average number of days to pay supplier invoices", polarity="L", unit=Unit.DAYS,
+         ytd_method="mean", target="20", floor="25", latest="17.3", denominator=None),
+    Demo("FN05", "Sundry debt due to the council that is under 60 days old", target="75", floor="57",
+         latest="79", ytd_method="latest", denominator=None),
+    Demo("FN06", "Sundry debt due to the council that is over 6 months old", polarity="L",
+         unit=Unit.CURRENCY_THOUSANDS, decimals=0, ytd_method="latest", target="3000", floor="4000",
+         latest="2817", denominator=None),
+    Demo("FN07", "Payroll payments made correctly first time", decimals=2, target="99.5", floor="99",
+         latest="99.87", denominator=(38000, 42000)),
+    Demo("HR01", "Training evaluated by participants as having delivered stated learning outcomes",
+         target="97", floor="95", latest="98.8", denominator=(300, 700)),
+    Demo("HR02", "Staff sickness absence: average days lost per full-time equivalent", polarity="L",
+         unit=Unit.DAYS, decimals=2, ytd_method="rolling_12", target="7.5", floor="8.5", latest="7.92",
+         denominator=None),
+    Demo("HR03", "Staff who have completed all mandatory learning", frequency=Frequency.QUARTERLY,
+         target="90", floor="80", latest="91.5", denominator=(6000, 7000)),
+    Demo("HR04", "Staff turnover (rolling 12 months)", polarity="T", ytd_method="rolling_12", target="10",
+         floor="13", green="1.5", tolerance_unit="absolute", latest="10.8", denominator=None),
+    Demo("HR05", "Agency staff spend as a share of the pay bill", polarity="L", frequency=Frequency.QUARTERLY,
+         target="5", floor="7", latest="4.3", ytd_method="mean", denominator=None),
+    Demo("GL01", "Council and committee papers published at least five clear days before meetings",
+         decimals=0, target="100", floor="96", latest="100", denominator=(20, 60)),
+    Demo("GL02", "Freedom of Information requests completed within 20 working days", target="92", floor="90",
+         latest="91", denominator=(100, 300)),
+    Demo("GL03", "Subject Access Requests completed within statutory timescales", target="90", floor="85",
+         latest="90", denominator=(40, 160)),
+    Demo("LS01", "Legal Services clients satisfied with the service", frequency=Frequency.QUARTERLY,
+         target="95", floor="90", latest="97.3", denominator=None, ytd_method="mean"),
+    Demo("PI01", "Rent due to the council collected within 60 days", target="97", floor="90", latest="98.3",
+         denominator=None, ytd_method="latest"),
+    Demo("CS01", "Callers to Contact Point who rated the advisor who dealt with their call as good",
+         target="97", floor="90", latest="97.8", denominator=(900, 1400)),
+    Demo("CS02", "Calls to Contact Point answered", target="95", floor="85", latest="95.9",
+         denominator=(30000, 40000)),
+    Demo("CS03", "Complaints responded to within timescale", target="85", floor="80", latest="86.1",
+         denominator=(150, 350)),
+    # Activity indicators: context, not performance.
+    Demo("ICT06", "Calls to the ICT help desk", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="sum", lower="5500", upper="7000", latest="6480", owner="owner", denominator=None),
+    Demo("ICT07", "Laptop and mobile phone repairs requested", kind=Kind.ACTIVITY, unit=Unit.NUMBER,
+         decimals=0, ytd_method="sum", lower="300", upper="450", latest="512", owner="owner", denominator=None),
+    Demo("FN08", "Supplier invoices paid", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0, ytd_method="sum",
+         lower="8000", upper="12000", latest="10410", denominator=None),
+    Demo("FN09", "Pension scheme members", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="latest", lower="140000", upper="150000", latest="146210", denominator=None),
+    Demo("HR06", "Headcount (excluding schools)", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="latest", lower="6500", upper="7500", latest="6874", denominator=None),
+    Demo("HR07", "Change activities supported by HR", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="latest", lower="40", upper="60", latest="38", denominator=None),
+    Demo("GL04", "Freedom of Information requests received", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="sum", lower="150", upper="250", latest="214", denominator=None),
+    Demo("GL05", "Subject Access Requests received", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="sum", lower="60", upper="110", latest="97", denominator=None),
+    Demo("CS04", "Calls answered by Contact Point", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="sum", lower="30000", upper="40000", latest="33920", denominator=None),
+    Demo("CS05", "Visits to the council website (thousands)", kind=Kind.ACTIVITY, unit=Unit.NUMBER,
+         decimals=0, ytd_method="sum", lower="1400", upper="1900", latest="1652", denominator=None),
+]
+
+# A second directorate on Bracknell Forest-style tolerance bands (5% / 10%),
+# with one indicator under each of the other schemes.
+GET = [
+    Demo("GT01", "Potholes repaired within 28 days", target="90", latest="86.5", scheme="tolerance",
+         green="5", amber="10", tolerance_unit="percent", denominator=(800, 1500)),
+    Demo("GT02", "Streetlights repaired within 7 days", target="90", latest="84.0", scheme="tolerance",
+         green="5", amber="10", tolerance_unit="percent", denominator=(300, 600)),
+    Demo("GT03", "Household waste recycled, reused or composted", target="50", latest="43.2",
+         scheme="tolerance", green="5", amber="10", tolerance_unit="percent", denominator=None, ytd_method="mean"),
+    Demo("GT04", "Average days to process a planning application", polarity="L", unit=Unit.DAYS,
+         target="56", latest="58.1", scheme="tolerance", green="5", amber="10", tolerance_unit="percent",
+         ytd_method="mean", denominator=None),
+    Demo("GT05", "Residual household waste per household (kg)", polarity="L", unit=Unit.NUMBER, decimals=0,
+         target="45", latest="52", scheme="tolerance_trend", green="10", tolerance_unit="percent",
+         ytd_method="mean", denominator=None),
+    Demo("GT06", "Public rights of way faults fixed within 28 days", target="80", latest="82.4",
+         scheme="target_only", denominator=(100, 250)),
+    Demo("GT07", "Bus passenger journeys (millions, quarterly)", unit=Unit.NUMBER, decimals=2,
+         frequency=Frequency.QUARTERLY, ytd_method="sum", latest="11.24", scheme="data_only", denominator=None),
+    Demo("GT08", "Fly-tipping incidents reported", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="sum", lower="450", upper="650", latest="598", denominator=None),
+    Demo("GT09", "Highway enquiries received", kind=Kind.ACTIVITY, unit=Unit.NUMBER, decimals=0,
+         ytd_method="sum", lower="9000", upper="13000", latest="8720", denominator=None),
+]
+
+COMMENTARY = {
+    "ICT02": (
+        "The positive feedback rating has been affected by negative responses concerning call closure "
+        "contacts and resolution times surrounding hardware repairs, especially for laptops and mobile "
+        "phones, and calls requesting an engineer's visit, particularly for libraries. To address this "
+        "Cantium Business Solutions now have a stock of spare laptops to provide to customers whilst "
+        "laptops are being repaired, with a similar scheme being worked on for mobile phones. There is "
+        "also now dedicated support specifically for Libraries, and the forthcoming PC refresh should "
+        "lessen future demand."
+    ),
+    "FN02": (
+        "Two complex cases needed information from previous employers. Both have now been paid and the "
+        "team expects to return to target in December."
+    ),
+    "GL02": "A spike in requests about the budget consultation delayed a small number of responses.",
+    "HR02": "Seasonal illness rose earlier than last year; managers are supported with return-to-work reviews.",
+}
+
+
+def _periods(frequency: str) -> list[date]:
+    periods, period = [], FIRST_PERIOD
+    while period <= LAST_PERIOD:
+        if is_reporting_period(period, Frequency(frequency)):
+            periods.append(period)
+        period = date(period.year + period.month // 12, period.month % 12 + 1, 1)
+    return periods
+
+
+def _typical_value(spec: Demo, rnd: random.Random) -> Decimal:
+    """A plausible month's figure: mostly around target, sometimes short of it."""
+    if spec.kind == Kind.ACTIVITY:
+        low, high = float(spec.lower), float(spec.upper)
+        value = rnd.uniform(low - (high - low) * 0.15, high + (high - low) * 0.1)
+    elif spec.target is None:
+        value = float(spec.latest) * rnd.uniform(0.9, 1.1)
+    else:
+        target = float(spec.target)
+        spread = abs(target - float(spec.floor)) if spec.floor else target * 0.08
+        better = -1 if spec.polarity == "L" else 1
+        value = target + better * spread * rnd.uniform(-0.9, 1.0)
+    if spec.unit == Unit.PERCENTAGE:
+        value = min(value, 100.0)
+    return D(str(round(value, spec.decimals)))
+
+
+def _fraction(value: Decimal, spec: Demo, rnd: random.Random, exact: bool) -> tuple[Decimal, Decimal] | None:
+    """A numerator and denominator giving `value` (exactly, for the headline month)."""
+    low, high = spec.denominator
+    candidates = range(low, high + 1)
+    if exact:
+        exact_denominators = [d for d in candidates if (value * d / 100) == (value * d / 100).to_integral()]
+        if not exact_denominators:
+            return None
+        denominator = rnd.choice(exact_denominators)
+    else:
+        denominator = rnd.randint(low, high)
+    return (value * denominator / 100).to_integral(), D(denominator)
+
+
+def _results(indicator: Indicator, spec: Demo, entered_by) -> list[Result]:
+    rnd = random.Random(spec.code)
+    periods = _periods(spec.frequency)
+    results = []
+    for period in periods:
+        headline = period == periods[-1]
+        value = D(spec.latest) if headline else _typical_value(spec, rnd)
+        numerator = denominator = None
+        if spec.denominator and spec.unit == Unit.PERCENTAGE:
+            fraction = _fraction(value, spec, rnd, exact=headline)
+            if fraction:
+                numerator, denominator = fraction
+                value = (numerator / denominator * 100).quantize(D("0.000001"))
+        entered = timezone.make_aware(datetime(period.year, period.month, 1)) + timezone.timedelta(days=40)
+        results.append(Result(indicator=indicator, period=period, value=value, numerator=numerator,
+                              denominator=denominator, entered_by=entered_by, entered_at=entered))
+    return results
+
+
+def _thresholds(indicator: Indicator, spec: Demo) -> None:
+    for year in (2018, 2019):
+        Threshold.objects.update_or_create(
+            indicator=indicator,
+            financial_year=year,
+            defaults={
+                "scheme": spec.scheme,
+                "target": D(spec.target) if spec.target else None,
+                "floor": D(spec.floor) if spec.floor else None,
+                "green_tolerance": D(spec.green) if spec.green else None,
+                "amber_tolerance": D(spec.amber) if spec.amber else None,
+                "tolerance_unit": spec.tolerance_unit,
+                "lower": D(spec.lower) if spec.lower else None,
+                "upper": D(spec.upper) if spec.upper else None,
+            },
+        )
+
+
+def _users() -> dict[str, object]:
+    User = get_user_model()
+    users = {}
+    for username, (full_name, role, is_staff, is_superuser) in DEMO_USERS.items():
+        first, last = full_name.split(" ", 1)
+        user, created = User.objects.get_or_create(username=username)
+        user.first_name, user.last_name, user.email = first, last, f"{username}@example.gov.uk"
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+        if created:
+            user.set_password(DEMO_PASSWORD)
+        user.save()
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        users[username] = user
+    return users
+
+
+def _indicator(spec: Demo, directorate: Directorate, owner) -> Indicator:
+    indicator, _ = Indicator.objects.update_or_create(
+        code=spec.code,
+        defaults={
+            "name": spec.name,
+            "definition": f"{spec.name}, as recorded by the service for each reporting period.",
+            "kind": spec.kind,
+            "polarity": spec.polarity,
+            "unit": spec.unit,
+            "decimals": spec.decimals,
+            "frequency": spec.frequency,
+            "ytd_method": spec.ytd_method,
+            "headline": Headline.MONTH,
+            "directorate": directorate,
+            "data_source": f"{directorate.name} service records",
+            "active": True,
+        },
+    )
+    indicator.owners.set([owner])
+    return indicator
+
+
+def _directorate(name: str, slug: str, committee_name: str, committee_slug: str) -> Directorate:
+    directorate, _ = Directorate.objects.update_or_create(slug=slug, defaults={"name": name})
+    committee, _ = Committee.objects.update_or_create(slug=committee_slug, defaults={"name": committee_name})
+    committee.directorates.add(directorate)
+    return directorate
+
+
+def _commentary(indicator: Indicator, spec: Demo, users: dict) -> None:
+    text = COMMENTARY.get(spec.code)
+    if not text:
+        return
+    period = _periods(spec.frequency)[-1]
+    approved = timezone.make_aware(datetime(2019, 12, 12, 10, 0))
+    Commentary.objects.update_or_create(
+        indicator=indicator,
+        period=period,
+        defaults={
+            "text": text,
+            "status": CommentaryStatus.APPROVED,
+            "author": users[spec.owner],
+            "submitted_at": approved - timezone.timedelta(days=3),
+            "approver": users["performance"],
+            "approved_at": approved,
+        },
+    )
+
+
+@transaction.atomic
+def load_demo() -> dict[str, int]:
+    """Create or refresh the demo organisation; running it again changes nothing."""
+    users = _users()
+    sets = [
+        (_directorate("Strategic and Corporate Services", "strategic-and-corporate-services",
+                      "Policy and Resources Cabinet Committee", "policy-and-resources"), SCS),
+        (_directorate("Growth, Environment and Transport", "growth-environment-and-transport",
+                      "Environment and Transport Cabinet Committee", "environment-and-transport"), GET),
+    ]
+    results: list[Result] = []
+    for directorate, specs in sets:
+        for spec in specs:
+            indicator = _indicator(spec, directorate, users[spec.owner])
+            _thresholds(indicator, spec)
+            _commentary(indicator, spec, users)
+            results.extend(_results(indicator, spec, users[spec.owner]))
+    Result.objects.bulk_create(
+        results,
+        update_conflicts=True,
+        unique_fields=["indicator", "period"],
+        update_fields=["value", "numerator", "denominator", "entered_by", "entered_at"],
+    )
+    return {"indicators": len(SCS) + len(GET), "results": len(results), "users": len(users)}

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from indicators.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demonstration directorates, indicators, results and users."
+
+    def handle(self, *args, **options) -> None:
+        counts = load_demo()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo loaded: {counts['indicators']} indicators, {counts['results']} results, "
+                f"{counts['users']} users."
+            )
+        )
+        self.stdout.write("Demo sign-ins (demo only), all with password " + DEMO_PASSWORD + ":")
+        for username, (full_name, role, _, is_superuser) in DEMO_USERS.items():
+            self.stdout.write(f"  {username:<12} {role or 'Administrator'}")

@@ -1,0 +1,373 @@
+"""Directorates, committees, indicators, their yearly thresholds, monthly
+results and commentary.
+
+Rating, direction of travel and period maths are not here: they live in the
+plain-Python modules `rules.py` and `periods.py`, which these models feed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from indicators.periods import FinancialYear, Frequency, period_error, period_label
+from indicators.rules import Polarity, RatingRule, Scheme, ToleranceUnit, YtdMethod
+from indicators.units import Unit, format_value
+
+VALUE_DIGITS = {"max_digits": 20, "decimal_places": 6}
+
+
+class Directorate(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directorate_dashboard", args=[self.slug])
+
+
+class DirectionBasis(models.TextChoices):
+    PREVIOUS_PERIOD = "previous", "Previous reporting period"
+    SAME_PERIOD_LAST_YEAR = "last_year", "Same period last year"
+
+
+class Committee(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    directorates = models.ManyToManyField(Directorate, related_name="committees")
+    direction_basis = models.CharField(
+        "direction of travel compared with",
+        max_length=20,
+        choices=DirectionBasis.choices,
+        default=DirectionBasis.PREVIOUS_PERIOD,
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("committee_dashboard", args=[self.slug])
+
+
+class Kind(models.TextChoices):
+    KPI = "kpi", "Key Performance Indicator"
+    ACTIVITY = "activity", "Activity indicator"
+
+
+def _choices(enum: type, labels: dict) -> list[tuple[str, str]]:
+    return [(member.value, labels[member]) for member in enum]
+
+
+POLARITY_CHOICES = _choices(
+    Polarity,
+    {
+        Polarity.HIGH: "H – higher is better",
+        Polarity.LOW: "L – lower is better",
+        Polarity.TARGET: "T – close to target is better",
+    },
+)
+FREQUENCY_CHOICES = _choices(
+    Frequency, {Frequency.MONTHLY: "Monthly", Frequency.QUARTERLY: "Quarterly", Frequency.ANNUAL: "Annual"}
+)
+YTD_METHOD_CHOICES = _choices(
+    YtdMethod,
+    {
+        YtdMethod.SUM: "Sum of the year's values",
+        YtdMethod.RATIO: "Ratio of summed numerators and denominators",
+        YtdMethod.MEAN: "Mean of the year's values",
+        YtdMethod.LATEST: "Latest value (snapshot)",
+        YtdMethod.ROLLING_12: "Rolling 12 months (entered already rolled)",
+    },
+)
+UNIT_CHOICES = [(unit.value, unit.label) for unit in Unit]
+SCHEME_CHOICES = _choices(
+    Scheme,
+    {
+        Scheme.FLOOR: "Target and floor standard",
+        Scheme.TOLERANCE: "Tolerance bands around the target",
+        Scheme.TARGET_ONLY: "Target only (pass/fail)",
+        Scheme.TOLERANCE_TREND: "Tolerance band, then trend against last year",
+        Scheme.DATA_ONLY: "Data only (no rating)",
+    },
+)
+TOLERANCE_UNIT_CHOICES = _choices(
+    ToleranceUnit,
+    {ToleranceUnit.PERCENT: "Percent of the target", ToleranceUnit.ABSOLUTE: "In the indicator's unit"},
+)
+
+
+class Headline(models.TextChoices):
+    MONTH = "month", "The latest period's value"
+    YTD = "ytd", "The year-to-date value"
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def active(self) -> IndicatorQuerySet:
+        return self.filter(active=True)
+
+    def for_committee(self, committee: Committee) -> IndicatorQuerySet:
+        return self.filter(directorate__committees=committee)
+
+    def owned_by(self, user) -> IndicatorQuerySet:
+        return self.filter(owners=user)
+
+
+class Indicator(models.Model):
+    code = models.CharField(
+        "reference", max_length=20, unique=True, help_text="A short unique reference such as ICT01."
+    )
+    name = models.CharField(max_length=300)
+    definition = models.TextField(blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.KPI)
+    polarity = models.CharField(max_length=1, choices=POLARITY_CHOICES, default=Polarity.HIGH)
+    unit = models.CharField(max_length=20, choices=UNIT_CHOICES, default=Unit.PERCENTAGE)
+    decimals = models.PositiveSmallIntegerField(
+        "decimal places", default=1, validators=[MaxValueValidator(4)]
+    )
+    frequency = models.CharField(max_length=10, choices=FREQUENCY_CHOICES, default=Frequency.MONTHLY)
+    ytd_method = models.CharField(
+        "year-to-date method", max_length=12, choices=YTD_METHOD_CHOICES, default=YtdMethod.RATIO
+    )
+    directorate = models.ForeignKey(Directorate, on_delete=models.PROTECT, related_name="indicators")
+    owners = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="owned_indicators",
+        help_text="The people who enter this indicator's figures.",
+    )
+    headline = models.CharField(
+        "rated and counted on",
+        max_length=5,
+        choices=Headline.choices,
+        default=Headline.MONTH,
+        help_text="Which rating the cover report counts: the latest period's or the year to date.",
+    )
+    data_source = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+
+    objects = IndicatorQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[owners])
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("indicator_detail", args=[self.code])
+
+    @property
+    def is_kpi(self) -> bool:
+        return self.kind == Kind.KPI
+
+    @property
+    def data_period(self) -> str:
+        """The code councillors see: Q, A, R12M, YTD or MS (monthly snapshot)."""
+        if self.frequency == Frequency.QUARTERLY:
+            return "Q"
+        if self.frequency == Frequency.ANNUAL:
+            return "A"
+        if self.ytd_method == YtdMethod.ROLLING_12:
+            return "R12M"
+        return "YTD" if self.headline == Headline.YTD else "MS"
+
+    def format(self, value: Decimal | None) -> str:
+        return format_value(value, self.unit, self.decimals)
+
+
+def _scheme_or_default(scheme: str) -> Scheme:
+    return Scheme(scheme or settings.KPIDASH_DEFAULT_SCHEME)
+
+
+class Threshold(models.Model):
+    """One financial year's target, floor and bands for an indicator.
+
+    KPIs use the rating fields; activity indicators use lower and upper, the
+    range activity is expected to fall within. A blank scheme, tolerance or
+    tolerance unit means the organisation's default from settings.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="thresholds")
+    financial_year = models.PositiveSmallIntegerField(
+        help_text="The year the financial year starts in: 2019 is 2019/20.",
+        validators=[MinValueValidator(1990), MaxValueValidator(2100)],
+    )
+    scheme = models.CharField(max_length=20, choices=SCHEME_CHOICES, blank=True)
+    target = models.DecimalField(**VALUE_DIGITS, null=True, blank=True)
+    floor = models.DecimalField("floor standard", **VALUE_DIGITS, null=True, blank=True)
+    green_tolerance = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    amber_tolerance = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
+    tolerance_unit = models.CharField(max_length=10, choices=TOLERANCE_UNIT_CHOICES, blank=True)
+    lower = models.DecimalField("lower threshold", **VALUE_DIGITS, null=True, blank=True)
+    upper = models.DecimalField("upper threshold", **VALUE_DIGITS, null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator__code", "-financial_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "financial_year"], name="one_threshold_per_indicator_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year_label}"
+
+    @property
+    def year_label(self) -> str:
+        return FinancialYear(self.financial_year).label
+
+    def rule(self, polarity: str) -> RatingRule:
+        scheme = _scheme_or_default(self.scheme)
+        defaults_apply = scheme in (Scheme.TOLERANCE, Scheme.TOLERANCE_TREND) and not self.scheme
+        green, amber = self.green_tolerance, self.amber_tolerance
+        if defaults_apply:
+            green = green if green is not None else settings.KPIDASH_DEFAULT_GREEN_TOLERANCE
+            amber = amber if amber is not None else settings.KPIDASH_DEFAULT_AMBER_TOLERANCE
+        unit = self.tolerance_unit or settings.KPIDASH_DEFAULT_TOLERANCE_UNIT
+        return RatingRule(
+            scheme=scheme,
+            polarity=Polarity(polarity),
+            target=self.target,
+            floor=self.floor,
+            green_tolerance=green,
+            amber_tolerance=amber,
+            tolerance_unit=ToleranceUnit(unit),
+        )
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        indicator = getattr(self, "indicator", None)
+        if indicator is not None and indicator.is_kpi:
+            errors.update(self.rule(indicator.polarity).errors())
+        if self.lower is not None and self.upper is not None and self.lower > self.upper:
+            errors["upper"] = (
+                f"The upper threshold ({self.upper.normalize()}) must not be below "
+                f"the lower threshold ({self.lower.normalize()})."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Result(models.Model):
+    """An indicator's figure for one reporting period (the first of a month)."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
+    period = models.DateField(help_text="The first day of the month the result belongs to.")
+    value = models.DecimalField(**VALUE_DIGITS, null=True, blank=True)
+    numerator = models.DecimalField(**VALUE_DIGITS, null=True, blank=True)
+    denominator = models.DecimalField(**VALUE_DIGITS, null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    entered_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator__code", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "period"], name="one_result_per_indicator_period")
+        ]
+        indexes = [models.Index(fields=["period"])]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {period_label(self.period)}"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.period is not None:
+            if self.period.day != 1:
+                self.period = self.period.replace(day=1)
+            indicator = getattr(self, "indicator", None)
+            if indicator is not None:
+                message = period_error(self.period, Frequency(indicator.frequency))
+                if message:
+                    errors["period"] = message
+            if self.period > timezone.localdate().replace(day=1):
+                errors["period"] = f"{period_label(self.period)} is in the future."
+        errors.update(self._clean_fraction())
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_fraction(self) -> dict[str, str]:
+        num, den = self.numerator, self.denominator
+        if num is None and den is None:
+            if self.value is None:
+                return {"value": "Enter a value, or a numerator and a denominator."}
+            return {}
+        if num is None or den is None:
+            missing = "denominator" if den is None else "numerator"
+            return {missing: f"Enter the {missing} too, or neither."}
+        if den == 0:
+            return {"denominator": "The denominator cannot be zero."}
+        indicator = getattr(self, "indicator", None)
+        scale = Unit(indicator.unit).scale if indicator is not None else Decimal(1)
+        self.value = (num / den * scale).quantize(Decimal("0.000001"))
+        return {}
+
+
+class CommentaryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    RETURNED = "returned", "Returned"
+
+
+class Commentary(models.Model):
+    """What the service owner says about a period's result, and its approval."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="commentaries")
+    period = models.DateField()
+    text = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=CommentaryStatus.choices, default=CommentaryStatus.DRAFT)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "commentaries"
+        ordering = ["indicator__code", "-period"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "period"], name="one_commentary_per_indicator_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {period_label(self.period)} ({self.get_status_display()})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == CommentaryStatus.APPROVED
+
