@@ -1,0 +1,89 @@
+"""The Guidance Notes that open every dashboard and committee paper.
+
+Written from the rules actually in use on the dashboard, so the notes can
+never say one thing while the ratings do another: an indicator on tolerance
+bands gets the tolerance sentences, with the references it applies to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from indicators.dashboard import Dashboard
+from indicators.models import DirectionBasis
+from indicators.rules import Polarity, Rag, describe_polarity, describe_rule
+
+DATA_ONLY = "Data only – reported for information, not RAG rated"
+NO_RAG = "No RAG – data not available, or no target set (missing data is never rated Red)"
+
+DATA_PERIODS = [
+    ("MS", "Monthly snapshot: the figure for the month shown"),
+    ("YTD", "Year to date: the financial year so far, from April"),
+    ("R12M", "Rolling 12 months: the 12 months up to the month shown"),
+    ("Q", "Quarterly: the quarter ending in the month shown"),
+    ("A", "Annual: the financial year ending in March"),
+]
+
+DIRECTION_TEXT = {
+    DirectionBasis.PREVIOUS_PERIOD: "the previous reporting period (month, quarter or year)",
+    DirectionBasis.SAME_PERIOD_LAST_YEAR: "the same period last year",
+}
+
+ACTIVITY_TEXT = (
+    "Activity indicators give context to the KPIs: they measure demand, not performance, and have no "
+    "target or RAG. Their upper and lower thresholds show the range activity is expected to fall within, "
+    "based on past trends, and each result is shown as within, above or below that expected range."
+)
+
+
+@dataclass(frozen=True)
+class RatingNote:
+    """The RAG sentences for one rule, and the indicators it applies to."""
+
+    sentences: list[tuple[Rag, str]]
+    codes: list[str]
+
+
+@dataclass(frozen=True)
+class Guidance:
+    ratings: list[RatingNote]
+    polarities: list[tuple[str, str]]
+    direction: str
+    data_periods: list[tuple[str, str]]
+    activity: str
+
+    @property
+    def single_rule(self) -> bool:
+        return len(self.ratings) == 1
+
+
+def guidance_notes(dashboard: Dashboard) -> Guidance:
+    groups: dict[tuple, list[str]] = {}
+    for row in dashboard.kpis:
+        if row.rule is None:
+            continue
+        rule = row.rule
+        sentences = describe_rule(
+            rule.scheme, rule.polarity, rule.green_tolerance, rule.amber_tolerance, rule.tolerance_unit
+        )
+        key = tuple((rag, text) for rag, text in sentences.items())
+        groups.setdefault(key, []).append(row.indicator.code)
+    ratings = [
+        RatingNote(sentences=[*key, (Rag.NONE, NO_RAG)] if key else [(Rag.NONE, DATA_ONLY)], codes=codes)
+        for key, codes in groups.items()
+    ]
+    used = {row.indicator.polarity for row in dashboard.kpis}
+    polarities = [(p.value, describe_polarity(p)) for p in Polarity if p.value in used]
+    codes_used = {row.indicator.data_period for row in [*dashboard.kpis, *dashboard.activities]}
+    basis = DIRECTION_TEXT.get(dashboard.direction_basis, DIRECTION_TEXT[DirectionBasis.PREVIOUS_PERIOD])
+    return Guidance(
+        ratings=ratings,
+        polarities=polarities,
+        direction=(
+            f"Direction of travel compares the latest result with {basis}: improved, unchanged or worsened, "
+            "taking the indicator's polarity into account (for a lower-is-better indicator a fall is an "
+            "improvement)."
+        ),
+        data_periods=[(code, text) for code, text in DATA_PERIODS if code in codes_used],
+        activity=ACTIVITY_TEXT,
+    )

@@ -1,0 +1,48 @@
+"""Shared fixtures: the demo organisation and one signed-in persona per role."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from indicators.demo import load_demo
+from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+
+
+@pytest.fixture
+def demo(db):
+    """The demo directorates, indicators, results and users (see indicators/demo.py)."""
+    load_demo()
+
+
+def make_user(username: str, role: str | None = None, **extra):
+    user = get_user_model().objects.create_user(username=username, password="pw-for-tests", **extra)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def owner_user(db):
+    return make_user("test-owner", SERVICE_OWNER, email="test-owner@example.gov.uk")
+
+
+@pytest.fixture
+def other_owner_user(db):
+    return make_user("test-other-owner", SERVICE_OWNER, email="test-other@example.gov.uk")
+
+
+@pytest.fixture
+def performance_user(db):
+    return make_user("test-performance", PERFORMANCE_TEAM, is_staff=True)
+
+
+@pytest.fixture
+def clerk_user(db):
+    return make_user("test-clerk", COMMITTEE_CLERK)
+
+
+@pytest.fixture
+def viewer_user(db):
+    return make_user("test-viewer", VIEWER)
