@@ -159,6 +159,16 @@ class Indicator(models.Model):
     )
     data_source = models.CharField(max_length=300, blank=True)
     active = models.BooleanField(default=True)
+    allow_out_of_range = models.BooleanField(
+        "values may fall outside 0–100",
+        default=False,
+        help_text="Tick for a percentage that can exceed 100 or fall below 0 (e.g. growth on last year).",
+    )
+    numerator_le_denominator = models.BooleanField(
+        "numerator cannot exceed denominator",
+        default=True,
+        help_text="Untick where the numerator may be larger than the denominator.",
+    )
 
     objects = IndicatorQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[owners])
@@ -352,6 +362,9 @@ class Commentary(models.Model):
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     return_reason = models.TextField(blank=True)
+    # The return's version (result and commentary together): every save adds
+    # one, and a save made from an older version is refused as a conflict.
+    version = models.PositiveIntegerField(default=0)
 
     history = HistoricalRecords()
 
