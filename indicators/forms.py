@@ -5,43 +5,49 @@ from django import forms
 from indicators.periods import FinancialYear, format_period, parse_period
 
 
-class PeriodField(forms.CharField):
+class PeriodField(forms.Field):
     """A reporting month entered as YYYY-MM and cleaned to its first day."""
+
+    widget = forms.TextInput(attrs={"inputmode": "numeric", "pattern": r"\d{4}-\d{2}", "size": 7})
 
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("help_text", "The month, as YYYY-MM, e.g. 2019-11.")
-        kwargs.setdefault("max_length", 7)
         super().__init__(**kwargs)
 
     def prepare_value(self, value: object) -> object:
         return format_period(value) if isinstance(value, date) else value
 
     def to_python(self, value: object) -> date | None:
-        text = super().to_python(value)
+        if isinstance(value, date):
+            return value.replace(day=1)
+        text = str(value or "").strip()
         if not text:
             return None
         try:
-            return parse_period(text.strip())
+            return parse_period(text)
         except ValueError as exc:
             raise forms.ValidationError(str(exc), code="invalid_period") from None
 
 
-class FinancialYearField(forms.CharField):
+class FinancialYearField(forms.Field):
     """A financial year written 2019/20, cleaned to its start year (2019)."""
+
+    widget = forms.TextInput(attrs={"size": 7})
 
     def __init__(self, **kwargs: object) -> None:
         kwargs.setdefault("help_text", "The financial year, e.g. 2019/20.")
-        kwargs.setdefault("max_length", 9)
         super().__init__(**kwargs)
 
     def prepare_value(self, value: object) -> object:
         return FinancialYear(value).label if isinstance(value, int) else value
 
     def to_python(self, value: object) -> int | None:
-        text = super().to_python(value)
+        if isinstance(value, int):
+            return value
+        text = str(value or "").strip()
         if not text:
             return None
         try:
-            return FinancialYear.parse(text.strip()).start_year
+            return FinancialYear.parse(text).start_year
         except ValueError as exc:
             raise forms.ValidationError(str(exc), code="invalid_financial_year") from None
