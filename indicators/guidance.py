@@ -87,3 +87,57 @@ def guidance_notes(dashboard: Dashboard) -> Guidance:
         data_periods=[(code, text) for code, text in DATA_PERIODS if code in codes_used],
         activity=ACTIVITY_TEXT,
     )
+
+
+def _count(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def rag_summary(dashboard: Dashboard) -> str:
+    """One line for lists: '21 of 25 KPIs Green, 3 Amber, 1 Red'."""
+    total = len(dashboard.kpis)
+    if not total:
+        return "No KPIs"
+    counts = dashboard.counts
+    line = (
+        f"{counts[Rag.GREEN]} of {_count(total, 'KPI', 'KPIs')} Green, "
+        f"{counts[Rag.AMBER]} Amber, {counts[Rag.RED]} Red"
+    )
+    unrated = total - dashboard.rated_count
+    return f"{line}, {unrated} not rated" if unrated else line
+
+
+def counts_sentence(dashboard: Dashboard) -> str:
+    """The cover report's counts sentence, worded for the rating schemes in use.
+
+    "21 of the 25 KPIs achieved target and were RAG rated Green, 3 were below
+    target but did achieve the floor standard (Amber) and 1 did not achieve the
+    floor standard (Red)." Zero counts are left out rather than written as
+    "0 were …"; KPIs that could not be rated are counted in a second sentence.
+    """
+    total = len(dashboard.kpis)
+    if not total:
+        return "There are no KPIs on this dashboard."
+    counts = dashboard.counts
+    green, amber, red = counts[Rag.GREEN], counts[Rag.AMBER], counts[Rag.RED]
+    floor_only = all(rule.scheme == "floor" for rule in dashboard.rules_in_use)
+    was = {n: "was" if n == 1 else "were" for n in (green, amber, red)}
+    of_total = f"of the {_count(total, 'KPI', 'KPIs')}"
+    if floor_only:
+        parts = [f"{green} {of_total} achieved target and {was[green]} RAG rated Green"]
+        if amber:
+            parts.append(f"{amber} {was[amber]} below target but did achieve the floor standard (Amber)")
+        if red:
+            parts.append(f"{red} did not achieve the floor standard (Red)")
+    else:
+        parts = [f"{green} {of_total} {was[green]} RAG rated Green"]
+        if amber:
+            parts.append(f"{amber} {was[amber]} rated Amber")
+        if red:
+            parts.append(f"{red} {was[red]} rated Red")
+    sentence = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    sentence += "."
+    unrated = total - dashboard.rated_count
+    if unrated:
+        sentence += f" {_count(unrated, 'KPI was', 'KPIs were')} not RAG rated (no data, or no target set)."
+    return sentence

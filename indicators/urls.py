@@ -2,9 +2,23 @@ from django.urls import path
 
 from indicators import views
 
+# A dashboard's address without a period shows the latest period with data;
+# periods are YYYY-MM, validated by the view (a malformed one is a 404 saying why).
 urlpatterns = [
     path("", views.home, name="home"),
     path("committees/<slug:slug>/", views.committee_dashboard, name="committee_dashboard"),
+    path("committees/<slug:slug>/<str:period>/", views.committee_dashboard, name="committee_dashboard_period"),
+    path(
+        "committees/<slug:slug>/<str:period>/dashboard.<str:fmt>",
+        views.committee_download,
+        name="committee_dashboard_download",
+    ),
     path("directorates/<slug:slug>/", views.directorate_dashboard, name="directorate_dashboard"),
+    path("directorates/<slug:slug>/<str:period>/", views.directorate_dashboard, name="directorate_dashboard_period"),
+    path(
+        "directorates/<slug:slug>/<str:period>/dashboard.<str:fmt>",
+        views.directorate_download,
+        name="directorate_dashboard_download",
+    ),
     path("indicators/<str:code>/", views.indicator_detail, name="indicator_detail"),
 ]

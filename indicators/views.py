@@ -1,46 +1,352 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+"""Reading pages: home, committee and directorate dashboards, indicator pages.
 
-from indicators.dashboard import build_dashboard, latest_data_period
-from indicators.models import Committee, Directorate, Indicator
-from indicators.periods import parse_period
+Everyone signed in may read them (LoginRequiredMiddleware guards them all);
+only the performance team sees an indicator's audit history. Every dashboard
+figure comes from `dashboard.build_dashboard`, in a fixed number of queries.
+Anything that cannot be shown (unknown committee, malformed or empty period)
+is a 404 page saying exactly what was wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django_tables2 import RequestConfig
+
+from indicators.charts import indicator_chart, render_svg
+from indicators.dashboard import Dashboard, build_dashboard, dashboard_queryset, indicator_row, latest_data_period
+from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
+from indicators.guidance import counts_sentence, guidance_notes, rag_summary
+from indicators.models import (
+    Commentary,
+    CommentaryStatus,
+    Committee,
+    DirectionBasis,
+    Directorate,
+    Indicator,
+    Result,
+    Threshold,
+)
+from indicators.periods import FinancialYear, format_period, parse_period, period_label, same_period_last_year
+from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
+from indicators.rules import Rag, expected_range, rate, round_for_display
+from indicators.tables import ActivityTable, DashboardFilterForm, KpiTable
 
 
-def _period(request, indicators):
-    text = request.GET.get("period")
-    if text:
+class NotFound(Exception):
+    """Raised by the access helpers; the message is shown on the 404 page."""
+
+
+def _not_found_page(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
         try:
-            return parse_period(text)
-        except ValueError as exc:
-            raise Http404(str(exc)) from None
-    period = latest_data_period(indicators)
-    if period is None:
-        raise Http404("There is no data for these indicators yet.")
-    return period
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            return render(request, "indicators/not_found.html", {"message": str(exc)}, status=404)
+
+    return wrapper
+
+
+# --- access helpers ---------------------------------------------------------------
+
+
+@dataclass
+class Scope:
+    """A committee's or a directorate's indicators: what a dashboard is drawn for."""
+
+    kind: str  # "committee" or "directorate"
+    obj: Committee | Directorate
+    indicators: QuerySet[Indicator]
+    direction_basis: str
+    directorates: list[Directorate]
+
+    @property
+    def name(self) -> str:
+        return self.obj.name
+
+    def url(self, period: date | None = None, fmt: str | None = None, query: str = "") -> str:
+        name, args = f"{self.kind}_dashboard", [self.obj.slug]
+        if period is not None:
+            name, args = f"{self.kind}_dashboard_period", [*args, format_period(period)]
+        if fmt is not None:
+            name, args = f"{self.kind}_dashboard_download", [*args, fmt]
+        return reverse(name, args=args) + (f"?{query}" if query else "")
+
+
+def _committee_scope(slug: str) -> Scope:
+    committee = Committee.objects.filter(slug=slug).first()
+    if committee is None:
+        raise NotFound(f"There is no committee with the address ‘{slug}’.")
+    indicators = Indicator.objects.active().for_committee(committee)
+    return Scope("committee", committee, indicators, committee.direction_basis, list(committee.directorates.all()))
+
+
+def _directorate_scope(slug: str) -> Scope:
+    directorate = Directorate.objects.filter(slug=slug).first()
+    if directorate is None:
+        raise NotFound(f"There is no directorate with the address ‘{slug}’.")
+    indicators = directorate.indicators.active()
+    return Scope("directorate", directorate, indicators, DirectionBasis.PREVIOUS_PERIOD, [directorate])
+
+
+def _parse_period(text: str) -> date:
+    try:
+        return parse_period(text)
+    except ValueError as exc:
+        raise NotFound(f"{exc}.") from None
+
+
+def _dashboard_for(scope: Scope, period_text: str | None) -> Dashboard:
+    """The scope's dashboard for a period (default: the latest with data), or NotFound saying why."""
+    latest = latest_data_period(scope.indicators)
+    if latest is None:
+        raise NotFound(f"There are no results for {scope.name} yet.")
+    period = latest if period_text is None else _parse_period(period_text)
+    if period > latest:
+        raise NotFound(
+            f"There is no data for {scope.name} for {period_label(period)}: "
+            f"the latest results are for {period_label(latest)}."
+        )
+    dashboard = build_dashboard(scope.indicators, period, direction_basis=scope.direction_basis)
+    if not dashboard.has_data:
+        raise NotFound(f"There is no data for {scope.name} for {period_label(period)}.")
+    return dashboard
+
+
+def _indicator(code: str) -> Indicator:
+    indicator = Indicator.objects.select_related("directorate").prefetch_related("owners").filter(code=code).first()
+    if indicator is None:
+        raise NotFound(f"There is no indicator with the reference ‘{code}’.")
+    return indicator
+
+
+# --- pages ------------------------------------------------------------------------
 
 
 def home(request):
-    return render(request, "indicators/home.html", {"committees": Committee.objects.all(),
-                                                    "directorates": Directorate.objects.all()})
+    scopes = [_committee_scope(c.slug) for c in Committee.objects.all()]
+    scopes += [_directorate_scope(d.slug) for d in Directorate.objects.all()]
+    context = {"summaries": [_summary(scope) for scope in scopes], "missing": _missing_returns(request.user)}
+    return render(request, "indicators/home.html", context)
 
 
-def _dashboard(request, title, indicators, direction_basis):
-    period = _period(request, indicators)
-    dashboard = build_dashboard(indicators, period, direction_basis=direction_basis)
-    return render(request, "indicators/dashboard.html", {"title": title, "dashboard": dashboard})
+@_not_found_page
+def committee_dashboard(request, slug, period=None):
+    return _dashboard_page(request, _committee_scope(slug), period)
 
 
-def committee_dashboard(request, slug):
-    committee = get_object_or_404(Committee, slug=slug)
-    indicators = Indicator.objects.active().for_committee(committee)
-    return _dashboard(request, committee.name, indicators, committee.direction_basis)
+@_not_found_page
+def directorate_dashboard(request, slug, period=None):
+    return _dashboard_page(request, _directorate_scope(slug), period)
 
 
-def directorate_dashboard(request, slug):
-    directorate = get_object_or_404(Directorate, slug=slug)
-    return _dashboard(request, directorate.name, directorate.indicators.active(), "previous")
+@_not_found_page
+def committee_download(request, slug, period, fmt):
+    return _download(request, _committee_scope(slug), period, fmt)
 
 
+@_not_found_page
+def directorate_download(request, slug, period, fmt):
+    return _download(request, _directorate_scope(slug), period, fmt)
+
+
+def _dashboard_page(request, scope: Scope, period_text: str | None):
+    if request.GET.get("period"):  # the period picker: move to the period's own address
+        query = request.GET.copy()
+        period = _parse_period(query.pop("period")[-1])
+        return redirect(scope.url(period, query=query.urlencode()))
+    dashboard = _dashboard_for(scope, period_text)
+    form = DashboardFilterForm(request.GET or None, directorates=[(d.slug, d.name) for d in scope.directorates])
+    kpis, activities = form.filter(dashboard.kpis, dashboard.activities)
+    label, several = period_label(dashboard.period), len(scope.directorates) > 1
+    kpi_table = KpiTable(kpis, period=dashboard.period, caption=f"Key Performance Indicators, {label}",
+                         show_directorate=several)
+    activity_table = ActivityTable(activities, period=dashboard.period, caption=f"Activity indicators, {label}",
+                                   show_directorate=several, prefix="activity-")
+    RequestConfig(request, paginate=False).configure(kpi_table)
+    RequestConfig(request, paginate=False).configure(activity_table)
+    filters = urlencode({k: v for k, v in request.GET.items() if k in form.fields and v})
+    return render(request, "indicators/dashboard.html", {
+        "scope": scope, "dashboard": dashboard, "period_label": label, "form": form,
+        "kpi_table": kpi_table if kpis or not activities else None,
+        "activity_table": activity_table if activities or not kpis else None,
+        "counts_sentence": counts_sentence(dashboard), "guidance": guidance_notes(dashboard),
+        "picker": _period_picker(scope, dashboard.period),
+        "csv_url": scope.url(dashboard.period, "csv", filters),
+        "xlsx_url": scope.url(dashboard.period, "xlsx", filters),
+    })
+
+
+def _download(request, scope: Scope, period_text: str, fmt: str):
+    if fmt not in ("csv", "xlsx"):
+        raise NotFound(f"Dashboards download as CSV or XLSX, not ‘{fmt}’.")
+    dashboard = _dashboard_for(scope, period_text)
+    form = DashboardFilterForm(request.GET or None, directorates=[(d.slug, d.name) for d in scope.directorates])
+    records = dashboard_records(dashboard, *form.filter(dashboard.kpis, dashboard.activities))
+    filename = f"{scope.obj.slug}-{format_period(dashboard.period)}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(records_csv(records), content_type="text/csv; charset=utf-8")
+    else:
+        title = f"{scope.name}: performance dashboard, {period_label(dashboard.period)}"
+        response = HttpResponse(
+            records_xlsx(records, title=title),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@_not_found_page
 def indicator_detail(request, code):
-    indicator = get_object_or_404(Indicator, code=code)
-    return render(request, "indicators/indicator_detail.html", {"indicator": indicator})
+    indicator = _indicator(code)
+    results = list(Result.objects.filter(indicator=indicator).order_by("period"))
+    thresholds = list(indicator.thresholds.order_by("-financial_year"))
+    latest = max((r.period for r in results if r.value is not None), default=None)
+    period = _parse_period(request.GET["period"]) if request.GET.get("period") else latest
+    commentaries = (
+        Commentary.objects.filter(indicator=indicator, status=CommentaryStatus.APPROVED)
+        .select_related("author", "approver").order_by("-period")
+    )
+    context = {
+        "indicator": indicator, "thresholds": thresholds, "commentaries": commentaries, "period": period,
+        "threshold_rows": [_threshold_row(indicator, t) for t in thresholds],
+        "results": _rated_results(indicator, results, thresholds),
+        "history": _indicator_history(indicator) if PERFORMANCE_TEAM in user_roles(request.user) else None,
+    }
+    if period:
+        row = indicator_row(dashboard_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
+        chart = indicator_chart(indicator, results, thresholds, period)
+        context.update(
+            row=row, latest_value=indicator.format(row.value), latest_note=period_note(row, period),
+            ytd_value=indicator.format(getattr(row, "ytd_value", None)),
+            chart=chart, chart_svg=mark_safe(render_svg(chart)),  # noqa: S308 - render_svg escapes all text
+        )
+    return render(request, "indicators/indicator_detail.html", context)
+
+
+# --- page parts -------------------------------------------------------------------
+
+
+def _summary(scope: Scope) -> dict:
+    latest = latest_data_period(scope.indicators)
+    if latest is None:
+        return {"scope": scope, "latest": None, "line": "No results yet"}
+    dashboard = build_dashboard(scope.indicators, latest, direction_basis=scope.direction_basis)
+    return {"scope": scope, "latest": latest, "line": rag_summary(dashboard)}
+
+
+def _missing_returns(user) -> dict | None:
+    """A service owner's indicators with no figure yet for the period being reported."""
+    if SERVICE_OWNER not in user_roles(user):
+        return None
+    period = latest_data_period()
+    if period is None:
+        return None
+    dashboard = build_dashboard(Indicator.objects.active().owned_by(user), period)
+    rows = [row for row in [*dashboard.kpis, *dashboard.activities] if row.stale]
+    return {"period": period, "rows": rows}
+
+
+def _period_picker(scope: Scope, current: date) -> dict:
+    periods = list(
+        Result.objects.filter(indicator__in=scope.indicators, value__isnull=False)
+        .order_by("-period").values_list("period", flat=True).distinct()
+    )
+    older = [p for p in periods if p < current]
+    newer = [p for p in periods if p > current]
+    return {
+        "choices": [(format_period(p), period_label(p)) for p in periods],
+        "current": format_period(current),
+        "previous": (scope.url(older[0]), period_label(older[0])) if older else None,
+        "next": (scope.url(newer[-1]), period_label(newer[-1])) if newer else None,
+        "action": scope.url(),
+    }
+
+
+def _threshold_row(indicator: Indicator, threshold: Threshold) -> dict:
+    return {
+        "year": threshold.year_label,
+        "target": indicator.format(threshold.target), "floor": indicator.format(threshold.floor),
+        "lower": indicator.format(threshold.lower), "upper": indicator.format(threshold.upper),
+        "scheme": threshold.get_scheme_display() or "Organisation default",
+    }
+
+
+def _rated_results(indicator: Indicator, results: list[Result], thresholds: list) -> list[dict]:
+    """Every result, newest first, with the month RAG or expected range its year's threshold gives it."""
+    by_year = {t.financial_year: t for t in thresholds}
+    by_period = {r.period: r.value for r in results}
+    rows = []
+    for result in reversed(results):
+        threshold = by_year.get(FinancialYear.containing(result.period).start_year)
+        value = round_for_display(result.value, indicator.decimals)
+        last_year = round_for_display(by_period.get(same_period_last_year(result.period)), indicator.decimals)
+        row = {"result": result, "value": indicator.format(result.value), "rag": None, "range": None}
+        if indicator.is_kpi:
+            rule = threshold.rule(indicator.polarity) if threshold else None
+            row["rag"] = rate(value, rule, last_year=last_year) if rule else Rag.NONE
+        else:
+            row["range"] = expected_range(value, threshold.lower, threshold.upper) if threshold else None
+        rows.append(row)
+    return rows
+
+
+AUDITED = (
+    (Result, "Result", ("value", "numerator", "denominator")),
+    (Threshold, "Threshold", ("scheme", "target", "floor", "green_tolerance", "amber_tolerance",
+                              "tolerance_unit", "lower", "upper")),
+    (Commentary, "Commentary", ("text", "status", "return_reason")),
+)
+HISTORY_LIMIT = 200
+
+
+def _indicator_history(indicator: Indicator) -> list[dict]:
+    """Who changed the indicator's results, thresholds and commentary, when, old → new; newest first.
+
+    One query per audited model: each record is compared with the one before it
+    for the same row in Python, not through simple_history's per-record lookups.
+    """
+    entries = []
+    for model, noun, fields in AUDITED:
+        records = model.history.filter(indicator_id=indicator.pk).select_related("history_user")
+        previous_by_row: dict[int, object] = {}
+        for record in records.order_by("id", "history_date", "history_id"):
+            before = previous_by_row.get(record.id)
+            previous_by_row[record.id] = record
+            entries.append(_history_entry(record, before, noun, fields))
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries[:HISTORY_LIMIT]
+
+
+def _history_entry(record, before, noun: str, fields: tuple[str, ...]) -> dict:
+    what = f"{noun} {period_label(record.period)}" if hasattr(record, "period") else (
+        f"{noun} {FinancialYear(record.financial_year).label}")
+    changes = [
+        (record._meta.get_field(name).verbose_name, _shown(getattr(before, name, None)), _shown(getattr(record, name)))
+        for name in fields
+        if before is None and getattr(record, name) not in (None, "") or
+        before is not None and getattr(before, name) != getattr(record, name)
+    ]
+    user = record.history_user
+    return {
+        "when": record.history_date, "what": what, "type": record.get_history_type_display(),
+        "who": (user.get_full_name() or user.get_username()) if user else "System", "changes": changes,
+    }
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)

@@ -1,0 +1,259 @@
+"""Server-rendered SVG trend charts, in plain Python (no plotting library).
+
+`TrendChart` holds what a chart shows: twelve months of this financial year
+and last, the target and floor lines or an activity indicator's expected
+range as a band. `render_svg` draws it as an accessible `<svg role="img">`
+with a `<title>` and `<desc>`; `TrendChart.rows` gives the same figures for
+the table alternative. `indicator_chart` builds one from an indicator's
+already-fetched results and thresholds, without touching the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from html import escape
+
+from indicators.periods import FinancialYear, period_label
+
+# GOV.UK Frontend colours; each line also differs by dash pattern, so the
+# chart does not rely on colour alone.
+BLUE, GREY, GREEN, RED, BAND, TEXT, AXIS = "#1d70b8", "#505a5f", "#00703c", "#d4351c", "#d2e2f1", "#0b0c0c", "#b1b4b6"
+WIDTH, HEIGHT = 720, 340
+LEFT, RIGHT, TOP, BOTTOM = 78, 16, 16, 96  # plot margins; the legend sits under the x axis
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    """One indicator's trend: values by month (None where there is no figure)."""
+
+    title: str
+    months: list[str]  # x-axis labels, e.g. "Apr" … "Mar"
+    current_label: str  # e.g. "2019/20"
+    current: list[Decimal | None]
+    previous_label: str = ""
+    previous: list[Decimal | None] = field(default_factory=list)
+    target: Decimal | None = None
+    floor: Decimal | None = None
+    lower: Decimal | None = None
+    upper: Decimal | None = None
+    format: Callable[[Decimal | None], str] = lambda value: "–" if value is None else f"{value}"
+    description: str = ""
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(month, this year's value, last year's value) as text, for the table alternative."""
+        previous = self.previous or [None] * len(self.months)
+        return [
+            (month, self.format(value), self.format(last))
+            for month, value, last in zip(self.months, self.current, previous, strict=True)
+        ]
+
+    @property
+    def has_data(self) -> bool:
+        return any(v is not None for v in [*self.current, *self.previous])
+
+
+# --- scales -------------------------------------------------------------------
+
+
+def _nice_step(span: float) -> float:
+    raw = span / 4 if span > 0 else 1.0
+    magnitude = 10.0 ** _floor_log10(raw)
+    for multiple in (1, 2, 2.5, 5, 10):
+        if raw <= multiple * magnitude:
+            return multiple * magnitude
+    return 10 * magnitude
+
+
+def _floor_log10(x: float) -> int:
+    exponent = 0
+    while x >= 10:
+        x, exponent = x / 10, exponent + 1
+    while x < 1:
+        x, exponent = x * 10, exponent - 1
+    return exponent
+
+
+def y_ticks(values: Iterable[Decimal]) -> list[float]:
+    """Four to six evenly spaced round numbers covering every value."""
+    numbers = [float(v) for v in values]
+    if not numbers:
+        return [0.0, 1.0]
+    low, high = min(numbers), max(numbers)
+    if low == high:
+        pad = abs(low) * 0.1 or 1.0
+        low, high = low - pad, high + pad
+    step = _nice_step(high - low)
+    start = step * int(low // step)
+    ticks = [start]
+    while ticks[-1] < high - 1e-9:
+        ticks.append(round(ticks[-1] + step, 10))
+    return ticks
+
+
+# --- drawing ------------------------------------------------------------------
+
+
+class _Frame:
+    def __init__(self, months: int, ticks: list[float]) -> None:
+        self.months, self.low, self.high = months, ticks[0], ticks[-1]
+        self.plot_w, self.plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(self, index: int) -> float:
+        return LEFT + self.plot_w * (index + 0.5) / self.months
+
+    def y(self, value: float) -> float:
+        return TOP + self.plot_h * (1 - (value - self.low) / (self.high - self.low))
+
+
+def _line(frame: _Frame, values: list[Decimal | None], colour: str, dash: str, css: str) -> str:
+    """A polyline through the points there are; gaps split it, lone points get a marker."""
+    parts, run = [], []
+    for index, value in enumerate([*values, None]):
+        if value is not None:
+            run.append(f"{frame.x(index):.1f},{frame.y(float(value)):.1f}")
+            continue
+        if len(run) > 1:
+            parts.append(
+                f'<polyline class="{css}" points="{" ".join(run)}" fill="none" stroke="{colour}" '
+                f'stroke-width="3"{dash}/>'
+            )
+        run = []
+    markers = "".join(
+        f'<circle cx="{frame.x(i):.1f}" cy="{frame.y(float(v)):.1f}" r="4" fill="{colour}"/>'
+        for i, v in enumerate(values)
+        if v is not None
+    )
+    return "".join(parts) + markers
+
+
+def _hline(frame: _Frame, value: Decimal, colour: str, dash: str, css: str) -> str:
+    y = frame.y(float(value))
+    return (
+        f'<line class="{css}" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+        f'stroke="{colour}" stroke-width="2" stroke-dasharray="{dash}"/>'
+    )
+
+
+def _axes(frame: _Frame, chart: TrendChart, ticks: list[float]) -> str:
+    out = []
+    for tick in ticks:
+        y = frame.y(tick)
+        label = chart.format(Decimal(str(tick)))
+        out.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{AXIS}" stroke-width="1"/>'
+            f'<text x="{LEFT - 8}" y="{y + 5:.1f}" text-anchor="end">{escape(label)}</text>'
+        )
+    base = TOP + frame.plot_h
+    out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{base}" y2="{base}" stroke="{TEXT}" stroke-width="1"/>')
+    for index, month in enumerate(chart.months):
+        out.append(f'<text x="{frame.x(index):.1f}" y="{base + 20}" text-anchor="middle">{escape(month)}</text>')
+    return "".join(out)
+
+
+def _legend(chart: TrendChart) -> str:
+    items = [(BLUE, "", chart.current_label, "line")]
+    if chart.previous:
+        items.append((GREY, "8 5", chart.previous_label, "line"))
+    if chart.target is not None:
+        items.append((GREEN, "10 4", f"Target {chart.format(chart.target)}", "line"))
+    if chart.floor is not None:
+        items.append((RED, "3 3", f"Floor standard {chart.format(chart.floor)}", "line"))
+    if chart.lower is not None and chart.upper is not None:
+        items.append((BAND, "", f"Expected range {chart.format(chart.lower)} to {chart.format(chart.upper)}", "band"))
+    y, x, out = HEIGHT - BOTTOM + 48, LEFT, []
+    for colour, dash, label, shape in items:
+        if shape == "band":
+            out.append(f'<rect x="{x}" y="{y - 10}" width="28" height="14" fill="{colour}" stroke="{BLUE}"/>')
+        else:
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(f'<line x1="{x}" x2="{x + 28}" y1="{y - 3}" y2="{y - 3}" stroke="{colour}" '
+                       f'stroke-width="3"{dash_attr}/>')
+        out.append(f'<text x="{x + 34}" y="{y + 2}">{escape(label)}</text>')
+        x += 46 + 8 * len(label)
+        if x > WIDTH - 160:
+            x, y = LEFT, y + 24
+    return "".join(out)
+
+
+def render_svg(chart: TrendChart, *, chart_id: str = "trend") -> str:
+    """The chart as an `<svg role="img">` string, labelled by its title and description."""
+    threshold_values = [v for v in (chart.target, chart.floor, chart.lower, chart.upper) if v is not None]
+    values = [v for v in [*chart.current, *chart.previous] if v is not None]
+    ticks = y_ticks([*values, *threshold_values])
+    frame = _Frame(len(chart.months), ticks)
+    body = []
+    if chart.lower is not None and chart.upper is not None:
+        top, bottom = frame.y(float(chart.upper)), frame.y(float(chart.lower))
+        body.append(f'<rect class="kp-chart__band" x="{LEFT}" y="{top:.1f}" width="{frame.plot_w}" '
+                    f'height="{bottom - top:.1f}" fill="{BAND}"/>')
+    body.append(_axes(frame, chart, ticks))
+    if chart.floor is not None:
+        body.append(_hline(frame, chart.floor, RED, "3 3", "kp-chart__floor"))
+    if chart.target is not None:
+        body.append(_hline(frame, chart.target, GREEN, "10 4", "kp-chart__target"))
+    if chart.previous:
+        body.append(_line(frame, chart.previous, GREY, ' stroke-dasharray="8 5"', "kp-chart__previous"))
+    body.append(_line(frame, chart.current, BLUE, "", "kp-chart__current"))
+    body.append(_legend(chart))
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="kp-chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="100%" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="arial, sans-serif" font-size="14" fill="{TEXT}">'
+        f'<title id="{chart_id}-title">{escape(chart.title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(chart.description)}</desc>'
+        f"{''.join(body)}</svg>"
+    )
+
+
+# --- building a chart for an indicator ----------------------------------------
+
+
+def indicator_chart(indicator, results: Iterable, thresholds: Iterable, period: date) -> TrendChart:
+    """The trend for the financial year containing `period` and the year before.
+
+    `results` and `thresholds` are the indicator's rows, already fetched; the
+    current year's threshold gives the target and floor (or the expected range).
+    """
+    year = FinancialYear.containing(period)
+    by_period = {r.period: r.value for r in results if r.period <= period}
+    threshold = next((t for t in thresholds if t.financial_year == year.start_year), None)
+    current = [by_period.get(month) for month in year.months()]
+    previous = [by_period.get(month) for month in year.previous().months()]
+    is_kpi = indicator.is_kpi
+    chart = TrendChart(
+        title=f"{indicator.code} {indicator.name}: trend, {year.previous().label} and {year.label}",
+        months=[period_label(month)[:3] for month in year.months()],
+        current_label=year.label,
+        current=current,
+        previous_label=year.previous().label,
+        previous=previous if any(v is not None for v in previous) else [],
+        target=threshold.target if threshold and is_kpi else None,
+        floor=threshold.floor if threshold and is_kpi else None,
+        lower=threshold.lower if threshold and not is_kpi else None,
+        upper=threshold.upper if threshold and not is_kpi else None,
+        format=indicator.format,
+    )
+    return _described(chart, year, period)
+
+
+def _described(chart: TrendChart, year: FinancialYear, period: date) -> TrendChart:
+    pairs = zip(reversed(year.months()), reversed(chart.current), strict=True)
+    latest = next(((month, value) for month, value in pairs if value is not None), None)
+    sentences = [f"Monthly values for {chart.current_label}"
+                 + (f" compared with {chart.previous_label}." if chart.previous else ".")]
+    if latest:
+        sentences.append(f"Latest value {chart.format(latest[1])} in {period_label(latest[0])}.")
+    else:
+        sentences.append(f"No values yet for {chart.current_label}.")
+    if chart.target is not None:
+        sentences.append(f"Target {chart.format(chart.target)}.")
+    if chart.floor is not None:
+        sentences.append(f"Floor standard {chart.format(chart.floor)}.")
+    if chart.lower is not None and chart.upper is not None:
+        sentences.append(f"Expected range {chart.format(chart.lower)} to {chart.format(chart.upper)}.")
+    sentences.append("The figures are also given in the table below the chart.")
+    return replace(chart, description=" ".join(sentences))
