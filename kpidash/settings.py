@@ -7,10 +7,12 @@ that names the variable, rather than running half-configured.
 """
 
 import os
+import tempfile
 from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "indicators",
+    "returns",
     "reports",
 ]
 
@@ -102,7 +105,10 @@ TEMPLATES = [
 
 # Databases: PostgreSQL in production and CI, SQLite by default so a fresh
 # machine needs no server.
-DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'kpidash.sqlite3'}"
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if not DATABASE_URL:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'kpidash.sqlite3'}"
 try:
     DATABASES = {
         "default": dj_database_url.parse(
@@ -119,6 +125,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
+    }
+    # A file, not memory, so a Celery worker started by a test can open the
+    # test database; one per process so concurrent test runs do not collide.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"kpidash-test-{os.getpid()}.sqlite3")
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -175,6 +186,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if os.environ.get("EMAIL_FILE_PATH"):
+    # For the file-based backend: each message is written to a file here.
+    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kpidash@localhost")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
@@ -187,6 +201,43 @@ KPIDASH_DEFAULT_SCHEME = os.environ.get("KPIDASH_DEFAULT_SCHEME", "floor")
 KPIDASH_DEFAULT_GREEN_TOLERANCE = Decimal(os.environ.get("KPIDASH_DEFAULT_GREEN_TOLERANCE", "0"))
 KPIDASH_DEFAULT_AMBER_TOLERANCE = Decimal(os.environ.get("KPIDASH_DEFAULT_AMBER_TOLERANCE", "10"))
 KPIDASH_DEFAULT_TOLERANCE_UNIT = os.environ.get("KPIDASH_DEFAULT_TOLERANCE_UNIT", "percent")
+
+# Spreadsheet imports (see indicators/imports.py): the largest upload and the
+# most rows per sheet accepted; uploads waiting for confirmation are kept under
+# KPIDASH_IMPORT_DIR and deleted after KPIDASH_IMPORT_MAX_AGE seconds.
+KPIDASH_IMPORT_MAX_BYTES = env_int("KPIDASH_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+KPIDASH_IMPORT_MAX_ROWS = env_int("KPIDASH_IMPORT_MAX_ROWS", 200_000)
+KPIDASH_IMPORT_DIR = Path(os.environ.get("KPIDASH_IMPORT_DIR", VAR_DIR / "imports"))
+KPIDASH_IMPORT_MAX_AGE = env_int("KPIDASH_IMPORT_MAX_AGE", 24 * 3600)
+# Larger uploads stream to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Committee papers: files live under MEDIA_ROOT/<this folder>, which is never
+# served as a URL (downloads go through a view that checks permission).
+KPIDASH_PAPER_DIR = os.environ.get("KPIDASH_PAPER_DIR", "papers").strip("/") or "papers"
+# Seconds a paper may take in the worker: the soft limit fails it with a reason,
+# the hard limit kills the worker child (the row is then claimable again).
+KPIDASH_PAPER_SOFT_TIME_LIMIT = env_int("KPIDASH_PAPER_SOFT_TIME_LIMIT", 120)
+KPIDASH_PAPER_TIME_LIMIT = env_int("KPIDASH_PAPER_TIME_LIMIT", 180)
+if KPIDASH_PAPER_TIME_LIMIT <= KPIDASH_PAPER_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured("KPIDASH_PAPER_TIME_LIMIT must be greater than KPIDASH_PAPER_SOFT_TIME_LIMIT.")
+
+# Monthly returns (see returns/): which RAG ratings need commentary before a
+# return can be submitted, and when reminders and escalations are emailed.
+KPIDASH_COMMENTARY_REQUIRED_FOR = env_list("KPIDASH_COMMENTARY_REQUIRED_FOR", ["amber", "red"])
+if not set(KPIDASH_COMMENTARY_REQUIRED_FOR) <= {"green", "amber", "red"}:
+    raise ImproperlyConfigured(
+        f"KPIDASH_COMMENTARY_REQUIRED_FOR must list green, amber and/or red, not {KPIDASH_COMMENTARY_REQUIRED_FOR!r}."
+    )
+KPIDASH_REMINDER_WORKING_DAYS_BEFORE = env_int("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", 3)
+KPIDASH_ESCALATE_WORKING_DAYS_AFTER = env_int("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", 1)
+CELERY_BEAT_SCHEDULE = {
+    "returns-reminders": {
+        "task": "returns.tasks.send_reminders",
+        "schedule": crontab(hour=7, minute=0),  # CELERY_TIMEZONE: Europe/London
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -6,5 +6,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("papers/", include("reports.urls")),
     path("", include("indicators.urls")),
+    path("", include("returns.urls")),
 ]

@@ -1,0 +1,362 @@
+"""Every change to a monthly return or a reporting period.
+
+Forms, spreadsheet uploads, commands and tasks all call these functions (with
+the acting user), so each rule is enforced once. Bad input raises
+`ReturnError` carrying field errors and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from indicators.models import Commentary, CommentaryStatus, Indicator, Result
+from indicators.periods import period_label
+from indicators.rules import Rag, value_from_fraction
+from indicators.units import Unit
+from returns.models import PeriodStatus, ReportingPeriod
+from returns.permissions import correction_needs_reason, is_performance_team, lock_reason
+from returns.rows import ReturnRow, return_row, returns_queryset
+
+NON_FIELD = "__all__"
+HUNDRED = Decimal(100)
+
+
+class ReturnError(Exception):
+    """A change that was refused; `errors` maps form field names (or "__all__") to messages."""
+
+    def __init__(self, errors: dict[str, list[str]] | str) -> None:
+        self.errors = {NON_FIELD: [errors]} if isinstance(errors, str) else errors
+        super().__init__(" ".join(m for messages in self.errors.values() for m in messages))
+
+
+class ReturnLocked(ReturnError):
+    """The user may not change this return now; the message says why."""
+
+
+class ReturnConflict(ReturnError):
+    """Someone else saved the return after the user loaded it."""
+
+
+# --- figures ------------------------------------------------------------------
+
+
+def _figure_errors(
+    indicator: Indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None
+) -> tuple[Decimal | None, dict[str, list[str]]]:
+    """The value to store (computed from a fraction when given) and what is wrong with the input."""
+    if numerator is None and denominator is None:
+        if value is None:
+            return None, {"value": ["Enter a value, or a numerator and a denominator."]}
+    elif value is not None:
+        return None, {"value": ["Enter either a value or a numerator and a denominator, not both."]}
+    elif numerator is None or denominator is None:
+        missing = "denominator" if denominator is None else "numerator"
+        return None, {missing: [f"Enter the {missing} too, or neither."]}
+    elif denominator == 0:
+        return None, {"denominator": ["The denominator cannot be zero."]}
+    elif indicator.numerator_le_denominator and numerator > denominator:
+        return None, {"numerator": [
+            f"The numerator ({numerator.normalize():f}) must not be more than the denominator "
+            f"({denominator.normalize():f}) for {indicator.code}."
+        ]}
+    else:
+        value = value_from_fraction(numerator, denominator, Unit(indicator.unit).scale)
+        value = value.quantize(Decimal("0.000001"))
+    if indicator.unit == Unit.PERCENTAGE and not indicator.allow_out_of_range and not 0 <= value <= HUNDRED:
+        field = "value" if numerator is None else "numerator"
+        return None, {field: [f"A percentage must be between 0 and 100; {value.normalize():f} is not."]}
+    return value, {}
+
+
+def _commentary_required(rag: Rag) -> bool:
+    return rag is not Rag.NONE and rag.value in settings.KPIDASH_COMMENTARY_REQUIRED_FOR
+
+
+def _conflict(current: Commentary | None, indicator: Indicator, period: date) -> ReturnConflict:
+    result = Result.objects.filter(indicator=indicator, period=period).select_related("entered_by").first()
+    latest = current.history.select_related("history_user").first() if current else None
+    who = latest.history_user if latest and latest.history_user else (result.entered_by if result else None)
+    name = (who.get_full_name() or who.get_username()) if who else "Someone else"
+    when = timezone.localtime(latest.history_date).strftime("%d %B %Y at %H:%M") if latest else "just now"
+    value = indicator.format(result.value if result else None)
+    text = current.text if current and current.text else "(none)"
+    status = current.get_status_display().lower() if current else "entered"
+    return ReturnConflict(
+        f"{name} changed this return on {when} while you were editing it: the value is now {value}, "
+        f"the commentary is now “{text}” and the return is {status}. Your changes have not been "
+        "saved: check theirs, then make your changes again."
+    )
+
+
+def _check_version(current: Commentary | None, expected: int | None, indicator: Indicator, period: date) -> None:
+    if expected is None:
+        return
+    if (current.version if current else 0) != expected:
+        raise _conflict(current, indicator, period)
+
+
+def _locked_commentary(indicator: Indicator, period: date) -> Commentary | None:
+    commentary = Commentary.objects.select_for_update().filter(indicator=indicator, period=period).first()
+    _ensure_baseline(commentary)
+    return commentary
+
+
+def _check_lock(user, indicator: Indicator, period: date, commentary: Commentary | None) -> ReportingPeriod | None:
+    reporting_period = ReportingPeriod.objects.filter(period=period).first()
+    reason = lock_reason(user, indicator, period, reporting_period=reporting_period, commentary=commentary)
+    if reason:
+        raise ReturnLocked(reason)
+    return reporting_period
+
+
+@dataclass(frozen=True)
+class _Status:
+    status: str
+    submitted: bool = False
+    approved: bool = False
+
+
+def _next_status(
+    current: Commentary | None, *, submit: bool, approve: bool, performance: bool, changed: bool
+) -> _Status:
+    old = current.status if current else CommentaryStatus.DRAFT
+    if approve:
+        return _Status(CommentaryStatus.APPROVED, submitted=old != CommentaryStatus.SUBMITTED, approved=True)
+    if submit:
+        return _Status(CommentaryStatus.SUBMITTED, submitted=True)
+    if not changed:
+        return _Status(old)
+    if old == CommentaryStatus.APPROVED or (performance and old == CommentaryStatus.SUBMITTED):
+        # An edit to an approved return needs approving again.
+        return _Status(CommentaryStatus.SUBMITTED)
+    if old == CommentaryStatus.RETURNED:
+        return _Status(old)  # still waiting for the owner to resubmit
+    return _Status(CommentaryStatus.DRAFT)
+
+
+def _ensure_baseline(instance) -> None:
+    # Rows loaded in bulk (the demo, imports) may have no history yet; record
+    # their current state first so the history can show "old → new".
+    if instance is not None and not instance.history.exists():
+        type(instance).history.bulk_history_create(
+            [instance], default_change_reason="Recorded before this change",
+            default_date=getattr(instance, "updated_at", None),
+        )
+
+
+def _save(instance, user, change_reason: str) -> None:
+    """Save with the history record naming who and why (also outside a request)."""
+    instance._history_user = user
+    instance._change_reason = change_reason[:100] or None  # simple_history's field holds 100
+    instance.save()
+
+
+def _write_result(indicator: Indicator, period: date, user, figures: tuple, change_reason: str) -> bool:
+    value, numerator, denominator = figures
+    result = Result.objects.filter(indicator=indicator, period=period).first()
+    _ensure_baseline(result)
+    if result is None:
+        result = Result(indicator=indicator, period=period)
+    elif (result.value, result.numerator, result.denominator) == figures:
+        return False
+    result.value, result.numerator, result.denominator = value, numerator, denominator
+    result.entered_by, result.entered_at = user, timezone.now()
+    _save(result, user, change_reason)
+    return True
+
+
+def _write_commentary(
+    current: Commentary | None, indicator: Indicator, period: date, user, text: str, status: _Status,
+    changed: bool, change_reason: str,
+) -> None:
+    commentary = current or Commentary(indicator=indicator, period=period)
+    if not (changed or status.submitted or status.approved or commentary.status != status.status):
+        return
+    if commentary.pk is None or commentary.text != text:
+        commentary.author = user
+    now = timezone.now()
+    commentary.text, commentary.status = text, status.status
+    if status.submitted:
+        commentary.submitted_at, commentary.return_reason = now, ""
+    if status.approved:
+        commentary.approver, commentary.approved_at = user, now
+    elif status.status != CommentaryStatus.APPROVED:
+        commentary.approver, commentary.approved_at = None, None
+    commentary.version += 1
+    _save(commentary, user, change_reason)
+
+
+def _fetch_row(indicator: Indicator, period: date) -> ReturnRow:
+    return return_row(returns_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
+
+
+def _change_reason(reason: str, *, submit: bool, approve: bool) -> str:
+    action = "Edited and approved" if approve else ("Submitted" if submit else "Saved")
+    return f"{action}: {reason}" if reason else action
+
+
+def return_save(
+    *,
+    indicator: Indicator,
+    period: date,
+    user,
+    value: Decimal | None = None,
+    numerator: Decimal | None = None,
+    denominator: Decimal | None = None,
+    commentary: str = "",
+    submit: bool = False,
+    expected_version: int | None = None,
+    reason: str = "",
+    approve: bool = False,
+) -> ReturnRow:
+    """Enter or change a return's figure and commentary; return it with the RAG it earns.
+
+    Saved as a draft unless `submit`; the performance team may `approve` in
+    the same step (edit-and-approve, recorded in the history with `reason`).
+    `expected_version` is the `Commentary.version` the user's form was loaded
+    with: if someone saved since, `ReturnConflict` says what they saved.
+    None skips the check (only for callers that show no form).
+    """
+    text = (commentary or "").replace("\r\n", "\n").strip()
+    reason = (reason or "").strip()
+    performance = is_performance_team(user)
+    if approve and not performance:
+        raise ReturnLocked("Only the performance team can approve returns.")
+    try:
+        with transaction.atomic():
+            current = _locked_commentary(indicator, period)
+            reporting_period = _check_lock(user, indicator, period, current)
+            _check_version(current, expected_version, indicator, period)
+            stored, errors = _figure_errors(indicator, value, numerator, denominator)
+            if performance and correction_needs_reason(reporting_period) and not reason:
+                errors["reason"] = [f"Give a reason for changing a return after {period_label(period)} closed."]
+            if errors:
+                raise ReturnError(errors)
+            change_reason = _change_reason(reason, submit=submit, approve=approve)
+            changed = _write_result(indicator, period, user, (stored, numerator, denominator), change_reason)
+            changed = changed or current is None or current.text != text
+            status = _next_status(current, submit=submit, approve=approve, performance=performance, changed=changed)
+            _write_commentary(current, indicator, period, user, text, status, changed, change_reason)
+            row = _fetch_row(indicator, period)
+            if status.status in (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED) and not text:
+                if _commentary_required(row.rag):
+                    raise ReturnError({"commentary": [
+                        f"Enter commentary: {indicator.code} is rated {row.rag.label} for "
+                        f"{period_label(period)}, so explain the figure and what is being done about it."
+                    ]})
+            return row
+    except IntegrityError:
+        # Someone else created this return at the same moment.
+        current = Commentary.objects.filter(indicator=indicator, period=period).first()
+        raise _conflict(current, indicator, period) from None
+
+
+def _submitted_for_decision(user, indicator: Indicator, period: date, expected_version: int | None) -> Commentary:
+    if not is_performance_team(user):
+        raise ReturnLocked("Only the performance team can approve or return a return.")
+    current = _locked_commentary(indicator, period)
+    _check_lock(user, indicator, period, current)
+    _check_version(current, expected_version, indicator, period)
+    if current is None or current.status != CommentaryStatus.SUBMITTED:
+        status = current.get_status_display().lower() if current else "missing"
+        raise ReturnError(f"Only a submitted return can be approved or returned; {indicator.code} is {status}.")
+    return current
+
+
+@transaction.atomic
+def return_approve(*, indicator: Indicator, period: date, user, expected_version: int | None = None) -> Commentary:
+    """The performance team approves a submitted return as it stands."""
+    current = _submitted_for_decision(user, indicator, period, expected_version)
+    current.status = CommentaryStatus.APPROVED
+    current.approver, current.approved_at = user, timezone.now()
+    current.version += 1
+    _save(current, user, "Approved")
+    return current
+
+
+@transaction.atomic
+def return_send_back(
+    *, indicator: Indicator, period: date, user, reason: str, expected_version: int | None = None
+) -> Commentary:
+    """The performance team returns a submitted return to its owner, saying why."""
+    reason = (reason or "").strip()
+    current = _submitted_for_decision(user, indicator, period, expected_version)
+    if not reason:
+        raise ReturnError({"reason": ["Say why the return is being sent back, so its owner can put it right."]})
+    current.status, current.return_reason = CommentaryStatus.RETURNED, reason
+    current.approver, current.approved_at = None, None
+    current.version += 1
+    _save(current, user, f"Returned: {reason}")
+    return current
+
+
+def returns_bulk_approve(*, user, versions: dict[int, int]) -> tuple[list[Commentary], list[str]]:
+    """Approve several submitted returns: commentary id → the version the user saw.
+
+    Each is approved on its own; the ones that cannot be (changed since, no
+    longer submitted) are left alone and explained in the second list.
+    """
+    if not is_performance_team(user):
+        raise ReturnLocked("Only the performance team can approve returns.")
+    approved, skipped = [], []
+    chosen = Commentary.objects.filter(pk__in=versions).select_related("indicator")
+    for commentary in chosen.order_by("period", "indicator__code"):
+        try:
+            approved.append(return_approve(
+                indicator=commentary.indicator, period=commentary.period, user=user,
+                expected_version=versions[commentary.pk],
+            ))
+        except ReturnError as exc:
+            skipped.append(f"{commentary.indicator.code} {period_label(commentary.period)} was not approved. {exc}")
+    return approved, skipped
+
+
+# --- periods ------------------------------------------------------------------
+
+
+def _require_performance_team(user) -> None:
+    if not is_performance_team(user):
+        raise ReturnLocked("Only the performance team can open and close reporting periods.")
+
+
+@transaction.atomic
+def period_open(*, period: date, deadline: date, user) -> ReportingPeriod:
+    """Open a month for returns (or reopen a closed one) with a deadline."""
+    _require_performance_team(user)
+    errors: dict[str, list[str]] = {}
+    if period.day != 1:
+        errors["period"] = ["A reporting period is a whole month: give its first day."]
+    elif period > timezone.localdate().replace(day=1):
+        errors["period"] = [f"{period_label(period)} has not started yet."]
+    if deadline < period:
+        errors["deadline"] = ["The deadline cannot be before the month it is for."]
+    existing = ReportingPeriod.objects.select_for_update().filter(period=period).first()
+    if existing is not None and existing.is_open and not errors:
+        errors["period"] = [f"{period_label(period)} is already open."]
+    if errors:
+        raise ReturnError(errors)
+    reporting_period = existing or ReportingPeriod(period=period)
+    reporting_period.status, reporting_period.deadline = PeriodStatus.OPEN, deadline
+    reporting_period.opened_by, reporting_period.opened_at = user, timezone.now()
+    reporting_period.closed_by, reporting_period.closed_at = None, None
+    _save(reporting_period, user, "Reopened" if existing else "Opened")
+    return reporting_period
+
+
+@transaction.atomic
+def period_close(*, period: date, user) -> ReportingPeriod:
+    """Close a month: owners can no longer change its returns."""
+    _require_performance_team(user)
+    reporting_period = ReportingPeriod.objects.select_for_update().filter(period=period).first()
+    if reporting_period is None or not reporting_period.is_open:
+        raise ReturnError(f"{period_label(period)} is not open, so it cannot be closed.")
+    reporting_period.status = PeriodStatus.CLOSED
+    reporting_period.closed_by, reporting_period.closed_at = user, timezone.now()
+    _save(reporting_period, user, "Closed")
+    return reporting_period

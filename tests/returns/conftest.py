@@ -1,0 +1,45 @@
+"""Fixtures for returns: December 2019 open (the month after the demo's data), and
+ICT01/ICT02 owned by `owner_user`, FN01 by `other_owner_user`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from indicators.models import Indicator
+from returns.models import PeriodStatus, ReportingPeriod
+
+DEC = date(2019, 12, 1)
+NOV = date(2019, 11, 1)
+
+
+@pytest.fixture
+def open_period(demo):
+    return ReportingPeriod.objects.create(period=DEC, deadline=date(2020, 1, 10), status=PeriodStatus.OPEN)
+
+
+@pytest.fixture
+def closed_period(demo):
+    return ReportingPeriod.objects.create(period=NOV, deadline=date(2019, 12, 10), status=PeriodStatus.CLOSED)
+
+
+@pytest.fixture
+def ict01(demo, owner_user):
+    indicator = Indicator.objects.get(code="ICT01")
+    indicator.owners.set([owner_user])
+    return indicator
+
+
+@pytest.fixture
+def ict02(demo, owner_user):
+    indicator = Indicator.objects.get(code="ICT02")
+    indicator.owners.set([owner_user])
+    return indicator
+
+
+@pytest.fixture
+def fn01(demo, other_owner_user):
+    indicator = Indicator.objects.get(code="FN01")
+    indicator.owners.set([other_owner_user])
+    return indicator

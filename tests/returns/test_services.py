@@ -1,0 +1,294 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from indicators.models import Commentary, CommentaryStatus, Indicator, Result
+from indicators.rules import Rag
+from returns.models import PeriodStatus, ReportingPeriod
+from returns.services import (
+    ReturnConflict,
+    ReturnError,
+    ReturnLocked,
+    period_close,
+    period_open,
+    return_approve,
+    return_save,
+    return_send_back,
+    returns_bulk_approve,
+)
+from tests.returns.conftest import DEC, NOV
+
+D = Decimal
+
+
+def _save(indicator, user, **kwargs):
+    return return_save(indicator=indicator, period=DEC, user=user, **kwargs)
+
+
+def _commentary(indicator, period=DEC):
+    return Commentary.objects.get(indicator=indicator, period=period)
+
+
+# --- entering figures -------------------------------------------------------------
+
+
+def test_owner_saves_a_draft_and_sees_the_rag_it_earns(open_period, ict02, owner_user):
+    row = _save(ict02, owner_user, value=D("85"))
+    assert row.rag is Rag.RED
+    assert row.status == "entered"
+    result = Result.objects.get(indicator=ict02, period=DEC)
+    assert result.value == D("85") and result.entered_by == owner_user
+    assert _commentary(ict02).status == CommentaryStatus.DRAFT
+    assert _commentary(ict02).version == 1
+
+
+@pytest.mark.parametrize(("value", "rag"), [("96", Rag.GREEN), ("95", Rag.GREEN), ("92", Rag.AMBER), ("89.9", Rag.RED)])
+def test_the_rag_shown_on_save_follows_the_indicators_target_and_floor(open_period, ict02, owner_user, value, rag):
+    assert _save(ict02, owner_user, value=D(value), commentary="Explained.").rag is rag
+
+
+def test_numerator_and_denominator_give_the_value(open_period, ict02, owner_user):
+    row = _save(ict02, owner_user, numerator=D("450"), denominator=D("500"))
+    assert row.value == D("90")
+    assert Result.objects.get(indicator=ict02, period=DEC).numerator == D("450")
+
+
+@pytest.mark.parametrize(
+    ("figures", "field", "message"),
+    [
+        ({}, "value", "Enter a value, or a numerator and a denominator."),
+        ({"value": D("101")}, "value", "A percentage must be between 0 and 100; 101 is not."),
+        ({"value": D("-1")}, "value", "A percentage must be between 0 and 100; -1 is not."),
+        ({"numerator": D("5")}, "denominator", "Enter the denominator too, or neither."),
+        ({"numerator": D("5"), "denominator": D("0")}, "denominator", "The denominator cannot be zero."),
+        ({"numerator": D("501"), "denominator": D("500")}, "numerator",
+         "The numerator (501) must not be more than the denominator (500) for ICT02."),
+        ({"value": D("90"), "numerator": D("1"), "denominator": D("2")}, "value",
+         "Enter either a value or a numerator and a denominator, not both."),
+    ],
+)
+def test_bad_figures_are_refused_with_a_field_error_and_nothing_is_written(
+    open_period, ict02, owner_user, figures, field, message
+):
+    with pytest.raises(ReturnError) as caught:
+        _save(ict02, owner_user, **figures)
+    assert caught.value.errors == {field: [message]}
+    assert not Result.objects.filter(indicator=ict02, period=DEC).exists()
+    assert not Commentary.objects.filter(indicator=ict02, period=DEC).exists()
+
+
+def test_an_indicator_may_allow_percentages_outside_0_to_100(open_period, ict02, owner_user):
+    Indicator.objects.filter(pk=ict02.pk).update(allow_out_of_range=True)
+    ict02.refresh_from_db()
+    assert _save(ict02, owner_user, value=D("120")).value == D("120")
+
+
+def test_an_indicator_may_allow_a_numerator_above_the_denominator(open_period, ict02, owner_user):
+    Indicator.objects.filter(pk=ict02.pk).update(numerator_le_denominator=False, allow_out_of_range=True)
+    ict02.refresh_from_db()
+    assert _save(ict02, owner_user, numerator=D("6"), denominator=D("5")).value == D("120")
+
+
+def test_submitting_a_red_figure_without_commentary_is_refused_and_writes_nothing(open_period, ict02, owner_user):
+    with pytest.raises(ReturnError) as caught:
+        _save(ict02, owner_user, value=D("85"), submit=True)
+    assert caught.value.errors["commentary"][0].startswith("Enter commentary: ICT02 is rated Red for December 2019")
+    assert not Result.objects.filter(indicator=ict02, period=DEC).exists()
+
+
+def test_submitting_an_amber_figure_needs_commentary_but_a_green_one_does_not(open_period, ict01, ict02, owner_user):
+    with pytest.raises(ReturnError):
+        _save(ict02, owner_user, value=D("92"), submit=True)
+    assert _save(ict01, owner_user, value=D("75"), submit=True).status == "submitted"
+
+
+def test_which_ratings_need_commentary_is_configurable(open_period, ict02, owner_user, settings):
+    settings.KPIDASH_COMMENTARY_REQUIRED_FOR = ["red"]
+    assert _save(ict02, owner_user, value=D("92"), submit=True).status == "submitted"
+    settings.KPIDASH_COMMENTARY_REQUIRED_FOR = []
+    assert _save(ict02, owner_user, value=D("80"), submit=True).status == "submitted"
+
+
+# --- locks ------------------------------------------------------------------------
+
+
+def test_another_owner_cannot_enter_figures_for_an_indicator_they_do_not_own(open_period, ict02, other_owner_user):
+    with pytest.raises(ReturnLocked, match="ICT02 is not your indicator"):
+        _save(ict02, other_owner_user, value=D("96"))
+    assert not Result.objects.filter(indicator=ict02, period=DEC).exists()
+
+
+@pytest.mark.parametrize("persona", ["clerk_user", "viewer_user"])
+def test_clerks_and_viewers_cannot_enter_figures(open_period, ict02, persona, request):
+    with pytest.raises(ReturnLocked, match="not your indicator"):
+        _save(ict02, request.getfixturevalue(persona), value=D("96"))
+
+
+def test_a_month_that_is_not_open_is_locked(demo, ict02, owner_user, performance_user):
+    for user in (owner_user, performance_user):
+        with pytest.raises(ReturnLocked, match="December 2019 is not open for returns"):
+            _save(ict02, user, value=D("96"))
+
+
+def test_a_quarterly_indicator_is_locked_outside_its_quarter_ends(demo, owner_user):
+    ReportingPeriod.objects.create(period=date(2020, 1, 1), deadline=date(2020, 2, 10))
+    hr03 = Indicator.objects.get(code="HR03")
+    hr03.owners.set([owner_user])
+    with pytest.raises(ReturnLocked, match="Quarterly indicators report only on quarter ends"):
+        return_save(indicator=hr03, period=date(2020, 1, 1), user=owner_user, value=D("90"))
+
+
+def test_after_close_owners_cannot_change_figures(closed_period, ict02, owner_user):
+    before = Result.objects.get(indicator=ict02, period=NOV).value
+    with pytest.raises(ReturnLocked, match="November 2019 is closed"):
+        return_save(indicator=ict02, period=NOV, user=owner_user, value=D("96"))
+    assert Result.objects.get(indicator=ict02, period=NOV).value == before
+
+
+def test_the_performance_team_corrects_a_closed_month_only_with_a_reason(closed_period, ict02, performance_user):
+    with pytest.raises(ReturnError) as caught:
+        return_save(indicator=ict02, period=NOV, user=performance_user, value=D("89"), commentary="x")
+    assert caught.value.errors == {"reason": ["Give a reason for changing a return after November 2019 closed."]}
+    return_save(indicator=ict02, period=NOV, user=performance_user, value=D("89"), commentary="Corrected.",
+                reason="Help desk survey recount")
+    result = Result.objects.get(indicator=ict02, period=NOV)
+    assert result.value == D("89")
+    latest = result.history.first()
+    assert latest.history_user == performance_user
+    assert latest.history_change_reason == "Saved: Help desk survey recount"
+    assert latest.prev_record.value == D("88.6")
+
+
+def test_an_approved_return_is_locked_for_its_owner(open_period, ict01, owner_user, performance_user):
+    _save(ict01, owner_user, value=D("75"), submit=True)
+    return_approve(indicator=ict01, period=DEC, user=performance_user)
+    with pytest.raises(ReturnLocked, match="the performance team has approved it"):
+        _save(ict01, owner_user, value=D("76"))
+
+
+# --- concurrency ------------------------------------------------------------------
+
+
+def test_the_second_of_two_saves_from_the_same_version_gets_a_conflict_naming_the_first(
+    open_period, ict02, owner_user, performance_user
+):
+    performance_user.first_name, performance_user.last_name = "Rachel", "Analyst"
+    performance_user.save()
+    _save(ict02, performance_user, value=D("96"), expected_version=0)
+    with pytest.raises(ReturnConflict) as caught:
+        _save(ict02, owner_user, value=D("85"), commentary="Mine", expected_version=0)
+    message = str(caught.value)
+    assert "Rachel Analyst changed this return" in message
+    assert "the value is now 96.0%" in message
+    assert "Your changes have not been saved" in message
+    assert Result.objects.get(indicator=ict02, period=DEC).value == D("96")
+    assert _commentary(ict02).text == ""
+
+
+def test_a_save_from_the_current_version_succeeds(open_period, ict02, owner_user):
+    _save(ict02, owner_user, value=D("96"), expected_version=0)
+    _save(ict02, owner_user, value=D("97"), expected_version=1)
+    assert _commentary(ict02).version == 2
+
+
+def test_approving_a_return_changed_since_it_was_loaded_is_a_conflict(open_period, ict01, owner_user, performance_user):
+    _save(ict01, owner_user, value=D("75"), submit=True)
+    _save(ict01, owner_user, value=D("76"), submit=True)
+    with pytest.raises(ReturnConflict):
+        return_approve(indicator=ict01, period=DEC, user=performance_user, expected_version=1)
+    assert _commentary(ict01).status == CommentaryStatus.SUBMITTED
+
+
+# --- approval ---------------------------------------------------------------------
+
+
+def test_edit_and_approve_records_the_edit_and_who_approved(open_period, ict02, owner_user, performance_user):
+    _save(ict02, owner_user, value=D("85"), commentary="Survey down.", submit=True)
+    _save(ict02, performance_user, value=D("86"), commentary="Survey down.", approve=True, reason="Typo")
+    commentary = _commentary(ict02)
+    assert commentary.status == CommentaryStatus.APPROVED and commentary.approver == performance_user
+    record = Result.objects.get(indicator=ict02, period=DEC).history.first()
+    assert (record.history_user, record.history_change_reason) == (performance_user, "Edited and approved: Typo")
+    assert record.prev_record.value == D("85")
+
+
+def test_an_edit_to_an_approved_return_puts_it_back_to_submitted(open_period, ict01, owner_user, performance_user):
+    _save(ict01, owner_user, value=D("75"), commentary="Fine.", submit=True)
+    return_approve(indicator=ict01, period=DEC, user=performance_user)
+    _save(ict01, performance_user, value=D("74"), commentary="Fine.")
+    commentary = _commentary(ict01)
+    assert commentary.status == CommentaryStatus.SUBMITTED and commentary.approver is None
+    statuses = [h.status for h in commentary.history.order_by("history_date", "history_id")]
+    assert statuses == ["draft", "submitted", "approved", "submitted"][-len(statuses):]
+    assert "approved" in statuses
+
+
+def test_sending_back_needs_a_reason_that_the_owner_then_sees(open_period, ict01, owner_user, performance_user):
+    _save(ict01, owner_user, value=D("75"), submit=True)
+    with pytest.raises(ReturnError, match="Say why"):
+        return_send_back(indicator=ict01, period=DEC, user=performance_user, reason="  ")
+    return_send_back(indicator=ict01, period=DEC, user=performance_user, reason="Check the call logs")
+    assert (_commentary(ict01).status, _commentary(ict01).return_reason) == ("returned", "Check the call logs")
+
+
+def test_only_the_performance_team_approves(open_period, ict01, owner_user):
+    _save(ict01, owner_user, value=D("75"), submit=True)
+    with pytest.raises(ReturnLocked):
+        return_approve(indicator=ict01, period=DEC, user=owner_user)
+    with pytest.raises(ReturnLocked):
+        _save(ict01, owner_user, value=D("75"), approve=True)
+
+
+def test_bulk_approve_approves_unchanged_returns_and_explains_the_rest(
+    open_period, ict01, ict02, owner_user, performance_user
+):
+    _save(ict01, owner_user, value=D("75"), submit=True)
+    _save(ict02, owner_user, value=D("96"), submit=True)
+    versions = {_commentary(ict01).pk: 1, _commentary(ict02).pk: 1}
+    _save(ict02, owner_user, value=D("97"), submit=True)  # changed after the queue was loaded
+    approved, skipped = returns_bulk_approve(user=performance_user, versions=versions)
+    assert [c.indicator.code for c in approved] == ["ICT01"]
+    assert len(skipped) == 1 and skipped[0].startswith("ICT02 December 2019 was not approved.")
+    assert _commentary(ict02).status == CommentaryStatus.SUBMITTED
+
+
+# --- periods ----------------------------------------------------------------------
+
+
+def test_the_performance_team_opens_and_closes_a_month(demo, performance_user):
+    opened = period_open(period=DEC, deadline=date(2020, 1, 10), user=performance_user)
+    assert (opened.status, opened.opened_by) == (PeriodStatus.OPEN, performance_user)
+    closed = period_close(period=DEC, user=performance_user)
+    assert (closed.status, closed.closed_by) == (PeriodStatus.CLOSED, performance_user)
+    reopened = period_open(period=DEC, deadline=date(2020, 1, 17), user=performance_user)
+    assert (reopened.status, reopened.deadline, reopened.closed_by) == (PeriodStatus.OPEN, date(2020, 1, 17), None)
+    assert reopened.history.first().history_change_reason == "Reopened"
+
+
+@pytest.mark.parametrize(
+    ("period", "deadline", "errors"),
+    [
+        (date(2019, 12, 2), date(2020, 1, 10),
+         {"period": ["A reporting period is a whole month: give its first day."]}),
+        (DEC, date(2019, 11, 30), {"deadline": ["The deadline cannot be before the month it is for."]}),
+        (date(2999, 1, 1), date(2999, 2, 1), {"period": ["January 2999 has not started yet."]}),
+    ],
+)
+def test_opening_a_period_checks_the_month_and_deadline(demo, performance_user, period, deadline, errors):
+    with pytest.raises(ReturnError) as caught:
+        period_open(period=period, deadline=deadline, user=performance_user)
+    assert caught.value.errors == errors
+    assert not ReportingPeriod.objects.exists()
+
+
+def test_a_month_cannot_be_opened_twice_or_closed_when_not_open(open_period, performance_user):
+    with pytest.raises(ReturnError, match="December 2019 is already open"):
+        period_open(period=DEC, deadline=date(2020, 1, 10), user=performance_user)
+    with pytest.raises(ReturnError, match="January 2020 is not open"):
+        period_close(period=date(2020, 1, 1), user=performance_user)
+
+
+def test_only_the_performance_team_opens_periods(demo, owner_user):
+    with pytest.raises(ReturnLocked):
+        period_open(period=DEC, deadline=date(2020, 1, 10), user=owner_user)
