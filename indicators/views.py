@@ -331,8 +331,11 @@ def _indicator_history(indicator: Indicator) -> list[dict]:
 def _history_entry(record, before, noun: str, fields: tuple[str, ...]) -> dict:
     what = f"{noun} {period_label(record.period)}" if hasattr(record, "period") else (
         f"{noun} {FinancialYear(record.financial_year).label}")
+    # Rows bulk-loaded (the demo, imports) have no first record: their old value was never recorded.
+    unknown = "not recorded" if before is None and record.history_type == "~" else "–"
     changes = [
-        (record._meta.get_field(name).verbose_name, _shown(getattr(before, name, None)), _shown(getattr(record, name)))
+        (record._meta.get_field(name).verbose_name, _shown(getattr(before, name)) if before else unknown,
+         _shown(getattr(record, name)))
         for name in fields
         if before is None and getattr(record, name) not in (None, "") or
         before is not None and getattr(before, name) != getattr(record, name)
