@@ -46,7 +46,10 @@ class ThresholdForm(forms.ModelForm):
 
     class Meta:
         model = Threshold
-        fields = "__all__"
+        fields = [
+            "indicator", "financial_year", "scheme", "target", "floor", "green_tolerance", "amber_tolerance",
+            "tolerance_unit", "lower", "upper",
+        ]
 
 
 class ThresholdInline(admin.TabularInline):
@@ -106,7 +109,8 @@ class IndicatorAdmin(HistoryImportExportAdmin):
         if match and match.url_name == "indicators_indicator_changelist":
             period = latest_data_period()
             if period:
-                return dashboard_queryset(queryset, period).annotate(position_period=Value(period, output_field=DateField()))
+                position = Value(period, output_field=DateField())
+                return dashboard_queryset(queryset, period).annotate(position_period=position)
         return queryset
 
     def _row(self, obj: Indicator):

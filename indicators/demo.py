@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 
 from indicators.models import (
     Commentary,
@@ -48,6 +48,7 @@ DEMO_USERS = {
 FIRST_PERIOD = date(2018, 4, 1)
 LAST_PERIOD = date(2019, 11, 1)
 D = Decimal
+LONDON = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def _results(indicator: Indicator, spec: Demo, entered_by) -> list[Result]:
             if fraction:
                 numerator, denominator = fraction
                 value = (numerator / denominator * 100).quantize(D("0.000001"))
-        entered = timezone.make_aware(datetime(period.year, period.month, 1)) + timezone.timedelta(days=40)
+        entered = datetime(period.year, period.month, 1, 9, 0, tzinfo=LONDON) + timedelta(days=40)
         results.append(Result(indicator=indicator, period=period, value=value, numerator=numerator,
                               denominator=denominator, entered_by=entered_by, entered_at=entered))
     return results
@@ -324,7 +325,7 @@ def _commentary(indicator: Indicator, spec: Demo, users: dict) -> None:
     if not text:
         return
     period = _periods(spec.frequency)[-1]
-    approved = timezone.make_aware(datetime(2019, 12, 12, 10, 0))
+    approved = datetime(2019, 12, 12, 10, 0, tzinfo=LONDON)
     Commentary.objects.update_or_create(
         indicator=indicator,
         period=period,
@@ -332,7 +333,7 @@ def _commentary(indicator: Indicator, spec: Demo, users: dict) -> None:
             "text": text,
             "status": CommentaryStatus.APPROVED,
             "author": users[spec.owner],
-            "submitted_at": approved - timezone.timedelta(days=3),
+            "submitted_at": approved - timedelta(days=3),
             "approver": users["performance"],
             "approved_at": approved,
         },
