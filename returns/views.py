@@ -133,7 +133,7 @@ def return_edit(request, period: date, code: str):
         else:
             messages.success(request, _saved_message(saved, action))
             return redirect(_return_url(saved))
-    return _render_return(request, row, reporting_period, form=form)
+    return _render_return(request, row, reporting_period, form=form, status=400)
 
 
 def _saved_message(row: ReturnRow, action: str) -> str:

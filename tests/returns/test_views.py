@@ -1,0 +1,281 @@
+"""Every returns page for every persona, hand-crafted POSTs included, plus what the pages show."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from indicators.models import Commentary, CommentaryStatus, Indicator, Result
+from returns.models import PeriodStatus, ReportingPeriod
+from returns.services import return_save
+from tests.returns.conftest import DEC, NOV
+
+PERSONAS = ["owner_user", "other_owner_user", "performance_user", "clerk_user", "viewer_user", None]
+OWNER, OTHER, TEAM, CLERK, VIEWER, ANON = PERSONAS
+LOGIN = "/accounts/login/"
+
+
+@pytest.fixture
+def setup(open_period, closed_period, ict02, fn01, owner_user, other_owner_user, performance_user,
+          clerk_user, viewer_user):
+    return {"owner_user": owner_user, "other_owner_user": other_owner_user, "performance_user": performance_user,
+            "clerk_user": clerk_user, "viewer_user": viewer_user, None: None}
+
+
+def _client(client, setup, persona):
+    if persona:
+        client.force_login(setup[persona])
+    return client
+
+
+def _submitted(ict02, owner_user):
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("85"), commentary="Down.", submit=True)
+    return Commentary.objects.get(indicator=ict02, period=DEC)
+
+
+def _expect(response, expected):
+    if expected == "login":
+        assert response.status_code == 302 and response.url.startswith(LOGIN)
+    else:
+        assert response.status_code == expected, response.content[:500]
+
+
+GETS = {
+    "my_returns": (reverse("my_returns"), {OWNER: 200, OTHER: 200, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
+    "return": (reverse("return_edit", args=[DEC, "ICT02"]),
+               {OWNER: 200, OTHER: 200, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
+    "review": (reverse("review"), {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
+    "missing": (reverse("missing_returns"),
+                {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
+    "periods": (reverse("periods"), {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
+}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("page", GETS)
+def test_each_persona_gets_exactly_the_pages_its_role_allows(client, setup, persona, page):
+    url, expected = GETS[page]
+    _expect(_client(client, setup, persona).get(url), expected[persona])
+
+
+ENTER_OPEN = {OWNER: 302, OTHER: 403, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_posting_a_figure_for_the_open_month_is_allowed_only_for_the_owner_and_the_team(client, setup, persona):
+    url = reverse("return_edit", args=[DEC, "ICT02"])
+    response = _client(client, setup, persona).post(url, {"value": "96", "version": "0", "action": "save"})
+    _expect(response, ENTER_OPEN[persona])
+    written = Result.objects.filter(indicator__code="ICT02", period=DEC).exists()
+    assert written is (ENTER_OPEN[persona] == 302)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_posting_to_a_closed_month_is_refused_except_a_team_correction_with_a_reason(client, setup, persona):
+    url = reverse("return_edit", args=[NOV, "ICT02"])
+    before = Result.objects.get(indicator__code="ICT02", period=NOV).value
+    c = _client(client, setup, persona)
+    response = c.post(url, {"value": "50", "commentary": "x", "version": "0", "action": "save"})
+    _expect(response, {OWNER: 403, OTHER: 403, TEAM: 400, CLERK: 403, VIEWER: 403, ANON: "login"}[persona])
+    assert Result.objects.get(indicator__code="ICT02", period=NOV).value == before
+    if persona == TEAM:
+        assert "Give a reason for changing a return after November 2019 closed." in response.content.decode()
+        data = {"value": "50", "commentary": "x", "version": "0", "action": "save", "reason": "Recount"}
+        assert c.post(url, data).status_code == 302
+        assert Result.objects.get(indicator__code="ICT02", period=NOV).value == Decimal("50")
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_posting_another_owners_indicator_is_forbidden(client, setup, persona):
+    url = reverse("return_edit", args=[DEC, "FN01"])
+    response = _client(client, setup, persona).post(url, {"value": "99", "version": "0", "action": "submit"})
+    _expect(response, {OWNER: 403, OTHER: 302, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login"}[persona])
+
+
+DECISIONS = {OWNER: 403, OTHER: 403, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login"}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_team_approves_a_return(client, setup, persona):
+    commentary = _submitted(Indicator.objects.get(code="ICT02"), setup[OWNER])
+    url = reverse("return_decide", args=[DEC, "ICT02"])
+    response = _client(client, setup, persona).post(url, {"action": "approve", "version": commentary.version})
+    _expect(response, DECISIONS[persona])
+    commentary.refresh_from_db()
+    assert (commentary.status == CommentaryStatus.APPROVED) is (persona == TEAM)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_team_sends_a_return_back(client, setup, persona):
+    commentary = _submitted(Indicator.objects.get(code="ICT02"), setup[OWNER])
+    url = reverse("return_decide", args=[DEC, "ICT02"])
+    data = {"action": "send_back", "version": commentary.version, "reason": "Why?"}
+    _expect(_client(client, setup, persona).post(url, data), DECISIONS[persona])
+    commentary.refresh_from_db()
+    assert (commentary.status == CommentaryStatus.RETURNED) is (persona == TEAM)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_team_bulk_approves(client, setup, persona):
+    commentary = _submitted(Indicator.objects.get(code="ICT02"), setup[OWNER])
+    data = {"returns": [f"{commentary.pk}:{commentary.version}"]}
+    _expect(_client(client, setup, persona).post(reverse("review_approve"), data), DECISIONS[persona])
+    commentary.refresh_from_db()
+    assert (commentary.status == CommentaryStatus.APPROVED) is (persona == TEAM)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_team_opens_and_closes_periods(client, setup, persona):
+    c = _client(client, setup, persona)
+    _expect(c.post(reverse("periods"), {"period": "2020-01", "deadline": "2020-02-10"}), DECISIONS[persona])
+    assert ReportingPeriod.objects.filter(period="2020-01-01").exists() is (persona == TEAM)
+    _expect(c.post(reverse("period_close", args=[DEC])), DECISIONS[persona])
+    assert ReportingPeriod.objects.get(period=DEC).status == (PeriodStatus.CLOSED if persona == TEAM else "open")
+
+
+# --- what the pages say -------------------------------------------------------------
+
+
+def test_my_returns_lists_each_owned_indicator_with_its_status(client, setup, owner_user):
+    ict01 = Indicator.objects.get(code="ICT01")
+    ict01.owners.set([owner_user])
+    return_save(indicator=ict01, period=DEC, user=owner_user, value=Decimal("75"))
+    client.force_login(owner_user)
+    page = client.get(reverse("my_returns")).content.decode()
+    assert "Returns for <strong>December 2019</strong> are due by <strong>10 January 2020</strong>" in page
+    assert "ICT01" in page and "Entered, not submitted" in page
+    assert "ICT02" in page and "Missing" in page
+    assert "FN01" not in page
+
+
+def test_saving_tells_the_owner_the_rag_the_figure_earns(client, setup, owner_user):
+    client.force_login(owner_user)
+    url = reverse("return_edit", args=[DEC, "ICT02"])
+    response = client.post(url, {"value": "92", "version": "0", "action": "save"}, follow=True)
+    assert "ICT02 for December 2019 saved: 92.0%. It is rated Amber." in response.content.decode()
+
+
+def test_a_red_figure_without_commentary_cannot_be_submitted_and_the_form_says_why(client, setup, owner_user):
+    client.force_login(owner_user)
+    response = client.post(reverse("return_edit", args=[DEC, "ICT02"]),
+                           {"value": "85", "version": "0", "action": "submit"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "Enter commentary: ICT02 is rated Red for December 2019" in page
+    assert not Result.objects.filter(indicator__code="ICT02", period=DEC).exists()
+
+
+@pytest.mark.parametrize(
+    ("period", "code", "persona", "reason"),
+    [
+        (NOV, "ICT02", OWNER, "November 2019 is closed"),
+        (DEC, "FN01", OWNER, "FN01 is not your indicator"),
+        ("2020-01", "ICT02", OWNER, "January 2020 is not open for returns"),
+    ],
+)
+def test_every_locked_form_says_why(client, setup, period, code, persona, reason):
+    client.force_login(setup[persona])
+    page = client.get(f"/returns/{period if isinstance(period, str) else period.strftime('%Y-%m')}/{code}/")
+    text = page.content.decode()
+    assert page.status_code == 200 and reason in text
+    assert 'name="action"' not in text
+
+
+def test_an_approved_return_says_it_is_locked_for_its_owner(client, setup, owner_user, performance_user):
+    ict02 = Indicator.objects.get(code="ICT02")
+    commentary = _submitted(ict02, owner_user)
+    client.force_login(performance_user)
+    data = {"action": "approve", "version": commentary.version}
+    response = client.post(reverse("return_decide", args=[DEC, "ICT02"]), data)
+    assert response.status_code == 302
+    client.force_login(owner_user)
+    text = client.get(reverse("return_edit", args=[DEC, "ICT02"])).content.decode()
+    assert "the performance team has approved it" in text and 'name="action"' not in text
+
+
+def test_a_second_save_from_a_stale_form_shows_the_other_persons_value(client, setup, owner_user, performance_user):
+    url = reverse("return_edit", args=[DEC, "ICT02"])
+    client.force_login(performance_user)
+    assert client.post(url, {"value": "96", "version": "0", "action": "save"}).status_code == 302
+    client.force_login(owner_user)
+    response = client.post(url, {"value": "85", "commentary": "Mine", "version": "0", "action": "save"})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "test-performance changed this return" in text and "the value is now 96.0%" in text
+    assert Result.objects.get(indicator__code="ICT02", period=DEC).value == Decimal("96")
+
+
+SCRIPT = '<script>alert("x")</script><b>bold</b>'
+
+
+def test_commentary_with_html_or_script_is_shown_as_text(client, setup, owner_user, performance_user):
+    ict02 = Indicator.objects.get(code="ICT02")
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("85"), commentary=SCRIPT, submit=True)
+    client.force_login(performance_user)
+    client.post(reverse("return_decide", args=[DEC, "ICT02"]), {"action": "send_back", "version": 1, "reason": SCRIPT})
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("85"), commentary=SCRIPT, submit=True)
+    pages = [reverse("review"), reverse("return_edit", args=[DEC, "ICT02"])]
+    for url in pages:
+        text = client.get(url).content.decode()
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in text, url
+        assert SCRIPT not in text
+    Commentary.objects.filter(indicator=ict02).update(status=CommentaryStatus.RETURNED, return_reason=SCRIPT)
+    client.force_login(owner_user)
+    text = client.get(reverse("my_returns")).content.decode()
+    assert "Reason: &lt;script&gt;" in text and SCRIPT not in text
+
+
+def test_review_queue_shows_figure_rag_previous_values_and_commentary(client, setup, owner_user, performance_user):
+    _submitted(Indicator.objects.get(code="ICT02"), owner_user)
+    client.force_login(performance_user)
+    text = client.get(reverse("review")).content.decode()
+    assert "1 submitted return" in text
+    assert "85.0%" in text and "kp-rag--red" in text and "Nov 2019: 88.6%" in text and "Down." in text
+
+
+def test_missing_returns_lists_unsubmitted_returns_with_their_owners(client, setup, owner_user, performance_user):
+    owner_user.first_name, owner_user.last_name = "Sam", "Owner"
+    owner_user.save()
+    _submitted(Indicator.objects.get(code="ICT02"), owner_user)
+    client.force_login(performance_user)
+    text = client.get(reverse("missing_returns")).content.decode()
+    assert "FN01" in text and "test-other-owner" in text
+    assert "ICT02" not in text
+
+
+def test_opening_a_period_with_a_bad_month_shows_a_specific_error(client, setup, performance_user):
+    client.force_login(performance_user)
+    response = client.post(reverse("periods"), {"period": "2019-13", "deadline": "2020-01-10"})
+    assert response.status_code == 400
+    assert "&#x27;2019-13&#x27; is not a valid period: month must be 01–12" in response.content.decode()
+
+
+# --- constant query counts ------------------------------------------------------
+
+
+def _count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_my_returns_and_review_use_the_same_number_of_queries_for_2_or_20_returns(client, setup, owner_user,
+                                                                                 performance_user):
+    codes = list(Indicator.objects.filter(directorate__slug="strategic-and-corporate-services", kind="kpi",
+                                          frequency="monthly").values_list("code", flat=True))
+    Indicator.objects.get(code="ICT02").owners.remove(owner_user)
+    counts = []
+    for size in (2, 12):
+        for code in codes[:size]:
+            indicator = Indicator.objects.get(code=code)
+            indicator.owners.add(owner_user)
+            if not Commentary.objects.filter(indicator=indicator, period=DEC).exists():
+                return_save(indicator=indicator, period=DEC, user=owner_user, value=Decimal("99.9"),
+                            commentary="ok", submit=True)
+        client.force_login(owner_user)
+        mine = _count(client, reverse("my_returns"))
+        client.force_login(performance_user)
+        counts.append((mine, _count(client, reverse("review"))))
+    assert counts[0] == counts[1]
