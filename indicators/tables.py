@@ -21,6 +21,8 @@ from indicators.periods import period_label, same_period_last_year
 
 NUMERIC = {"th": {"class": "govuk-table__header govuk-table__header--numeric"},
            "td": {"class": "govuk-table__cell govuk-table__cell--numeric kp-num"}}
+# Cells that carry a label under the number may wrap.
+NUMERIC_WRAPPING = {"th": NUMERIC["th"], "td": {"class": "govuk-table__cell govuk-table__cell--numeric"}}
 RAG_CELL = '{% include "includes/rag.html" with rag=value %}'
 DIRECTION_CELL = '{% include "includes/direction.html" with direction=value %}'
 
@@ -73,13 +75,13 @@ class _DashboardTable(tables.Table):
 class KpiTable(_DashboardTable):
     polarity = tables.Column(accessor="indicator__polarity", verbose_name="Polarity")
     data_period = tables.Column(accessor="indicator__data_period", verbose_name="Data period", orderable=False)
-    value = tables.Column(verbose_name="Latest value", empty_values=(), attrs=NUMERIC)
+    value = tables.Column(verbose_name="Latest value", empty_values=(), attrs=NUMERIC_WRAPPING)
     month_rag = tables.TemplateColumn(RAG_CELL, verbose_name="Month RAG", order_by=("month_rag__rank",))
     ytd_value = tables.Column(verbose_name="YTD value", empty_values=(), attrs=NUMERIC)
     ytd_rag = tables.TemplateColumn(RAG_CELL, verbose_name="YTD RAG", order_by=("ytd_rag__rank",))
     target = tables.Column(empty_values=(), attrs=NUMERIC)
     floor = tables.Column(verbose_name="Floor", empty_values=(), attrs=NUMERIC)
-    previous_year = tables.Column(verbose_name="Previous year", empty_values=(), attrs=NUMERIC)
+    previous_year = tables.Column(verbose_name="Previous year", empty_values=(), attrs=NUMERIC_WRAPPING)
     direction = tables.TemplateColumn(DIRECTION_CELL, verbose_name="Direction of travel", orderable=False)
 
     class Meta(_DashboardTable.Meta):
@@ -100,11 +102,11 @@ RANGE_LABELS = {"below": "Below", "within": "Within", "above": "Above", "": "–
 
 
 class ActivityTable(_DashboardTable):
-    value = tables.Column(verbose_name="Latest value", empty_values=(), attrs=NUMERIC)
+    value = tables.Column(verbose_name="Latest value", empty_values=(), attrs=NUMERIC_WRAPPING)
     lower = tables.Column(verbose_name="Lower threshold", empty_values=(), attrs=NUMERIC)
     upper = tables.Column(verbose_name="Upper threshold", empty_values=(), attrs=NUMERIC)
     range = tables.Column(verbose_name="Below/within/above expected range", empty_values=())
-    previous_year = tables.Column(verbose_name="Previous year", empty_values=(), attrs=NUMERIC)
+    previous_year = tables.Column(verbose_name="Previous year", empty_values=(), attrs=NUMERIC_WRAPPING)
 
     class Meta(_DashboardTable.Meta):
         sequence = ("ref", "indicator", "directorate", "value", "lower", "upper", "range", "previous_year")
