@@ -15,7 +15,7 @@ from indicators.models import Indicator
 from indicators.roles import PERFORMANCE_TEAM
 from returns.models import ReportingPeriod
 from returns.rows import ReturnRow, return_rows
-from returns.workdays import working_days_between
+from returns.workdays import is_working_day, working_days_between
 
 
 @dataclass
@@ -36,11 +36,13 @@ def outstanding_rows(periods: list[ReportingPeriod]) -> list[ReturnRow]:
 
 def _due_and_overdue(today: date) -> tuple[list[ReportingPeriod], list[ReportingPeriod]]:
     due, overdue = [], []
+    if not is_working_day(today):
+        return due, overdue  # nobody is emailed at the weekend
     for reporting_period in ReportingPeriod.objects.open().order_by("period"):
-        days_left = working_days_between(today, reporting_period.deadline)
-        if 0 <= days_left <= settings.KPIDASH_REMINDER_WORKING_DAYS_BEFORE:
+        deadline = reporting_period.deadline
+        if today <= deadline and working_days_between(today, deadline) <= settings.KPIDASH_REMINDER_WORKING_DAYS_BEFORE:
             due.append(reporting_period)
-        elif -days_left >= settings.KPIDASH_ESCALATE_WORKING_DAYS_AFTER:
+        elif today > deadline and working_days_between(deadline, today) >= settings.KPIDASH_ESCALATE_WORKING_DAYS_AFTER:
             overdue.append(reporting_period)
     return due, overdue
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,6 +33,7 @@ from returns.services import (
     return_send_back,
     returns_bulk_approve,
 )
+from returns.tasks import send_reminders
 
 
 def _require_performance_team(request) -> None:
@@ -204,8 +206,22 @@ def review_approve(request):
 def missing_returns(request):
     _require_performance_team(request)
     open_periods = list(ReportingPeriod.objects.open())
-    context = {"rows": outstanding_rows(open_periods), "open_periods": open_periods, "nav_active": "review"}
+    context = {
+        "rows": outstanding_rows(open_periods),
+        "open_periods": open_periods,
+        "reminder_days": settings.KPIDASH_REMINDER_WORKING_DAYS_BEFORE,
+        "escalate_days": settings.KPIDASH_ESCALATE_WORKING_DAYS_AFTER,
+        "nav_active": "review",
+    }
     return render(request, "returns/missing.html", context)
+
+
+@require_POST
+def reminders_send_now(request):
+    _require_performance_team(request)
+    send_reminders.delay_on_commit()
+    messages.success(request, "Reminders are being sent, as the daily run would send them today.")
+    return redirect("missing_returns")
 
 
 @require_http_methods(["GET", "POST"])

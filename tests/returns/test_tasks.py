@@ -1,0 +1,98 @@
+"""The reminder task: enqueued after commit, and run by a real Celery worker process."""
+
+from __future__ import annotations
+
+import email
+import os
+import subprocess
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from indicators.models import Indicator
+from kpidash.celery import app
+from returns.models import ReportingPeriod
+from returns.tasks import send_reminders
+from returns.workdays import is_working_day
+from tests.returns.conftest import DEC
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_daily_schedule_names_the_registered_reminder_task():
+    entry = settings.CELERY_BEAT_SCHEDULE["returns-reminders"]
+    assert entry["task"] == send_reminders.name
+    assert entry["task"] in app.tasks
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({7}, {0})
+
+
+def test_sending_reminders_now_enqueues_the_task_only_after_commit(
+    client, demo, performance_user, django_capture_on_commit_callbacks, monkeypatch
+):
+    sent = []
+    monkeypatch.setattr(send_reminders, "delay", lambda *a, **k: sent.append(a))
+    client.force_login(performance_user)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("reminders_send_now"))
+    assert response.status_code == 302
+    assert sent == [] and len(callbacks) == 1
+    callbacks[0]()
+    assert sent == [()]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _messages(folder: Path) -> list[email.message.Message]:
+    found = []
+    for path in folder.glob("*.log"):
+        for chunk in path.read_text().split("-" * 79):
+            if chunk.strip():
+                found.append(email.message_from_string(chunk.strip()))
+    return found
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_emails_each_owner_once_with_their_missing_indicators(demo, tmp_path):
+    day = timezone.localdate()
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    ReportingPeriod.objects.create(period=DEC, deadline=day)
+    queue = f"test-reminders-{uuid.uuid4().hex[:8]}"  # so no other worker takes the task
+    env = {**os.environ, "DATABASE_URL": _database_url(), "EMAIL_FILE_PATH": str(tmp_path),
+           "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "CELERY_TASK_ALWAYS_EAGER": "0"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "kpidash", "worker", "-Q", queue, "--pool", "solo",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    try:
+        send_reminders.apply_async(kwargs={"today": day.isoformat()}, queue=queue)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(_messages(tmp_path)) < 2:
+            assert worker.poll() is None, worker.stdout.read().decode()
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        output = worker.communicate(timeout=30)[0].decode()
+    messages = {m["To"]: m for m in _messages(tmp_path)}
+    assert sorted(messages) == ["owner2@example.gov.uk", "owner@example.gov.uk"], output
+    body = messages["owner@example.gov.uk"].get_payload()
+    owned = Indicator.objects.filter(owners__username="owner", frequency__in=["monthly", "quarterly"])
+    for indicator in owned:
+        assert f"{indicator.code} {indicator.name}, December 2019: Missing" in body
+    assert "FN01" not in body

@@ -1,0 +1,35 @@
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from returns.workdays import is_working_day, working_days_between
+
+FRI, SAT, SUN, MON = date(2020, 1, 10), date(2020, 1, 11), date(2020, 1, 12), date(2020, 1, 13)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days"),
+    [
+        (FRI, FRI, 0),
+        (FRI, SAT, 0),
+        (FRI, MON, 1),
+        (SAT, MON, 1),
+        (MON, FRI.replace(day=17), 4),
+        (date(2020, 1, 6), date(2020, 1, 10), 4),
+        (MON, FRI, -1),
+        (date(2020, 1, 7), date(2020, 1, 10), 3),  # Tuesday: three working days left until Friday
+    ],
+)
+def test_working_days_between_counts_weekdays_after_start_up_to_end(start, end, days):
+    assert working_days_between(start, end) == days
+
+
+def test_weekends_are_not_working_days():
+    assert [is_working_day(d) for d in (FRI, SAT, SUN, MON)] == [True, False, False, True]
+
+
+@given(st.dates(date(2000, 1, 1), date(2030, 1, 1)), st.dates(date(2000, 1, 1), date(2030, 1, 1)))
+def test_working_days_between_is_antisymmetric(a, b):
+    assert working_days_between(a, b) == -working_days_between(b, a)
