@@ -1,0 +1,145 @@
+"""Committee papers: each committee's cover-report settings, and the papers
+generated for it (one row per version, with its frozen snapshot and files)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from indicators.models import Committee
+from indicators.periods import format_period, period_label
+
+
+class PaperSettings(models.Model):
+    """The words of a committee's cover report that come from people, not data.
+
+    Text fields may use the placeholders {committee}, {directorate},
+    {financial_year}, {period} and {report_number}; anything else in braces is
+    printed as written.
+    """
+
+    committee = models.OneToOneField(Committee, on_delete=models.CASCADE, related_name="paper_settings")
+    from_lines = models.TextField(
+        "from",
+        blank=True,
+        help_text="Who the report is from: one person per paragraph (name, then title), separated by blank lines.",
+    )
+    subject = models.CharField(max_length=300, default="{directorate} Performance Dashboard")
+    classification = models.CharField(max_length=100, default="Unrestricted")
+    summary_intro = models.TextField(
+        "summary introduction",
+        default=(
+            "The {directorate} Performance Dashboard shows progress made against targets set for "
+            "Key Performance Indicators (KPIs)."
+        ),
+    )
+    recommendation = models.TextField(
+        default="The {committee} is asked to NOTE the performance position for {directorate}."
+    )
+    introduction = models.TextField(
+        default=(
+            "Part of the role of Cabinet Committees is to review the performance of the functions of the "
+            "Council that fall within the remit of the Committee. To support this role Performance Dashboards "
+            "are regularly reported to each Cabinet Committee throughout the year, and this is the "
+            "{report_number} report for the {financial_year} financial year."
+        ),
+        help_text="Paragraph 1.1. {report_number} is counted from this committee's papers for the year.",
+    )
+    targets_note = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Optional sentence for paragraph 2.2, e.g. when the KPIs and targets came to the committee.",
+    )
+    author_name = models.CharField("report author", max_length=200, blank=True)
+    author_title = models.CharField("author's job title", max_length=200, blank=True)
+    author_team = models.CharField("author's team", max_length=200, blank=True)
+    author_phone = models.CharField("author's phone", max_length=50, blank=True)
+    author_email = models.EmailField("author's email", blank=True)
+    director_name = models.CharField("relevant director", max_length=200, blank=True)
+    director_title = models.CharField("director's job title", max_length=200, blank=True)
+    director_phone = models.CharField("director's phone", max_length=50, blank=True)
+    director_email = models.EmailField("director's email", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "paper settings"
+        verbose_name_plural = "paper settings"
+
+    def __str__(self) -> str:
+        return f"Paper settings for {self.committee}"
+
+
+class PaperStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+def paper_upload_to(paper: Paper, filename: str) -> str:
+    return (
+        f"{settings.KPIDASH_PAPER_DIR}/{paper.committee.slug}/{format_period(paper.period)}/"
+        f"v{paper.version}/{filename}"
+    )
+
+
+class PaperQuerySet(models.QuerySet):
+    def for_committee(self, committee: Committee) -> PaperQuerySet:
+        return self.filter(committee=committee)
+
+    def in_flight(self) -> PaperQuerySet:
+        return self.filter(status__in=[PaperStatus.QUEUED, PaperStatus.RUNNING])
+
+
+class Paper(models.Model):
+    """One version of a committee's Performance Dashboard paper for a period."""
+
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="papers")
+    period = models.DateField(help_text="The month the paper reports up to (the first of the month).")
+    meeting_date = models.DateField()
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=PaperStatus.choices, default=PaperStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    failure_reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    data_as_at = models.DateTimeField(null=True, blank=True)
+    snapshot = models.JSONField(null=True, blank=True, help_text="The data the paper was built from.")
+    pdf = models.FileField(upload_to=paper_upload_to, max_length=300, blank=True)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    docx = models.FileField(upload_to=paper_upload_to, max_length=300, blank=True)
+    docx_sha256 = models.CharField("Word SHA-256", max_length=64, blank=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["committee__name", "-period", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "period", "version"], name="one_paper_version_per_period")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.committee} – {self.period_label} (version {self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper_detail", args=[self.pk])
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in (PaperStatus.QUEUED, PaperStatus.RUNNING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == PaperStatus.READY
+
+    def file_stem(self) -> str:
+        return f"{self.committee.slug}-performance-dashboard-{format_period(self.period)}-v{self.version}"

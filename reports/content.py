@@ -1,0 +1,178 @@
+"""What the paper says, assembled from a snapshot: the words both formats print.
+
+The PDF template and the Word writer read the same `PaperContent`, so the two
+formats cannot disagree. Pure Python over the snapshot dict (no ORM).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reports.charts import chart_description, chart_png
+from reports.wording import (
+    Counts,
+    RedIndicator,
+    counts_sentence,
+    red_paragraphs,
+    red_summary,
+    status_bullets,
+)
+
+DATA_TO_BE_SUPPLIED = "Data to be supplied"
+COMMENTARY_TO_BE_SUPPLIED = "Commentary to be supplied."
+RAG_LABELS = {"green": "Green", "amber": "Amber", "red": "Red", "": "No RAG"}
+DIRECTION_LABELS = {"improved": "Improved", "unchanged": "Unchanged", "worsened": "Worsened", "": "–"}
+RANGE_LABELS = {"within": "Within", "above": "Above", "below": "Below", "": "–"}
+POLARITY_LABELS = {"H": "H", "L": "L", "T": "T"}
+KPI_COLUMNS = [
+    "Ref", "Indicator", "Polarity", "Data period", "Latest value", "Month RAG", "YTD value", "YTD RAG",
+    "Target", "Floor", "Previous year", "DoT",
+]
+ACTIVITY_COLUMNS = [
+    "Ref", "Indicator", "Latest value", "Lower threshold", "Upper threshold", "Within/Above/Below",
+    "Previous year",
+]
+PROGRESS_CHARTS = (20, 50)
+
+
+@dataclass
+class Section:
+    """One indicator's page in the appendix."""
+
+    item: dict
+    is_kpi: bool
+    chart: bytes | None
+    chart_alt: str
+    figures: list[tuple[str, str]]
+    commentary: str | None
+
+
+@dataclass
+class PaperContent:
+    snapshot: dict
+    summary: list[str]
+    introduction: str
+    dashboard_paragraphs: list[str]
+    bullets_lead: str
+    bullets: list[str]
+    red_paragraphs: list[str]
+    kpi_rows: list[list[str]]
+    activity_rows: list[list[str]]
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.snapshot["settings"]["subject"]
+
+    @property
+    def settings(self) -> dict:
+        return self.snapshot["settings"]
+
+
+def _value(item: dict, key: str = "value_text") -> str:
+    return DATA_TO_BE_SUPPLIED if item["value"] is None else item[key]
+
+
+def _latest(item: dict) -> str:
+    if item["value"] is None:
+        return DATA_TO_BE_SUPPLIED
+    return f"{item['value_text']} ({item['period_label']})" if item["stale"] else item["value_text"]
+
+
+def kpi_row(item: dict) -> list[str]:
+    return [
+        item["code"], item["name"], POLARITY_LABELS.get(item["polarity"], item["polarity"]), item["data_period"],
+        _latest(item), RAG_LABELS[item["month_rag"]], _value(item, "ytd_value_text"), RAG_LABELS[item["ytd_rag"]],
+        item["target_text"], item["floor_text"], item["previous_year_text"], DIRECTION_LABELS[item["direction"]],
+    ]
+
+
+def activity_row(item: dict) -> list[str]:
+    return [
+        item["code"], item["name"], _latest(item), item["lower_text"], item["upper_text"],
+        RANGE_LABELS[item["range"]] if item["value"] is not None else DATA_TO_BE_SUPPLIED,
+        item["previous_year_text"],
+    ]
+
+
+def _figures(item: dict, is_kpi: bool) -> list[tuple[str, str]]:
+    period = item["period_label"] or DATA_TO_BE_SUPPLIED
+    if is_kpi:
+        return [
+            ("Latest period", period), ("Latest value", _value(item)), ("Month RAG", RAG_LABELS[item["month_rag"]]),
+            ("Year to date", _value(item, "ytd_value_text")), ("YTD RAG", RAG_LABELS[item["ytd_rag"]]),
+            ("Target", item["target_text"]), ("Floor standard", item["floor_text"]),
+            ("Same period last year", item["previous_year_text"]),
+            ("Direction of travel", DIRECTION_LABELS[item["direction"]]),
+        ]
+    return [
+        ("Latest period", period), ("Latest value", _value(item)), ("Lower threshold", item["lower_text"]),
+        ("Upper threshold", item["upper_text"]),
+        ("Expected range", RANGE_LABELS[item["range"]] if item["value"] is not None else DATA_TO_BE_SUPPLIED),
+        ("Same period last year", item["previous_year_text"]),
+    ]
+
+
+def _commentary(item: dict) -> str | None:
+    if item["commentary"]:
+        return item["commentary"]
+    return COMMENTARY_TO_BE_SUPPLIED if item["rag"] in ("red", "amber") or item["value"] is None else None
+
+
+def _sections(snapshot: dict, progress) -> list[Section]:
+    items = [(item, True) for item in snapshot["kpis"]] + [(item, False) for item in snapshot["activities"]]
+    sections = []
+    start, end = PROGRESS_CHARTS
+    for index, (item, is_kpi) in enumerate(items, start=1):
+        sections.append(
+            Section(
+                item=item,
+                is_kpi=is_kpi,
+                chart=chart_png(item["chart"], is_kpi=is_kpi),
+                chart_alt=chart_description(item, is_kpi=is_kpi),
+                figures=_figures(item, is_kpi),
+                commentary=_commentary(item) if is_kpi else None,
+            )
+        )
+        if index % 5 == 0:
+            progress(start + (end - start) * index // len(items))
+    return sections
+
+
+def _dashboard_paragraphs(snapshot: dict) -> list[str]:
+    n, directorate = len(snapshot["kpis"]), snapshot["directorate"]
+    kpi_words = f"{n} Key Performance Indicator{'' if n == 1 else 's'} (KPIs)"
+    second = f"The Dashboard provides a progress report on performance against target for the {kpi_words} for "
+    second += f"{snapshot['financial_year']}."
+    if snapshot["settings"]["targets_note"]:
+        second += f" {snapshot['settings']['targets_note']}"
+    if snapshot["activities"]:
+        second += " The Dashboard also includes a range of activity indicators which help give context to the KPIs."
+    return [
+        f"The current {directorate} Performance dashboard provides results up to the end of "
+        f"{snapshot['period_label']}, or the latest available month and is attached in Appendix 1.",
+        second,
+        "KPIs are presented with RAG (Red/Amber/Green) alerts to show progress against targets. Details of how "
+        "the alerts are generated are outlined in the Guidance Notes, included with the Dashboard in Appendix 1.",
+    ]
+
+
+def paper_content(snapshot: dict, progress=lambda percent: None) -> PaperContent:
+    counts = Counts(**snapshot["counts"])
+    reds = [RedIndicator(item["name"], item["commentary"]) for item in snapshot["kpis"] if item["rag"] == "red"]
+    lead, bullets = status_bullets(counts)
+    summary = [snapshot["settings"]["summary_intro"], counts_sentence(counts)]
+    if counts.total:
+        summary[-1] += " " + red_summary(reds)
+    return PaperContent(
+        snapshot=snapshot,
+        summary=summary,
+        introduction=snapshot["settings"]["introduction"],
+        dashboard_paragraphs=_dashboard_paragraphs(snapshot),
+        bullets_lead=lead,
+        bullets=bullets,
+        red_paragraphs=red_paragraphs(reds),
+        kpi_rows=[kpi_row(item) for item in snapshot["kpis"]],
+        activity_rows=[activity_row(item) for item in snapshot["activities"]],
+        sections=_sections(snapshot, progress),
+    )

@@ -1,0 +1,205 @@
+"""The frozen data a paper is built from.
+
+`build_snapshot` reads the dashboard once and returns plain JSON (Decimals as
+strings, dates as ISO text, every figure already formatted). Rendering reads
+only the snapshot, so a paper re-rendered next year says what it said the day
+it was made, whatever happens to the figures, the indicators or the settings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from indicators.dashboard import ActivityRow, Dashboard, KpiRow, build_dashboard
+from indicators.guidance import guidance_notes
+from indicators.models import Commentary, CommentaryStatus, Committee, Indicator
+from indicators.periods import FinancialYear, add_months, format_period, period_label
+from indicators.rules import Rag
+from reports.models import Paper, PaperSettings
+from reports.wording import fill, ordinal
+
+SCHEMA = 1
+CHART_MONTHS = 13  # the period and the twelve months before it
+SETTINGS_TEXT = ("subject", "classification", "summary_intro", "recommendation", "introduction", "targets_note")
+CONTACT_FIELDS = (
+    "author_name", "author_title", "author_team", "author_phone", "author_email",
+    "director_name", "director_title", "director_phone", "director_email",
+)
+
+
+def _dec(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _period(value: date | None) -> str | None:
+    return None if value is None else format_period(value)
+
+
+def date_label(value: date) -> str:
+    return f"{value.day} {period_label(value)}"
+
+
+def _chart(indicator: Indicator, period: date) -> dict:
+    """The indicator's last 13 months, with each month's target and floor (or band)."""
+    since = add_months(period, -(CHART_MONTHS - 1))
+    thresholds = {t.financial_year: t for t in indicator.window_thresholds}
+    points = []
+    for result in indicator.window_results:
+        if result.period < since or result.value is None:
+            continue
+        threshold = thresholds.get(FinancialYear.containing(result.period).start_year)
+        lines = (
+            (threshold.target, threshold.floor) if indicator.is_kpi else (threshold.lower, threshold.upper)
+        ) if threshold else (None, None)
+        points.append([_period(result.period), _dec(result.value), _dec(lines[0]), _dec(lines[1])])
+    return {"columns": ["period", "value", "target" if indicator.is_kpi else "lower",
+                        "floor" if indicator.is_kpi else "upper"], "points": points}
+
+
+def _common(row: KpiRow | ActivityRow) -> dict:
+    indicator = row.indicator
+    return {
+        "code": indicator.code,
+        "name": indicator.name,
+        "definition": indicator.definition,
+        "data_source": indicator.data_source,
+        "unit": indicator.unit,
+        "decimals": indicator.decimals,
+        "data_period": indicator.data_period,
+        "period": _period(row.period),
+        "period_label": period_label(row.period) if row.period else None,
+        "expected_period": _period(row.expected_period),
+        "stale": row.stale,
+        "value": _dec(row.value),
+        "value_text": indicator.format(row.value),
+        "previous_year_text": indicator.format(row.previous_year),
+    }
+
+
+def _kpi(row: KpiRow, period: date) -> dict:
+    indicator = row.indicator
+    return {
+        **_common(row),
+        "polarity": indicator.polarity,
+        "month_rag": row.month_rag.value,
+        "ytd_value_text": indicator.format(row.ytd_value),
+        "ytd_rag": row.ytd_rag.value,
+        "rag": row.rag.value,
+        "target_text": indicator.format(row.target),
+        "floor_text": indicator.format(row.floor),
+        "direction": row.direction.value,
+        "commentary": row.commentary.text if row.commentary and row.commentary.text.strip() else None,
+        "chart": _chart(indicator, period),
+    }
+
+
+def _activity(row: ActivityRow, period: date) -> dict:
+    indicator = row.indicator
+    return {
+        **_common(row),
+        "lower_text": indicator.format(row.lower),
+        "upper_text": indicator.format(row.upper),
+        "range": row.range.value,
+        "chart": _chart(indicator, period),
+    }
+
+
+def _guidance(dashboard: Dashboard) -> dict:
+    notes = guidance_notes(dashboard)
+    return {
+        "ratings": [
+            {"sentences": [[rag.value, rag.label, text] for rag, text in note.sentences], "codes": note.codes}
+            for note in notes.ratings
+        ],
+        "polarities": [list(p) for p in notes.polarities],
+        "direction": notes.direction,
+        "data_periods": [list(p) for p in notes.data_periods],
+        "activity": notes.activity,
+    }
+
+
+def report_number(committee: Committee, period: date) -> int:
+    """This paper's place among the committee's papers for the financial year (by period)."""
+    fy = FinancialYear.containing(period)
+    earlier = Paper.objects.filter(committee=committee, period__gte=fy.start, period__lt=period)
+    return earlier.values("period").distinct().count() + 1
+
+
+def _settings(settings: PaperSettings, values: dict[str, str]) -> dict:
+    texts = {name: fill(getattr(settings, name), values) for name in SETTINGS_TEXT}
+    people = [block.strip() for block in settings.from_lines.replace("\r\n", "\n").split("\n\n") if block.strip()]
+    contacts = {name: getattr(settings, name) for name in CONTACT_FIELDS}
+    return {**texts, "from": [block.split("\n") for block in people], **contacts}
+
+
+def committee_dashboard(committee: Committee, period: date) -> Dashboard:
+    indicators = Indicator.objects.active().for_committee(committee).distinct()
+    return build_dashboard(indicators, period, direction_basis=committee.direction_basis)
+
+
+def readiness_gaps(dashboard: Dashboard) -> list[str]:
+    """What the paper will have to show as missing: figures, and approved commentary."""
+    gaps = []
+    for row in [*dashboard.kpis, *dashboard.activities]:
+        name = f"{row.indicator.code} {row.indicator.name}"
+        if row.period is None:
+            gaps.append(f"{name}: no figure has been entered (the paper will say data to be supplied).")
+        elif row.stale:
+            gaps.append(
+                f"{name}: no figure for {period_label(row.expected_period)} yet; "
+                f"the paper will show {period_label(row.period)}'s."
+            )
+    latest = {row.indicator.pk: row.period for row in dashboard.kpis if row.period}
+    unapproved = Commentary.objects.filter(indicator__in=latest.keys(), period__in=set(latest.values()))
+    unapproved = unapproved.exclude(status=CommentaryStatus.APPROVED).select_related("indicator")
+    for commentary in unapproved:
+        if latest[commentary.indicator_id] != commentary.period:
+            continue
+        gaps.append(
+            f"{commentary.indicator.code} {commentary.indicator.name}: commentary is "
+            f"{commentary.get_status_display().lower()}, not approved, so it will not appear."
+        )
+    for row in dashboard.rows_with_rag(Rag.RED):
+        if row.commentary is None or not row.commentary.text.strip():
+            gaps.append(
+                f"{row.indicator.code} {row.indicator.name} is Red and has no approved commentary "
+                "(the paper will say commentary is to be supplied)."
+            )
+    return gaps
+
+
+def build_snapshot(
+    *, committee: Committee, settings: PaperSettings, period: date, meeting_date: date,
+    as_at: datetime | None = None,
+) -> dict:
+    dashboard = committee_dashboard(committee, period)
+    directorate = " and ".join(d.name for d in committee.directorates.order_by("name"))
+    fy = FinancialYear.containing(period).label
+    values = {
+        "committee": committee.name, "directorate": directorate, "financial_year": fy,
+        "period": period_label(period), "report_number": ordinal(report_number(committee, period)),
+    }
+    as_at = as_at or timezone.now()
+    counts = dashboard.counts
+    return {
+        "schema": SCHEMA,
+        "committee": {"name": committee.name, "slug": committee.slug},
+        "directorate": directorate,
+        "period": format_period(period),
+        "period_label": period_label(period),
+        "financial_year": fy,
+        "meeting_date": meeting_date.isoformat(),
+        "meeting_date_label": date_label(meeting_date),
+        "data_as_at": as_at.isoformat(),
+        "data_as_at_label": date_label(timezone.localtime(as_at).date()),
+        "settings": _settings(settings, values),
+        "counts": {"green": counts[Rag.GREEN], "amber": counts[Rag.AMBER], "red": counts[Rag.RED],
+                   "unrated": counts[Rag.NONE]},
+        "kpis": [_kpi(row, period) for row in dashboard.kpis],
+        "activities": [_activity(row, period) for row in dashboard.activities],
+        "guidance": _guidance(dashboard),
+        "gaps": readiness_gaps(dashboard),
+    }

@@ -1,0 +1,22 @@
+"""Celery wrappers: ids in, service call, nothing else."""
+
+from celery import shared_task
+from django.conf import settings
+from kombu.exceptions import OperationalError as BrokerError
+
+from reports.services import TRANSIENT_ERRORS, paper_generate
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(*TRANSIENT_ERRORS, BrokerError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=5,
+    soft_time_limit=settings.KPIDASH_PAPER_SOFT_TIME_LIMIT,
+    time_limit=settings.KPIDASH_PAPER_TIME_LIMIT,
+)
+def paper_generate_task(self, paper_id: int) -> str | None:
+    paper = paper_generate(paper_id=paper_id)
+    return paper.status if paper else None

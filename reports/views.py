@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from indicators.models import Committee
+from indicators.periods import format_period
+from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, user_roles
+from reports.forms import PaperRequestForm
+from reports.models import Paper
+from reports.services import CONTENT_TYPES, PaperError, paper_readiness, paper_request, paper_retry
+
+
+def can_generate(user) -> bool:
+    return bool(user_roles(user) & {COMMITTEE_CLERK, PERFORMANCE_TEAM})
+
+
+def _require_reader(user) -> None:
+    # Everyone with a kpidash role reads papers, as they read dashboards.
+    if not user_roles(user):
+        raise Http404("No paper here.")
+
+
+def _require_generator(user) -> None:
+    if not can_generate(user):
+        raise PermissionDenied("Only committee clerks and the performance team generate papers.")
+
+
+def _get_paper(user, pk: int) -> Paper:
+    _require_reader(user)
+    return get_object_or_404(Paper.objects.select_related("committee", "requested_by"), pk=pk)
+
+
+def paper_list(request):
+    _require_reader(request.user)
+    papers = Paper.objects.select_related("committee", "requested_by")
+    committee = None
+    if slug := request.GET.get("committee"):
+        committee = get_object_or_404(Committee, slug=slug)
+        papers = papers.for_committee(committee)
+    context = {"papers": papers[:200], "committee": committee, "committees": Committee.objects.all(),
+               "can_generate": can_generate(request.user), "nav_active": "papers"}
+    return render(request, "reports/paper_list.html", context)
+
+
+def paper_new(request):
+    _require_generator(request.user)
+    form = PaperRequestForm(request.POST or None, initial={"committee": request.GET.get("committee")})
+    gaps = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        gaps = paper_readiness(committee=data["committee"], period=data["period"])
+        if not gaps or data["confirm"]:
+            paper = paper_request(committee=data["committee"], period=data["period"],
+                                  meeting_date=data["meeting_date"], user=request.user)
+            return redirect(paper)
+    return render(request, "reports/paper_new.html", {"form": form, "gaps": gaps, "nav_active": "papers"})
+
+
+def paper_detail(request, pk: int):
+    paper = _get_paper(request.user, pk)
+    versions = Paper.objects.filter(committee=paper.committee, period=paper.period).order_by("-version")
+    context = {"paper": paper, "versions": versions, "can_generate": can_generate(request.user),
+               "period_code": format_period(paper.period), "nav_active": "papers"}
+    return render(request, "reports/paper_detail.html", context)
+
+
+@require_POST
+def paper_retry_view(request, pk: int):
+    paper = _get_paper(request.user, pk)
+    _require_generator(request.user)
+    try:
+        paper_retry(paper=paper, user=request.user)
+    except PaperError as exc:
+        messages.error(request, str(exc))
+    return redirect(paper)
+
+
+@require_POST
+def paper_regenerate(request, pk: int):
+    paper = _get_paper(request.user, pk)
+    _require_generator(request.user)
+    new = paper_request(committee=paper.committee, period=paper.period, meeting_date=paper.meeting_date,
+                        user=request.user)
+    return redirect(new)
+
+
+def paper_download(request, pk: int, fmt: str):
+    paper = _get_paper(request.user, pk)
+    file = getattr(paper, fmt, None) if fmt in CONTENT_TYPES else None
+    if not paper.is_ready or not file:
+        raise Http404("This paper has no such file.")
+    return FileResponse(file.open("rb"), as_attachment=True, filename=f"{paper.file_stem()}.{fmt}",
+                        content_type=CONTENT_TYPES[fmt])

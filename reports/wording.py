@@ -1,0 +1,154 @@
+"""The cover report's sentences, written from the counts in the seed's words.
+
+Pure Python (no ORM): counts in, text out, so every singular/plural, zero and
+all-one-colour case is table-tested without a database.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Control characters are invalid in XML (Word refuses the file) and print as
+# boxes in PDF; tabs and line breaks are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+NUMBER_WORDS = (
+    "first", "second", "third", "fourth", "fifth", "sixth",
+    "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth",
+)
+
+
+@dataclass(frozen=True)
+class Counts:
+    green: int = 0
+    amber: int = 0
+    red: int = 0
+    unrated: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.green + self.amber + self.red + self.unrated
+
+
+@dataclass(frozen=True)
+class RedIndicator:
+    name: str
+    commentary: str | None  # approved commentary only; None when there is none
+
+
+def kpis(n: int) -> str:
+    return f"{n} KPI" if n == 1 else f"{n} KPIs"
+
+
+def ordinal(n: int) -> str:
+    """'first' … 'twelfth', then '13th'."""
+    if 1 <= n <= len(NUMBER_WORDS):
+        return NUMBER_WORDS[n - 1]
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def join_words(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c' (the seed has no Oxford comma)."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def lower_first(name: str) -> str:
+    """'Positive feedback rating' → 'positive feedback rating'; 'ICT calls' stays."""
+    first_word = name.split(" ", 1)[0]
+    if len(first_word) > 1 and not first_word[1:].islower():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def _was(n: int) -> str:
+    return "was" if n == 1 else "were"
+
+
+def _phrases(counts: Counts) -> list[tuple[int, str]]:
+    parts = [
+        (counts.green, f"achieved target and {_was(counts.green)} RAG rated Green"),
+        (counts.amber, f"{_was(counts.amber)} below target but did achieve the floor standard (Amber)"),
+        (counts.red, "did not achieve the floor standard (Red)"),
+        (counts.unrated, "could not be RAG rated (data to be supplied)"),
+    ]
+    return [(n, phrase) for n, phrase in parts if n]
+
+
+def counts_sentence(counts: Counts) -> str:
+    """The summary's counts sentence, e.g. the seed's "21 of the 25 KPIs achieved target …"."""
+    total = counts.total
+    if total == 0:
+        return "There are no KPIs on the dashboard for this period."
+    parts = _phrases(counts)
+    if len(parts) == 1:
+        n, phrase = parts[0]
+        if total == 1:
+            return f"The one KPI {phrase}."
+        if n == counts.red:
+            return f"None of the {total} KPIs achieved the floor standard: all {total} were RAG rated Red."
+        if n == counts.unrated:
+            return f"None of the {total} KPIs could be RAG rated (data to be supplied)."
+        return f"All {total} KPIs {phrase.replace('was ', 'were ')}."
+    (first_n, first_phrase), rest = parts[0], parts[1:]
+    clauses = [f"{first_n} of the {kpis(total)} {first_phrase}"] + [f"{n} {phrase}" for n, phrase in rest]
+    return join_words(clauses) + "."
+
+
+def red_summary(reds: list[RedIndicator]) -> str:
+    """The sentence naming the Red indicators, e.g. "The Red indicator is the …"."""
+    if not reds:
+        return "No KPI was RAG rated Red."
+    names = join_words([f"the {lower_first(red.name)}" for red in reds])
+    if len(reds) == 1:
+        return f"The Red indicator is {names}."
+    return f"The Red indicators are {names}."
+
+
+BULLET_MEANINGS = {
+    "Green": "the target was achieved or exceeded",
+    "Amber": "performance achieved or exceeded the expected floor standard but did not meet the target for Green",
+    "Red": "performance did not meet the expected floor standard",
+}
+
+
+def status_bullets(counts: Counts) -> tuple[str, list[str]]:
+    """Paragraph 2.4: its lead-in and one bullet per RAG colour that occurs."""
+    if counts.total == 0:
+        return "There are no KPIs to RAG rate for this period.", []
+    lead = f"Of the {kpis(counts.total)}, the latest RAG status are as follows:"
+    rows = [(counts.green, "Green"), (counts.amber, "Amber"), (counts.red, "Red")]
+    bullets = [
+        f"{n} {'is' if n == 1 else 'are'} rated {colour} – {BULLET_MEANINGS[colour]}" for n, colour in rows if n
+    ]
+    if counts.unrated:
+        verb = "has" if counts.unrated == 1 else "have"
+        bullets.append(f"{counts.unrated} {verb} no RAG rating – data to be supplied")
+    return lead, [text + (";" if i < len(bullets) - 1 else ".") for i, text in enumerate(bullets)]
+
+
+def red_paragraphs(reds: list[RedIndicator]) -> list[str]:
+    """Paragraph 2.5: each Red KPI by name, followed by its approved commentary."""
+    paragraphs = []
+    for red in reds:
+        who = f"The {lower_first(red.name)}"
+        role = "the KPI RAG rated Red" if len(reds) == 1 else f"one of the {len(reds)} KPIs RAG rated Red"
+        if red.commentary and red.commentary.strip():
+            paragraphs.append(f"{who} was {role}. {red.commentary.strip()}")
+        else:
+            paragraphs.append(f"{who} was {role}; commentary is to be supplied.")
+    return paragraphs
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Replace {placeholders} we know; leave any other braces exactly as typed."""
+    for key, value in values.items():
+        template = template.replace("{" + key + "}", value)
+    return template
+
+
+def strip_control(text: str) -> str:
+    return _CONTROL.sub("", text)

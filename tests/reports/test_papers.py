@@ -1,0 +1,188 @@
+"""Generating committee papers: the demo paper's words, versions, snapshots, failures."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from decimal import Decimal
+
+import pytest
+
+from indicators.models import Commentary, CommentaryStatus, Indicator, Result
+from reports.models import Paper, PaperStatus
+from reports.services import PaperError, paper_generate, paper_readiness, paper_request, paper_retry, render_paper_files
+from tests.reports.conftest import MEETING, NOVEMBER_2019, docx_text, pdf_text
+
+SEED_SENTENCE = (
+    "21 of the 25 KPIs achieved target and were RAG rated Green, 3 were below target but did achieve the floor "
+    "standard (Amber) and 1 did not achieve the floor standard (Red)."
+)
+RED_NAMED = "The Red indicator is the positive feedback rating with the ICT help desk."
+
+
+def _generate(committee, user=None) -> Paper:
+    paper = paper_request(committee=committee, period=NOVEMBER_2019, meeting_date=MEETING, user=user, enqueue=False)
+    return paper_generate(paper_id=paper.pk)
+
+
+def _read(field) -> bytes:
+    with field.open("rb") as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def demo_paper(policy, clerk_user) -> Paper:
+    return _generate(policy, clerk_user)
+
+
+def test_demo_pdf_says_the_seed_counts_and_names_the_ict_help_desk_as_red(demo_paper):
+    assert demo_paper.status == PaperStatus.READY, demo_paper.failure_reason
+    text = pdf_text(_read(demo_paper.pdf))
+    assert SEED_SENTENCE in text
+    assert RED_NAMED in text
+    assert "The positive feedback rating with the ICT help desk was the KPI RAG rated Red." in text
+    assert "To: Policy and Resources Cabinet Committee – 21 January 2020" in text
+    assert "Appendix 1 – Performance Dashboard" in text
+    assert "Report Author: Rachel Kennard" in text
+    assert "Page 1 of" in text
+
+
+def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper):
+    from docx import Document
+
+    data = _read(demo_paper.docx)
+    text = docx_text(data)
+    assert SEED_SENTENCE in text
+    assert RED_NAMED in text
+    document = Document(__import__("io").BytesIO(data))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "2. Performance Dashboard" in headings and "Guidance Notes" in headings
+    assert "ICT02 – Positive feedback rating with the ICT help desk" in headings
+    kpi_table = next(t for t in document.tables if t.rows[0].cells[0].text == "Ref" and len(t.columns) == 12)
+    assert len(kpi_table.rows) == 26
+    assert len(document.inline_shapes) == 35  # one chart per KPI and activity indicator
+
+
+def test_files_match_their_recorded_checksums(demo_paper):
+    assert hashlib.sha256(_read(demo_paper.pdf)).hexdigest() == demo_paper.pdf_sha256
+    assert hashlib.sha256(_read(demo_paper.docx)).hexdigest() == demo_paper.docx_sha256
+
+
+@pytest.mark.skipif(not shutil.which("libreoffice") and not os.environ.get("CI") and
+                    not os.environ.get("KPIDASH_REQUIRE_BROWSER"), reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_word_version(demo_paper, tmp_path):
+    source = tmp_path / "paper.docx"
+    source.write_bytes(_read(demo_paper.docx))
+    completed = subprocess.run(
+        ["libreoffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path / "out"), str(source)],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert completed.returncode == 0, completed.stderr
+    converted = tmp_path / "out" / "paper.pdf"
+    assert SEED_SENTENCE in pdf_text(converted.read_bytes())
+
+
+def test_a_paper_shows_what_it_showed_the_day_it_was_made(demo_paper):
+    ict02 = Indicator.objects.get(code="ICT02")
+    Result.objects.filter(indicator=ict02, period=NOVEMBER_2019).update(value=Decimal("99"))
+    Indicator.objects.filter(code="ICT02").update(name="Renamed indicator")
+    demo_paper.refresh_from_db()
+    pdf, docx = render_paper_files(demo_paper.snapshot)
+    assert RED_NAMED in pdf_text(pdf)
+    assert RED_NAMED in docx_text(docx)
+    assert "Renamed indicator" not in pdf_text(pdf)
+
+
+def test_regenerating_makes_version_two_and_keeps_version_one(demo_paper, policy, clerk_user):
+    ict02 = Indicator.objects.get(code="ICT02")
+    Result.objects.filter(indicator=ict02, period=NOVEMBER_2019).update(value=Decimal("99"))
+    second = _generate(policy, clerk_user)
+    assert (demo_paper.version, second.version) == (1, 2)
+    assert "All 25 KPIs" not in pdf_text(_read(second.pdf))  # 3 Amber remain
+    assert "22 of the 25 KPIs achieved target" in pdf_text(_read(second.pdf))
+    assert SEED_SENTENCE in pdf_text(_read(demo_paper.pdf))
+    assert demo_paper.pdf.name != second.pdf.name
+
+
+def test_request_enqueues_only_after_commit(policy, clerk_user, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        paper = paper_request(committee=policy, period=NOVEMBER_2019, meeting_date=MEETING, user=clerk_user)
+    assert paper.status == PaperStatus.QUEUED and paper.version == 1
+    assert len(callbacks) == 1
+
+
+def test_a_double_click_returns_the_paper_already_queued(policy, clerk_user):
+    first = paper_request(committee=policy, period=NOVEMBER_2019, meeting_date=MEETING, user=clerk_user)
+    second = paper_request(committee=policy, period=NOVEMBER_2019, meeting_date=MEETING, user=clerk_user)
+    assert first.pk == second.pk
+    assert Paper.objects.count() == 1
+
+
+def test_generating_twice_builds_one_paper(demo_paper):
+    assert paper_generate(paper_id=demo_paper.pk) is None
+    demo_paper.refresh_from_db()
+    assert demo_paper.status == PaperStatus.READY and demo_paper.version == 1
+    assert Paper.objects.count() == 1
+
+
+def test_a_rendering_failure_leaves_a_reason_and_retry_builds_it(policy, clerk_user, paper_media):
+    paper_media.mkdir(parents=True)
+    (paper_media / "papers").write_text("a file where the papers folder should be")
+    failed = _generate(policy, clerk_user)
+    assert failed.status == PaperStatus.FAILED
+    assert "could not be generated" in failed.failure_reason and "papers" in failed.failure_reason
+    (paper_media / "papers").unlink()
+    retried = paper_retry(paper=failed, user=clerk_user)
+    assert retried.status == PaperStatus.QUEUED and retried.version == 1
+    ready = paper_generate(paper_id=failed.pk)
+    assert ready.status == PaperStatus.READY and SEED_SENTENCE in pdf_text(_read(ready.pdf))
+
+
+def test_only_a_failed_paper_can_be_retried(demo_paper, clerk_user):
+    with pytest.raises(PaperError, match="Only a paper that failed"):
+        paper_retry(paper=demo_paper, user=clerk_user)
+
+
+def test_readiness_lists_missing_figures_and_unapproved_commentary(policy):
+    Result.objects.filter(indicator__code="FN03", period=NOVEMBER_2019).delete()
+    Commentary.objects.filter(indicator__code="ICT02").update(status=CommentaryStatus.SUBMITTED)
+    gaps = paper_readiness(committee=policy, period=NOVEMBER_2019)
+    assert any(gap.startswith("FN03") and "no figure for November 2019" in gap for gap in gaps)
+    assert any(gap.startswith("ICT02") and "submitted, not approved" in gap for gap in gaps)
+    assert any(gap.startswith("ICT02") and "is Red and has no approved commentary" in gap for gap in gaps)
+
+
+def test_paper_with_gaps_shows_them_honestly(policy, clerk_user):
+    Commentary.objects.filter(indicator__code="ICT02").update(status=CommentaryStatus.SUBMITTED)
+    Result.objects.filter(indicator__code="CS03").delete()
+    paper = _generate(policy, clerk_user)
+    text = pdf_text(_read(paper.pdf))
+    assert "commentary is to be supplied" in text
+    assert "Cantium" not in text  # unapproved commentary never appears
+    assert "Data to be supplied" in text
+    assert "Data to be supplied" in docx_text(_read(paper.docx))
+
+
+def test_html_long_and_non_ascii_commentary_render_safely_in_both_formats(policy, clerk_user):
+    text = ("<script>alert('x')</script> <b>Diolch</b> – ŵŷ Llanfairpwllgwyngyll 🎉 & co. "
+            + "Ychydig o eiriau hir iawn " * 800 + "Supercalifragilistic" * 40 + " \x0b end.")
+    Commentary.objects.filter(indicator__code="ICT02").update(text=text)
+    paper = _generate(policy, clerk_user)
+    assert paper.status == PaperStatus.READY, paper.failure_reason
+    pdf, docx = pdf_text(_read(paper.pdf)), docx_text(_read(paper.docx))
+    for rendered in (pdf, docx):
+        assert "<script>alert('x')</script> <b>Diolch</b> – ŵŷ Llanfairpwllgwyngyll" in rendered
+        assert "🎉" in rendered
+
+
+def test_the_pdf_renderer_fetches_nothing_but_data_and_static_files(settings):
+    from reports.pdf import StaticOnlyFetcher
+
+    fetcher = StaticOnlyFetcher()
+    for url in ("file:///etc/passwd", "http://127.0.0.1/", "https://example.org/x.png", "ftp://example.org/x"):
+        with pytest.raises(ValueError, match="Refused|disallowed"):
+            fetcher.fetch(url)
+    assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
