@@ -1,0 +1,267 @@
+"""Benchmark the dashboard pages on a large PostgreSQL dataset.
+
+    .venv/bin/python bench/dashboard.py [--runs 30] [--keep]
+
+Creates (and at the end drops) its own database, `kpidash_bench` on
+BENCH_PG (default postgres://postgres@127.0.0.1:5432), fills it with 2,000
+indicators × 10 financial years of monthly results (quarterly ones every
+quarter) through bulk_create, one committee of 60 indicators, then prints the
+median server time of each page through Django's test Client next to a
+baseline measured in the same run: the raw SQL fetch of the rows that page
+shows. It also prints each page's query count. Nothing else is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB_NAME = "kpidash_bench"
+INDICATORS, COMMITTEE_SIZE, YEARS, DIRECTORATES = 2000, 60, 10, 34
+FIRST_YEAR = 2010  # financial years 2010/11 … 2019/20
+LATEST = date(FIRST_YEAR + YEARS, 3, 1)
+
+
+def create_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        conn.execute(f"CREATE DATABASE {DB_NAME}")
+
+
+def drop_database() -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+
+
+def setup_django() -> None:
+    os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kpidash.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    # Time the pages as production runs them: no debug query log or template debug info.
+    settings.DEBUG = False
+    if "testserver" not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS.append("testserver")
+
+
+def months() -> list[date]:
+    from indicators.periods import FinancialYear
+
+    return [m for year in range(FIRST_YEAR, FIRST_YEAR + YEARS) for m in FinancialYear(year).months()]
+
+
+def build_dataset() -> dict:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from indicators.models import (
+        Commentary,
+        CommentaryStatus,
+        Committee,
+        Directorate,
+        Indicator,
+        Kind,
+        Result,
+        Threshold,
+    )
+    from indicators.periods import Frequency, is_reporting_period
+    from indicators.roles import PERFORMANCE_TEAM, VIEWER, ensure_roles
+
+    rnd = random.Random(20191130)
+    ensure_roles()
+    directorates = Directorate.objects.bulk_create(
+        Directorate(name=f"Bench directorate {i:02d}", slug=f"bench-{i:02d}") for i in range(DIRECTORATES)
+    )
+    committee = Committee.objects.create(name="Bench Cabinet Committee", slug="bench")
+    committee.directorates.add(directorates[0])
+    indicators = Indicator.objects.bulk_create(
+        Indicator(
+            code=f"B{i:04d}",
+            name=f"Bench indicator {i}",
+            definition="A generated indicator.",
+            kind=Kind.ACTIVITY if i % 6 == 5 else Kind.KPI,
+            polarity="L" if i % 4 == 3 else "H",
+            unit="number" if i % 6 == 5 else "percentage",
+            decimals=0 if i % 6 == 5 else 1,
+            frequency=Frequency.QUARTERLY if i % 10 == 7 else Frequency.MONTHLY,
+            ytd_method="sum" if i % 6 == 5 else "mean",
+            directorate=directorates[0] if i < COMMITTEE_SIZE else directorates[1 + i % (DIRECTORATES - 1)],
+        )
+        for i in range(INDICATORS)
+    )
+    all_months = months()
+    results, thresholds, commentary = [], [], []
+    for indicator in indicators:
+        base = rnd.uniform(80, 98)
+        for period in all_months:
+            if is_reporting_period(period, indicator.frequency):
+                value = Decimal(f"{base + rnd.uniform(-6, 6):.1f}")
+                results.append(Result(indicator=indicator, period=period, value=value))
+        for year in range(FIRST_YEAR, FIRST_YEAR + YEARS):
+            thresholds.append(Threshold(indicator=indicator, financial_year=year, target=Decimal(90),
+                                        floor=Decimal(85), lower=Decimal(80), upper=Decimal(95)))
+        if indicator.directorate_id == directorates[0].pk:
+            commentary += [Commentary(indicator=indicator, period=p, text="Generated commentary.",
+                                      status=CommentaryStatus.APPROVED) for p in all_months[2::3]]
+    started = time.perf_counter()
+    Result.objects.bulk_create(results, batch_size=5000)
+    Threshold.objects.bulk_create(thresholds, batch_size=5000)
+    Commentary.objects.bulk_create(commentary, batch_size=5000)
+    viewer = get_user_model().objects.create_user("bench-viewer", password="bench-only-password")
+    viewer.groups.add(Group.objects.get(name=VIEWER))
+    performance = get_user_model().objects.create_user("bench-performance", password="bench-only-password")
+    performance.groups.add(Group.objects.get(name=PERFORMANCE_TEAM))
+    edited = Result.objects.get(indicator=indicators[0], period=LATEST)
+    for step in range(20):  # some audit history for the performance team's view
+        edited.value += Decimal("0.1") * (1 if step % 2 else -1)
+        edited.save()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"results": len(results), "thresholds": len(thresholds), "commentary": len(commentary),
+            "insert_seconds": time.perf_counter() - started, "viewer": viewer, "performance": performance}
+
+
+def raw_dashboard_rows() -> int:
+    """Baseline: the same rows a dashboard reads, fetched with plain SQL."""
+    from django.db import connection
+
+    since = date(LATEST.year - 2, LATEST.month, 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.id, i.code, i.name, i.kind, i.polarity, i.unit, i.decimals, i.frequency, i.ytd_method, "
+            "d.name FROM indicators_indicator i JOIN indicators_directorate d ON d.id = i.directorate_id "
+            "JOIN indicators_committee_directorates cd ON cd.directorate_id = d.id "
+            "JOIN indicators_committee c ON c.id = cd.committee_id WHERE c.slug = %s AND i.active ORDER BY i.code",
+            ["bench"],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        count = len(ids)
+        for sql in (
+            "SELECT indicator_id, period, value, numerator, denominator FROM indicators_result "
+            "WHERE indicator_id = ANY(%s) AND period BETWEEN %s AND %s ORDER BY period",
+            "SELECT indicator_id, period, text FROM indicators_commentary "
+            "WHERE indicator_id = ANY(%s) AND period BETWEEN %s AND %s AND status = 'approved'",
+        ):
+            cursor.execute(sql, [ids, since, LATEST])
+            count += len(cursor.fetchall())
+        cursor.execute("SELECT * FROM indicators_threshold WHERE indicator_id = ANY(%s) AND financial_year >= %s",
+                       [ids, LATEST.year - 3])
+        count += len(cursor.fetchall())
+    return count
+
+
+def raw_indicator_rows() -> int:
+    """Baseline: every result, threshold and approved commentary of one indicator."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, name, definition FROM indicators_indicator WHERE code = %s", ["B0000"])
+        (pk, *_), count = cursor.fetchone(), 1
+        for sql in (
+            "SELECT period, value, numerator, denominator FROM indicators_result WHERE indicator_id = %s "
+            "ORDER BY period",
+            "SELECT * FROM indicators_threshold WHERE indicator_id = %s ORDER BY financial_year",
+            "SELECT period, text FROM indicators_commentary WHERE indicator_id = %s AND status = 'approved'",
+        ):
+            cursor.execute(sql, [pk])
+            count += len(cursor.fetchall())
+    return count
+
+
+def median_ms(fn, runs: int) -> float:
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def measure(client, url: str, runs: int) -> tuple[float, int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return median_ms(lambda: client.get(url), runs), len(queries), len(response.content)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=30, help="timed requests per page (default 30)")
+    parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
+    args = parser.parse_args()
+
+    create_database()
+    setup_django()
+    from django.core.management import call_command
+    from django.test import Client
+
+    try:
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0)
+        data = build_dataset()
+        build_seconds = time.perf_counter() - started
+        print(f"Dataset: {INDICATORS} indicators, {data['results']:,} results, {data['thresholds']:,} thresholds, "
+              f"{data['commentary']:,} commentaries; built in {build_seconds:.0f} s "
+              f"(inserts {data['insert_seconds']:.0f} s). Committee of {COMMITTEE_SIZE} indicators, "
+              f"period {LATEST:%B %Y}.")
+        viewer, performance = Client(), Client()
+        viewer.force_login(data["viewer"])
+        performance.force_login(data["performance"])
+        period = f"{LATEST:%Y-%m}"
+        dashboard_base = median_ms(raw_dashboard_rows, args.runs)
+        indicator_base = median_ms(raw_indicator_rows, args.runs)
+        pages = [
+            ("Committee dashboard", viewer, f"/committees/bench/{period}/", dashboard_base, 50),
+            ("Committee dashboard, sorted + filtered", viewer, f"/committees/bench/{period}/?sort=-month_rag&kind=kpi",
+             dashboard_base, 50),
+            ("Indicator page (with chart)", viewer, "/indicators/B0000/", indicator_base, 80),
+            ("Indicator page, performance team (+ audit)", performance, "/indicators/B0000/", indicator_base, 80),
+            ("CSV download", viewer, f"/committees/bench/{period}/dashboard.csv", dashboard_base, None),
+            ("XLSX download", viewer, f"/committees/bench/{period}/dashboard.xlsx", dashboard_base, None),
+            ("Home (every committee and directorate)", viewer, "/", None, None),
+        ]
+        print(f"\nMedian of {args.runs} requests through Django's test Client, PostgreSQL, DEBUG off.\n")
+        header = f"{'page':<45} {'median ms':>10} {'raw SQL ms':>11} {'ratio':>6} {'queries':>8} {'aim':>8}"
+        print(header)
+        print("-" * len(header))
+        for name, client, url, baseline, aim in pages:
+            ms, queries, _ = measure(client, url, args.runs)
+            ratio = f"{ms / baseline:.1f}x" if baseline else "–"
+            base = f"{baseline:.1f}" if baseline else "–"
+            target = f"≤{aim} ms" if aim else "–"
+            print(f"{name:<45} {ms:>10.1f} {base:>11} {ratio:>6} {queries:>8} {target:>8}")
+    finally:
+        if not args.keep:
+            drop_database()
+
+
+if __name__ == "__main__":
+    main()
