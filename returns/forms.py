@@ -53,6 +53,8 @@ class ReturnForm(ErrorsFromServiceMixin, forms.Form):
 
 
 class SendBackForm(ErrorsFromServiceMixin, forms.Form):
+    prefix = "back"  # shares a page with ReturnForm, which has its own reason and version
+
     reason = forms.CharField(
         label="Why are you returning it?",
         max_length=2000,

@@ -111,7 +111,7 @@ def test_only_the_team_approves_a_return(client, setup, persona):
 def test_only_the_team_sends_a_return_back(client, setup, persona):
     commentary = _submitted(Indicator.objects.get(code="ICT02"), setup[OWNER])
     url = reverse("return_decide", args=[DEC, "ICT02"])
-    data = {"action": "send_back", "version": commentary.version, "reason": "Why?"}
+    data = {"action": "send_back", "back-version": commentary.version, "back-reason": "Why?"}
     _expect(_client(client, setup, persona).post(url, data), DECISIONS[persona])
     commentary.refresh_from_db()
     assert (commentary.status == CommentaryStatus.RETURNED) is (persona == TEAM)
@@ -214,7 +214,8 @@ def test_commentary_with_html_or_script_is_shown_as_text(client, setup, owner_us
     ict02 = Indicator.objects.get(code="ICT02")
     return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("85"), commentary=SCRIPT, submit=True)
     client.force_login(performance_user)
-    client.post(reverse("return_decide", args=[DEC, "ICT02"]), {"action": "send_back", "version": 1, "reason": SCRIPT})
+    data = {"action": "send_back", "back-version": 1, "back-reason": SCRIPT}
+    assert client.post(reverse("return_decide", args=[DEC, "ICT02"]), data).status_code == 302
     return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("85"), commentary=SCRIPT, submit=True)
     pages = [reverse("review"), reverse("return_edit", args=[DEC, "ICT02"])]
     for url in pages:
