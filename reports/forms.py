@@ -3,8 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from indicators.dashboard import latest_data_period
-from indicators.models import Committee, Indicator
+from indicators.models import Committee, Indicator, Result
 from indicators.periods import add_months, parse_period, period_label
 
 
@@ -16,7 +15,7 @@ class PaperRequestForm(forms.Form):
     period = forms.CharField(
         label="Results up to the end of",
         help_text="The month, as YYYY-MM, for example 2019-11.",
-        max_length=7,
+        max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     meeting_date = forms.DateField(
@@ -40,9 +39,11 @@ class PaperRequestForm(forms.Form):
         data = super().clean()
         committee, period, meeting = data.get("committee"), data.get("period"), data.get("meeting_date")
         if committee and period:
-            indicators = Indicator.objects.active().for_committee(committee)
-            latest = latest_data_period(indicators)
-            if latest is None or latest < add_months(period, -12):
+            results = Result.objects.filter(
+                indicator__in=Indicator.objects.active().for_committee(committee),
+                period__gt=add_months(period, -12), period__lte=period, value__isnull=False,
+            )
+            if not results.exists():
                 self.add_error("period", f"{committee} has no results in the year up to {period_label(period)}.")
         if period and meeting and meeting < add_months(period, 1):
             self.add_error(
