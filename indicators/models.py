@@ -263,15 +263,7 @@ class Threshold(models.Model):
         )
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
-        indicator = getattr(self, "indicator", None)
-        if indicator is not None and indicator.is_kpi:
-            errors.update(self.rule(indicator.polarity).errors())
-        if self.lower is not None and self.upper is not None and self.lower > self.upper:
-            errors["upper"] = (
-                f"The upper threshold ({self.upper.normalize()}) must not be below "
-                f"the lower threshold ({self.lower.normalize()})."
-            )
+        errors = threshold_errors(self, getattr(self, "indicator", None))
         if errors:
             raise ValidationError(errors)
 
@@ -308,35 +300,63 @@ class Result(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        indicator = getattr(self, "indicator", None)
         if self.period is not None:
-            if self.period.day != 1:
-                self.period = self.period.replace(day=1)
-            indicator = getattr(self, "indicator", None)
-            if indicator is not None:
-                message = period_error(self.period, Frequency(indicator.frequency))
-                if message:
-                    errors["period"] = message
-            if self.period > timezone.localdate().replace(day=1):
-                errors["period"] = f"{period_label(self.period)} is in the future."
-        errors.update(self._clean_fraction())
+            self.period = self.period.replace(day=1)
+            errors.update(result_period_errors(self.period, indicator, timezone.localdate()))
+        value, fraction_errors = result_value(indicator, self.value, self.numerator, self.denominator)
+        errors.update(fraction_errors)
+        if not fraction_errors:
+            self.value = value
         if errors:
             raise ValidationError(errors)
 
-    def _clean_fraction(self) -> dict[str, str]:
-        num, den = self.numerator, self.denominator
-        if num is None and den is None:
-            if self.value is None:
-                return {"value": "Enter a value, or a numerator and a denominator."}
-            return {}
-        if num is None or den is None:
-            missing = "denominator" if den is None else "numerator"
-            return {missing: f"Enter the {missing} too, or neither."}
-        if den == 0:
-            return {"denominator": "The denominator cannot be zero."}
-        indicator = getattr(self, "indicator", None)
-        scale = Unit(indicator.unit).scale if indicator is not None else Decimal(1)
-        self.value = (num / den * scale).quantize(Decimal("0.000001"))
-        return {}
+
+# Row checks as plain functions of the row's values, so that `clean()` and the
+# bulk spreadsheet import (which cannot afford a `full_clean()` per row) apply
+# the same rules with the same messages.
+
+
+def threshold_errors(threshold: Threshold, indicator: Indicator | None) -> dict[str, str]:
+    """Field name → message for a year's thresholds; empty when they are valid."""
+    errors: dict[str, str] = {}
+    if indicator is not None and indicator.is_kpi:
+        errors.update(threshold.rule(indicator.polarity).errors())
+    if threshold.lower is not None and threshold.upper is not None and threshold.lower > threshold.upper:
+        errors["upper"] = (
+            f"The upper threshold ({threshold.upper.normalize()}) must not be below "
+            f"the lower threshold ({threshold.lower.normalize()})."
+        )
+    return errors
+
+
+def result_period_errors(period, indicator: Indicator | None, today) -> dict[str, str]:
+    """Whether `indicator` may report for `period` (a month start) as of `today`."""
+    errors: dict[str, str] = {}
+    if indicator is not None:
+        message = period_error(period, Frequency(indicator.frequency))
+        if message:
+            errors["period"] = message
+    if period > today.replace(day=1):
+        errors["period"] = f"{period_label(period)} is in the future."
+    return errors
+
+
+def result_value(
+    indicator: Indicator | None, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None
+) -> tuple[Decimal | None, dict[str, str]]:
+    """The value to store (from the fraction when one is given) and what is wrong with the figures."""
+    if numerator is None and denominator is None:
+        if value is None:
+            return None, {"value": "Enter a value, or a numerator and a denominator."}
+        return value, {}
+    if numerator is None or denominator is None:
+        missing = "denominator" if denominator is None else "numerator"
+        return None, {missing: f"Enter the {missing} too, or neither."}
+    if denominator == 0:
+        return None, {"denominator": "The denominator cannot be zero."}
+    scale = Unit(indicator.unit).scale if indicator is not None else Decimal(1)
+    return (numerator / denominator * scale).quantize(Decimal("0.000001")), {}
 
 
 class CommentaryStatus(models.TextChoices):
@@ -384,3 +404,31 @@ class Commentary(models.Model):
     def is_approved(self) -> bool:
         return self.status == CommentaryStatus.APPROVED
 
+
+
+class ImportRecord(models.Model):
+    """One applied spreadsheet import: who, when, which file and what it changed."""
+
+    class Source(models.TextChoices):
+        WEB = "web", "Upload"
+        OWNER = "owner", "Owner template upload"
+        COMMAND = "command", "Command line"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.WEB)
+    # {"Results": {"created": 3, "updated": 1, "unchanged": 20}, ...}
+    counts = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({timezone.localtime(self.created_at):%d %b %Y %H:%M})"
+
+    @property
+    def total_changed(self) -> int:
+        return sum(c.get("created", 0) + c.get("updated", 0) for c in self.counts.values())

@@ -1,0 +1,743 @@
+"""Spreadsheet import: check a workbook, preview its changes, apply them all or none.
+
+`workbook_check` reads and validates every row (a dry run); `workbook_import`
+does the same and, only when the whole file is valid, writes the new and
+changed rows in one transaction, with their audit history, and records the
+import. Cells are parsed by the widgets `indicators.resources` declares, and
+rows are checked by the same plain functions as the models' `clean()`.
+
+Results are validated with dictionary lookups (one query for the indicators,
+one for the existing results) and written in bulk, so 100,000 rows take
+seconds. Unchanged rows are skipped: importing a file twice changes nothing.
+
+A service owner's upload (`owner=True`) may hold only the Results sheet, only
+for their indicators and open periods; its rows are saved through
+`returns.services.return_save`, the same service as the return form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from indicators.models import (
+    Commentary,
+    CommentaryStatus,
+    Committee,
+    Directorate,
+    ImportRecord,
+    Indicator,
+    Result,
+    Threshold,
+    result_period_errors,
+    result_value,
+    threshold_errors,
+)
+from indicators.periods import FinancialYear, format_period
+from indicators.resources import (
+    IndicatorResource,
+    ResultResource,
+    ThresholdResource,
+    column_widgets,
+    split_names,
+)
+from indicators.workbook import (
+    ABOUT,
+    INDICATORS,
+    REQUIRED,
+    RESULTS,
+    SHEETS,
+    THRESHOLDS,
+    Sheet,
+    WorkbookError,
+    open_workbook,
+    sheet_name,
+)
+
+MAX_CHANGES_SHOWN = 200
+_INDICATOR_TEXT = ("name", "definition", "data_source")
+_INDICATOR_CHOICES = (
+    "kind", "polarity", "unit", "decimals", "frequency", "ytd_method", "headline",
+    "active", "allow_out_of_range", "numerator_le_denominator",
+)
+_THRESHOLD_FIELDS = (
+    "target", "floor", "lower", "upper", "scheme", "green_tolerance", "amber_tolerance", "tolerance_unit",
+)
+
+
+@dataclass(frozen=True)
+class RowError:
+    sheet: str
+    row: int
+    column: str
+    message: str
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+
+@dataclass(frozen=True)
+class Change:
+    sheet: str
+    row: int
+    key: str
+    action: str  # "created" | "updated"
+
+
+@dataclass(slots=True)
+class ResultRow:
+    row: int
+    indicator: Indicator
+    period: date
+    value: object
+    numerator: object
+    denominator: object
+    commentary: str | None
+    existing_id: int | None
+    figures_changed: bool
+    commentary_changed: bool
+
+
+@dataclass
+class ImportPlan:
+    """What a file would change, and everything wrong with it."""
+
+    file_name: str
+    user: object
+    owner: bool = False
+    errors: list[RowError] = field(default_factory=list)
+    counts: dict[str, Counts] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    indicators: list[tuple[Indicator, list | None, list]] = field(default_factory=list)
+    thresholds: list[Threshold] = field(default_factory=list)
+    results: list[ResultRow] = field(default_factory=list)
+    record: ImportRecord | None = None
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def total_changed(self) -> int:
+        return sum(c.created + c.updated for c in self.counts.values())
+
+    def error(self, sheet: str, row: int, column: str, message: str) -> None:
+        self.errors.append(RowError(sheet, row, column, message))
+
+    def count(self, sheet: str, row: int, key, action: str) -> None:
+        """Count a row's outcome; `key` names it in the preview (a callable is only called when shown)."""
+        counts = self.counts.get(sheet) or self.counts.setdefault(sheet, Counts())
+        setattr(counts, action, getattr(counts, action) + 1)
+        if action != "unchanged" and len(self.changes) < MAX_CHANGES_SHOWN:
+            self.changes.append(Change(sheet, row, key() if callable(key) else key, action))
+
+
+# --- entry points ---------------------------------------------------------------
+
+
+def workbook_check(*, path: Path, file_name: str, user, owner: bool = False) -> ImportPlan:
+    """Validate a file and work out its changes without writing anything (the dry run)."""
+    plan = ImportPlan(file_name=file_name, user=user, owner=owner)
+    try:
+        sheets = open_workbook(Path(path), file_name)
+        _plan_sheets(plan, sheets)
+    except WorkbookError as exc:
+        plan.errors.insert(0, RowError("", 0, "", str(exc)))
+    if owner and plan.ok and plan.results:
+        owner_apply(plan, dry_run=True)
+    return plan
+
+
+def workbook_import(
+    *, path: Path, file_name: str, user, owner: bool = False, source: str = ImportRecord.Source.WEB
+) -> ImportPlan:
+    """Check the file, then apply it in one transaction if (and only if) every row is valid."""
+    plan = workbook_check(path=path, file_name=file_name, user=user, owner=owner)
+    if not plan.ok:
+        return plan
+    with transaction.atomic():
+        if owner:
+            owner_apply(plan, dry_run=False)
+        else:
+            apply_plan(plan)
+        if plan.ok:
+            plan.record = ImportRecord.objects.create(
+                user=user if getattr(user, "pk", None) else None,
+                file_name=file_name[:255],
+                source=ImportRecord.Source.OWNER if owner else source,
+                counts={sheet: counts.as_dict() for sheet, counts in plan.counts.items()},
+            )
+            plan.applied = True
+    return plan
+
+
+# --- planning -----------------------------------------------------------------------
+
+
+def _plan_sheets(plan: ImportPlan, sheets: list[Sheet]) -> None:
+    by_name: dict[str, Sheet] = {}
+    for sheet in sheets:
+        name = sheet_name(sheet.name)
+        if name == ABOUT:
+            continue
+        if name is None:
+            plan.error(sheet.name, 0, "", f"Unknown sheet “{sheet.name}”: expected {', '.join(SHEETS)}.")
+        elif name in by_name:
+            plan.error(sheet.name, 0, "", f"The file has more than one {name} sheet.")
+        elif plan.owner and name != RESULTS:
+            plan.error(sheet.name, 0, "", f"Only the Results sheet can be uploaded from an owner template, not {name}.")
+        else:
+            by_name[name] = sheet
+    if not by_name and plan.ok:
+        plan.error("", 0, "", f"The file has none of the sheets {', '.join(SHEETS)}.")
+    context = _Context(plan)
+    for name, planner in ((INDICATORS, _plan_indicators), (THRESHOLDS, _plan_thresholds), (RESULTS, _plan_results)):
+        sheet = by_name.get(name)
+        if sheet is not None and _check_columns(plan, name, sheet):
+            planner(plan, context, sheet)
+
+
+def _check_columns(plan: ImportPlan, name: str, sheet: Sheet) -> bool:
+    ok = True
+    seen: set[str] = set()
+    for heading, column in zip(sheet.headings, sheet.columns, strict=True):
+        if column not in SHEETS[name]:
+            plan.error(name, 1, heading, f"Unknown column “{heading}”: the {name} sheet has {', '.join(SHEETS[name])}.")
+            ok = False
+        elif column in seen:
+            plan.error(name, 1, heading, f"The column {column} appears twice.")
+            ok = False
+        seen.add(column)
+    for column in REQUIRED[name]:
+        if column not in sheet.columns:
+            plan.error(name, 1, column, f"The {name} sheet needs a {column} column.")
+            ok = False
+    return ok
+
+
+class _Context:
+    """What the sheets share: the indicators by code, in their state after this file."""
+
+    def __init__(self, plan: ImportPlan) -> None:
+        self.indicators: dict[str, Indicator] = {
+            i.code: i for i in Indicator.objects.select_related("directorate")
+        }
+        self.today = timezone.localdate()
+
+
+def _cells(plan: ImportPlan, sheet_label: str, sheet: Sheet, widgets: dict) -> Callable:
+    """A function parsing one row into {column: value}, recording each bad cell as an error."""
+    parsers = [
+        (index, column, heading, widgets[column].clean)
+        for index, (column, heading) in enumerate(zip(sheet.columns, sheet.headings, strict=True))
+        if column in widgets
+    ]
+
+    def parse(number: int, values: list) -> dict | None:
+        parsed, ok = {}, True
+        width = len(values)
+        for index, column, heading, clean in parsers:
+            raw = values[index] if index < width else None
+            try:
+                parsed[column] = clean(raw)
+            except (ValueError, ValidationError) as exc:
+                message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+                plan.error(sheet_label, number, heading, message)
+                ok = False
+        return parsed if ok else None
+
+    return parse
+
+
+def _duplicate(plan: ImportPlan, sheet: str, seen: dict, key, number: int, column: str, what: str) -> bool:
+    if key in seen:
+        plan.error(sheet, number, column, f"Duplicate row: {what} is already on row {seen[key]}.")
+        return True
+    seen[key] = number
+    return False
+
+
+# --- Indicators ------------------------------------------------------------------------
+
+
+def _plan_indicators(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
+    widgets = column_widgets(IndicatorResource)
+    widgets.update({"directorate": widgets["code"], "owners": widgets["code"], "committee": widgets["code"]})
+    parse = _cells(plan, INDICATORS, sheet, widgets)
+    lookups = _IndicatorLookups()
+    seen: dict = {}
+    for number, values in sheet.rows:
+        cells = parse(number, values)
+        if cells is None or not cells.get("code"):
+            if cells is not None:
+                plan.error(INDICATORS, number, "code", "Enter the indicator's code.")
+            continue
+        code = cells["code"]
+        if _duplicate(plan, INDICATORS, seen, code, number, "code", code):
+            continue
+        _plan_indicator(plan, context, lookups, number, cells)
+
+
+class _IndicatorLookups:
+    def __init__(self) -> None:
+        self.directorates = {d.name.lower(): d for d in Directorate.objects.all()}
+        self.committees = {c.name.lower(): c for c in Committee.objects.prefetch_related("directorates")}
+        self.users = {}
+        for user in get_user_model().objects.all():
+            self.users[user.get_username().lower()] = user
+            if user.email:
+                self.users.setdefault(user.email.lower(), user)
+        self.owners = {
+            i.pk: sorted(u.pk for u in i.owners.all()) for i in Indicator.objects.prefetch_related("owners")
+        }
+
+
+def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLookups, number: int, cells: dict):
+    code = cells["code"]
+    existing = context.indicators.get(code)
+    indicator = Indicator(code=code) if existing is None else existing
+    before = {name: getattr(indicator, name) for name in (*_INDICATOR_TEXT, *_INDICATOR_CHOICES, "directorate_id")}
+    errors: dict[str, str] = {}
+    for name in _INDICATOR_TEXT:
+        if name in cells:
+            setattr(indicator, name, cells[name])
+    for name in _INDICATOR_CHOICES:
+        if cells.get(name) is not None:
+            setattr(indicator, name, cells[name])
+    if not indicator.name:
+        errors["name"] = "Enter the indicator's name."
+    if "directorate" in cells:
+        directorate = lookups.directorates.get(cells["directorate"].lower())
+        if directorate is None:
+            errors["directorate"] = f"Unknown directorate “{cells['directorate']}”: add it in the admin first."
+        else:
+            indicator.directorate = directorate
+    if indicator.directorate_id is None and "directorate" not in errors:
+        errors["directorate"] = "Enter the directorate the indicator belongs to."
+    owners, committees = _people_and_committees(cells, lookups, errors)
+    try:
+        indicator.clean_fields(exclude=["directorate", "owners", "code"])
+    except ValidationError as exc:
+        errors.update({name: messages[0] for name, messages in exc.message_dict.items()})
+    if errors:
+        for column, message in errors.items():
+            plan.error(INDICATORS, number, column, message)
+        context.indicators.pop(code, None)  # its thresholds and results would mislead
+        return
+    context.indicators[code] = indicator
+    committees = [c for c in committees if indicator.directorate not in c.directorates.all()]
+    owners_changed = owners is not None and owners != lookups.owners.get(indicator.pk, [])
+    after = {name: getattr(indicator, name) for name in before}
+    if existing is not None and after == before and not owners_changed and not committees:
+        plan.count(INDICATORS, number, code, "unchanged")
+        return
+    plan.indicators.append((indicator, owners if owners_changed or existing is None else None, committees))
+    plan.count(INDICATORS, number, code, "created" if existing is None else "updated")
+
+
+def _people_and_committees(cells: dict, lookups: _IndicatorLookups, errors: dict) -> tuple[list | None, list]:
+    owners = None
+    if "owners" in cells:
+        owners = []
+        for name in split_names(cells["owners"]):
+            user = lookups.users.get(name.lower())
+            if user is None:
+                errors["owners"] = f"No user has the username or email address “{name}”."
+            else:
+                owners.append(user.pk)
+        owners = sorted(set(owners))
+    committees = []
+    for name in split_names(cells.get("committee")):
+        committee = lookups.committees.get(name.lower())
+        if committee is None:
+            errors["committee"] = f"Unknown committee “{name}”: add it in the admin first."
+        else:
+            committees.append(committee)
+    return owners, committees
+
+
+# --- Thresholds -----------------------------------------------------------------------
+
+
+def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
+    widgets = column_widgets(ThresholdResource)
+    widgets["code"] = column_widgets(IndicatorResource)["code"]
+    parse = _cells(plan, THRESHOLDS, sheet, widgets)
+    existing = {
+        (t.indicator_id, t.financial_year): t
+        for t in Threshold.objects.filter(indicator__in=[i for i in context.indicators.values() if i.pk])
+    }
+    seen: dict = {}
+    for number, values in sheet.rows:
+        cells = parse(number, values)
+        if cells is None:
+            continue
+        indicator = _indicator_for(plan, context, THRESHOLDS, number, cells.get("code"))
+        year = cells.get("financial_year")
+        if year is None:
+            plan.error(THRESHOLDS, number, "financial_year", "Enter the financial year, e.g. 2019/20.")
+        if indicator is None or year is None:
+            continue
+        label = f"{indicator.code} {FinancialYear(year).label}"
+        if _duplicate(plan, THRESHOLDS, seen, (indicator.code, year), number, "financial_year", label):
+            continue
+        current = existing.get((indicator.pk, year)) if indicator.pk else None
+        _plan_threshold(plan, current, indicator, year, cells, number)
+
+
+def _plan_threshold(
+    plan: ImportPlan, current: Threshold | None, indicator: Indicator, year: int, cells: dict, number: int
+) -> None:
+    threshold = Threshold(indicator=indicator, financial_year=year)
+    if current is not None:
+        threshold.pk = current.pk
+        for name in _THRESHOLD_FIELDS:
+            setattr(threshold, name, getattr(current, name))
+    for name in _THRESHOLD_FIELDS:
+        if name in cells:
+            value = cells[name]
+            setattr(threshold, name, value if value is not None or name not in ("scheme", "tolerance_unit") else "")
+    errors = threshold_errors(threshold, indicator)
+    try:
+        threshold.clean_fields(exclude=["indicator"])
+    except ValidationError as exc:
+        errors.update({name: messages[0] for name, messages in exc.message_dict.items()})
+    label = f"{indicator.code} {threshold.year_label}"
+    if errors:
+        for column, message in errors.items():
+            plan.error(THRESHOLDS, number, column, message)
+        return
+    if current is not None and all(getattr(current, n) == getattr(threshold, n) for n in _THRESHOLD_FIELDS):
+        plan.count(THRESHOLDS, number, label, "unchanged")
+        return
+    plan.thresholds.append(threshold)
+    plan.count(THRESHOLDS, number, label, "created" if current is None else "updated")
+
+
+def _indicator_for(plan: ImportPlan, context: _Context, sheet: str, number: int, code) -> Indicator | None:
+    if not code:
+        plan.error(sheet, number, "code", "Enter the indicator's code.")
+        return None
+    indicator = context.indicators.get(code)
+    if indicator is None:
+        plan.error(sheet, number, "code", f"Unknown indicator code “{code}”.")
+    return indicator
+
+
+# --- Results ---------------------------------------------------------------------------
+
+
+def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
+    widgets = column_widgets(ResultResource)
+    widgets.update({"code": column_widgets(IndicatorResource)["code"], "name": widgets["commentary"]})
+    parse = _cells(plan, RESULTS, sheet, widgets)
+    checks = _ResultChecks(plan, context, with_commentary="commentary" in sheet.columns)
+    for number, values in sheet.rows:
+        cells = parse(number, values)
+        if cells is not None:
+            checks.row(number, cells)
+
+
+class _ResultChecks:
+    """Per-row result validation with everything it needs loaded up front."""
+
+    def __init__(self, plan: ImportPlan, context: _Context, with_commentary: bool) -> None:
+        self.plan, self.context, self.seen = plan, context, {}
+        ids = [i.pk for i in context.indicators.values() if i.pk]
+        self.existing = {
+            (ind, period): (pk, value, num, den)
+            for pk, ind, period, value, num, den in Result.objects.filter(indicator_id__in=ids).values_list(
+                "pk", "indicator_id", "period", "value", "numerator", "denominator"
+            ).iterator(chunk_size=10_000)
+        } if ids else {}
+        self.commentary = {}
+        if with_commentary:
+            self.commentary = dict(
+                ((ind, period), text)
+                for ind, period, text in Commentary.objects.filter(indicator_id__in=ids).values_list(
+                    "indicator_id", "period", "text"
+                )
+            )
+        self.period_errors: dict = {}
+        self.locks = _OwnerLocks(plan.user, ids) if plan.owner else None
+
+    def row(self, number: int, cells: dict) -> None:
+        plan = self.plan
+        indicator = _indicator_for(plan, self.context, RESULTS, number, cells.get("code"))
+        period = cells.get("period")
+        if period is None:
+            plan.error(RESULTS, number, "period", "Enter the period, e.g. 2019-11.")
+        if indicator is None or period is None:
+            return
+        figures = (cells.get("value"), cells.get("numerator"), cells.get("denominator"))
+        text = cells.get("commentary") or None
+        if figures == (None, None, None) and text is None:
+            return  # a blank line of an owner template: nothing to import
+        seen_key = (indicator.code, period)
+        if seen_key in self.seen:
+            key = f"{indicator.code} {format_period(period)}"
+            _duplicate(plan, RESULTS, self.seen, seen_key, number, "period", key)
+            return
+        self.seen[seen_key] = number
+
+        def key() -> str:
+            return f"{indicator.code} {format_period(period)}"
+
+        errors = self._period_errors(indicator, period)
+        if self.locks is not None and not errors:
+            errors = self.locks.errors(indicator, period)
+        current = self.existing.get((indicator.pk, period)) if indicator.pk else None
+        if figures == (None, None, None) and current is not None:
+            figures = current[1:]
+        value, figure_errors = result_value(indicator, *figures)
+        errors = errors | figure_errors
+        if errors:
+            for column, message in errors.items():
+                plan.error(RESULTS, number, column, message)
+            return
+        self._count(number, key, indicator, period, (value, figures[1], figures[2]), text, current)
+
+    def _period_errors(self, indicator: Indicator, period: date) -> dict:
+        cache_key = (indicator.frequency, period)
+        errors = self.period_errors.get(cache_key)
+        if errors is None:
+            errors = self.period_errors[cache_key] = result_period_errors(period, indicator, self.context.today)
+        return errors
+
+    def _count(self, number, key, indicator, period, figures, text, current) -> None:
+        figures_changed = current is None or tuple(current[1:]) != figures
+        commentary_changed = text is not None and self.commentary.get((indicator.pk, period)) != text
+        if not figures_changed and not commentary_changed:
+            self.plan.count(RESULTS, number, key, "unchanged")
+            return
+        self.plan.results.append(ResultRow(
+            number, indicator, period, *figures, text, current[0] if current else None,
+            figures_changed, commentary_changed,
+        ))
+        self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
+
+
+class _OwnerLocks:
+    """The return form's locks (`returns.permissions.lock_reason`), with their data loaded once."""
+
+    def __init__(self, user, indicator_ids: list[int]) -> None:
+        from returns.models import ReportingPeriod
+
+        self.user = user
+        self.owned = set(Indicator.objects.filter(pk__in=indicator_ids, owners=user).values_list("pk", flat=True))
+        self.periods = {p.period: p for p in ReportingPeriod.objects.all()}
+        self.commentaries = {
+            (c.indicator_id, c.period): c for c in Commentary.objects.filter(indicator_id__in=self.owned)
+        }
+
+    def errors(self, indicator: Indicator, period: date) -> dict[str, str]:
+        from returns.permissions import lock_reason
+
+        reason = lock_reason(
+            self.user, indicator, period,
+            reporting_period=self.periods.get(period),
+            commentary=self.commentaries.get((indicator.pk, period)),
+            owner=indicator.pk in self.owned,
+        )
+        if reason is None:
+            return {}
+        return {"code" if indicator.pk not in self.owned else "period": reason}
+
+
+# --- applying ----------------------------------------------------------------------------
+
+
+class _Rollback(Exception):
+    pass
+
+
+def apply_plan(plan: ImportPlan) -> None:
+    """Write a valid plan's changes with their audit history (call inside a transaction)."""
+    reason = f"Imported from {plan.file_name}"[:100]
+    user = plan.user if getattr(plan.user, "pk", None) else None
+    for indicator, owners, committees in plan.indicators:
+        _save_with_history(indicator, user, reason)
+        if owners is not None:
+            indicator.owners.set(owners)
+        for committee in committees:
+            committee.directorates.add(indicator.directorate)
+    for threshold in plan.thresholds:
+        threshold.indicator = threshold.indicator  # the indicator may have been created above
+        _save_with_history(threshold, user, reason)
+    _write_results(plan.results, user, reason)
+    _write_commentary(plan.results, user, reason)
+
+
+def _save_with_history(instance, user, reason: str) -> None:
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.save()
+
+
+BATCH = 10_000
+_RESULT_COLUMNS = (
+    "indicator_id", "period", "value", "numerator", "denominator", "entered_by_id", "entered_at", "updated_at",
+)
+
+
+def _write_results(rows: list[ResultRow], user, reason: str) -> None:
+    """Insert new results, update changed ones, and add a history record for each (in bulk)."""
+    now = timezone.now()
+    user_id = user.pk if user else None
+    created, updated = [], []
+    for row in rows:
+        if row.figures_changed:
+            values = [
+                row.existing_id, row.indicator.pk, row.period, row.value, row.numerator, row.denominator,
+                user_id, now, now,
+            ]
+            (updated if row.existing_id else created).append(values)
+    write = _write_results_postgresql if connection.vendor == "postgresql" else _write_results_orm
+    for start in range(0, max(len(created), len(updated)), BATCH):
+        write(created[start:start + BATCH], updated[start:start + BATCH])
+        _write_history(created[start:start + BATCH], "+", user_id, reason, now)
+        _write_history(updated[start:start + BATCH], "~", user_id, reason, now)
+
+
+def _write_results_orm(created: list[list], updated: list[list]) -> None:
+    objects = [Result(**dict(zip(_RESULT_COLUMNS, values[1:], strict=True))) for values in created]
+    Result.objects.bulk_create(objects)
+    for values, result in zip(created, objects, strict=True):
+        values[0] = result.pk
+    Result.objects.bulk_update(
+        [Result(pk=values[0], **dict(zip(_RESULT_COLUMNS, values[1:], strict=True))) for values in updated],
+        ["value", "numerator", "denominator", "updated_at"],
+    )
+
+
+def _write_results_postgresql(created: list[list], updated: list[list]) -> None:
+    """COPY, not INSERT: ids come from the table's sequence first, then the rows stream in (no per-row SQL)."""
+    table = Result._meta.db_table
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        if created:
+            cursor.execute(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(created)]
+            )
+            for values, (pk,) in zip(created, cursor.fetchall(), strict=True):
+                values[0] = pk
+            _copy_rows(raw, Result, ["id", *_RESULT_COLUMNS], created)
+        if updated:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE kpidash_result_import "
+                "(id bigint, value numeric, numerator numeric, denominator numeric, updated_at timestamptz) "
+                "ON COMMIT DROP"
+            )
+            with raw.copy("COPY kpidash_result_import FROM STDIN") as copy:
+                for v in updated:
+                    copy.write_row((v[0], v[3], v[4], v[5], v[8]))
+            cursor.execute(
+                f"UPDATE {table} AS r SET value = u.value, numerator = u.numerator, "
+                "denominator = u.denominator, updated_at = u.updated_at "
+                "FROM kpidash_result_import AS u WHERE r.id = u.id"
+            )
+            cursor.execute("DROP TABLE kpidash_result_import")
+
+
+def _write_history(rows: list[list], history_type: str, user_id, reason: str, now) -> None:
+    """The audit history's records for rows written in bulk (save() would have made them one by one)."""
+    if not rows:
+        return
+    historical = Result.history.model
+    if connection.vendor != "postgresql":
+        historical.objects.bulk_create(
+            historical(
+                id=values[0], **dict(zip(_RESULT_COLUMNS, values[1:], strict=True)), history_date=now,
+                history_type=history_type, history_user_id=user_id, history_change_reason=reason,
+            )
+            for values in rows
+        )
+        return
+    columns = ["id", *_RESULT_COLUMNS, "history_date", "history_type", "history_user_id", "history_change_reason"]
+    extra = (now, history_type, user_id, reason)
+    with connection.cursor() as cursor:
+        _copy_rows(cursor.cursor, historical, columns, ((*values, *extra) for values in rows))
+
+
+_COPY_TYPES = {
+    "AutoField": "int4", "BigAutoField": "int8", "IntegerField": "int4", "BigIntegerField": "int8",
+    "DateField": "date", "DateTimeField": "timestamptz", "DecimalField": "numeric",
+    "CharField": "text", "TextField": "text",
+}
+
+
+def _copy_rows(raw_cursor, model, columns: list[str], rows) -> None:
+    """Binary COPY of `rows` into `model`'s table (psycopg 3), the fastest way into PostgreSQL."""
+    types = []
+    for column in columns:
+        field = model._meta.get_field(column.removesuffix("_id") if column.endswith("_id") else column)
+        target = field.target_field if field.is_relation else field
+        types.append(_COPY_TYPES[target.get_internal_type()])
+    with raw_cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for values in rows:
+            copy.write_row(values)
+
+
+def _write_commentary(rows: list[ResultRow], user, reason: str) -> None:
+    changed = [row for row in rows if row.commentary_changed]
+    if not changed:
+        return
+    current = {
+        (c.indicator_id, c.period): c
+        for c in Commentary.objects.filter(indicator__in={row.indicator.pk for row in changed})
+    }
+    for row in changed:
+        commentary = current.get((row.indicator.pk, row.period))
+        if commentary is None:
+            commentary = Commentary(indicator=row.indicator, period=row.period, author=user)
+        elif commentary.is_approved:
+            # An edit resets approval, as it does in the return form.
+            commentary.status = CommentaryStatus.SUBMITTED
+        commentary.text = row.commentary
+        commentary.version += 1
+        _save_with_history(commentary, user, reason)
+
+
+def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
+    """Save an owner's rows through the return form's service; roll back on any error (or a dry run)."""
+    from returns.services import ReturnError, return_save
+
+    try:
+        with transaction.atomic():
+            for row in plan.results:
+                fraction = row.numerator is not None or row.denominator is not None
+                text = row.commentary
+                if text is None:
+                    existing = Commentary.objects.filter(indicator=row.indicator, period=row.period).first()
+                    text = existing.text if existing else ""
+                try:
+                    return_save(
+                        indicator=row.indicator, period=row.period, user=plan.user,
+                        value=None if fraction else row.value, numerator=row.numerator,
+                        denominator=row.denominator, commentary=text,
+                    )
+                except ReturnError as exc:
+                    for column, messages in exc.errors.items():
+                        column = "value" if column == "__all__" else column
+                        for message in messages:
+                            plan.error(RESULTS, row.row, column, message)
+            if dry_run or not plan.ok:
+                raise _Rollback
+    except _Rollback:
+        pass

@@ -1,0 +1,565 @@
+"""The kpidash workbook format: reading uploads safely and fast, writing exports.
+
+Reading is a small streaming XLSX reader (zipfile + defusedxml iterparse)
+rather than openpyxl, which is several times too slow for 100,000 rows. It
+yields each sheet's rows as Python values (text, `Decimal`, `date`, `bool`),
+refuses formula cells, zip bombs and files that are not spreadsheets, and stops
+at the row limit while streaming. CSV files hold one sheet, named by their
+columns. Writing uses openpyxl's write-only mode, with formula-like text
+neutralised (`indicators.exports.safe_cell`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from defusedxml import ElementTree
+from django.conf import settings
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
+
+from indicators.exports import safe_cell
+
+INDICATORS, THRESHOLDS, RESULTS = "Indicators", "Thresholds", "Results"
+ABOUT = "About"  # a notes sheet in our own files, ignored on import
+SHEETS: dict[str, list[str]] = {
+    INDICATORS: [
+        "code", "name", "definition", "kind", "polarity", "unit", "decimals", "frequency", "ytd_method",
+        "directorate", "committee", "owners", "headline", "data_source", "active", "allow_out_of_range",
+        "numerator_le_denominator",
+    ],
+    THRESHOLDS: [
+        "code", "financial_year", "target", "floor", "lower", "upper",
+        "scheme", "green_tolerance", "amber_tolerance", "tolerance_unit",
+    ],
+    RESULTS: ["code", "name", "period", "value", "numerator", "denominator", "commentary"],
+}
+# Columns a sheet cannot do without; the others may be left out.
+REQUIRED = {INDICATORS: ["code"], THRESHOLDS: ["code", "financial_year"], RESULTS: ["code", "period"]}
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+TEXT = _MAIN + "t"
+_EPOCH_1900, _EPOCH_1904 = date(1899, 12, 30), date(1904, 1, 1)
+_MAX_RATIO = 200  # uncompressed / compressed, per zip member
+
+
+class WorkbookError(ValueError):
+    """The file as a whole cannot be read; the message says why, for the person who uploaded it."""
+
+
+@dataclass
+class Sheet:
+    """One sheet: its name, normalised column names, and its data rows as (row number, values)."""
+
+    name: str
+    columns: list[str]
+    rows: Iterable[tuple[int, list]]
+    headings: list[str] = field(default_factory=list)
+
+
+def normalise(heading) -> str:
+    """'Financial Year ' → 'financial_year': column names ignore case and spacing."""
+    return re.sub(r"[\s\-]+", "_", str(heading or "").strip().lower())
+
+
+def sheet_name(name: str) -> str | None:
+    """The format's sheet called `name` (any case or spacing), or None."""
+    key = normalise(name)
+    for known in (*SHEETS, ABOUT):
+        if normalise(known) == key:
+            return known
+    return None
+
+
+# --- opening an upload --------------------------------------------------------
+
+
+def open_workbook(path: Path, file_name: str) -> list[Sheet]:
+    """The sheets of an uploaded XLSX or CSV file, refusing anything else with a clear reason."""
+    size = path.stat().st_size
+    limit = settings.KPIDASH_IMPORT_MAX_BYTES
+    if size > limit:
+        raise WorkbookError(f"{file_name} is {_megabytes(size)}; the largest file accepted is {_megabytes(limit)}.")
+    if size == 0:
+        raise WorkbookError(f"{file_name} is empty.")
+    with path.open("rb") as f:
+        start = f.read(8)
+    if start.startswith(b"PK"):
+        return XlsxReader(path, file_name).sheets()
+    if start.startswith(b"\xd0\xcf\x11\xe0"):
+        raise WorkbookError(
+            f"{file_name} is an old-style Excel (.xls) file: save it as an Excel Workbook (.xlsx) and upload that."
+        )
+    if file_name.lower().endswith((".csv", ".txt")):
+        return [read_csv(path, file_name)]
+    raise WorkbookError(f"{file_name} is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file.")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"
+
+
+def _row_limit(file_name: str, count: int) -> None:
+    if count > settings.KPIDASH_IMPORT_MAX_ROWS:
+        raise WorkbookError(
+            f"{file_name} has more than {settings.KPIDASH_IMPORT_MAX_ROWS:,} rows; split it into smaller files."
+        )
+
+
+def read_csv(path: Path, file_name: str) -> Sheet:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+    if "\x00" in text:
+        raise WorkbookError(f"{file_name} is not a CSV file (it contains binary data).")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    headings = next(reader, [])
+    columns = [normalise(h) for h in headings]
+    name = _sheet_for_columns(columns, file_name)
+
+    def rows() -> Iterator[tuple[int, list]]:
+        for number, row in enumerate(reader, start=2):
+            _row_limit(file_name, number - 1)
+            if any(cell.strip() for cell in row):
+                yield number, row
+
+    return Sheet(name, columns, rows(), headings)
+
+
+def _sheet_for_columns(columns: list[str], file_name: str) -> str:
+    """Which sheet a CSV file holds, from its columns (or its name, e.g. results.csv)."""
+    stem = sheet_name(Path(file_name).stem.split("-")[-1].split("_")[-1])
+    if stem in SHEETS:
+        return stem
+    if "period" in columns:
+        return RESULTS
+    if "financial_year" in columns:
+        return THRESHOLDS
+    if "code" in columns and "name" in columns:
+        return INDICATORS
+    raise WorkbookError(
+        f"Cannot tell which sheet {file_name} holds: a CSV file needs the columns of the Indicators "
+        "(code, name, …), Thresholds (code, financial_year, …) or Results (code, period, …) sheet."
+    )
+
+
+# --- XLSX ---------------------------------------------------------------------
+
+
+class XlsxReader:
+    def __init__(self, path: Path, file_name: str) -> None:
+        self.path, self.file_name = path, file_name
+        try:
+            self.zip = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError):
+            raise WorkbookError(f"{file_name} is not a valid Excel workbook (.xlsx): the file is damaged.") from None
+        self._check_members()
+
+    def _check_members(self) -> None:
+        names = set(self.zip.namelist())
+        if "mimetype" in names and "content.xml" in names:
+            raise WorkbookError(
+                f"{self.file_name} is an OpenDocument spreadsheet (.ods): save it as an Excel Workbook (.xlsx)."
+            )
+        if "xl/workbook.xml" not in names:
+            raise WorkbookError(f"{self.file_name} is a zip file but not an Excel workbook (.xlsx).")
+        total = 0
+        limit = settings.KPIDASH_IMPORT_MAX_BYTES * 20
+        for info in self.zip.infolist():
+            total += info.file_size
+            ratio = info.file_size / max(info.compress_size, 1)
+            if total > limit or (info.file_size > 1_000_000 and ratio > _MAX_RATIO):
+                raise WorkbookError(
+                    f"{self.file_name} expands to far more data than a workbook of its size should "
+                    "(a “zip bomb”), so it was not opened."
+                )
+
+    def _open(self, member: str):
+        return self.zip.open(member)
+
+    def sheets(self) -> list[Sheet]:
+        targets, date1904 = self._sheet_targets()
+        strings = self._shared_strings()
+        date_styles = self._date_styles()
+        epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+        found = []
+        for name, target in targets:
+            found.append(_SheetRows(self, target, strings, date_styles, epoch).sheet(name))
+        return found
+
+    def _parse(self, member: str):
+        try:
+            return ElementTree.parse(self._open(member)).getroot()
+        except KeyError:
+            raise WorkbookError(f"{self.file_name} is damaged: it has no {member}.") from None
+        except Exception as exc:  # defusedxml refusals and malformed XML alike
+            raise WorkbookError(f"{self.file_name} is damaged or unsafe ({type(exc).__name__} in {member}).") from None
+
+    def _sheet_targets(self) -> tuple[list[tuple[str, str]], bool]:
+        book = self._parse("xl/workbook.xml")
+        rels = self._parse("xl/_rels/workbook.xml.rels")
+        by_id = {rel.get("Id"): rel.get("Target") for rel in rels.iter(_PKG_REL + "Relationship")}
+        pr = book.find(_MAIN + "workbookPr")
+        date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+        targets = []
+        for sheet in book.iter(_MAIN + "sheet"):
+            target = by_id.get(sheet.get(_REL + "id"), "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            targets.append((sheet.get("name", ""), path))
+        return targets, date1904
+
+    def _shared_strings(self) -> list[str]:
+        if "xl/sharedStrings.xml" not in self.zip.namelist():
+            return []
+        strings = []
+        try:
+            for _, elem in ElementTree.iterparse(self._open("xl/sharedStrings.xml")):
+                if elem.tag == _MAIN + "si":
+                    strings.append("".join(t.text or "" for t in elem.iter(TEXT)))
+                    elem.clear()
+        except Exception as exc:
+            raise WorkbookError(f"{self.file_name} is damaged or unsafe ({type(exc).__name__} in its text).") from None
+        return strings
+
+    def _date_styles(self) -> set[int]:
+        """Indexes of cell styles whose number format shows a date."""
+        if "xl/styles.xml" not in self.zip.namelist():
+            return set()
+        styles = self._parse("xl/styles.xml")
+        formats = dict(BUILTIN_FORMATS)
+        for fmt in styles.iter(_MAIN + "numFmt"):
+            formats[int(fmt.get("numFmtId", 0))] = fmt.get("formatCode", "")
+        xfs = styles.find(_MAIN + "cellXfs")
+        if xfs is None:
+            return set()
+        return {
+            index for index, xf in enumerate(xfs.findall(_MAIN + "xf"))
+            if is_date_format(formats.get(int(xf.get("numFmtId", 0)), ""))
+        }
+
+
+class _SheetRows:
+    """One worksheet, streamed row by row."""
+
+    def __init__(self, reader: XlsxReader, member: str, strings: list[str], date_styles: set[int], epoch: date):
+        self.reader, self.member = reader, member
+        self.strings, self.date_styles, self.epoch = strings, date_styles, epoch
+
+    def sheet(self, name: str) -> Sheet:
+        self.name = name
+        rows = self._rows()
+        first = next(rows, None)
+        headings = [("" if v is None else str(v)) for v in first[1]] if first else []
+        while headings and not headings[-1].strip():
+            headings.pop()
+        return Sheet(name, [normalise(h) for h in headings], rows, headings)
+
+    def _rows(self) -> Iterator[tuple[int, list]]:
+        """Stream the sheet's rows: expat with defusedxml's guards, handlers kept minimal for speed."""
+        file_name = self.reader.file_name
+        rows: list[tuple[int, list]] = []
+        parser = _defused_expat()
+        state = _RowBuilder(self, rows)
+        parser.StartElementHandler = state.start
+        parser.EndElementHandler = state.end
+        parser.CharacterDataHandler = state.text
+        try:
+            stream = self.reader._open(self.member)
+            count = 0
+            while chunk := stream.read(1 << 16):
+                parser.Parse(chunk, False)
+                for number, values in rows:
+                    count += 1
+                    _row_limit(file_name, count - 1)
+                    if any(v is not None and v != "" for v in values):
+                        yield number, values
+                rows.clear()
+            parser.Parse(b"", True)
+            yield from rows
+        except WorkbookError:
+            raise
+        except KeyError:
+            raise WorkbookError(f"{file_name} is damaged: a sheet is missing.") from None
+        except Exception as exc:  # malformed XML, or a DTD/entity defusedxml refuses
+            raise WorkbookError(f"{file_name} is damaged or unsafe ({type(exc).__name__} in a sheet).") from None
+
+    def cell_value(self, kind: str, text: str | None, style: str | None, ref: str):
+        if text is None:
+            return None
+        if kind == "n":
+            return self._number(text, style)
+        if kind == "s":
+            return self.strings[int(text)]
+        if kind == "inlineStr" or kind == "str":
+            return text
+        if kind == "b":
+            return text == "1"
+        if kind == "d":
+            return date.fromisoformat(text[:10])
+        if kind == "e":
+            raise WorkbookError(
+                f"Cell {ref} on sheet {self.name} holds the spreadsheet error {text}: correct it and upload again."
+            )
+        return text
+
+    def formula(self, ref: str) -> WorkbookError:
+        return WorkbookError(
+            f"Cell {ref} on sheet {self.name} holds a formula. Formulas are not run on import: "
+            "replace them with their values (copy, then Paste Special → Values) and upload again."
+        )
+
+    def _number(self, text: str, style: str | None):
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return text
+        if style is not None and int(style) in self.date_styles:
+            moment = datetime.combine(self.epoch, datetime.min.time()) + timedelta(days=float(number))
+            return moment.date()
+        return number
+
+
+_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main")
+_TAGS = {f"{ns} {local}": local for ns in _NAMESPACES for local in ("row", "c", "v", "t", "f", "is")}
+
+
+def _defused_expat():
+    """An expat parser with defusedxml's guards installed: no DTD, no entity declarations, no external entities."""
+    from xml.sax.handler import feature_namespaces
+
+    from defusedxml.expatreader import DefusedExpatParser
+
+    reader = DefusedExpatParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    reader.setFeature(feature_namespaces, True)
+    reader.reset()
+    parser = reader._parser
+    parser.buffer_text = True
+    return parser
+
+
+class _RowBuilder:
+    """Expat callbacks collecting each <row>'s cell values (by column) into `rows`."""
+
+    def __init__(self, sheet: _SheetRows, rows: list) -> None:
+        self.sheet, self.rows = sheet, rows
+        self.values: list = []
+        self.number = self.count = 0
+        self.ref, self.kind, self.style, self.value = "", "n", None, None
+        self.parts: list[str] | None = None
+
+    def start(self, name: str, attrs: dict) -> None:
+        tag = _TAGS.get(name)
+        if tag == "c":
+            self.ref, self.kind, self.style, self.value = attrs.get("r", ""), attrs.get("t", "n"), attrs.get("s"), None
+        elif tag == "v" or tag == "t":
+            self.parts = []
+        elif tag == "row":
+            self.count += 1
+            self.number = int(attrs.get("r") or self.count)
+            self.values = []
+        elif tag == "f":
+            raise self.sheet.formula(self.ref or "?")
+
+    def text(self, data: str) -> None:
+        if self.parts is not None:
+            self.parts.append(data)
+
+    def end(self, name: str) -> None:
+        tag = _TAGS.get(name)
+        if tag == "c":
+            values = self.values
+            column = _column_index(self.ref) if self.ref else len(values)
+            if column > len(values):
+                values.extend([None] * (column - len(values)))
+            values.append(self.sheet.cell_value(self.kind, self.value, self.style, self.ref))
+        elif tag == "v" or tag == "t":
+            text = "".join(self.parts or ())
+            self.value = text if tag == "v" or self.value is None else self.value + text
+            self.parts = None
+        elif tag == "row":
+            self.rows.append((self.number, self.values))
+
+
+def _letters_index(letters: str) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+# "A" → 0 … "ZZ" → 701, looked up rather than computed for every cell.
+_COLUMN_INDEX = {
+    a + b: _letters_index(a + b) for a in ("", *map(chr, range(65, 91))) for b in map(chr, range(65, 91))
+}
+
+
+def _column_index(ref: str) -> int:
+    letters = ref.rstrip("0123456789")
+    index = _COLUMN_INDEX.get(letters)
+    return index if index is not None else _letters_index(letters.upper())
+
+
+# --- writing ------------------------------------------------------------------
+
+
+ABOUT_TEXT = [
+    "kpidash workbook",
+    "Sheets: Indicators, Thresholds and Results. Column names ignore case and spacing.",
+    "Periods are written YYYY-MM (2019-11); financial years 2019/20.",
+    "Owners are usernames or email addresses separated by semicolons.",
+    "Blank scheme, tolerances or tolerance unit mean the organisation's default.",
+    "Text beginning with = + - @ is written with a leading apostrophe, removed again on import.",
+    "This sheet is ignored on import.",
+]
+
+
+def write_xlsx(out, sheets: dict[str, Iterable[list]], about: list[str] | None = None) -> None:
+    """Write `sheets` (name → rows, the first row the column names) to `out` as XLSX."""
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        rows = iter(rows)
+        header = next(rows, [])
+        sheet.append([_bold(book, sheet, heading, bold) for heading in header])
+        for row in rows:
+            sheet.append([None if value is None else safe_cell(value) for value in row])
+    notes = book.create_sheet(ABOUT)
+    for line in about or ABOUT_TEXT:
+        notes.append([line])
+    book.save(out)
+
+
+def _bold(book, sheet, value, font):
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell
+
+
+def write_csv(out: io.TextIOBase, rows: Iterable[list]) -> None:
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([_csv_cell(value) for value in row])
+
+
+def _csv_cell(value):
+    value = safe_cell(value)
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    return value
+
+
+def utf8_bom() -> str:
+    """Excel needs a byte-order mark to read a CSV file as UTF-8."""
+    return codecs.BOM_UTF8.decode("utf-8")
+
+
+# --- what an export holds ---------------------------------------------------------
+
+
+def export_sheets(indicators=None) -> dict[str, Iterator[list]]:
+    """Every sheet's rows (header first) for `indicators` (all by default), in a constant number of queries."""
+    from indicators.models import Indicator
+
+    indicators = Indicator.objects.all() if indicators is None else indicators
+    return {
+        INDICATORS: _indicator_rows(indicators),
+        THRESHOLDS: _threshold_rows(indicators),
+        RESULTS: _result_rows(indicators),
+    }
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _indicator_rows(indicators) -> Iterator[list]:
+    yield SHEETS[INDICATORS]
+    queryset = indicators.select_related("directorate").prefetch_related("owners", "directorate__committees")
+    for i in queryset.order_by("code"):
+        yield [
+            i.code, i.name, i.definition, i.kind, i.polarity, i.unit, i.decimals, i.frequency, i.ytd_method,
+            i.directorate.name, "; ".join(sorted(c.name for c in i.directorate.committees.all())),
+            "; ".join(sorted(u.get_username() for u in i.owners.all())), i.headline, i.data_source,
+            _yes_no(i.active), _yes_no(i.allow_out_of_range), _yes_no(i.numerator_le_denominator),
+        ]
+
+
+def _threshold_rows(indicators) -> Iterator[list]:
+    from indicators.models import Threshold
+
+    yield SHEETS[THRESHOLDS]
+    queryset = Threshold.objects.filter(indicator__in=indicators).select_related("indicator")
+    for t in queryset.order_by("indicator__code", "financial_year"):
+        yield [
+            t.indicator.code, t.year_label, t.target, t.floor, t.lower, t.upper,
+            t.scheme or None, t.green_tolerance, t.amber_tolerance, t.tolerance_unit or None,
+        ]
+
+
+def _result_rows(indicators) -> Iterator[list]:
+    from indicators.models import Commentary, Result
+    from indicators.periods import format_period
+
+    yield SHEETS[RESULTS]
+    commentary = dict(
+        ((ind, period), text)
+        for ind, period, text in Commentary.objects.filter(indicator__in=indicators).values_list(
+            "indicator_id", "period", "text"
+        )
+    )
+    rows = (
+        Result.objects.filter(indicator__in=indicators)
+        .order_by("indicator__code", "period")
+        .values_list(
+            "indicator_id", "indicator__code", "indicator__name", "period", "value", "numerator", "denominator"
+        )
+    )
+    for ind, code, name, period, value, numerator, denominator in rows.iterator(chunk_size=5000):
+        text = commentary.get((ind, period)) or None
+        yield [code, name, format_period(period), value, numerator, denominator, text]
+
+
+def owner_template_sheets(user, periods: list[date]) -> dict[str, Iterator[list]]:
+    """A Results sheet pre-filled with `user`'s indicators for the open `periods`."""
+    from indicators.models import Commentary, Indicator, Result
+    from indicators.periods import format_period, is_reporting_period
+
+    indicators = list(Indicator.objects.active().owned_by(user).order_by("code"))
+    results = {
+        (r.indicator_id, r.period): r for r in Result.objects.filter(indicator__in=indicators, period__in=periods)
+    }
+    texts = {
+        (c.indicator_id, c.period): c.text
+        for c in Commentary.objects.filter(indicator__in=indicators, period__in=periods)
+    }
+
+    def rows() -> Iterator[list]:
+        yield SHEETS[RESULTS]
+        for period in periods:
+            for i in indicators:
+                if not is_reporting_period(period, i.frequency):
+                    continue
+                r = results.get((i.pk, period))
+                figures = [r.value, r.numerator, r.denominator] if r else [None, None, None]
+                if r and r.numerator is not None:
+                    figures[0] = None  # the value follows from the fraction
+                yield [i.code, i.name, format_period(period), *figures, texts.get((i.pk, period)) or None]
+
+    return {RESULTS: rows()}
