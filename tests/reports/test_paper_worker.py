@@ -1,0 +1,112 @@
+"""Generation through a real Celery worker process and Redis (not eager mode)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from celery import Celery
+from django.db import connection
+
+from reports import services
+from reports.models import Paper, PaperStatus
+from tests.reports.conftest import MEETING, NOVEMBER_2019
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+TASK = "reports.tasks.paper_generate_task"
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def redis_app():
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI") or os.environ.get("KPIDASH_REQUIRE_BROWSER"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    app = Celery("paper-test", broker=REDIS_URL)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def worker(redis_app, paper_media, monkeypatch):
+    """A worker on its own queue, and the service's enqueue pointed at it."""
+    queue = f"test-papers-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": REDIS_URL, "MEDIA_ROOT": str(paper_media),
+           "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "kpidash", "worker", "-Q", queue, "--pool", "solo",
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+
+    def send(paper_id: int, task_id: str | None = None) -> None:
+        redis_app.send_task(TASK, args=[paper_id], queue=queue, task_id=task_id)
+
+    monkeypatch.setattr(services, "_enqueue", send)
+    process.send = send
+    yield process
+    process.terminate()
+    process.output = process.communicate(timeout=30)[0].decode(errors="replace")
+
+
+def _watch(worker, paper_id: int, until: set[str], timeout: float = 240) -> list[str]:
+    """The statuses seen, polling the row, until one of `until` or the timeout."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = Paper.objects.values_list("status", flat=True).get(pk=paper_id)
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status in until:
+            return seen
+        assert worker.poll() is None, "the worker died"
+        time.sleep(0.02)
+    raise AssertionError(f"paper {paper_id} stuck: {seen}")
+
+
+def test_a_real_worker_builds_the_paper_once_fails_honestly_and_retries(worker, policy, clerk_user, paper_media):
+    paper = services.paper_request(committee=policy, period=NOVEMBER_2019, meeting_date=MEETING, user=clerk_user)
+    assert _watch(worker, paper.pk, {PaperStatus.READY, PaperStatus.FAILED}) == ["queued", "running", "ready"]
+    paper.refresh_from_db()
+    assert paper.progress == 100 and paper.pdf_sha256 and paper.docx_sha256 and paper.snapshot["counts"]["red"] == 1
+
+    # The same message delivered twice more: still one paper, untouched.
+    task_id = str(uuid.uuid4())
+    worker.send(paper.pk, task_id)
+    worker.send(paper.pk, task_id)
+    probe = services.paper_request(committee=policy, period=NOVEMBER_2019, meeting_date=MEETING, user=clerk_user)
+    assert _watch(worker, probe.pk, {PaperStatus.READY, PaperStatus.FAILED}) == ["queued", "running", "ready"]
+    assert Paper.objects.filter(version=1).get().pdf_sha256 == paper.pdf_sha256
+    assert Paper.objects.count() == 2  # the double delivery made none; the new request made version 2
+
+    # Rendering that fails (the papers folder cannot be created) leaves a reason, and retry works.
+    (paper_media / "papers").rename(paper_media / "moved")
+    (paper_media / "papers").write_text("not a folder")
+    third = services.paper_request(committee=policy, period=NOVEMBER_2019, meeting_date=MEETING, user=clerk_user)
+    assert _watch(worker, third.pk, {PaperStatus.READY, PaperStatus.FAILED})[-1] == "failed"
+    third.refresh_from_db()
+    assert "could not be generated" in third.failure_reason
+    (paper_media / "papers").unlink()
+    services.paper_retry(paper=third, user=clerk_user)
+    assert _watch(worker, third.pk, {PaperStatus.READY, PaperStatus.FAILED})[-1] == "ready"
+    assert Paper.objects.get(pk=third.pk).version == 3
