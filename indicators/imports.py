@@ -17,11 +17,16 @@ for their indicators and open periods; its rows are saved through
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -741,3 +746,65 @@ def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
                 raise _Rollback
     except _Rollback:
         pass
+
+
+# --- uploads waiting for confirmation ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    token: str
+    path: Path
+    file_name: str
+    user_id: int
+    owner: bool
+
+
+def upload_store(*, uploaded_file, user, owner: bool) -> Upload:
+    """Keep an upload under KPIDASH_IMPORT_DIR with a random token until it is confirmed or expires."""
+    uploads_expire()
+    folder = Path(settings.KPIDASH_IMPORT_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_urlsafe(24)
+    path = folder / f"{token}.upload"
+    with path.open("wb") as out:
+        for chunk in uploaded_file.chunks():
+            out.write(chunk)
+    name = Path(uploaded_file.name or "upload").name[:200]
+    meta = {"file_name": name, "user_id": user.pk, "owner": owner}
+    (folder / f"{token}.json").write_text(json.dumps(meta))
+    return Upload(token, path, name, user.pk, owner)
+
+
+def upload_load(*, token: str, user, owner: bool) -> Upload | None:
+    """The user's own pending upload with this token, or None (unknown, expired, someone else's)."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
+        return None
+    folder = Path(settings.KPIDASH_IMPORT_DIR)
+    try:
+        meta = json.loads((folder / f"{token}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    path = folder / f"{token}.upload"
+    if meta.get("user_id") != user.pk or bool(meta.get("owner")) != owner or not path.exists():
+        return None
+    return Upload(token, path, meta["file_name"], user.pk, owner)
+
+
+def upload_discard(upload: Upload) -> None:
+    upload.path.unlink(missing_ok=True)
+    upload.path.with_suffix(".json").unlink(missing_ok=True)
+
+
+def uploads_expire() -> int:
+    """Delete uploads older than KPIDASH_IMPORT_MAX_AGE seconds; returns how many files went."""
+    folder = Path(settings.KPIDASH_IMPORT_DIR)
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - settings.KPIDASH_IMPORT_MAX_AGE
+    removed = 0
+    for path in folder.iterdir():
+        if path.suffix in (".upload", ".json") and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
