@@ -8,33 +8,45 @@ without JavaScript.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import django_tables2 as tables
 from django import forms
-from django.utils.html import format_html
+from django.template.loader import get_template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 
 from indicators.dashboard import ActivityRow, KpiRow
 from indicators.exports import period_note
 from indicators.models import Kind
 from indicators.periods import period_label, same_period_last_year
 
-NUMERIC = {"th": {"class": "govuk-table__header govuk-table__header--numeric"},
-           "td": {"class": "govuk-table__cell govuk-table__cell--numeric kp-num"}}
-# Cells that carry a label under the number may wrap.
-NUMERIC_WRAPPING = {"th": NUMERIC["th"], "td": {"class": "govuk-table__cell govuk-table__cell--numeric"}}
-RAG_CELL = '{% include "includes/rag.html" with rag=value %}'
-DIRECTION_CELL = '{% include "includes/direction.html" with direction=value %}'
+
+@lru_cache(maxsize=32)
+def _include(template: str, name: str, value: str) -> str:
+    """A shared include rendered once per value: a RAG tag has four forms, a direction four.
+
+    Rendering the include for every cell cost more than the rest of the page.
+    """
+    return mark_safe(get_template(template).render({name: value}).strip())  # noqa: S308 - our own template
+
+
+def rag_tag(rag) -> str:
+    return _include("includes/rag.html", "rag", str(rag))
+
+
+def direction_tag(direction) -> str:
+    return _include("includes/direction.html", "direction", str(direction))
 
 
 def _value_with_period(row: KpiRow | ActivityRow, period: date):
     note = period_note(row, period)
     if not note:
         return row.indicator.format(row.value)
-    return format_html(
-        '{}<br><strong class="kp-stale">{}</strong>', row.indicator.format(row.value) if row.value is not None
-        else "", note,
-    )
+    value = row.indicator.format(row.value) if row.value is not None else ""
+    return format_html('{}<br><strong class="kp-stale">{}</strong>', value, note)
 
 
 def _previous_year(row: KpiRow | ActivityRow):
@@ -46,79 +58,111 @@ def _previous_year(row: KpiRow | ActivityRow):
                        when)
 
 
-class _DashboardTable(tables.Table):
-    ref = tables.Column(accessor="indicator__code", verbose_name="Ref", linkify=lambda record:
-                        record.indicator.get_absolute_url())
-    indicator = tables.Column(accessor="indicator__name", verbose_name="Indicator")
-    directorate = tables.Column(accessor="indicator__directorate__name", verbose_name="Directorate")
+CELL = "govuk-table__cell"
+NUMBER = "govuk-table__cell govuk-table__cell--numeric kp-num"
+NUMBER_WRAPPING = "govuk-table__cell govuk-table__cell--numeric"  # a label may sit under the number
+NUMERIC_HEADER = {"th": {"class": "govuk-table__header govuk-table__header--numeric"}}
 
-    def __init__(self, *args, period: date, caption: str, show_directorate: bool = True, **kwargs):
+
+@dataclass
+class Display:
+    """A dashboard row and its cells, rendered once.
+
+    django-tables2 sorts these and draws the headers; the cells are rendered
+    here in one pass, because tables2's per-cell rendering (a signature
+    inspection and an attribute build for every cell) cost more than building
+    the dashboard itself.
+    """
+
+    row: KpiRow | ActivityRow
+    cells: list[tuple[bool, str, str]] = field(default_factory=list)  # (row header?, class, html)
+
+
+class _DashboardTable(tables.Table):
+    ref = tables.Column(accessor="row__indicator__code", verbose_name="Ref")
+    indicator = tables.Column(accessor="row__indicator__name", verbose_name="Indicator")
+    directorate = tables.Column(accessor="row__indicator__directorate__name", verbose_name="Directorate")
+
+    # column name -> (cell class, how the cell is drawn from the row and the dashboard period)
+    CELLS: dict = {
+        "ref": (CELL, lambda row, period: format_html('<a class="govuk-link" href="{}">{}</a>',
+                                                      row.indicator.get_absolute_url(), row.indicator.code)),
+        "indicator": (CELL, lambda row, period: row.indicator.name),
+        "directorate": (CELL, lambda row, period: row.indicator.directorate.name),
+        "value": (NUMBER_WRAPPING, _value_with_period),
+        "previous_year": (NUMBER_WRAPPING, lambda row, period: _previous_year(row)),
+    }
+
+    def __init__(self, rows, *, period: date, caption: str, show_directorate: bool = True, **kwargs):
         self.period, self.caption = period, caption
         if not show_directorate:
             kwargs["exclude"] = ("directorate",)
-        super().__init__(*args, **kwargs)
+        super().__init__([Display(row) for row in rows], **kwargs)
+        names = [column.name for column in self.columns]
+        for display in self.data:
+            display.cells = [
+                (name == "ref", self.CELLS[name][0], conditional_escape(self.CELLS[name][1](display.row, period)))
+                for name in names
+            ]
 
     class Meta:
         template_name = "indicators/govuk_table.html"
-        attrs = {"class": "govuk-table kp-dashboard-table",
-                 "th": {"class": "govuk-table__header"}, "td": {"class": "govuk-table__cell"}}
-        row_attrs = {"class": "govuk-table__row", "id": lambda record: f"row-{record.indicator.code}"}
+        attrs = {"class": "govuk-table kp-dashboard-table", "th": {"class": "govuk-table__header"}}
         orderable = True
 
-    def render_value(self, record):
-        return _value_with_period(record, self.period)
 
-    def render_previous_year(self, record):
-        return _previous_year(record)
+def _fmt(field_name: str):
+    return lambda row, period: row.indicator.format(getattr(row, field_name))
 
 
 class KpiTable(_DashboardTable):
-    polarity = tables.Column(accessor="indicator__polarity", verbose_name="Polarity")
-    data_period = tables.Column(accessor="indicator__data_period", verbose_name="Data period", orderable=False)
-    value = tables.Column(verbose_name="Latest value", empty_values=(), attrs=NUMERIC_WRAPPING)
-    month_rag = tables.TemplateColumn(RAG_CELL, verbose_name="Month RAG", order_by=("month_rag__rank",))
-    ytd_value = tables.Column(verbose_name="YTD value", empty_values=(), attrs=NUMERIC)
-    ytd_rag = tables.TemplateColumn(RAG_CELL, verbose_name="YTD RAG", order_by=("ytd_rag__rank",))
-    target = tables.Column(empty_values=(), attrs=NUMERIC)
-    floor = tables.Column(verbose_name="Floor", empty_values=(), attrs=NUMERIC)
-    previous_year = tables.Column(verbose_name="Previous year", empty_values=(), attrs=NUMERIC_WRAPPING)
-    direction = tables.TemplateColumn(DIRECTION_CELL, verbose_name="Direction of travel", orderable=False)
+    polarity = tables.Column(accessor="row__indicator__polarity", verbose_name="Polarity")
+    data_period = tables.Column(accessor="row__indicator__data_period", verbose_name="Data period", orderable=False)
+    value = tables.Column(accessor="row__value", verbose_name="Latest value", attrs=NUMERIC_HEADER)
+    month_rag = tables.Column(accessor="row__month_rag", verbose_name="Month RAG", order_by=("row__month_rag__rank",))
+    ytd_value = tables.Column(accessor="row__ytd_value", verbose_name="YTD value", attrs=NUMERIC_HEADER)
+    ytd_rag = tables.Column(accessor="row__ytd_rag", verbose_name="YTD RAG", order_by=("row__ytd_rag__rank",))
+    target = tables.Column(accessor="row__target", attrs=NUMERIC_HEADER)
+    floor = tables.Column(accessor="row__floor", verbose_name="Floor", attrs=NUMERIC_HEADER)
+    previous_year = tables.Column(accessor="row__previous_year", verbose_name="Previous year", attrs=NUMERIC_HEADER)
+    direction = tables.Column(accessor="row__direction", verbose_name="Direction of travel", orderable=False)
+
+    CELLS = {
+        **_DashboardTable.CELLS,
+        "polarity": (CELL, lambda row, period: row.indicator.polarity),
+        "data_period": (CELL, lambda row, period: row.indicator.data_period),
+        "month_rag": (CELL, lambda row, period: rag_tag(row.month_rag)),
+        "ytd_value": (NUMBER, _fmt("ytd_value")),
+        "ytd_rag": (CELL, lambda row, period: rag_tag(row.ytd_rag)),
+        "target": (NUMBER, _fmt("target")),
+        "floor": (NUMBER, _fmt("floor")),
+        "direction": (CELL, lambda row, period: direction_tag(row.direction)),
+    }
 
     class Meta(_DashboardTable.Meta):
         sequence = ("ref", "indicator", "directorate", "polarity", "data_period", "value", "month_rag",
                     "ytd_value", "ytd_rag", "target", "floor", "previous_year", "direction")
-
-    def render_ytd_value(self, record):
-        return record.indicator.format(record.ytd_value)
-
-    def render_target(self, record):
-        return record.indicator.format(record.target)
-
-    def render_floor(self, record):
-        return record.indicator.format(record.floor)
 
 
 RANGE_LABELS = {"below": "Below", "within": "Within", "above": "Above", "": "–"}
 
 
 class ActivityTable(_DashboardTable):
-    value = tables.Column(verbose_name="Latest value", empty_values=(), attrs=NUMERIC_WRAPPING)
-    lower = tables.Column(verbose_name="Lower threshold", empty_values=(), attrs=NUMERIC)
-    upper = tables.Column(verbose_name="Upper threshold", empty_values=(), attrs=NUMERIC)
-    range = tables.Column(verbose_name="Below/within/above expected range", empty_values=())
-    previous_year = tables.Column(verbose_name="Previous year", empty_values=(), attrs=NUMERIC_WRAPPING)
+    value = tables.Column(accessor="row__value", verbose_name="Latest value", attrs=NUMERIC_HEADER)
+    lower = tables.Column(accessor="row__lower", verbose_name="Lower threshold", attrs=NUMERIC_HEADER)
+    upper = tables.Column(accessor="row__upper", verbose_name="Upper threshold", attrs=NUMERIC_HEADER)
+    range = tables.Column(accessor="row__range", verbose_name="Below/within/above expected range")
+    previous_year = tables.Column(accessor="row__previous_year", verbose_name="Previous year", attrs=NUMERIC_HEADER)
+
+    CELLS = {
+        **_DashboardTable.CELLS,
+        "lower": (NUMBER, _fmt("lower")),
+        "upper": (NUMBER, _fmt("upper")),
+        "range": (CELL, lambda row, period: RANGE_LABELS[row.range.value]),
+    }
 
     class Meta(_DashboardTable.Meta):
         sequence = ("ref", "indicator", "directorate", "value", "lower", "upper", "range", "previous_year")
-
-    def render_lower(self, record):
-        return record.indicator.format(record.lower)
-
-    def render_upper(self, record):
-        return record.indicator.format(record.upper)
-
-    def render_range(self, record):
-        return RANGE_LABELS[record.range.value]
 
 
 # --- filters ----------------------------------------------------------------------
