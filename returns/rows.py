@@ -1,7 +1,7 @@
 """Reading returns: one row per indicator and period, in a fixed number of queries.
 
-The RAG comes from `indicators.dashboard.indicator_row` (which uses the rules),
-so a return is rated exactly as the dashboard will rate it.
+The RAG comes from `indicators.rules.assess` with the year's threshold, as on
+the dashboard, so a return is rated exactly as the dashboard will rate it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,17 @@ from enum import StrEnum
 
 from django.db.models import Prefetch, QuerySet
 
-from indicators.dashboard import KpiRow, dashboard_queryset, indicator_row
-from indicators.models import Commentary, CommentaryStatus, Indicator, Result
-from indicators.periods import Frequency, is_reporting_period, period_label
-from indicators.rules import ExpectedRange, Rag
+from indicators.models import Commentary, CommentaryStatus, Indicator, Kind, Result, Threshold
+from indicators.periods import (
+    FinancialYear,
+    Frequency,
+    add_months,
+    is_reporting_period,
+    period_label,
+    previous_period,
+    same_period_last_year,
+)
+from indicators.rules import ExpectedRange, Rag, assess, expected_range, round_for_display
 
 PREVIOUS_VALUES = 3
 
@@ -89,32 +96,62 @@ class ReturnRow:
         return list(self.indicator.owners.all())
 
 
+def _window(period: date) -> list[date]:
+    """The months a return row needs: its own, the three before it for monthly,
+    quarterly or annual indicators, and the same month last year."""
+    return sorted({period, *(add_months(period, -n) for n in (1, 2, 3, 6, 9, 12))})
+
+
 def returns_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySet[Indicator]:
-    """`dashboard_queryset` plus this period's commentary (any status) and the owners."""
-    return dashboard_queryset(indicators, period).prefetch_related(
-        Prefetch(
-            "commentaries",
-            queryset=Commentary.objects.filter(period=period).select_related("author", "approver"),
-            to_attr="period_commentaries",
-        ),
-        "owners",
+    """The indicators with what their returns for `period` need, in five queries however many."""
+    return (
+        indicators.select_related("directorate")
+        .prefetch_related(
+            Prefetch("results", queryset=Result.objects.filter(period__in=_window(period)), to_attr="window_results"),
+            Prefetch(
+                "thresholds",
+                queryset=Threshold.objects.filter(financial_year=FinancialYear.containing(period).start_year),
+                to_attr="year_thresholds",
+            ),
+            Prefetch(
+                "commentaries",
+                queryset=Commentary.objects.filter(period=period).select_related("author", "approver"),
+                to_attr="period_commentaries",
+            ),
+            "owners",
+        )
+        .order_by("code")
     )
+
+
+def _rate(row: ReturnRow, results: dict[date, Result]) -> None:
+    """The month's RAG (KPIs) or expected range (activity), exactly as the dashboard rates it."""
+    indicator, threshold = row.indicator, (row.indicator.year_thresholds or [None])[0]
+    if indicator.kind == Kind.ACTIVITY:
+        value = round_for_display(row.value, indicator.decimals)
+        row.range = expected_range(value, threshold.lower, threshold.upper) if threshold else ExpectedRange.NONE
+        return
+    if threshold is None:
+        return
+    last_year = results.get(same_period_last_year(row.period))
+    row.rag = assess(
+        rule=threshold.rule(indicator.polarity), decimals=indicator.decimals, month=row.value, ytd=None,
+        previous=None, last_year=last_year.value if last_year else None,
+    ).month_rag
 
 
 def return_row(indicator: Indicator, period: date) -> ReturnRow:
     """The row for an indicator fetched through `returns_queryset`."""
     results = {r.period: r for r in indicator.window_results}
-    result = results.get(period)
     commentary = indicator.period_commentaries[0] if indicator.period_commentaries else None
-    row = ReturnRow(indicator=indicator, period=period, result=result, commentary=commentary)
-    if result is not None and result.value is not None:
-        rated = indicator_row(indicator, period)
-        if isinstance(rated, KpiRow):
-            row.rag = rated.month_rag
-        else:
-            row.range = rated.range
-    earlier = [p for p in sorted(results, reverse=True) if p < period and results[p].value is not None]
-    row.previous = [(p, indicator.format(results[p].value)) for p in earlier[:PREVIOUS_VALUES]]
+    row = ReturnRow(indicator=indicator, period=period, result=results.get(period), commentary=commentary)
+    if row.value is not None:
+        _rate(row, results)
+    earlier, frequency = period, Frequency(indicator.frequency)
+    for _ in range(PREVIOUS_VALUES if frequency != Frequency.ANNUAL else 1):
+        earlier = previous_period(earlier, frequency)
+        result = results.get(earlier)
+        row.previous.append((earlier, indicator.format(result.value if result else None)))
     return row
 
 
