@@ -243,27 +243,55 @@ class _Context:
             i.code: i for i in Indicator.objects.select_related("directorate")
         }
         self.today = timezone.localdate()
+        self.failed: set[str] = set()  # new indicators whose rows have errors
+
+
+# Key columns repeat on every row (500 codes, 200 periods in 100,000 rows): their
+# cells are parsed once per distinct value.
+_REPEATING = {"code", "period", "financial_year"}
+
+
+def _memoised(clean: Callable) -> Callable:
+    cache: dict = {}
+
+    def cached(raw):
+        try:
+            outcome = cache[raw]
+        except KeyError:
+            try:
+                outcome = cache[raw] = (True, clean(raw))
+            except (ValueError, ValidationError) as exc:
+                outcome = cache[raw] = (False, exc)
+        except TypeError:  # an unhashable cell value
+            return clean(raw)
+        if outcome[0]:
+            return outcome[1]
+        raise outcome[1]
+
+    return cached
 
 
 def _cells(plan: ImportPlan, sheet_label: str, sheet: Sheet, widgets: dict) -> Callable:
     """A function parsing one row into {column: value}, recording each bad cell as an error."""
     parsers = [
-        (index, column, heading, widgets[column].clean)
+        (index, column, heading, _memoised(widgets[column].clean) if column in _REPEATING else widgets[column].clean)
         for index, (column, heading) in enumerate(zip(sheet.columns, sheet.headings, strict=True))
         if column in widgets
     ]
 
-    def parse(number: int, values: list) -> dict | None:
+    def parse(number: int, values: list, partial: dict | None = None) -> dict | None:
+        """The row's cells, or None if any is bad (then `partial`, if given, gets the good ones)."""
         parsed, ok = {}, True
         width = len(values)
         for index, column, heading, clean in parsers:
-            raw = values[index] if index < width else None
             try:
-                parsed[column] = clean(raw)
+                parsed[column] = clean(values[index] if index < width else None)
             except (ValueError, ValidationError) as exc:
                 message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
                 plan.error(sheet_label, number, heading, message)
                 ok = False
+        if not ok and partial is not None:
+            partial.update(parsed)
         return parsed if ok else None
 
     return parse
@@ -287,7 +315,10 @@ def _plan_indicators(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
     lookups = _IndicatorLookups()
     seen: dict = {}
     for number, values in sheet.rows:
-        cells = parse(number, values)
+        partial: dict = {}
+        cells = parse(number, values, partial)
+        if cells is None and partial.get("code") and partial["code"] not in context.indicators:
+            context.failed.add(partial["code"])
         if cells is None or not cells.get("code"):
             if cells is not None:
                 plan.error(INDICATORS, number, "code", "Enter the indicator's code.")
@@ -342,7 +373,8 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
     if errors:
         for column, message in errors.items():
             plan.error(INDICATORS, number, column, message)
-        context.indicators.pop(code, None)  # its thresholds and results would mislead
+        if existing is None:
+            context.failed.add(code)
         return
     context.indicators[code] = indicator
     committees = [c for c in committees if indicator.directorate not in c.directorates.all()]
@@ -439,7 +471,9 @@ def _indicator_for(plan: ImportPlan, context: _Context, sheet: str, number: int,
         plan.error(sheet, number, "code", "Enter the indicator's code.")
         return None
     indicator = context.indicators.get(code)
-    if indicator is None:
+    if indicator is None and code in context.failed:
+        plan.error(sheet, number, "code", f"Correct the errors in indicator {code} on the Indicators sheet first.")
+    elif indicator is None:
         plan.error(sheet, number, "code", f"Unknown indicator code “{code}”.")
     return indicator
 
@@ -582,7 +616,6 @@ def apply_plan(plan: ImportPlan) -> None:
         for committee in committees:
             committee.directorates.add(indicator.directorate)
     for threshold in plan.thresholds:
-        threshold.indicator = threshold.indicator  # the indicator may have been created above
         _save_with_history(threshold, user, reason)
     _write_results(plan.results, user, reason)
     _write_commentary(plan.results, user, reason)

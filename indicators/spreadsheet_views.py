@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -47,6 +48,15 @@ class UploadForm(forms.Form):
         help_text="An Excel workbook (.xlsx) in the kpidash format, or one sheet saved as CSV.",
         error_messages={"required": "Choose a file to upload.", "empty": "The file is empty."},
     )
+
+    def clean_file(self):
+        file = self.cleaned_data["file"]
+        limit = settings.KPIDASH_IMPORT_MAX_BYTES
+        if file.size > limit:
+            raise forms.ValidationError(
+                f"The file is {file.size / 1_000_000:.1f} MB; the largest file accepted is {limit / 1_000_000:.1f} MB."
+            )
+        return file
 
 
 def _require_performance_team(request) -> None:

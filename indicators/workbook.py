@@ -31,6 +31,8 @@ from openpyxl.styles import Font
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 
 from indicators.exports import safe_cell
+from indicators.models import Commentary, Indicator, Result, Threshold
+from indicators.periods import format_period, is_reporting_period
 
 INDICATORS, THRESHOLDS, RESULTS = "Indicators", "Thresholds", "Results"
 ABOUT = "About"  # a notes sheet in our own files, ignored on import
@@ -475,8 +477,6 @@ def utf8_bom() -> str:
 
 def export_sheets(indicators=None) -> dict[str, Iterator[list]]:
     """Every sheet's rows (header first) for `indicators` (all by default), in a constant number of queries."""
-    from indicators.models import Indicator
-
     indicators = Indicator.objects.all() if indicators is None else indicators
     return {
         INDICATORS: _indicator_rows(indicators),
@@ -502,8 +502,6 @@ def _indicator_rows(indicators) -> Iterator[list]:
 
 
 def _threshold_rows(indicators) -> Iterator[list]:
-    from indicators.models import Threshold
-
     yield SHEETS[THRESHOLDS]
     queryset = Threshold.objects.filter(indicator__in=indicators).select_related("indicator")
     for t in queryset.order_by("indicator__code", "financial_year"):
@@ -514,9 +512,6 @@ def _threshold_rows(indicators) -> Iterator[list]:
 
 
 def _result_rows(indicators) -> Iterator[list]:
-    from indicators.models import Commentary, Result
-    from indicators.periods import format_period
-
     yield SHEETS[RESULTS]
     commentary = dict(
         ((ind, period), text)
@@ -538,9 +533,6 @@ def _result_rows(indicators) -> Iterator[list]:
 
 def owner_template_sheets(user, periods: list[date]) -> dict[str, Iterator[list]]:
     """A Results sheet pre-filled with `user`'s indicators for the open `periods`."""
-    from indicators.models import Commentary, Indicator, Result
-    from indicators.periods import format_period, is_reporting_period
-
     indicators = list(Indicator.objects.active().owned_by(user).order_by("code"))
     results = {
         (r.indicator_id, r.period): r for r in Result.objects.filter(indicator__in=indicators, period__in=periods)

@@ -291,3 +291,17 @@ def test_export_command_writes_a_workbook_the_import_accepts(tmp_path, ict01, pe
     for name in ("all.xlsx", "results.csv"):
         plan = workbook_check(path=tmp_path / name, file_name=name, user=performance_user)
         assert plan.ok and plan.total_changed == 0, messages(plan)
+
+
+def test_rows_of_a_new_indicator_with_errors_point_back_to_it(tmp_path, directorate, performance_user):
+    book = tmp_path / "new.xlsx"
+    with book.open("wb") as out:
+        write_xlsx(out, {
+            "Indicators": iter([["code", "name", "polarity", "directorate"], ["NEW2", "New", "up", directorate.name]]),
+            "Results": iter([["code", "period", "value"], ["NEW2", "2019-11", 1]]),
+        })
+    plan = workbook_check(path=book, file_name="new.xlsx", user=performance_user)
+    assert messages(plan) == [
+        "Indicators|2|polarity|'up' is not allowed: use one of H, L, T.",
+        "Results|2|code|Correct the errors in indicator NEW2 on the Indicators sheet first.",
+    ]

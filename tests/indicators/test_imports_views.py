@@ -204,3 +204,12 @@ def test_owner_upload_may_not_carry_other_sheets(client, indicators, periods, ow
     response = client.post(reverse("spreadsheet_owner_upload"), {"file": thresholds})
     assert response.status_code == 400
     assert "Only the Results sheet can be uploaded" in response.context["plan"].errors[0].message
+
+
+def test_an_oversized_upload_is_refused_before_it_is_stored(client, indicators, performance_user, settings):
+    settings.KPIDASH_IMPORT_MAX_BYTES = 20
+    client.force_login(performance_user)
+    response = client.post(reverse("spreadsheet_import"), {"file": upload("code,period,value\nICT01,2019-11,5\n")})
+    assert response.status_code == 400
+    assert "the largest file accepted is 0.0 MB" in response.content.decode()
+    assert pending_files(settings) == []
