@@ -305,3 +305,22 @@ def test_rows_of_a_new_indicator_with_errors_point_back_to_it(tmp_path, director
         "Indicators|2|polarity|'up' is not allowed: use one of H, L, T.",
         "Results|2|code|Correct the errors in indicator NEW2 on the Indicators sheet first.",
     ]
+
+
+def test_the_admin_resources_still_import_and_export_the_workbook_columns(ict01, owner_user):
+    import tablib
+
+    from indicators.resources import IndicatorResource, ResultResource
+
+    dataset = tablib.Dataset(headers=["code", "period", "value", "numerator", "denominator", "commentary"])
+    dataset.append(["ICT01", "2019-11", "5", "", "", ""])
+    result = ResultResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Result.objects.get().value == 5
+    assert ResultResource().export().headers == ["code", "period", "value", "numerator", "denominator", "commentary"]
+
+    ict01.owners.add(owner_user)
+    exported = IndicatorResource().export().dict[0]
+    assert (exported["code"], exported["owners"], exported["directorate"]) == (
+        "ICT01", "test-owner", "Strategic and Corporate Services"
+    )
