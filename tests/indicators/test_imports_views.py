@@ -213,3 +213,21 @@ def test_an_oversized_upload_is_refused_before_it_is_stored(client, indicators, 
     assert response.status_code == 400
     assert "the largest file accepted is 0.0 MB" in response.content.decode()
     assert pending_files(settings) == []
+
+
+@pytest.mark.parametrize("extra", [0, 25])
+def test_spreadsheet_pages_take_a_constant_number_of_queries(
+    client, indicators, periods, owner_user, performance_user, django_assert_max_num_queries, extra
+):
+    for n in range(extra):
+        indicator = Indicator.objects.create(code=f"X{n:02d}", name="x", directorate=indicators[0].directorate)
+        indicator.owners.add(owner_user)
+        Result.objects.create(indicator=indicator, period=NOV, value=n)
+        ImportRecord.objects.create(user=performance_user, file_name=f"f{n}.xlsx", counts={})
+    client.force_login(performance_user)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("spreadsheets")).status_code == 200
+    client.force_login(owner_user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("spreadsheet_owner_template"))
+    assert len(list(load_workbook(io.BytesIO(response.content))["Results"].iter_rows())) == 2 + extra
