@@ -138,6 +138,11 @@ def dashboard_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySe
         .annotate(latest=Max("period"))
         .values("latest")
     )
+    latest_of_commentary_indicator = (
+        Result.objects.filter(indicator=OuterRef("indicator"), period__lte=period, value__isnull=False)
+        .order_by("-period")
+        .values("period")[:1]
+    )
     return (
         indicators.select_related("directorate")
         .annotate(last_reported=Subquery(latest))
@@ -158,8 +163,12 @@ def dashboard_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySe
             ),
             Prefetch(
                 "commentaries",
+                # Rows show the commentary on their latest result only.
                 queryset=Commentary.objects.filter(
-                    status=CommentaryStatus.APPROVED, period__gte=since, period__lte=period
+                    status=CommentaryStatus.APPROVED,
+                    period__gte=since,
+                    period__lte=period,
+                    period=Subquery(latest_of_commentary_indicator),
                 ),
                 to_attr="approved_commentaries",
             ),
