@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -134,9 +134,7 @@ def _indicator(code: str) -> Indicator:
 
 
 def home(request):
-    scopes = [_committee_scope(c.slug) for c in Committee.objects.all()]
-    scopes += [_directorate_scope(d.slug) for d in Directorate.objects.all()]
-    context = {"summaries": [_summary(scope) for scope in scopes], "missing": _missing_returns(request.user)}
+    context = {"summaries": _summaries(), "missing": _missing_returns(request.user)}
     return render(request, "indicators/home.html", context)
 
 
@@ -237,12 +235,34 @@ def indicator_detail(request, code):
 # --- page parts -------------------------------------------------------------------
 
 
-def _summary(scope: Scope) -> dict:
-    latest = latest_data_period(scope.indicators)
-    if latest is None:
-        return {"scope": scope, "latest": None, "line": "No results yet"}
-    dashboard = build_dashboard(scope.indicators, latest, direction_basis=scope.direction_basis)
-    return {"scope": scope, "latest": latest, "line": rag_summary(dashboard)}
+def _summaries() -> list[dict]:
+    """Every committee and directorate: its latest period and RAG counts.
+
+    A committee's position is its directorates' indicators at the committee's
+    latest period, so each indicator is rated once per distinct latest period
+    (usually just one) rather than once per committee and again per directorate.
+    """
+    newest = Result.objects.filter(indicator__directorate=OuterRef("pk"), indicator__active=True, value__isnull=False)
+    directorates = list(Directorate.objects.annotate(latest=Subquery(newest.order_by("-period").values("period")[:1])))
+    latest = {d.pk: d.latest for d in directorates}
+    scopes = [("committee", c, [d.pk for d in c.directorates.all()])
+              for c in Committee.objects.prefetch_related("directorates")]
+    scopes += [("directorate", d, [d.pk]) for d in directorates]
+    periods = [max((latest[pk] for pk in ids if latest.get(pk)), default=None) for _, _, ids in scopes]
+    wanted: dict[date, set[int]] = {}
+    for (_, _, ids), period in zip(scopes, periods, strict=True):
+        if period:
+            wanted.setdefault(period, set()).update(ids)
+    rows: dict[tuple[date, int], list] = {}
+    for period, ids in wanted.items():
+        for row in build_dashboard(Indicator.objects.active().filter(directorate__in=ids), period).kpis:
+            rows.setdefault((period, row.indicator.directorate_id), []).append(row)
+    summaries = []
+    for (kind, obj, ids), period in zip(scopes, periods, strict=True):
+        kpis = [row for pk in ids for row in rows.get((period, pk), [])]
+        line = rag_summary(Dashboard(period=period, direction_basis="", kpis=kpis)) if period else "No results yet"
+        summaries.append({"kind": kind, "obj": obj, "latest": period, "line": line})
+    return summaries
 
 
 def _missing_returns(user) -> dict | None:
