@@ -45,7 +45,8 @@ def prepare() -> tuple[Path, Path]:
     subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", DB_NAME], check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True, env={**os.environ, "DATABASE_URL": DB_URL}
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=ROOT, check=True, env={**os.environ, "DATABASE_URL": DB_URL},
     )
     django_setup()
     from indicators.models import Directorate, Indicator
@@ -161,7 +162,8 @@ def main() -> None:
     print(f"kpidash import:      {ours['rows']:>7,} rows in {ours['seconds']:6.2f} s = {ours_rate:8,.0f} rows/s, "
           f"peak {ours['peak_mb']:.0f} MB, {ours['errors']} errors, {ours['stored']:,} stored")
     print(f"kpidash re-import:   {again['rows']:>7,} rows in {again['seconds']:6.2f} s = "
-          f"{again['rows'] / again['seconds']:8,.0f} rows/s, peak {again['peak_mb']:.0f} MB (unchanged, nothing written)")
+          f"{again['rows'] / again['seconds']:8,.0f} rows/s, peak {again['peak_mb']:.0f} MB "
+          "(unchanged, nothing written)")
     print(f"plain ModelResource: {plain['rows']:>7,} rows in {plain['seconds']:6.2f} s = {plain_rate:8,.0f} rows/s, "
           f"peak {plain['peak_mb']:.0f} MB, {plain['errors']} errors, {plain['stored']:,} stored")
     print(f"ratio: {ours_rate / plain_rate:.1f}× the plain resource")

@@ -18,8 +18,10 @@ for their indicators and open periods; its rows are saved through
 from __future__ import annotations
 
 import json
+import queue
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -115,6 +117,7 @@ class ResultRow:
     existing_id: int | None
     figures_changed: bool
     commentary_changed: bool
+    streamed: bool = False  # already written by the streaming writer (PostgreSQL)
 
 
 @dataclass
@@ -132,6 +135,9 @@ class ImportPlan:
     results: list[ResultRow] = field(default_factory=list)
     record: ImportRecord | None = None
     applied: bool = False
+    streaming: bool = False  # write new results while the rest of the file is checked
+    stream: _ResultStream | None = None
+    definitions_applied: bool = False
 
     @property
     def ok(self) -> bool:
@@ -172,23 +178,67 @@ def workbook_import(
     *, path: Path, file_name: str, user, owner: bool = False, source: str = ImportRecord.Source.WEB
 ) -> ImportPlan:
     """Check the file, then apply it in one transaction if (and only if) every row is valid."""
-    plan = workbook_check(path=path, file_name=file_name, user=user, owner=owner)
-    if not plan.ok:
+    if owner or connection.vendor != "postgresql":
+        plan = workbook_check(path=path, file_name=file_name, user=user, owner=owner)
+        if not plan.ok:
+            return plan
+        with transaction.atomic():
+            owner_apply(plan, dry_run=False) if owner else apply_plan(plan)
+            if plan.ok:
+                _record(plan, source)
         return plan
-    with transaction.atomic():
-        if owner:
-            owner_apply(plan, dry_run=False)
-        else:
+    return _import_streaming(path=Path(path), file_name=file_name, user=user, source=source)
+
+
+def _record(plan: ImportPlan, source: str) -> None:
+    plan.record = ImportRecord.objects.create(
+        user=plan.user if getattr(plan.user, "pk", None) else None,
+        file_name=plan.file_name[:255],
+        source=ImportRecord.Source.OWNER if plan.owner else source,
+        counts={sheet: counts.as_dict() for sheet, counts in plan.counts.items()},
+    )
+    plan.applied = True
+
+
+def _import_streaming(*, path: Path, file_name: str, user, source: str) -> ImportPlan:
+    """PostgreSQL: one pass that checks every row and writes new results as it goes, in one transaction.
+
+    While this thread reads and checks the file, a writer thread sends the new
+    results and their history to PostgreSQL (binary COPY) on the same
+    connection, so the database's work overlaps ours. Any error rolls the
+    whole transaction back: nothing is written.
+    """
+    plan = ImportPlan(file_name=file_name, user=user, streaming=True)
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Foreign keys are checked as the rows stream in, not all at the commit.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            try:
+                _plan_sheets(plan, open_workbook(path, file_name))
+            except WorkbookError as exc:
+                plan.errors.insert(0, RowError("", 0, "", str(exc)))
+            finally:
+                _stream_finish(plan)
+            if not plan.ok:
+                raise _Rollback
             apply_plan(plan)
-        if plan.ok:
-            plan.record = ImportRecord.objects.create(
-                user=user if getattr(user, "pk", None) else None,
-                file_name=file_name[:255],
-                source=ImportRecord.Source.OWNER if owner else source,
-                counts={sheet: counts.as_dict() for sheet, counts in plan.counts.items()},
-            )
-            plan.applied = True
+            _record(plan, source)
+    except _Rollback:
+        plan.applied = False
     return plan
+
+
+def _stream_finish(plan: ImportPlan) -> None:
+    if plan.stream is None:
+        return
+    failure = plan.stream.finish()
+    plan.stream = None
+    if failure is not None and plan.ok:
+        plan.errors.append(RowError("", 0, "", (
+            f"The results could not be saved ({type(failure).__name__}: {failure}), so nothing was imported. "
+            "Try again; if it happens again, tell the system administrator."
+        )))
 
 
 # --- planning -----------------------------------------------------------------------
@@ -486,6 +536,10 @@ def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
     widgets.update({"code": column_widgets(IndicatorResource)["code"], "name": widgets["commentary"]})
     parse = _cells(plan, RESULTS, sheet, widgets)
     checks = _ResultChecks(plan, context, with_commentary="commentary" in sheet.columns)
+    if plan.streaming and plan.ok:
+        # Indicators and thresholds first: new results may belong to new indicators.
+        _apply_definitions(plan)
+        plan.stream = _ResultStream(plan)
     for number, values in sheet.rows:
         cells = parse(number, values)
         if cells is not None:
@@ -564,9 +618,13 @@ class _ResultChecks:
         if not figures_changed and not commentary_changed:
             self.plan.count(RESULTS, number, key, "unchanged")
             return
+        streamed = False
+        if current is None and self.plan.stream is not None and self.plan.ok:
+            self.plan.stream.add(indicator.pk, period, figures)
+            streamed = True
         self.plan.results.append(ResultRow(
             number, indicator, period, *figures, text, current[0] if current else None,
-            figures_changed, commentary_changed,
+            figures_changed, commentary_changed, streamed,
         ))
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
 
@@ -605,10 +663,28 @@ class _Rollback(Exception):
     pass
 
 
+def _reason(plan: ImportPlan) -> str:
+    return f"Imported from {plan.file_name}"[:100]
+
+
+def _importer(plan: ImportPlan):
+    return plan.user if getattr(plan.user, "pk", None) else None
+
+
 def apply_plan(plan: ImportPlan) -> None:
     """Write a valid plan's changes with their audit history (call inside a transaction)."""
-    reason = f"Imported from {plan.file_name}"[:100]
-    user = plan.user if getattr(plan.user, "pk", None) else None
+    _apply_definitions(plan)
+    user, reason = _importer(plan), _reason(plan)
+    _write_results(plan.results, user, reason)
+    _write_commentary(plan.results, user, reason)
+
+
+def _apply_definitions(plan: ImportPlan) -> None:
+    """The Indicators and Thresholds sheets' changes (once)."""
+    if plan.definitions_applied:
+        return
+    plan.definitions_applied = True
+    user, reason = _importer(plan), _reason(plan)
     for indicator, owners, committees in plan.indicators:
         _save_with_history(indicator, user, reason)
         if owners is not None:
@@ -617,8 +693,6 @@ def apply_plan(plan: ImportPlan) -> None:
             committee.directorates.add(indicator.directorate)
     for threshold in plan.thresholds:
         _save_with_history(threshold, user, reason)
-    _write_results(plan.results, user, reason)
-    _write_commentary(plan.results, user, reason)
 
 
 def _save_with_history(instance, user, reason: str) -> None:
@@ -628,6 +702,7 @@ def _save_with_history(instance, user, reason: str) -> None:
 
 
 BATCH = 10_000
+STREAM_BATCH = 2_000  # small, so little is left to write once the last row is checked
 _RESULT_COLUMNS = (
     "indicator_id", "period", "value", "numerator", "denominator", "entered_by_id", "entered_at", "updated_at",
 )
@@ -639,17 +714,23 @@ def _write_results(rows: list[ResultRow], user, reason: str) -> None:
     user_id = user.pk if user else None
     created, updated = [], []
     for row in rows:
-        if row.figures_changed:
+        if row.figures_changed and not row.streamed:
             values = [
                 row.existing_id, row.indicator.pk, row.period, row.value, row.numerator, row.denominator,
                 user_id, now, now,
             ]
             (updated if row.existing_id else created).append(values)
-    write = _write_results_postgresql if connection.vendor == "postgresql" else _write_results_orm
     for start in range(0, max(len(created), len(updated)), BATCH):
-        write(created[start:start + BATCH], updated[start:start + BATCH])
-        _write_history(created[start:start + BATCH], "+", user_id, reason, now)
-        _write_history(updated[start:start + BATCH], "~", user_id, reason, now)
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            with connection.connection.cursor() as raw:
+                _write_results_postgresql(raw, created[start:start + BATCH], updated[start:start + BATCH])
+                _copy_history(raw, created[start:start + BATCH], "+", user_id, reason, now)
+                _copy_history(raw, updated[start:start + BATCH], "~", user_id, reason, now)
+        else:
+            _write_results_orm(created[start:start + BATCH], updated[start:start + BATCH])
+            _write_history(created[start:start + BATCH], "+", user_id, reason, now)
+            _write_history(updated[start:start + BATCH], "~", user_id, reason, now)
 
 
 def _write_results_orm(created: list[list], updated: list[list]) -> None:
@@ -663,41 +744,40 @@ def _write_results_orm(created: list[list], updated: list[list]) -> None:
     )
 
 
-def _write_results_postgresql(created: list[list], updated: list[list]) -> None:
-    """COPY, not INSERT: ids come from the table's sequence first, then the rows stream in (no per-row SQL)."""
+def _write_results_postgresql(raw, created: list[list], updated: list[list]) -> None:
+    """COPY, not INSERT: ids come from the table's sequence first, then the rows stream in (no per-row SQL).
+
+    `raw` is a psycopg cursor: the streaming writer calls this from its own thread.
+    """
     table = Result._meta.db_table
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        if created:
-            cursor.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(created)]
-            )
-            for values, (pk,) in zip(created, cursor.fetchall(), strict=True):
-                values[0] = pk
-            _copy_rows(raw, Result, ["id", *_RESULT_COLUMNS], created)
-        if updated:
-            cursor.execute(
-                "CREATE TEMPORARY TABLE kpidash_result_import "
-                "(id bigint, value numeric, numerator numeric, denominator numeric, updated_at timestamptz) "
-                "ON COMMIT DROP"
-            )
-            with raw.copy("COPY kpidash_result_import FROM STDIN") as copy:
-                for v in updated:
-                    copy.write_row((v[0], v[3], v[4], v[5], v[8]))
-            cursor.execute(
-                f"UPDATE {table} AS r SET value = u.value, numerator = u.numerator, "
-                "denominator = u.denominator, updated_at = u.updated_at "
-                "FROM kpidash_result_import AS u WHERE r.id = u.id"
-            )
-            cursor.execute("DROP TABLE kpidash_result_import")
+    if created:
+        raw.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(created)]
+        )
+        for values, (pk,) in zip(created, raw.fetchall(), strict=True):
+            values[0] = pk
+        _copy_rows(raw, Result, ["id", *_RESULT_COLUMNS], created)
+    if updated:
+        raw.execute(
+            "CREATE TEMPORARY TABLE kpidash_result_import "
+            "(id bigint, value numeric, numerator numeric, denominator numeric, updated_at timestamptz) "
+            "ON COMMIT DROP"
+        )
+        with raw.copy("COPY kpidash_result_import FROM STDIN") as copy:
+            for v in updated:
+                copy.write_row((v[0], v[3], v[4], v[5], v[8]))
+        raw.execute(
+            f"UPDATE {table} AS r SET value = u.value, numerator = u.numerator, "
+            "denominator = u.denominator, updated_at = u.updated_at "
+            "FROM kpidash_result_import AS u WHERE r.id = u.id"
+        )
+        raw.execute("DROP TABLE kpidash_result_import")
 
 
 def _write_history(rows: list[list], history_type: str, user_id, reason: str, now) -> None:
     """The audit history's records for rows written in bulk (save() would have made them one by one)."""
-    if not rows:
-        return
-    historical = Result.history.model
-    if connection.vendor != "postgresql":
+    if rows:
+        historical = Result.history.model
         historical.objects.bulk_create(
             historical(
                 id=values[0], **dict(zip(_RESULT_COLUMNS, values[1:], strict=True)), history_date=now,
@@ -705,11 +785,62 @@ def _write_history(rows: list[list], history_type: str, user_id, reason: str, no
             )
             for values in rows
         )
-        return
-    columns = ["id", *_RESULT_COLUMNS, "history_date", "history_type", "history_user_id", "history_change_reason"]
-    extra = (now, history_type, user_id, reason)
-    with connection.cursor() as cursor:
-        _copy_rows(cursor.cursor, historical, columns, ((*values, *extra) for values in rows))
+
+
+def _copy_history(raw, rows: list[list], history_type: str, user_id, reason: str, now) -> None:
+    """PostgreSQL: the history records for rows written by COPY, by COPY too."""
+    if rows:
+        columns = [
+            "id", *_RESULT_COLUMNS, "history_date", "history_type", "history_user_id", "history_change_reason",
+        ]
+        extra = (now, history_type, user_id, reason)
+        _copy_rows(raw, Result.history.model, columns, ((*values, *extra) for values in rows))
+
+
+class _ResultStream:
+    """Writes new results and their history from a background thread, on the import's own connection.
+
+    The main thread only queues rows (it makes no queries while the stream is
+    open); psycopg serialises use of the connection, and waiting on the server
+    releases the GIL, so PostgreSQL's work overlaps the checking of later rows.
+    """
+
+    def __init__(self, plan: ImportPlan) -> None:
+        connection.ensure_connection()
+        self.raw_connection = connection.connection
+        self.user_id = getattr(_importer(plan), "pk", None)
+        self.reason, self.now = _reason(plan), timezone.now()
+        self.pending: list[list] = []
+        self.queue: queue.Queue = queue.Queue(maxsize=4)
+        self.failure: Exception | None = None
+        self.thread = threading.Thread(target=self._run, name="kpidash-import-writer", daemon=True)
+        self.thread.start()
+
+    def add(self, indicator_id: int, period: date, figures: tuple) -> None:
+        self.pending.append([None, indicator_id, period, *figures, self.user_id, self.now, self.now])
+        if len(self.pending) >= STREAM_BATCH:
+            self.queue.put(self.pending)
+            self.pending = []
+
+    def finish(self) -> Exception | None:
+        """Write what is left, stop the thread, and return what went wrong in it (if anything)."""
+        if self.pending:
+            self.queue.put(self.pending)
+            self.pending = []
+        self.queue.put(None)
+        self.thread.join()
+        return self.failure
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.failure is not None:
+                continue  # keep draining so the main thread never blocks
+            try:
+                with self.raw_connection.cursor() as raw:
+                    _write_results_postgresql(raw, batch, [])
+                    _copy_history(raw, batch, "+", self.user_id, self.reason, self.now)
+            except Exception as exc:  # reported by finish(); the transaction is then rolled back
+                self.failure = exc
 
 
 _COPY_TYPES = {

@@ -324,3 +324,43 @@ def test_the_admin_resources_still_import_and_export_the_workbook_columns(ict01,
     assert (exported["code"], exported["owners"], exported["directorate"]) == (
         "ICT01", "test-owner", "Strategic and Corporate Services"
     )
+
+
+def many_rows(indicator_codes: list[str], months: int) -> str:
+    start = date(2000, 1, 1)
+    lines = [f"{code},{format_period(add_months(start, m))},{m},,," for code in indicator_codes for m in range(months)]
+    return RESULTS_HEADER + "\n".join(lines) + "\n"
+
+
+def test_a_bad_row_after_thousands_of_good_ones_still_writes_nothing(tmp_path, directorate, performance_user):
+    codes = [f"M{n}" for n in range(25)]
+    for code in codes:
+        Indicator.objects.create(code=code, name=code, directorate=directorate, unit="number")
+    text = many_rows(codes, 200) + "M0,2000-13,5,,,\n"
+    plan = workbook_import(path=csv_file(tmp_path, text), file_name="results.csv", user=performance_user)
+    assert messages(plan) == ["Results|5002|period|'2000-13' is not a valid period: month must be 01–12"]
+    assert not Result.objects.exists() and not Result.history.exists()
+    good = workbook_import(path=csv_file(tmp_path, many_rows(codes, 200)), file_name="r.csv", user=performance_user)
+    assert good.applied and Result.objects.count() == Result.history.count() == 5000
+
+
+def test_a_failure_while_writing_rolls_everything_back(tmp_path, ict01, performance_user, monkeypatch):
+    from django.db import connection
+
+    import indicators.imports as imports
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the streaming writer runs on PostgreSQL")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports, "_copy_history", fail)
+    text = "code,financial_year,target,floor\nICT01,2019/20,90,80\n"
+    workbook_import(path=csv_file(tmp_path, text, "thresholds.csv"), file_name="t.csv", user=performance_user)
+    plan = workbook_import(
+        path=csv_file(tmp_path, RESULTS_HEADER + "ICT01,2019-11,5,,,\n"), file_name="r.csv", user=performance_user
+    )
+    assert not plan.applied
+    assert "could not be saved (RuntimeError: disk full), so nothing was imported." in plan.errors[0].message
+    assert not Result.objects.exists() and not ImportRecord.objects.filter(file_name="r.csv").exists()
