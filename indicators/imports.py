@@ -9,6 +9,12 @@ rows are checked by the same plain functions as the models' `clean()`.
 Results are validated with dictionary lookups (one query for the indicators,
 one for the existing results) and written in bulk, so 100,000 rows take
 seconds. Unchanged rows are skipped: importing a file twice changes nothing.
+On PostgreSQL the import is a single pass: new results (and their history)
+are sent by binary COPY from a writer thread while later rows are still being
+checked, inside the one transaction, which any error rolls back.
+
+The module has three parts: planning (reading and checking each sheet),
+applying (the writes), and the store of uploads awaiting confirmation.
 
 A service owner's upload (`owner=True`) may hold only the Results sheet, only
 for their indicators and open periods; its rows are saved through
