@@ -39,7 +39,7 @@ from indicators.models import (
 from indicators.periods import FinancialYear, format_period, parse_period, period_label, same_period_last_year
 from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.rules import Rag, expected_range, rate, round_for_display
-from indicators.tables import ActivityTable, DashboardFilterForm, KpiTable
+from indicators.tables import ActivityTable, DashboardFilterForm, KpiTable, rag_tag
 
 
 class NotFound(Exception):
@@ -315,6 +315,7 @@ def _rated_results(indicator: Indicator, results: list[Result], thresholds: list
         if indicator.is_kpi:
             rule = threshold.rule(indicator.polarity) if threshold else None
             row["rag"] = rate(value, rule, last_year=last_year) if rule else Rag.NONE
+            row["rag_tag"] = rag_tag(row["rag"])
         else:
             row["range"] = expected_range(value, threshold.lower, threshold.upper) if threshold else None
         rows.append(row)
