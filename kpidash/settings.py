@@ -6,8 +6,10 @@ DEBUG=0 and ALLOWED_HOSTS. A malformed value stops start-up with a message
 that names the variable, rather than running half-configured.
 """
 
+import json
 import os
 import tempfile
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "import_export",
     "simple_history",
+    "axes",  # failed sign-in throttling (see the security block below)
+    "kpidash",  # wiring only: the check_ready management command
     "indicators",
     "returns",
     "reports",
@@ -79,10 +83,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kpidash.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "kpidash.urls"
@@ -248,3 +255,208 @@ LOGGING = {
     # WeasyPrint logs every layout step and page at INFO: noise, and slower papers.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# --- Production, security and sign-in (README "Running in production") --------
+# Secure by default whenever DEBUG is off; each switch can be overridden, e.g.
+# SECURE_SSL_REDIRECT=0 with SECURE_PROXY_SSL_HEADER=1 when TLS ends at a proxy.
+# Tests import this module with DEBUG unset (on), so they are never forced to HTTPS.
+if not DEBUG and "DB_CONN_MAX_AGE" not in os.environ:
+    DATABASES["default"]["CONN_MAX_AGE"] = 60  # persistent, health-checked connections
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    # Only behind a proxy that sets (and strips from clients) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe over plain HTTP on the backend port.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Sessions: idle timeout (refreshed on every request) and absolute lifetime
+# (kpidash.middleware.SessionLifetimeMiddleware), in seconds.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+KPIDASH_SESSION_MAX_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 8 * 60 * 60)
+if not 0 < SESSION_COOKIE_AGE <= KPIDASH_SESSION_MAX_AGE:
+    raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT must be positive and at most SESSION_ABSOLUTE_TIMEOUT.")
+
+# Content-Security-Policy (django-csp 4): no inline script or style anywhere.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# Failed sign-in throttling (django-axes): AXES_FAILURE_LIMIT failures for one
+# username from one IP address lock that pair out for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "kpidash.auth.lockout_response"
+# Behind a proxy, axes must see the client's address, not the proxy's.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
+)
+
+# Papers storage. Every web and worker host must see the same files: a shared
+# directory (MEDIA_ROOT, never web-served) or S3-compatible object storage.
+KPIDASH_STORAGE = os.environ.get("KPIDASH_STORAGE", "filesystem")
+if KPIDASH_STORAGE == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("KPIDASH_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            # Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the host's role.
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif KPIDASH_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"KPIDASH_STORAGE must be filesystem or s3, not {KPIDASH_STORAGE!r}.")
+
+# Single sign-on. Directory groups map to kpidash roles with KPIDASH_SSO_GROUP_MAP,
+# either JSON ({"group": "Role"}) or "group=Role;group=Role". Users in no mapped
+# group get KPIDASH_SSO_DEFAULT_ROLE, or are refused when it is empty.
+KPIDASH_ROLE_NAMES = ("Service owner", "Performance team", "Committee clerk", "Viewer")  # indicators.roles.ROLES
+
+
+def env_group_map(name: str) -> dict[str, str]:
+    raw = os.environ.get(name, "").strip()
+    if raw.startswith("{"):
+        try:
+            mapping = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
+        if not all(isinstance(value, str) for value in mapping.values()):
+            raise ImproperlyConfigured(f"{name} must map each directory group to one role name.")
+    else:
+        mapping = {}
+        for item in filter(None, (part.strip() for part in raw.split(";"))):
+            group, sep, role = item.partition("=")
+            if not sep or not group.strip():
+                raise ImproperlyConfigured(f"{name}: {item!r} is not in the form directory-group=Role.")
+            mapping[group.strip()] = role.strip()
+    unknown = sorted(set(mapping.values()) - set(KPIDASH_ROLE_NAMES))
+    if unknown:
+        raise ImproperlyConfigured(f"{name} names unknown roles {unknown}; roles are {list(KPIDASH_ROLE_NAMES)}.")
+    return mapping
+
+
+def env_required(name: str, because: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise ImproperlyConfigured(f"{name} must be set when {because}.")
+    return value
+
+
+KPIDASH_SSO_GROUP_MAP = env_group_map("KPIDASH_SSO_GROUP_MAP")
+KPIDASH_SSO_DEFAULT_ROLE = os.environ.get("KPIDASH_SSO_DEFAULT_ROLE", "Viewer")
+if KPIDASH_SSO_DEFAULT_ROLE and KPIDASH_SSO_DEFAULT_ROLE not in KPIDASH_ROLE_NAMES:
+    raise ImproperlyConfigured(f"KPIDASH_SSO_DEFAULT_ROLE must be one of {list(KPIDASH_ROLE_NAMES)} or empty.")
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend"]
+
+# OpenID Connect (mozilla-django-oidc), on when OIDC_RP_CLIENT_ID is set.
+# OIDC_ENTRA_TENANT_ID fills in Microsoft Entra ID's endpoints.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+KPIDASH_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if KPIDASH_OIDC_ENABLED:
+    _tenant = os.environ.get("OIDC_ENTRA_TENANT_ID", "")
+    _entra = f"https://login.microsoftonline.com/{_tenant}"
+    _because = "OIDC_RP_CLIENT_ID is set"
+    OIDC_RP_CLIENT_SECRET = env_required("OIDC_RP_CLIENT_SECRET", _because)
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT") or (
+        _tenant and f"{_entra}/oauth2/v2.0/authorize") or env_required("OIDC_OP_AUTHORIZATION_ENDPOINT", _because)
+    OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT") or (
+        _tenant and f"{_entra}/oauth2/v2.0/token") or env_required("OIDC_OP_TOKEN_ENDPOINT", _because)
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT") or (
+        _tenant and f"{_entra}/discovery/v2.0/keys") or env_required("OIDC_OP_JWKS_ENDPOINT", _because)
+    OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT") or (
+        _tenant and "https://graph.microsoft.com/oidc/userinfo") or env_required("OIDC_OP_USER_ENDPOINT", _because)
+    # The id_token's issuer; checked when set (Entra: .../<tenant>/v2.0).
+    OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER") or (_tenant and f"{_entra}/v2.0")
+    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_USE_PKCE = True
+    OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+    KPIDASH_OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
+    KPIDASH_OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")  # Entra: groups or roles
+    LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+    AUTHENTICATION_BACKENDS.append("kpidash.auth.OIDCBackend")
+    # Staff sign in through the directory; /accounts/login/ stays for local accounts.
+    if env_bool("OIDC_LOGIN_REDIRECT", True):
+        LOGIN_URL = "oidc_authentication_init"
+
+# LDAP / Active Directory (django-auth-ldap), on when AUTH_LDAP_SERVER_URI is set.
+AUTH_LDAP_SERVER_URI = os.environ.get("AUTH_LDAP_SERVER_URI", "")
+KPIDASH_LDAP_ENABLED = bool(AUTH_LDAP_SERVER_URI)
+if KPIDASH_LDAP_ENABLED:
+    try:
+        import ldap
+        from django_auth_ldap import config as ldap_config
+    except ImportError:
+        raise ImproperlyConfigured(
+            "AUTH_LDAP_SERVER_URI is set but python-ldap is not installed: pip install -r requirements-ldap.txt"
+        ) from None
+    _because = "AUTH_LDAP_SERVER_URI is set"
+    AUTH_LDAP_BIND_DN = os.environ.get("AUTH_LDAP_BIND_DN", "")
+    AUTH_LDAP_BIND_PASSWORD = os.environ.get("AUTH_LDAP_BIND_PASSWORD", "")
+    AUTH_LDAP_START_TLS = env_bool("AUTH_LDAP_START_TLS", False)
+    AUTH_LDAP_CONNECTION_OPTIONS = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: 10}
+    AUTH_LDAP_USER_SEARCH = ldap_config.LDAPSearch(
+        env_required("AUTH_LDAP_USER_SEARCH_BASE", _because),
+        ldap.SCOPE_SUBTREE,
+        os.environ.get("AUTH_LDAP_USER_FILTER", "(sAMAccountName=%(user)s)"),
+    )
+    _group_types = {
+        "active-directory": (ldap_config.NestedActiveDirectoryGroupType, "(objectClass=group)"),
+        "group-of-names": (ldap_config.GroupOfNamesType, "(objectClass=groupOfNames)"),
+        "posix": (ldap_config.PosixGroupType, "(objectClass=posixGroup)"),
+    }
+    _group_type = os.environ.get("AUTH_LDAP_GROUP_TYPE", "active-directory")
+    if _group_type not in _group_types:
+        raise ImproperlyConfigured(f"AUTH_LDAP_GROUP_TYPE must be one of {sorted(_group_types)}, not {_group_type!r}.")
+    AUTH_LDAP_GROUP_TYPE = _group_types[_group_type][0]()
+    AUTH_LDAP_GROUP_SEARCH = ldap_config.LDAPSearch(
+        env_required("AUTH_LDAP_GROUP_SEARCH_BASE", _because),
+        ldap.SCOPE_SUBTREE,
+        os.environ.get("AUTH_LDAP_GROUP_FILTER", _group_types[_group_type][1]),
+    )
+    AUTH_LDAP_USER_ATTR_MAP = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
+    AUTH_LDAP_ALWAYS_UPDATE_USER = True
+    AUTHENTICATION_BACKENDS.append("kpidash.auth.LDAPBackend")
+
+AUTHENTICATION_BACKENDS.append("django.contrib.auth.backends.ModelBackend")
+
+# Logging: one line per record on stdout; LOG_FORMAT=json for log shippers.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
+LOGGING["formatters"]["json"] = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+}
+LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, stream="ext://sys.stdout")

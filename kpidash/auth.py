@@ -1,0 +1,145 @@
+"""Sign-in wiring: single sign-on backends, directory groups to roles, lockout page.
+
+OpenID Connect (mozilla-django-oidc) and LDAP (django-auth-ldap) are switched on
+by settings (see the sign-on block in kpidash/settings.py). Both end in
+`user_sync_roles`, so a directory group maps to the same kpidash role whichever
+way the person signed in, and leaving a group in the directory removes the role
+at the next sign-in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import Group
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from mozilla_django_oidc import views as oidc_views
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+
+from indicators.roles import PERFORMANCE_TEAM, ROLES, ensure_roles
+
+
+def roles_for_groups(groups: Iterable[str]) -> set[str]:
+    """The kpidash roles a member of these directory groups holds."""
+    mapping = settings.KPIDASH_SSO_GROUP_MAP
+    roles = {mapping[group] for group in groups if group in mapping}
+    if not roles and settings.KPIDASH_SSO_DEFAULT_ROLE:
+        roles = {settings.KPIDASH_SSO_DEFAULT_ROLE}
+    return roles
+
+
+def user_sync_roles(*, user, roles: set[str]) -> None:
+    """Make the user's role groups exactly `roles`; other groups are left alone.
+
+    The performance team maintains indicators in the admin, so it is staff;
+    superuser status is never granted or taken by the directory.
+    """
+    role_groups = list(Group.objects.filter(name__in=ROLES))
+    if len(role_groups) < len(ROLES):
+        ensure_roles()
+        role_groups = list(Group.objects.filter(name__in=ROLES))
+    user.groups.remove(*[group for group in role_groups if group.name not in roles])
+    user.groups.add(*[group for group in role_groups if group.name in roles])
+    staff = PERFORMANCE_TEAM in roles
+    if not user.is_superuser and user.is_staff != staff:
+        user.is_staff = staff
+        user.save(update_fields=["is_staff"])
+
+
+class OIDCBackend(OIDCAuthenticationBackend):
+    """Users keyed on a username claim (Entra: preferred_username), roles from the groups claim."""
+
+    def get_userinfo(self, access_token, id_token, payload):
+        # Entra puts groups/roles in the id_token, not in the userinfo response.
+        return {**payload, **super().get_userinfo(access_token, id_token, payload)}
+
+    def verify_token(self, token, **kwargs):
+        payload = super().verify_token(token, **kwargs)
+        # mozilla-django-oidc checks the signature, expiry and nonce; a token
+        # issued to another application or by another issuer must not sign in here.
+        audience = payload.get("aud")
+        audiences = audience if isinstance(audience, list) else [audience]
+        if settings.OIDC_RP_CLIENT_ID not in audiences:
+            raise SuspiciousOperation("id_token audience is not this application.")
+        if settings.OIDC_OP_ISSUER and payload.get("iss") != settings.OIDC_OP_ISSUER:
+            raise SuspiciousOperation("id_token issuer is not the configured issuer.")
+        return payload
+
+    def _username(self, claims) -> str:
+        return str(claims.get(settings.KPIDASH_OIDC_USERNAME_CLAIM, "")).strip().lower()
+
+    def _roles(self, claims) -> set[str]:
+        groups = claims.get(settings.KPIDASH_OIDC_GROUPS_CLAIM) or []
+        return roles_for_groups([groups] if isinstance(groups, str) else groups)
+
+    def verify_claims(self, claims) -> bool:
+        return bool(self._username(claims)) and bool(self._roles(claims))
+
+    def filter_users_by_claims(self, claims):
+        return self.UserModel.objects.filter(username__iexact=self._username(claims))
+
+    def create_user(self, claims):
+        user = self.UserModel.objects.create_user(self._username(claims))
+        return self.update_user(user, claims)
+
+    def update_user(self, user, claims):
+        user.email = claims.get("email") or user.email
+        user.first_name = claims.get("given_name") or user.first_name
+        user.last_name = claims.get("family_name") or user.last_name
+        user.save(update_fields=["email", "first_name", "last_name"])
+        user_sync_roles(user=user, roles=self._roles(claims))
+        return user
+
+
+try:
+    from django_auth_ldap.backend import LDAPBackend as _LDAPBackend
+except ImportError:  # python-ldap is optional: pip install -r requirements-ldap.txt
+    _LDAPBackend = None
+
+if _LDAPBackend is not None:
+
+    class LDAPBackend(_LDAPBackend):
+        """django-auth-ldap, with directory groups mapped to roles rather than mirrored."""
+
+        def authenticate_ldap_user(self, ldap_user, password):
+            user = super().authenticate_ldap_user(ldap_user, password)
+            if user is None:
+                return None
+            roles = roles_for_groups(ldap_user.group_names)
+            if not roles:
+                return None  # in no mapped group and no default role: not a kpidash user
+            user_sync_roles(user=user, roles=roles)
+            return user
+
+
+def _only_when_oidc(view):
+    # Single sign-on pages exist only when OIDC is configured; otherwise a plain 404.
+    @login_not_required
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not settings.KPIDASH_OIDC_ENABLED:
+            raise Http404("Single sign-on is not configured.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+oidc_urlpatterns = [
+    path("callback/", _only_when_oidc(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+         name="oidc_authentication_callback"),
+    path("authenticate/", _only_when_oidc(oidc_views.OIDCAuthenticationRequestView.as_view()),
+         name="oidc_authentication_init"),
+    path("logout/", _only_when_oidc(oidc_views.OIDCLogoutView.as_view()), name="oidc_logout"),
+]
+
+
+def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes: the page shown while a username is locked out from an address."""
+    retry_at = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME)
+    context = {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60), "retry_at": retry_at}
+    return render(request, "registration/locked_out.html", context, status=429)
