@@ -65,3 +65,15 @@ def test_directorate_dashboard_on_the_command_line(demo):
 def test_bad_arguments_are_command_errors_that_say_why(demo, args, message):
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(".", r"\.")):
         run(*args)
+
+
+def test_output_file_gets_exactly_what_standard_output_would(demo, tmp_path):
+    target = tmp_path / "dashboard.json"
+    call_command("dashboard", "--committee", "policy-and-resources", "--format", "json", "-o", str(target),
+                 stdout=io.StringIO(), stderr=io.StringIO())
+    assert target.read_text(encoding="utf-8") == run("--committee", "policy-and-resources", "--format", "json")
+
+
+def test_an_unwritable_output_file_is_a_command_error(demo, tmp_path):
+    with pytest.raises(CommandError, match="Cannot write"):
+        run("--committee", "policy-and-resources", "-o", str(tmp_path / "missing" / "x.csv"))

@@ -2,6 +2,7 @@
 
     python manage.py dashboard --committee policy-and-resources --period 2019-11
     python manage.py dashboard --committee "Policy and Resources Cabinet Committee" --format json
+    python manage.py dashboard --directorate strategic-and-corporate-services -o dashboard.csv
 
 The columns are the download's (`exports.COLUMNS`), with RAG as
 green|amber|red|"" and direction of travel as improved|unchanged|worsened|"".
@@ -29,8 +30,9 @@ class Command(BaseCommand):
         scope.add_argument("--directorate", help="the directorate's slug or full name")
         parser.add_argument("--period", help="YYYY-MM; default: the latest period with data")
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
+        parser.add_argument("--output", "-o", help="write to this file instead of standard output")
 
-    def handle(self, *args, committee=None, directorate=None, period=None, format="csv", **options):
+    def handle(self, *args, committee=None, directorate=None, period=None, format="csv", output=None, **options):
         name, indicators, basis = _scope(committee, directorate)
         latest = latest_data_period(indicators)
         if latest is None:
@@ -51,9 +53,18 @@ class Command(BaseCommand):
                 "columns": KEYS,
                 "rows": [{key: json_value(record[key]) for key in KEYS} for record in records],
             }
-            self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         else:
-            self.stdout.write(records_csv(records), ending="")
+            text = records_csv(records)
+        if output is None:
+            self.stdout.write(text, ending="")
+            return
+        try:
+            with open(output, "w", encoding="utf-8", newline="") as file:
+                file.write(text)
+        except OSError as exc:
+            raise CommandError(f"Cannot write {output}: {exc.strerror}.") from None
+        self.stderr.write(f"Wrote {len(records)} rows to {output}.")
 
 
 def _scope(committee: str | None, directorate: str | None):
