@@ -8,6 +8,7 @@ snapshot can never make the renderer read the server's files or the network.
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -38,17 +39,24 @@ class StaticOnlyFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
+# Characters DejaVu Sans lacks that an emoji font has: astral-plane symbols and
+# the dingbat/emoji blocks. The emoji font is only added to the font stack when
+# one occurs, because embedding it costs over a second per paper.
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
+
+
 def _data_uri(png: bytes | None) -> str | None:
     return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def paper_html(content: PaperContent) -> str:
     sections = [(section, _data_uri(section.chart)) for section in content.sections]
-    return strip_control(render_to_string(
-        "reports/paper.html",
-        {"c": content, "s": content.snapshot, "sections": sections,
-         "kpi_columns": KPI_COLUMNS, "activity_columns": ACTIVITY_COLUMNS},
-    ))
+    context = {"c": content, "s": content.snapshot, "sections": sections, "emoji_font": False,
+               "kpi_columns": KPI_COLUMNS, "activity_columns": ACTIVITY_COLUMNS}
+    html = render_to_string("reports/paper.html", context)
+    if _EMOJI.search(html):
+        html = render_to_string("reports/paper.html", {**context, "emoji_font": True})
+    return strip_control(html)
 
 
 def render_pdf(content: PaperContent) -> bytes:

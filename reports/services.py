@@ -113,6 +113,11 @@ def _claim(paper_id: int) -> bool:
     )
 
 
+def paper_is_running(*, paper_id: int) -> bool:
+    """True while another worker holds the paper (or held it and was killed)."""
+    return Paper.objects.filter(pk=paper_id, status=PaperStatus.RUNNING).exists()
+
+
 def _progress(paper_id: int, percent: int) -> None:
     Paper.objects.filter(pk=paper_id, status=PaperStatus.RUNNING).update(progress=percent)
 

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports.services import TRANSIENT_ERRORS, paper_generate
+from reports.services import TRANSIENT_ERRORS, paper_generate, paper_is_running
 
 
 @shared_task(
@@ -19,4 +19,8 @@ from reports.services import TRANSIENT_ERRORS, paper_generate
 )
 def paper_generate_task(self, paper_id: int) -> str | None:
     paper = paper_generate(paper_id=paper_id)
+    if paper is None and paper_is_running(paper_id=paper_id):
+        # Redelivered while another worker has it: look again once that worker's
+        # hard limit has passed, when a killed worker's row becomes claimable.
+        raise self.retry(countdown=settings.KPIDASH_PAPER_TIME_LIMIT + 5)
     return paper.status if paper else None

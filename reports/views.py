@@ -64,7 +64,9 @@ def paper_detail(request, pk: int):
     paper = _get_paper(request.user, pk)
     versions = Paper.objects.filter(committee=paper.committee, period=paper.period).order_by("-version")
     context = {"paper": paper, "versions": versions, "can_generate": can_generate(request.user),
-               "period_code": format_period(paper.period), "nav_active": "papers"}
+               "period_code": format_period(paper.period), "nav_active": "papers",
+               # WCAG 2.2.1: whoever finds the refresh a nuisance can turn it off.
+               "auto_refresh": request.GET.get("refresh") != "off"}
     return render(request, "reports/paper_detail.html", context)
 
 

@@ -99,6 +99,7 @@ def test_status_page_refreshes_while_queued_and_stops_when_ready(client, policy,
     queued, ready = _paper(policy, PaperStatus.QUEUED, version=2), _paper(policy)
     client.force_login(viewer_user)
     assert b'http-equiv="refresh"' in client.get(queued.get_absolute_url()).content
+    assert b'http-equiv="refresh"' not in client.get(queued.get_absolute_url() + "?refresh=off").content
     page = client.get(ready.get_absolute_url()).content.decode()
     assert 'http-equiv="refresh"' not in page
     assert reverse("paper_download", args=[ready.pk, "docx"]) in page

@@ -186,3 +186,41 @@ def test_the_pdf_renderer_fetches_nothing_but_data_and_static_files(settings):
         with pytest.raises(ValueError, match="Refused|disallowed"):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+
+
+def _running(committee, started_seconds_ago: int) -> Paper:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return Paper.objects.create(committee=committee, period=NOVEMBER_2019, meeting_date=MEETING, version=1,
+                                status=PaperStatus.RUNNING,
+                                started_at=timezone.now() - timedelta(seconds=started_seconds_ago))
+
+
+def test_a_redelivered_message_for_a_paper_being_built_looks_again_after_the_hard_limit(policy, monkeypatch,
+                                                                                        settings):
+    from reports.tasks import paper_generate_task
+
+    paper = _running(policy, started_seconds_ago=5)
+    retries = []
+
+    def fake_retry(**kwargs):
+        retries.append(kwargs)
+        return RuntimeError("retry")
+
+    monkeypatch.setattr(paper_generate_task, "retry", fake_retry)
+    with pytest.raises(RuntimeError, match="retry"):
+        paper_generate_task.run(paper.pk)
+    assert retries == [{"countdown": settings.KPIDASH_PAPER_TIME_LIMIT + 5}]
+    assert Paper.objects.get(pk=paper.pk).status == PaperStatus.RUNNING
+
+
+def test_a_paper_abandoned_by_a_killed_worker_can_be_claimed_again(policy, settings):
+    from reports.services import _claim
+
+    fresh = _running(policy, started_seconds_ago=5)
+    assert not _claim(fresh.pk)
+    Paper.objects.filter(pk=fresh.pk).delete()
+    abandoned = _running(policy, started_seconds_ago=settings.KPIDASH_PAPER_TIME_LIMIT + 1)
+    assert _claim(abandoned.pk)
