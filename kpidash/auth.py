@@ -9,12 +9,12 @@ at the next sign-in.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
-from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -23,6 +23,8 @@ from mozilla_django_oidc import views as oidc_views
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from indicators.roles import PERFORMANCE_TEAM, ROLES, ensure_roles
+
+logger = logging.getLogger(__name__)
 
 
 def roles_for_groups(groups: Iterable[str]) -> set[str]:
@@ -65,10 +67,13 @@ class OIDCBackend(OIDCAuthenticationBackend):
         # issued to another application or by another issuer must not sign in here.
         audience = payload.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]
+        # Returning nothing sends the person back to sign in with sso=failed.
         if settings.OIDC_RP_CLIENT_ID not in audiences:
-            raise SuspiciousOperation("id_token audience is not this application.")
+            logger.warning("OIDC sign-in refused: id_token audience %r is not this application", audience)
+            return None
         if settings.OIDC_OP_ISSUER and payload.get("iss") != settings.OIDC_OP_ISSUER:
-            raise SuspiciousOperation("id_token issuer is not the configured issuer.")
+            logger.warning("OIDC sign-in refused: id_token issuer %r is not the configured one", payload.get("iss"))
+            return None
         return payload
 
     def _username(self, claims) -> str:
