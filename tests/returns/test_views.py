@@ -287,3 +287,41 @@ def test_my_returns_and_review_use_the_same_number_of_queries_for_2_or_20_return
         counts.append((mine, _count(client, reverse("review"))))
     assert counts[0] == counts[1]
     assert len(Commentary.objects.filter(period=DEC, status=CommentaryStatus.SUBMITTED)) >= 12
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_only_the_team_sends_reminders_now(client, setup, persona, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _client(client, setup, persona).post(reverse("reminders_send_now"))
+    _expect(response, DECISIONS[persona])
+    assert len(callbacks) == (1 if persona == TEAM else 0)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"value": "abc", "version": "0", "action": "save"}, "Enter a number."),
+        ({"value": "90", "action": "save"}, "This field is required."),
+        ({"value": "90", "version": "x", "action": "save"}, "Enter a whole number."),
+    ],
+)
+def test_hand_crafted_bad_input_gets_a_specific_error_and_writes_nothing(client, setup, owner_user, data, message):
+    client.force_login(owner_user)
+    response = client.post(reverse("return_edit", args=[DEC, "ICT02"]), data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Result.objects.filter(indicator__code="ICT02", period=DEC).exists()
+
+
+def test_bulk_approve_with_unreadable_choices_says_so(client, setup, performance_user):
+    client.force_login(performance_user)
+    response = client.post(reverse("review_approve"), {"returns": ["1:x"]}, follow=True)
+    assert "The returns chosen could not be read" in response.content.decode()
+    response = client.post(reverse("review_approve"), {}, follow=True)
+    assert "Choose at least one return to approve." in response.content.decode()
+
+
+def test_a_period_that_is_not_a_month_in_the_url_is_not_found(client, setup, owner_user):
+    client.force_login(owner_user)
+    assert client.get("/returns/2019-13/ICT02/").status_code == 404
+    assert client.get("/returns/2019-12/NOPE/").status_code == 404
