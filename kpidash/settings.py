@@ -260,6 +260,8 @@ LOGGING = {
 # Secure by default whenever DEBUG is off; each switch can be overridden, e.g.
 # SECURE_SSL_REDIRECT=0 with SECURE_PROXY_SSL_HEADER=1 when TLS ends at a proxy.
 # Tests import this module with DEBUG unset (on), so they are never forced to HTTPS.
+# collectstatic's target; WhiteNoise serves it with hashed, compressed names when DEBUG is off.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", STATIC_ROOT))
 if not DEBUG and "DB_CONN_MAX_AGE" not in os.environ:
     DATABASES["default"]["CONN_MAX_AGE"] = 60  # persistent, health-checked connections
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
