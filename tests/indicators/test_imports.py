@@ -152,15 +152,17 @@ def test_a_formula_cell_stops_the_whole_import(tmp_path, ict01, performance_user
 
 def test_a_text_file_renamed_xlsx_gets_a_clear_error(tmp_path, performance_user):
     path = csv_file(tmp_path, "hello", "data.xlsx")
-    plan = workbook_check(path=path, file_name="data.xlsx", user=performance_user)
+    plan = workbook_import(path=path, file_name="data.xlsx", user=performance_user)
     assert messages(plan) == ["|0||data.xlsx is not a spreadsheet: upload an Excel workbook (.xlsx) or a CSV file."]
+    assert not plan.applied and not ImportRecord.objects.exists()
 
 
 def test_an_oversized_file_gets_a_clear_error(tmp_path, performance_user, settings):
     settings.KPIDASH_IMPORT_MAX_BYTES = 10
     path = csv_file(tmp_path, RESULTS_HEADER + "ICT01,2019-11,5,,,\n")
-    plan = workbook_check(path=path, file_name="results.csv", user=performance_user)
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
     assert "the largest file accepted is" in plan.errors[0].message
+    assert not Result.objects.exists() and not ImportRecord.objects.exists()
 
 
 def test_new_indicators_thresholds_and_results_import_together(tmp_path, directorate, owner_user, performance_user):
