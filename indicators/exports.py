@@ -210,7 +210,7 @@ def _xlsx_cell(sheet, key: str, value) -> WriteOnlyCell:
 
 
 def json_value(value):
-    """JSON form of a record value: numbers as numbers, everything else as text."""
+    """JSON form of a record value: numbers as numbers, a missing number as null, words as text."""
     if isinstance(value, Decimal):
         return int(value) if value.as_tuple().exponent >= 0 else float(value)
-    return "" if value is None else value
+    return value

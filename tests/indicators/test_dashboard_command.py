@@ -36,6 +36,7 @@ def test_json_output_has_machine_readable_rag_and_direction(demo):
     assert {row["direction"] for row in kpis} <= {"improved", "unchanged", "worsened", ""}
     ict02 = next(row for row in document["rows"] if row["ref"] == "ICT02")
     assert ict02["latest_value"] == 88.6 and ict02["month_rag"] == "red"
+    assert ict02["lower_threshold"] is None and ict02["expected_range"] == ""
 
 
 def test_earlier_period_gives_that_periods_figures(demo):
