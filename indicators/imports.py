@@ -189,7 +189,10 @@ def workbook_import(
         if not plan.ok:
             return plan
         with transaction.atomic():
-            owner_apply(plan, dry_run=False) if owner else apply_plan(plan)
+            if owner:
+                owner_apply(plan, dry_run=False)
+            else:
+                apply_plan(plan)
             if plan.ok:
                 _record(plan, source)
         return plan
