@@ -1,0 +1,27 @@
+"""gunicorn configuration for kpidash: `gunicorn -c deploy/gunicorn.conf.py kpidash.wsgi`.
+
+Every value can be overridden from the environment (GUNICORN_* below), so one
+file serves every host. Threads let a worker overlap requests that wait on
+PostgreSQL; each thread keeps its own persistent database connection.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = 200
+# Logs to stdout/stderr for journald or the container runtime; access log only when asked.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+# The proxy in front sets X-Forwarded-*; trust it only from these addresses.
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Load the app before forking: faster start and a broken configuration fails once, loudly.
+preload_app = True
