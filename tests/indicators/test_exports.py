@@ -93,3 +93,20 @@ def test_xlsx_has_the_same_columns_and_numeric_values(client, demo, viewer_user)
     assert record["latest_value"] == pytest.approx(88.6) and isinstance(record["latest_value"], float)
     assert record["month_rag"] == "red"
     assert len(rows) - 2 == 35
+
+
+def test_page_csv_and_command_agree_row_by_row_for_november_2019(client, demo, viewer_user):
+    from django.core.management import call_command
+
+    client.force_login(viewer_user)
+    html = client.get("/committees/policy-and-resources/2019-11/").content.decode()
+    rows = read_csv(client.get(CSV_URL))
+    out = io.StringIO()
+    call_command("dashboard", "--committee", "policy-and-resources", "--period", "2019-11", stdout=out)
+    assert list(csv.DictReader(io.StringIO(out.getvalue()))) == rows
+    for row in (r for r in rows if r["kind"] == "kpi"):
+        cells = html.split(f'id="row-{row["ref"]}"')[1].split("</tr>")[0]
+        shown = [rag for rag in ("green", "amber", "red", "none") for _ in range(cells.count(f"kp-rag--{rag}"))]
+        assert sorted(shown) == sorted([row["month_rag"] or "none", row["ytd_rag"] or "none"]), row["ref"]
+        month_cell = cells.split("kp-rag--")[1]
+        assert month_cell.startswith(row["month_rag"] or "none"), row["ref"]
