@@ -349,14 +349,29 @@ def result_value(
     if numerator is None and denominator is None:
         if value is None:
             return None, {"value": "Enter a value, or a numerator and a denominator."}
-        return value, {}
+        return value, _range_errors(indicator, value, "value")
     if numerator is None or denominator is None:
         missing = "denominator" if denominator is None else "numerator"
         return None, {missing: f"Enter the {missing} too, or neither."}
     if denominator == 0:
         return None, {"denominator": "The denominator cannot be zero."}
+    if indicator is not None and indicator.numerator_le_denominator and numerator > denominator:
+        return None, {"numerator": (
+            f"The numerator ({numerator.normalize():f}) must not be more than the denominator "
+            f"({denominator.normalize():f}) for {indicator.code}."
+        )}
     scale = Unit(indicator.unit).scale if indicator is not None else Decimal(1)
-    return (numerator / denominator * scale).quantize(Decimal("0.000001")), {}
+    value = (numerator / denominator * scale).quantize(Decimal("0.000001"))
+    return value, _range_errors(indicator, value, "numerator")
+
+
+def _range_errors(indicator: Indicator | None, value: Decimal, field: str) -> dict[str, str]:
+    """A percentage stays within 0–100 unless the indicator allows otherwise (as in the return form)."""
+    if indicator is None or indicator.unit != Unit.PERCENTAGE or indicator.allow_out_of_range:
+        return {}
+    if 0 <= value <= 100:
+        return {}
+    return {field: f"A percentage must be between 0 and 100; {value.normalize():f} is not."}
 
 
 class CommentaryStatus(models.TextChoices):

@@ -103,6 +103,8 @@ FUTURE = format_period(add_months(timezone.localdate().replace(day=1), 1))
         ("ICT01,2019-13,5,,,", "period", "'2019-13' is not a valid period: month must be 01–12"),
         ("ICT01,2019-11,,5,,", "denominator", "Enter the denominator too, or neither."),
         ("ICT01,2019-11,,5,0,", "denominator", "The denominator cannot be zero."),
+        ("ICT01,2019-11,120,,,", "value", "A percentage must be between 0 and 100; 120 is not."),
+        ("ICT01,2019-11,,21,20,", "numerator", "The numerator (21) must not be more than the denominator (20)"),
     ],
 )
 def test_each_bad_result_row_gets_its_own_error_and_nothing_is_written(
