@@ -20,7 +20,7 @@ PRODUCTION = {
 }
 # Variables of the machine running the tests that would change what is being checked.
 _OURS = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_", "OIDC_", "AUTH_LDAP_", "KPIDASH_SSO", "KPIDASH_STORAGE",
-         "LOG_FORMAT", "SESSION_", "AXES_")
+         "LOG_FORMAT", "SESSION_", "AXES_", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last: set by the browser tests
 
 
 def _env(**overrides: str) -> dict[str, str]:
