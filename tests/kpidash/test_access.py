@@ -1,0 +1,52 @@
+"""Cross-cutting access rules: nothing is public by accident, downloads are attachments."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"login", "healthz", "readyz", "oidc_authentication_init", "oidc_authentication_callback", "oidc_logout"}
+SAMPLE = {"int": "1", "period": "2019-11", "slug": "policy-and-resources", "str": "ICT02", "path": "x"}
+
+
+def _addresses(patterns, prefix: str = ""):
+    """(name, a concrete path) for every URL kpidash defines, the admin's aside."""
+    for entry in patterns:
+        route = str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith("admin/"):
+                continue
+            yield from _addresses(entry.url_patterns, prefix + route)
+        elif isinstance(entry, URLPattern):
+            path = re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLE.get(m.group(1) or "str", "x"), prefix + route)
+            yield entry.name, "/" + path.lstrip("^").rstrip("$")
+
+
+def test_every_address_but_sign_in_and_health_needs_sign_in(client, demo):
+    checked = []
+    for name, path in _addresses(get_resolver().url_patterns):
+        if name in PUBLIC:
+            continue
+        for response in (client.get(path), client.post(path)):
+            assert response.status_code == 302, (name, path, response.status_code)
+            assert response["Location"].startswith("/accounts/login/"), (name, path)
+        checked.append(name)
+    assert {"committee_dashboard", "indicator_detail", "paper_download", "return_edit"} <= set(checked)
+
+
+def test_the_admin_needs_sign_in(client, db):
+    response = client.get("/admin/indicators/indicator/")
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_dashboard_download_is_an_attachment_with_its_own_type(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    response = client.get("/committees/policy-and-resources/2019-11/dashboard.csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    assert response["X-Content-Type-Options"] == "nosniff"
