@@ -312,11 +312,10 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kpidash.auth.lockout_response"
-# Behind a proxy, axes must see the client's address, not the proxy's.
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if AXES_IPWARE_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+# Behind proxies, axes must see the client's address, not the proxy's: the
+# AXES_PROXY_COUNT trusted proxies each append to X-Forwarded-For.
+AXES_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "kpidash.auth.client_ip_address"
 
 # Papers storage. Every web and worker host must see the same files: a shared
 # directory (MEDIA_ROOT, never web-served) or S3-compatible object storage.

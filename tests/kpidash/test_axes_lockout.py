@@ -63,3 +63,18 @@ def test_a_successful_sign_in_resets_the_failure_count(client, viewer_user, sett
     assert _sign_in(client, "pw-for-tests").status_code == 302
     client.logout()
     assert _sign_in(client, "wrong").status_code == 200  # counting starts again, not locked
+
+
+def test_behind_a_proxy_the_lockout_is_by_the_clients_address_not_the_proxys(client, viewer_user, settings):
+    settings.AXES_PROXY_COUNT = 1
+    proxy = "10.0.0.5"
+
+    def through_proxy(password: str, client_ip: str):
+        # The client's own (spoofable) X-Forwarded-For entry comes first; the proxy appends the real address.
+        return client.post(LOGIN, {"username": "test-viewer", "password": password}, REMOTE_ADDR=proxy,
+                           HTTP_X_FORWARDED_FOR=f"1.2.3.4, {client_ip}")
+
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        through_proxy("wrong", "198.51.100.7")
+    assert through_proxy("pw-for-tests", "198.51.100.7").status_code == 429
+    assert through_proxy("pw-for-tests", "203.0.113.9").status_code == 302  # a colleague behind the same proxy
