@@ -139,5 +139,8 @@ def counts_sentence(dashboard: Dashboard) -> str:
     sentence += "."
     unrated = total - dashboard.rated_count
     if unrated:
-        sentence += f" {_count(unrated, 'KPI was', 'KPIs were')} not RAG rated (no data, or no target set)."
+        sentence += (
+            f" {_count(unrated, 'KPI was', 'KPIs were')} not RAG rated (no data, no target set, or reported for "
+            "information only)."
+        )
     return sentence

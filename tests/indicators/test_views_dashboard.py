@@ -59,6 +59,16 @@ def test_committee_dashboard_defaults_to_the_latest_period_and_counts_21_3_1(cli
     assert len(kpi_refs(response)) == 25
 
 
+def test_tolerance_band_committee_counts_sentence_does_not_mention_floor_standards(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    page = text(client.get("/committees/environment-and-transport/"))
+    assert (
+        "3 of the 7 KPIs were RAG rated Green, 1 was rated Amber and 2 were rated Red. 1 KPI was not RAG rated "
+        "(no data, no target set, or reported for information only)." in page
+    )
+    assert "floor standard (Amber)" not in page
+
+
 def test_the_red_kpi_is_shown_red_in_words_not_only_colour(client, demo, viewer_user):
     client.force_login(viewer_user)
     html = client.get(NOVEMBER).content.decode()
