@@ -151,13 +151,13 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
 
 
 def client_ip_address(request: HttpRequest) -> str | None:
-    """The client's address for django-axes, trusting only AXES_PROXY_COUNT proxies.
+    """The client's address for django-axes, trusting only KPIDASH_PROXY_COUNT proxies.
 
     Each trusted proxy appends the address it saw to X-Forwarded-For, so the
     client is that many entries from the right; anything further left could
     have been written by the client itself.
     """
-    count = settings.AXES_PROXY_COUNT
+    count = settings.KPIDASH_PROXY_COUNT
     forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
     if count and len(forwarded) >= count:
         return forwarded[-count]

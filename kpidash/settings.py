@@ -313,8 +313,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kpidash.auth.lockout_response"
 # Behind proxies, axes must see the client's address, not the proxy's: the
-# AXES_PROXY_COUNT trusted proxies each append to X-Forwarded-For.
-AXES_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0)
+# KPIDASH_PROXY_COUNT trusted proxies each append to X-Forwarded-For.
+KPIDASH_PROXY_COUNT = env_int("KPIDASH_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "kpidash.auth.client_ip_address"
 
 # Papers storage. Every web and worker host must see the same files: a shared

@@ -66,7 +66,7 @@ def test_a_successful_sign_in_resets_the_failure_count(client, viewer_user, sett
 
 
 def test_behind_a_proxy_the_lockout_is_by_the_clients_address_not_the_proxys(client, viewer_user, settings):
-    settings.AXES_PROXY_COUNT = 1
+    settings.KPIDASH_PROXY_COUNT = 1
     proxy = "10.0.0.5"
 
     def through_proxy(password: str, client_ip: str):
