@@ -14,9 +14,10 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import rcParams  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -25,20 +26,70 @@ SIZE = (6.4, 2.4)  # inches: the width of an A4 text block
 COLOURS = {"value": "#1d70b8", "target": "#00703c", "floor": "#d4351c", "band": "#b1b4b6"}
 SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
+NAN = float("nan")
 _local = threading.local()
 
 
-def _axes() -> Axes:
-    """The thread's one chart; cleared and redrawn for each indicator."""
-    axes = getattr(_local, "axes", None)
-    if axes is None:
+class _Chart:
+    """One figure and its lines, kept per thread and given new data for each
+    indicator: building axes, ticks and lines afresh costs more than drawing."""
+
+    def __init__(self) -> None:
         rcParams.update({"font.family": "DejaVu Sans", "font.size": 8})
-        figure = Figure(figsize=SIZE, dpi=DPI)
-        FigureCanvasAgg(figure)
-        axes = _local.axes = figure.add_subplot()
-        figure.subplots_adjust(left=0.09, right=0.79, bottom=0.14, top=0.95)
-    axes.cla()
-    return axes
+        self.figure = Figure(figsize=SIZE, dpi=DPI)
+        FigureCanvasAgg(self.figure)
+        self.figure.subplots_adjust(left=0.09, right=0.79, bottom=0.14, top=0.95)
+        axes = self.axes = self.figure.add_subplot()
+        self.target = axes.plot([], [], drawstyle="steps-mid", color=COLOURS["target"], linestyle="--",
+                                linewidth=1.2, label="Target")[0]
+        self.floor = axes.plot([], [], drawstyle="steps-mid", color=COLOURS["floor"], linestyle=":",
+                               linewidth=1.4, label="Floor standard")[0]
+        self.value = axes.plot([], [], color=COLOURS["value"], marker="o", markersize=3, linewidth=1.6,
+                               label="Result")[0]
+        self.band = None
+        self.band_key = Patch(facecolor=COLOURS["band"], alpha=0.45, label="Expected range")
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        axes.tick_params(axis="x", labelsize=7)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+        self.legends: dict[tuple, Legend] = {}
+
+    def _legend(self, handles: list) -> None:
+        key = tuple(handle.get_label() for handle in handles)
+        if key not in self.legends:
+            self.legends[key] = Legend(self.axes, handles, list(key), loc="upper left", bbox_to_anchor=(1.0, 1.0),
+                                       frameon=False, fontsize=7)
+        self.axes.legend_ = self.legends[key]
+        self.axes.legend_.set_figure(self.figure)
+
+    def draw(self, points: list, is_kpi: bool) -> bytes:
+        xs = list(range(len(points)))
+        values, first, second = (_floats(points, i) for i in (1, 2, 3))
+        handles = []
+        if self.band is not None:
+            self.band.remove()
+            self.band = None
+        show_target = is_kpi and any(v == v for v in first)
+        show_floor = is_kpi and any(v == v for v in second)
+        for line, ys, shown in ((self.target, first, show_target), (self.floor, second, show_floor)):
+            line.set_data(xs, ys) if shown else line.set_data([], [])
+            if shown:
+                handles.append(line)
+        if not is_kpi and all(v == v for v in first + second):
+            self.band = self.axes.fill_between(xs, first, second, step="mid", color=COLOURS["band"], alpha=0.45)
+            handles.append(self.band_key)
+        self.value.set_data(xs, values)
+        handles.append(self.value)
+        self._legend(handles)
+        shown_values = [v for v in values + (first + second if handles[:-1] else []) if v == v]
+        low, high = min(shown_values), max(shown_values)
+        pad = (high - low) * 0.08 or abs(high) * 0.05 or 1
+        self.axes.set_xlim(-0.5, len(xs) - 0.5)
+        self.axes.set_ylim(low - pad, high + pad)
+        # Every other month labelled, ending on the latest.
+        ticks = xs[::-2][::-1]
+        self.axes.set_xticks(ticks, [_label(points[i][0]) for i in ticks])
+        return _png(self.figure)
 
 
 def _png(figure: Figure) -> bytes:
@@ -56,8 +107,8 @@ def _label(period: str) -> str:
     return f"{SHORT_MONTHS[int(month) - 1]} {year[2:]}"
 
 
-def _floats(points: list, index: int) -> list[float | None]:
-    return [None if point[index] is None else float(point[index]) for point in points]
+def _floats(points: list, index: int) -> list[float]:
+    return [NAN if point[index] is None else float(point[index]) for point in points]
 
 
 def chart_png(chart: dict, *, is_kpi: bool) -> bytes | None:
@@ -65,30 +116,9 @@ def chart_png(chart: dict, *, is_kpi: bool) -> bytes | None:
     points = chart["points"]
     if not points:
         return None
-    axes = _axes()
-    xs = list(range(len(points)))
-    first, second = _floats(points, 2), _floats(points, 3)
-    if is_kpi:
-        if any(v is not None for v in first):
-            axes.step(xs, [v if v is not None else float("nan") for v in first], where="mid",
-                      color=COLOURS["target"], linestyle="--", linewidth=1.2, label="Target")
-        if any(v is not None for v in second):
-            axes.step(xs, [v if v is not None else float("nan") for v in second], where="mid",
-                      color=COLOURS["floor"], linestyle=":", linewidth=1.4, label="Floor standard")
-    elif all(v is not None for v in first + second):
-        axes.fill_between(xs, first, second, step="mid", color=COLOURS["band"], alpha=0.45,
-                          label="Expected range")
-    axes.plot(xs, _floats(points, 1), color=COLOURS["value"], marker="o", markersize=3, linewidth=1.6,
-              label="Result")
-    # Every other month labelled (ending on the latest): ticks are the costliest part of a chart.
-    ticks = xs[::-2][::-1]
-    axes.set_xticks(ticks, [_label(points[i][0]) for i in ticks])
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
-    axes.tick_params(axis="x", labelsize=7)
-    axes.spines[["top", "right"]].set_visible(False)
-    axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7)
-    return _png(axes.figure)
+    if getattr(_local, "chart", None) is None:
+        _local.chart = _Chart()
+    return _local.chart.draw(points, is_kpi)
 
 
 def chart_description(item: dict, *, is_kpi: bool) -> str:
