@@ -36,9 +36,18 @@ def _repeat_header(row) -> None:
     properties.append(header)
 
 
-def _table(document, columns: list[str], rows: list[list[str]], font_size: float = 8) -> None:
+KPI_WIDTHS = (1.6, 6.0, 1.5, 1.5, 2.2, 1.7, 2.0, 1.7, 1.8, 1.8, 1.9, 2.0)  # cm, landscape
+ACTIVITY_WIDTHS = (1.6, 9.0, 3.0, 3.0, 3.0, 3.0, 3.0)
+TWO_COLUMN_WIDTHS = (4.0, 13.0)  # cm, portrait
+
+
+def _table(document, columns: list[str], rows: list[list[str]], font_size: float = 8,
+           widths: tuple[float, ...] = TWO_COLUMN_WIDTHS) -> None:
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)  # the grid, which LibreOffice and Word lay out from
     for cell, text in zip(table.rows[0].cells, columns, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(clean(text)).bold = True
@@ -48,7 +57,8 @@ def _table(document, columns: list[str], rows: list[list[str]], font_size: float
         for cell, text in zip(cells, values, strict=True):
             cell.text = clean(text)
     for row in table.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
                     run.font.size = Pt(font_size)
@@ -141,11 +151,14 @@ def _appendix(document, c: PaperContent) -> None:
     _guidance(document, c)
     _landscape(document)
     document.add_heading("Key Performance Indicators", level=2)
-    _table(document, KPI_COLUMNS, c.kpi_rows) if c.kpi_rows else _paragraph(document, "There are no KPIs.")
+    if c.kpi_rows:
+        _table(document, KPI_COLUMNS, c.kpi_rows, widths=KPI_WIDTHS)
+    else:
+        _paragraph(document, "There are no KPIs.")
     _paragraph(document, "Previous year values are shown in the Previous year column.")
     document.add_heading("Activity indicators", level=2)
     if c.activity_rows:
-        _table(document, ACTIVITY_COLUMNS, c.activity_rows)
+        _table(document, ACTIVITY_COLUMNS, c.activity_rows, widths=ACTIVITY_WIDTHS)
     else:
         _paragraph(document, "There are no activity indicators.")
     _portrait(document)
