@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from indicators.models import (
     Commentary,
@@ -34,6 +35,7 @@ from indicators.models import (
 from indicators.periods import Frequency, is_reporting_period
 from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 from indicators.units import Unit
+from returns.models import ReportingPeriod
 
 DEMO_PASSWORD = "kpidash-demo"  # noqa: S105 - printed by `make run`; demo only
 DEMO_USERS = {
@@ -340,9 +342,21 @@ def _commentary(indicator: Indicator, spec: Demo, users: dict) -> None:
     )
 
 
+def _open_december(opened_by) -> None:
+    """December 2019 is open for returns, so owners have something to enter."""
+    ReportingPeriod.objects.get_or_create(
+        period=date(2019, 12, 1),
+        defaults={"deadline": date(2020, 1, 10), "opened_by": opened_by, "opened_at": timezone.now()},
+    )
+
+
 @transaction.atomic
-def load_demo() -> dict[str, int]:
-    """Create or refresh the demo organisation; running it again changes nothing."""
+def load_demo(*, open_december: bool = True) -> dict[str, int]:
+    """Create or refresh the demo organisation; running it again changes nothing.
+
+    With `open_december`, December 2019 is open for returns (deadline 10 January
+    2020); tests pass False and open the periods they need themselves.
+    """
     users = _users()
     sets = [
         (_directorate("Strategic and Corporate Services", "strategic-and-corporate-services",
@@ -357,6 +371,8 @@ def load_demo() -> dict[str, int]:
             _thresholds(indicator, spec)
             _commentary(indicator, spec, users)
             results.extend(_results(indicator, spec, users[spec.owner]))
+    if open_december:
+        _open_december(users["performance"])
     Result.objects.bulk_create(
         results,
         update_conflicts=True,

@@ -15,7 +15,9 @@ ROLES = (SERVICE_OWNER, PERFORMANCE_TEAM, COMMITTEE_CLERK, VIEWER)
 
 # app label -> models the performance team manages in full.
 _PERFORMANCE_TEAM_MODELS = {
-    "indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary"],
+    "indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary", "importrecord"],
+    "returns": ["reportingperiod"],
+    "reports": ["papersettings", "paper"],
 }
 _VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary"]}
 

@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kpidash.navigation.navigation",
             ],
         },
     },
@@ -183,8 +184,14 @@ else:
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        # Broadcast/control messages (worker pings) default to ./control otherwise.
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
+    # kombu's filesystem transport expects its folders to exist, in the web
+    # process (which enqueues) and the worker alike.
+    for _folder in ("queue", "processed", "control"):
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -253,7 +260,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # WeasyPrint logs every layout step and page at INFO: noise, and slower papers.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        # axes announces its configuration at INFO in every process, commands included.
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # --- Production, security and sign-in (README "Running in production") --------
@@ -460,4 +472,8 @@ LOGGING["formatters"]["json"] = {
     "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
     "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
 }
-LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, stream="ext://sys.stdout")
+# JSON lines go to stdout for the process manager to collect; plain text goes to
+# stderr, so a command's own output (e.g. `dashboard --format csv`) pipes cleanly.
+LOGGING["handlers"]["console"].update(
+    formatter=LOG_FORMAT, stream="ext://sys.stdout" if LOG_FORMAT == "json" else "ext://sys.stderr"
+)

@@ -18,8 +18,11 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def demo(db):
-    """The demo directorates, indicators, results and users (see indicators/demo.py)."""
-    load_demo()
+    """The demo directorates, indicators, results and users (see indicators/demo.py).
+
+    No reporting period is open: tests open the ones they need.
+    """
+    load_demo(open_december=False)
 
 
 def make_user(username: str, role: str | None = None, **extra):

@@ -4,6 +4,7 @@ from indicators.dashboard import build_dashboard
 from indicators.demo import load_demo
 from indicators.models import Committee, Indicator, Result, Threshold
 from indicators.rules import Rag, Scheme
+from returns.models import ReportingPeriod
 
 NOVEMBER_2019 = date(2019, 11, 1)
 
@@ -47,7 +48,15 @@ def test_loading_the_demo_twice_changes_nothing(demo):
     counts = (Indicator.objects.count(), Threshold.objects.count(), Result.objects.count())
     values = list(Result.objects.order_by("pk").values_list("value", flat=True))
 
-    load_demo()
+    load_demo(open_december=False)
 
     assert (Indicator.objects.count(), Threshold.objects.count(), Result.objects.count()) == counts
     assert list(Result.objects.order_by("pk").values_list("value", flat=True)) == values
+
+
+def test_the_demo_opens_december_2019_for_returns_once(db):
+    load_demo()
+    load_demo()
+
+    [period] = ReportingPeriod.objects.all()
+    assert period.period == date(2019, 12, 1) and period.is_open

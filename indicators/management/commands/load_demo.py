@@ -15,5 +15,5 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write("Demo sign-ins (demo only), all with password " + DEMO_PASSWORD + ":")
-        for username, (full_name, role, _, is_superuser) in DEMO_USERS.items():
-            self.stdout.write(f"  {username:<12} {role or 'Administrator'}")
+        for username, (full_name, role, *_) in DEMO_USERS.items():
+            self.stdout.write(f"  {username:<12} {full_name:<16} {role or 'Administrator'}")
