@@ -59,13 +59,16 @@ def one_paper() -> None:
     for label in ("cold", "warm"):
         cpu = time.process_time()
         start = time.perf_counter()
-        snapshot = build_snapshot(committee=committee, settings=paper_settings_for(committee), period=PERIOD,
-                                  meeting_date=MEETING)
+        snapshot = build_snapshot(
+            committee=committee, settings=paper_settings_for(committee), period=PERIOD, meeting_date=MEETING
+        )
         read = time.perf_counter()
         pdf, docx = render_paper_files(snapshot)
         done, cpu = time.perf_counter(), time.process_time() - cpu
-        print(f"  {label}: {done - start:5.2f} s wall, {cpu:5.2f} s CPU (snapshot {read - start:.2f} s, render "
-              f"{done - read:.2f} s); PDF {len(pdf) // 1024} KB, DOCX {len(docx) // 1024} KB")
+        print(
+            f"  {label}: {done - start:5.2f} s wall, {cpu:5.2f} s CPU (snapshot {read - start:.2f} s, render "
+            f"{done - read:.2f} s); PDF {len(pdf) // 1024} KB, DOCX {len(docx) // 1024} KB"
+        )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory (max RSS): {peak:.0f} MB")
 
@@ -94,9 +97,27 @@ def _many(env: dict[str, str]) -> None:
     queue = f"bench-papers-{uuid.uuid4().hex[:8]}"
     broker = "Redis" if settings.REDIS_URL else "the filesystem broker"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "kpidash", "worker", "-Q", queue, "-c", "2", "--without-heartbeat",
-         "--without-gossip", "--without-mingle", "-l", "warning"],
-        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "kpidash",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "2",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
     )
     try:
         time.sleep(8)  # let both worker processes start before the clock does
@@ -115,8 +136,10 @@ def _many(env: dict[str, str]) -> None:
             time.sleep(0.2)
         elapsed = time.perf_counter() - start
         failed = Paper.objects.filter(pk__in=ids, status=PaperStatus.FAILED).count()
-        print(f"  {PAPERS} papers through 2 worker processes ({broker}): {elapsed:.1f} s "
-              f"({elapsed / PAPERS:.2f} s a paper), {failed} failed")
+        print(
+            f"  {PAPERS} papers through 2 worker processes ({broker}): {elapsed:.1f} s "
+            f"({elapsed / PAPERS:.2f} s a paper), {failed} failed"
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=60)

@@ -8,13 +8,15 @@ class PaperSettingsAdmin(admin.ModelAdmin):
     list_display = ["committee", "subject", "author_name", "director_name", "updated_at"]
     fieldsets = [
         (None, {"fields": ["committee", "from_lines", "subject", "classification"]}),
-        ("Wording", {"fields": ["summary_intro", "recommendation", "introduction", "targets_note"],
-                     "description": "Placeholders: {committee}, {directorate}, {financial_year}, {period}, "
-                                    "{report_number}."}),
-        ("Report author", {"fields": ["author_name", "author_title", "author_team", "author_phone",
-                                      "author_email"]}),
-        ("Relevant director", {"fields": ["director_name", "director_title", "director_phone",
-                                          "director_email"]}),
+        (
+            "Wording",
+            {
+                "fields": ["summary_intro", "recommendation", "introduction", "targets_note"],
+                "description": "Placeholders: {committee}, {directorate}, {financial_year}, {period}, {report_number}.",
+            },
+        ),
+        ("Report author", {"fields": ["author_name", "author_title", "author_team", "author_phone", "author_email"]}),
+        ("Relevant director", {"fields": ["director_name", "director_title", "director_phone", "director_email"]}),
     ]
 
 
@@ -23,8 +25,22 @@ class PaperAdmin(admin.ModelAdmin):
     list_display = ["committee", "period", "version", "status", "meeting_date", "requested_by", "created_at"]
     list_filter = ["status", "committee"]
     readonly_fields = [
-        "committee", "period", "meeting_date", "version", "status", "progress", "failure_reason", "requested_by",
-        "created_at", "started_at", "finished_at", "data_as_at", "pdf", "pdf_sha256", "docx", "docx_sha256",
+        "committee",
+        "period",
+        "meeting_date",
+        "version",
+        "status",
+        "progress",
+        "failure_reason",
+        "requested_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "data_as_at",
+        "pdf",
+        "pdf_sha256",
+        "docx",
+        "docx_sha256",
         "snapshot",
     ]
 

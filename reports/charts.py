@@ -40,12 +40,15 @@ class _Chart:
         FigureCanvasAgg(self.figure)
         self.figure.subplots_adjust(left=0.09, right=0.79, bottom=0.14, top=0.95)
         axes = self.axes = self.figure.add_subplot()
-        self.target = axes.plot([], [], drawstyle="steps-mid", color=COLOURS["target"], linestyle="--",
-                                linewidth=1.2, label="Target")[0]
-        self.floor = axes.plot([], [], drawstyle="steps-mid", color=COLOURS["floor"], linestyle=":",
-                               linewidth=1.4, label="Floor standard")[0]
-        self.value = axes.plot([], [], color=COLOURS["value"], marker="o", markersize=3, linewidth=1.6,
-                               label="Result")[0]
+        self.target = axes.plot(
+            [], [], drawstyle="steps-mid", color=COLOURS["target"], linestyle="--", linewidth=1.2, label="Target"
+        )[0]
+        self.floor = axes.plot(
+            [], [], drawstyle="steps-mid", color=COLOURS["floor"], linestyle=":", linewidth=1.4, label="Floor standard"
+        )[0]
+        self.value = axes.plot([], [], color=COLOURS["value"], marker="o", markersize=3, linewidth=1.6, label="Result")[
+            0
+        ]
         self.band = None
         self.band_key = Patch(facecolor=COLOURS["band"], alpha=0.45, label="Expected range")
         axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
@@ -57,8 +60,9 @@ class _Chart:
     def _legend(self, handles: list) -> None:
         key = tuple(handle.get_label() for handle in handles)
         if key not in self.legends:
-            self.legends[key] = Legend(self.axes, handles, list(key), loc="upper left", bbox_to_anchor=(1.0, 1.0),
-                                       frameon=False, fontsize=7)
+            self.legends[key] = Legend(
+                self.axes, handles, list(key), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7
+            )
         self.axes.legend_ = self.legends[key]
         self.axes.legend_.set_figure(self.figure)
 

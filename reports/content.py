@@ -25,11 +25,26 @@ DIRECTION_LABELS = {"improved": "Improved", "unchanged": "Unchanged", "worsened"
 RANGE_LABELS = {"within": "Within", "above": "Above", "below": "Below", "": "–"}
 POLARITY_LABELS = {"H": "H", "L": "L", "T": "T"}
 KPI_COLUMNS = [
-    "Ref", "Indicator", "Polarity", "Data period", "Latest value", "Month RAG", "YTD value", "YTD RAG",
-    "Target", "Floor", "Previous year", "DoT",
+    "Ref",
+    "Indicator",
+    "Polarity",
+    "Data period",
+    "Latest value",
+    "Month RAG",
+    "YTD value",
+    "YTD RAG",
+    "Target",
+    "Floor",
+    "Previous year",
+    "DoT",
 ]
 ACTIVITY_COLUMNS = [
-    "Ref", "Indicator", "Latest value", "Lower threshold", "Upper threshold", "Within/Above/Below",
+    "Ref",
+    "Indicator",
+    "Latest value",
+    "Lower threshold",
+    "Upper threshold",
+    "Within/Above/Below",
     "Previous year",
 ]
 PROGRESS_CHARTS = (20, 50)
@@ -81,15 +96,28 @@ def _latest(item: dict) -> str:
 
 def kpi_row(item: dict) -> list[str]:
     return [
-        item["code"], item["name"], POLARITY_LABELS.get(item["polarity"], item["polarity"]), item["data_period"],
-        _latest(item), RAG_LABELS[item["month_rag"]], _value(item, "ytd_value_text"), RAG_LABELS[item["ytd_rag"]],
-        item["target_text"], item["floor_text"], item["previous_year_text"], DIRECTION_LABELS[item["direction"]],
+        item["code"],
+        item["name"],
+        POLARITY_LABELS.get(item["polarity"], item["polarity"]),
+        item["data_period"],
+        _latest(item),
+        RAG_LABELS[item["month_rag"]],
+        _value(item, "ytd_value_text"),
+        RAG_LABELS[item["ytd_rag"]],
+        item["target_text"],
+        item["floor_text"],
+        item["previous_year_text"],
+        DIRECTION_LABELS[item["direction"]],
     ]
 
 
 def activity_row(item: dict) -> list[str]:
     return [
-        item["code"], item["name"], _latest(item), item["lower_text"], item["upper_text"],
+        item["code"],
+        item["name"],
+        _latest(item),
+        item["lower_text"],
+        item["upper_text"],
         RANGE_LABELS[item["range"]] if item["value"] is not None else DATA_TO_BE_SUPPLIED,
         item["previous_year_text"],
     ]
@@ -99,14 +127,20 @@ def _figures(item: dict, is_kpi: bool) -> list[tuple[str, str]]:
     period = item["period_label"] or DATA_TO_BE_SUPPLIED
     if is_kpi:
         return [
-            ("Latest period", period), ("Latest value", _value(item)), ("Month RAG", RAG_LABELS[item["month_rag"]]),
-            ("Year to date", _value(item, "ytd_value_text")), ("YTD RAG", RAG_LABELS[item["ytd_rag"]]),
-            ("Target", item["target_text"]), ("Floor standard", item["floor_text"]),
+            ("Latest period", period),
+            ("Latest value", _value(item)),
+            ("Month RAG", RAG_LABELS[item["month_rag"]]),
+            ("Year to date", _value(item, "ytd_value_text")),
+            ("YTD RAG", RAG_LABELS[item["ytd_rag"]]),
+            ("Target", item["target_text"]),
+            ("Floor standard", item["floor_text"]),
             ("Same period last year", item["previous_year_text"]),
             ("Direction of travel", DIRECTION_LABELS[item["direction"]]),
         ]
     return [
-        ("Latest period", period), ("Latest value", _value(item)), ("Lower threshold", item["lower_text"]),
+        ("Latest period", period),
+        ("Latest value", _value(item)),
+        ("Lower threshold", item["lower_text"]),
         ("Upper threshold", item["upper_text"]),
         ("Expected range", RANGE_LABELS[item["range"]] if item["value"] is not None else DATA_TO_BE_SUPPLIED),
         ("Same period last year", item["previous_year_text"]),

@@ -9,7 +9,9 @@ from indicators.periods import add_months, parse_period, period_label
 
 class PaperRequestForm(forms.Form):
     committee = forms.ModelChoiceField(
-        queryset=Committee.objects.all(), empty_label=None, to_field_name="slug",
+        queryset=Committee.objects.all(),
+        empty_label=None,
+        to_field_name="slug",
         error_messages={"invalid_choice": "Choose a committee from the list."},
     )
     period = forms.CharField(
@@ -41,7 +43,9 @@ class PaperRequestForm(forms.Form):
         if committee and period:
             results = Result.objects.filter(
                 indicator__in=Indicator.objects.active().for_committee(committee),
-                period__gt=add_months(period, -12), period__lte=period, value__isnull=False,
+                period__gt=add_months(period, -12),
+                period__lte=period,
+                value__isnull=False,
             )
             if not results.exists():
                 self.add_error("period", f"{committee} has no results in the year up to {period_label(period)}.")

@@ -79,8 +79,7 @@ class PaperStatus(models.TextChoices):
 
 def paper_upload_to(paper: Paper, filename: str) -> str:
     return (
-        f"{settings.KPIDASH_PAPER_DIR}/{paper.committee.slug}/{format_period(paper.period)}/"
-        f"v{paper.version}/{filename}"
+        f"{settings.KPIDASH_PAPER_DIR}/{paper.committee.slug}/{format_period(paper.period)}/v{paper.version}/{filename}"
     )
 
 

@@ -42,7 +42,7 @@ class StaticOnlyFetcher(URLFetcher):
 # Characters DejaVu Sans lacks that an emoji font has: astral-plane symbols and
 # the dingbat/emoji blocks. The emoji font is only added to the font stack when
 # one occurs, because embedding it costs over a second per paper.
-_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F]")
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 
 
 def _data_uri(png: bytes | None) -> str | None:
@@ -51,8 +51,14 @@ def _data_uri(png: bytes | None) -> str | None:
 
 def paper_html(content: PaperContent) -> str:
     sections = [(section, _data_uri(section.chart)) for section in content.sections]
-    context = {"c": content, "s": content.snapshot, "sections": sections, "emoji_font": False,
-               "kpi_columns": KPI_COLUMNS, "activity_columns": ACTIVITY_COLUMNS}
+    context = {
+        "c": content,
+        "s": content.snapshot,
+        "sections": sections,
+        "emoji_font": False,
+        "kpi_columns": KPI_COLUMNS,
+        "activity_columns": ACTIVITY_COLUMNS,
+    }
     html = render_to_string("reports/paper.html", context)
     if _EMOJI.search(html):
         html = render_to_string("reports/paper.html", {**context, "emoji_font": True})

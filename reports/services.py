@@ -87,7 +87,11 @@ def paper_retry(*, paper: Paper, user) -> Paper:
     """Queue a failed paper again, keeping its version number."""
     with transaction.atomic():
         retried = Paper.objects.filter(pk=paper.pk, status=PaperStatus.FAILED).update(
-            status=PaperStatus.QUEUED, progress=0, failure_reason="", started_at=None, finished_at=None,
+            status=PaperStatus.QUEUED,
+            progress=0,
+            failure_reason="",
+            started_at=None,
+            finished_at=None,
             requested_by=user,
         )
         if not retried:
@@ -147,7 +151,9 @@ def render_paper_files(snapshot: dict, progress=lambda percent: None) -> tuple[b
 
 def _build(paper: Paper) -> None:
     snapshot = build_snapshot(
-        committee=paper.committee, settings=paper_settings_for(paper.committee), period=paper.period,
+        committee=paper.committee,
+        settings=paper_settings_for(paper.committee),
+        period=paper.period,
         meeting_date=paper.meeting_date,
     )
     Paper.objects.filter(pk=paper.pk).update(snapshot=snapshot, data_as_at=snapshot["data_as_at"], progress=10)
@@ -156,14 +162,20 @@ def _build(paper: Paper) -> None:
     docx_name, docx_sha = _save_file(paper, "docx", docx)
     with transaction.atomic():
         Paper.objects.filter(pk=paper.pk, status=PaperStatus.RUNNING).update(
-            status=PaperStatus.READY, progress=100, finished_at=timezone.now(),
-            pdf=pdf_name, pdf_sha256=pdf_sha, docx=docx_name, docx_sha256=docx_sha,
+            status=PaperStatus.READY,
+            progress=100,
+            finished_at=timezone.now(),
+            pdf=pdf_name,
+            pdf_sha256=pdf_sha,
+            docx=docx_name,
+            docx_sha256=docx_sha,
         )
 
 
 def _fail(paper_id: int, reason: str) -> None:
-    Paper.objects.filter(pk=paper_id).update(status=PaperStatus.FAILED, failure_reason=reason,
-                                             finished_at=timezone.now())
+    Paper.objects.filter(pk=paper_id).update(
+        status=PaperStatus.FAILED, failure_reason=reason, finished_at=timezone.now()
+    )
 
 
 def paper_generate(*, paper_id: int) -> Paper | None:
@@ -175,8 +187,11 @@ def paper_generate(*, paper_id: int) -> Paper | None:
     try:
         _build(paper)
     except SoftTimeLimitExceeded:
-        _fail(paper_id, f"Generating the paper took longer than {settings.KPIDASH_PAPER_SOFT_TIME_LIMIT} "
-                        "seconds and was stopped. Try again; if it fails again, tell the performance team.")
+        _fail(
+            paper_id,
+            f"Generating the paper took longer than {settings.KPIDASH_PAPER_SOFT_TIME_LIMIT} "
+            "seconds and was stopped. Try again; if it fails again, tell the performance team.",
+        )
     except TRANSIENT_ERRORS:
         # Put it back so the task's retry can claim it; if the database is
         # down this fails too, and the stale RUNNING row is claimable later.

@@ -25,8 +25,15 @@ SCHEMA = 1
 CHART_MONTHS = 13  # the period and the twelve months before it
 SETTINGS_TEXT = ("subject", "classification", "summary_intro", "recommendation", "introduction", "targets_note")
 CONTACT_FIELDS = (
-    "author_name", "author_title", "author_team", "author_phone", "author_email",
-    "director_name", "director_title", "director_phone", "director_email",
+    "author_name",
+    "author_title",
+    "author_team",
+    "author_phone",
+    "author_email",
+    "director_name",
+    "director_title",
+    "director_phone",
+    "director_email",
 )
 
 
@@ -52,11 +59,20 @@ def _chart(indicator: Indicator, period: date) -> dict:
             continue
         threshold = thresholds.get(FinancialYear.containing(result.period).start_year)
         lines = (
-            (threshold.target, threshold.floor) if indicator.is_kpi else (threshold.lower, threshold.upper)
-        ) if threshold else (None, None)
+            ((threshold.target, threshold.floor) if indicator.is_kpi else (threshold.lower, threshold.upper))
+            if threshold
+            else (None, None)
+        )
         points.append([_period(result.period), _dec(result.value), _dec(lines[0]), _dec(lines[1])])
-    return {"columns": ["period", "value", "target" if indicator.is_kpi else "lower",
-                        "floor" if indicator.is_kpi else "upper"], "points": points}
+    return {
+        "columns": [
+            "period",
+            "value",
+            "target" if indicator.is_kpi else "lower",
+            "floor" if indicator.is_kpi else "upper",
+        ],
+        "points": points,
+    }
 
 
 def _common(row: KpiRow | ActivityRow) -> dict:
@@ -172,15 +188,22 @@ def readiness_gaps(dashboard: Dashboard) -> list[str]:
 
 
 def build_snapshot(
-    *, committee: Committee, settings: PaperSettings, period: date, meeting_date: date,
+    *,
+    committee: Committee,
+    settings: PaperSettings,
+    period: date,
+    meeting_date: date,
     as_at: datetime | None = None,
 ) -> dict:
     dashboard = committee_dashboard(committee, period)
     directorate = " and ".join(d.name for d in committee.directorates.order_by("name"))
     fy = FinancialYear.containing(period).label
     values = {
-        "committee": committee.name, "directorate": directorate, "financial_year": fy,
-        "period": period_label(period), "report_number": ordinal(report_number(committee, period)),
+        "committee": committee.name,
+        "directorate": directorate,
+        "financial_year": fy,
+        "period": period_label(period),
+        "report_number": ordinal(report_number(committee, period)),
     }
     as_at = as_at or timezone.now()
     counts = dashboard.counts
@@ -196,8 +219,12 @@ def build_snapshot(
         "data_as_at": as_at.isoformat(),
         "data_as_at_label": date_label(timezone.localtime(as_at).date()),
         "settings": _settings(settings, values),
-        "counts": {"green": counts[Rag.GREEN], "amber": counts[Rag.AMBER], "red": counts[Rag.RED],
-                   "unrated": counts[Rag.NONE]},
+        "counts": {
+            "green": counts[Rag.GREEN],
+            "amber": counts[Rag.AMBER],
+            "red": counts[Rag.RED],
+            "unrated": counts[Rag.NONE],
+        },
         "kpis": [_kpi(row, period) for row in dashboard.kpis],
         "activities": [_activity(row, period) for row in dashboard.activities],
         "guidance": _guidance(dashboard),

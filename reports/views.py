@@ -41,8 +41,13 @@ def paper_list(request):
     if slug := request.GET.get("committee"):
         committee = get_object_or_404(Committee, slug=slug)
         papers = papers.for_committee(committee)
-    context = {"papers": papers[:200], "committee": committee, "committees": Committee.objects.all(),
-               "can_generate": can_generate(request.user), "nav_active": "papers"}
+    context = {
+        "papers": papers[:200],
+        "committee": committee,
+        "committees": Committee.objects.all(),
+        "can_generate": can_generate(request.user),
+        "nav_active": "papers",
+    }
     return render(request, "reports/paper_list.html", context)
 
 
@@ -54,8 +59,9 @@ def paper_new(request):
         data = form.cleaned_data
         gaps = paper_readiness(committee=data["committee"], period=data["period"])
         if not gaps or data["confirm"]:
-            paper = paper_request(committee=data["committee"], period=data["period"],
-                                  meeting_date=data["meeting_date"], user=request.user)
+            paper = paper_request(
+                committee=data["committee"], period=data["period"], meeting_date=data["meeting_date"], user=request.user
+            )
             return redirect(paper)
     return render(request, "reports/paper_new.html", {"form": form, "gaps": gaps, "nav_active": "papers"})
 
@@ -63,10 +69,15 @@ def paper_new(request):
 def paper_detail(request, pk: int):
     paper = _get_paper(request.user, pk)
     versions = Paper.objects.filter(committee=paper.committee, period=paper.period).order_by("-version")
-    context = {"paper": paper, "versions": versions, "can_generate": can_generate(request.user),
-               "period_code": format_period(paper.period), "nav_active": "papers",
-               # WCAG 2.2.1: whoever finds the refresh a nuisance can turn it off.
-               "auto_refresh": request.GET.get("refresh") != "off"}
+    context = {
+        "paper": paper,
+        "versions": versions,
+        "can_generate": can_generate(request.user),
+        "period_code": format_period(paper.period),
+        "nav_active": "papers",
+        # WCAG 2.2.1: whoever finds the refresh a nuisance can turn it off.
+        "auto_refresh": request.GET.get("refresh") != "off",
+    }
     return render(request, "reports/paper_detail.html", context)
 
 
@@ -85,8 +96,9 @@ def paper_retry_view(request, pk: int):
 def paper_regenerate(request, pk: int):
     paper = _get_paper(request.user, pk)
     _require_generator(request.user)
-    new = paper_request(committee=paper.committee, period=paper.period, meeting_date=paper.meeting_date,
-                        user=request.user)
+    new = paper_request(
+        committee=paper.committee, period=paper.period, meeting_date=paper.meeting_date, user=request.user
+    )
     return redirect(new)
 
 
@@ -95,5 +107,6 @@ def paper_download(request, pk: int, fmt: str):
     file = getattr(paper, fmt, None) if fmt in CONTENT_TYPES else None
     if not paper.is_ready or not file:
         raise Http404("This paper has no such file.")
-    return FileResponse(file.open("rb"), as_attachment=True, filename=f"{paper.file_stem()}.{fmt}",
-                        content_type=CONTENT_TYPES[fmt])
+    return FileResponse(
+        file.open("rb"), as_attachment=True, filename=f"{paper.file_stem()}.{fmt}", content_type=CONTENT_TYPES[fmt]
+    )

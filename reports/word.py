@@ -41,8 +41,13 @@ ACTIVITY_WIDTHS = (1.6, 9.0, 3.0, 3.0, 3.0, 3.0, 3.0)
 TWO_COLUMN_WIDTHS = (4.0, 13.0)  # cm, portrait
 
 
-def _table(document, columns: list[str], rows: list[list[str]], font_size: float = 8,
-           widths: tuple[float, ...] = TWO_COLUMN_WIDTHS) -> None:
+def _table(
+    document,
+    columns: list[str],
+    rows: list[list[str]],
+    font_size: float = 8,
+    widths: tuple[float, ...] = TWO_COLUMN_WIDTHS,
+) -> None:
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.autofit = False
@@ -79,8 +84,11 @@ def _cover(document, c: PaperContent) -> None:
     document.add_heading("Summary:", level=1)
     for text in c.summary:
         _paragraph(document, text)
-    _paragraph(document, f"Data as at {s['data_as_at_label']}: results up to the end of {s['period_label']}, "
-                         "or the latest available month.")
+    _paragraph(
+        document,
+        f"Data as at {s['data_as_at_label']}: results up to the end of {s['period_label']}, "
+        "or the latest available month.",
+    )
     document.add_heading("Recommendation(s):", level=1)
     _paragraph(document, settings["recommendation"])
 
@@ -146,8 +154,11 @@ def _appendix(document, c: PaperContent) -> None:
     s = c.snapshot
     document.add_page_break()
     document.add_heading("Appendix 1 – Performance Dashboard", level=1)
-    _paragraph(document, f"{s['directorate']}. Results up to the end of {s['period_label']}, or the latest "
-                         f"available month. Data as at {s['data_as_at_label']}.")
+    _paragraph(
+        document,
+        f"{s['directorate']}. Results up to the end of {s['period_label']}, or the latest "
+        f"available month. Data as at {s['data_as_at_label']}.",
+    )
     _guidance(document, c)
     _landscape(document)
     document.add_heading("Key Performance Indicators", level=2)

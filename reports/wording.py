@@ -14,8 +14,18 @@ from dataclasses import dataclass
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 NUMBER_WORDS = (
-    "first", "second", "third", "fourth", "fifth", "sixth",
-    "seventh", "eighth", "ninth", "tenth", "eleventh", "twelfth",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "eleventh",
+    "twelfth",
 )
 
 
@@ -121,9 +131,7 @@ def status_bullets(counts: Counts) -> tuple[str, list[str]]:
         return "There are no KPIs to RAG rate for this period.", []
     lead = f"Of the {kpis(counts.total)}, the latest RAG status are as follows:"
     rows = [(counts.green, "Green"), (counts.amber, "Amber"), (counts.red, "Red")]
-    bullets = [
-        f"{n} {'is' if n == 1 else 'are'} rated {colour} – {BULLET_MEANINGS[colour]}" for n, colour in rows if n
-    ]
+    bullets = [f"{n} {'is' if n == 1 else 'are'} rated {colour} – {BULLET_MEANINGS[colour]}" for n, colour in rows if n]
     if counts.unrated:
         verb = "has" if counts.unrated == 1 else "have"
         bullets.append(f"{counts.unrated} {verb} no RAG rating – data to be supplied")

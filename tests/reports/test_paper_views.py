@@ -17,8 +17,9 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 def _paper(committee, status=PaperStatus.READY, version=1) -> Paper:
-    paper = Paper.objects.create(committee=committee, period=NOVEMBER_2019, meeting_date=MEETING, version=version,
-                                 status=status)
+    paper = Paper.objects.create(
+        committee=committee, period=NOVEMBER_2019, meeting_date=MEETING, version=version, status=status
+    )
     if status == PaperStatus.READY:
         paper.pdf.save("paper.pdf", ContentFile(b"%PDF-1.7 test"), save=False)
         paper.docx.save("paper.docx", ContentFile(b"PK docx test"), save=False)
@@ -56,8 +57,12 @@ def test_owners_and_viewers_cannot_generate(client, request, policy, persona):
 
 def test_anonymous_is_sent_to_sign_in_everywhere(client, policy):
     paper = _paper(policy)
-    urls = [reverse("papers"), reverse("paper_new"), paper.get_absolute_url(),
-            reverse("paper_download", args=[paper.pk, "pdf"])]
+    urls = [
+        reverse("papers"),
+        reverse("paper_new"),
+        paper.get_absolute_url(),
+        reverse("paper_download", args=[paper.pk, "pdf"]),
+    ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
@@ -159,8 +164,9 @@ def test_missing_figures_are_shown_before_generating_and_the_clerk_may_go_ahead(
     assert response.status_code == 302 and Paper.objects.count() == 1
 
 
-def test_paper_list_queries_do_not_grow_with_the_number_of_papers(client, policy, viewer_user,
-                                                                   django_assert_max_num_queries):
+def test_paper_list_queries_do_not_grow_with_the_number_of_papers(
+    client, policy, viewer_user, django_assert_max_num_queries
+):
     client.force_login(viewer_user)
     for version in range(1, 3):
         _paper(policy, PaperStatus.QUEUED, version=version)

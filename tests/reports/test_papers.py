@@ -70,15 +70,27 @@ def test_files_match_their_recorded_checksums(demo_paper):
     assert hashlib.sha256(_read(demo_paper.docx)).hexdigest() == demo_paper.docx_sha256
 
 
-@pytest.mark.skipif(not shutil.which("libreoffice") and not os.environ.get("CI") and
-                    not os.environ.get("KPIDASH_REQUIRE_BROWSER"), reason="LibreOffice is not installed")
+@pytest.mark.skipif(
+    not shutil.which("libreoffice") and not os.environ.get("CI") and not os.environ.get("KPIDASH_REQUIRE_BROWSER"),
+    reason="LibreOffice is not installed",
+)
 def test_libreoffice_opens_the_word_version(demo_paper, tmp_path):
     source = tmp_path / "paper.docx"
     source.write_bytes(_read(demo_paper.docx))
     completed = subprocess.run(
-        ["libreoffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path / "out"), str(source)],
-        capture_output=True, text=True, timeout=180,
+        [
+            "libreoffice",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "out"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert completed.returncode == 0, completed.stderr
     converted = tmp_path / "out" / "paper.pdf"
@@ -167,8 +179,12 @@ def test_paper_with_gaps_shows_them_honestly(policy, clerk_user):
 
 
 def test_html_long_and_non_ascii_commentary_render_safely_in_both_formats(policy, clerk_user):
-    text = ("<script>alert('x')</script> <b>Diolch</b> – ŵŷ Llanfairpwllgwyngyll 🎉 & co. "
-            + "Ychydig o eiriau hir iawn " * 800 + "Supercalifragilistic" * 40 + " \x0b end.")
+    text = (
+        "<script>alert('x')</script> <b>Diolch</b> – ŵŷ Llanfairpwllgwyngyll 🎉 & co. "
+        + "Ychydig o eiriau hir iawn " * 800
+        + "Supercalifragilistic" * 40
+        + " \x0b end."
+    )
     Commentary.objects.filter(indicator__code="ICT02").update(text=text)
     paper = _generate(policy, clerk_user)
     assert paper.status == PaperStatus.READY, paper.failure_reason
@@ -193,13 +209,17 @@ def _running(committee, started_seconds_ago: int) -> Paper:
 
     from django.utils import timezone
 
-    return Paper.objects.create(committee=committee, period=NOVEMBER_2019, meeting_date=MEETING, version=1,
-                                status=PaperStatus.RUNNING,
-                                started_at=timezone.now() - timedelta(seconds=started_seconds_ago))
+    return Paper.objects.create(
+        committee=committee,
+        period=NOVEMBER_2019,
+        meeting_date=MEETING,
+        version=1,
+        status=PaperStatus.RUNNING,
+        started_at=timezone.now() - timedelta(seconds=started_seconds_ago),
+    )
 
 
-def test_a_redelivered_message_for_a_paper_being_built_looks_again_after_the_hard_limit(policy, monkeypatch,
-                                                                                        settings):
+def test_a_redelivered_message_for_a_paper_being_built_looks_again_after_the_hard_limit(policy, monkeypatch, settings):
     from reports.tasks import paper_generate_task
 
     paper = _running(policy, started_seconds_ago=5)

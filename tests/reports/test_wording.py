@@ -24,29 +24,49 @@ SEED = (
     ("counts", "sentence"),
     [
         (Counts(21, 3, 1), SEED),
-        (Counts(1, 1, 1),
-         "1 of the 3 KPIs achieved target and was RAG rated Green, 1 was below target but did achieve the floor "
-         "standard (Amber) and 1 did not achieve the floor standard (Red)."),
-        (Counts(20, 5, 0),
-         "20 of the 25 KPIs achieved target and were RAG rated Green and 5 were below target but did achieve the "
-         "floor standard (Amber)."),
-        (Counts(0, 4, 2),
-         "4 of the 6 KPIs were below target but did achieve the floor standard (Amber) and 2 did not achieve the "
-         "floor standard (Red)."),
+        (
+            Counts(1, 1, 1),
+            "1 of the 3 KPIs achieved target and was RAG rated Green, 1 was below target but did achieve the floor "
+            "standard (Amber) and 1 did not achieve the floor standard (Red).",
+        ),
+        (
+            Counts(20, 5, 0),
+            "20 of the 25 KPIs achieved target and were RAG rated Green and 5 were below target but did achieve the "
+            "floor standard (Amber).",
+        ),
+        (
+            Counts(0, 4, 2),
+            "4 of the 6 KPIs were below target but did achieve the floor standard (Amber) and 2 did not achieve the "
+            "floor standard (Red).",
+        ),
         (Counts(25, 0, 0), "All 25 KPIs achieved target and were RAG rated Green."),
         (Counts(0, 7, 0), "All 7 KPIs were below target but did achieve the floor standard (Amber)."),
         (Counts(0, 0, 4), "None of the 4 KPIs achieved the floor standard: all 4 were RAG rated Red."),
         (Counts(1, 0, 0), "The one KPI achieved target and was RAG rated Green."),
         (Counts(0, 0, 1), "The one KPI did not achieve the floor standard (Red)."),
         (Counts(0, 0, 0), "There are no KPIs on the dashboard for this period."),
-        (Counts(20, 3, 1, 1),
-         "20 of the 25 KPIs achieved target and were RAG rated Green, 3 were below target but did achieve the "
-         "floor standard (Amber), 1 did not achieve the floor standard (Red) and 1 could not be RAG rated (data "
-         "to be supplied)."),
+        (
+            Counts(20, 3, 1, 1),
+            "20 of the 25 KPIs achieved target and were RAG rated Green, 3 were below target but did achieve the "
+            "floor standard (Amber), 1 did not achieve the floor standard (Red) and 1 could not be RAG rated (data "
+            "to be supplied).",
+        ),
         (Counts(0, 0, 0, 3), "None of the 3 KPIs could be RAG rated (data to be supplied)."),
     ],
-    ids=["seed", "one-of-each", "none-red", "none-green", "all-green", "all-amber", "all-red", "single-green",
-         "single-red", "zero-kpis", "some-unrated", "all-unrated"],
+    ids=[
+        "seed",
+        "one-of-each",
+        "none-red",
+        "none-green",
+        "all-green",
+        "all-amber",
+        "all-red",
+        "single-green",
+        "single-red",
+        "zero-kpis",
+        "some-unrated",
+        "all-unrated",
+    ],
 )
 def test_counts_sentence_reads_like_the_seed_in_every_combination(counts, sentence):
     assert counts_sentence(counts) == sentence
@@ -58,8 +78,11 @@ def test_one_red_indicator_is_named_in_the_summary_in_lower_case():
 
 
 def test_several_red_indicators_are_listed_and_no_red_says_so():
-    reds = [RedIndicator("Invoices paid on time", None), RedIndicator("Calls answered", None),
-            RedIndicator("ICT calls resolved", None)]
+    reds = [
+        RedIndicator("Invoices paid on time", None),
+        RedIndicator("Calls answered", None),
+        RedIndicator("ICT calls resolved", None),
+    ]
     assert red_summary(reds) == (
         "The Red indicators are the invoices paid on time, the calls answered and the ICT calls resolved."
     )
@@ -69,19 +92,31 @@ def test_several_red_indicators_are_listed_and_no_red_says_so():
 @pytest.mark.parametrize(
     ("counts", "lead", "bullets"),
     [
-        (Counts(21, 3, 1), "Of the 25 KPIs, the latest RAG status are as follows:", [
-            "21 are rated Green – the target was achieved or exceeded;",
-            "3 are rated Amber – performance achieved or exceeded the expected floor standard but did not meet "
-            "the target for Green;",
-            "1 is rated Red – performance did not meet the expected floor standard.",
-        ]),
-        (Counts(1, 0, 0), "Of the 1 KPI, the latest RAG status are as follows:", [
-            "1 is rated Green – the target was achieved or exceeded.",
-        ]),
-        (Counts(2, 0, 0, 1), "Of the 3 KPIs, the latest RAG status are as follows:", [
-            "2 are rated Green – the target was achieved or exceeded;",
-            "1 has no RAG rating – data to be supplied.",
-        ]),
+        (
+            Counts(21, 3, 1),
+            "Of the 25 KPIs, the latest RAG status are as follows:",
+            [
+                "21 are rated Green – the target was achieved or exceeded;",
+                "3 are rated Amber – performance achieved or exceeded the expected floor standard but did not meet "
+                "the target for Green;",
+                "1 is rated Red – performance did not meet the expected floor standard.",
+            ],
+        ),
+        (
+            Counts(1, 0, 0),
+            "Of the 1 KPI, the latest RAG status are as follows:",
+            [
+                "1 is rated Green – the target was achieved or exceeded.",
+            ],
+        ),
+        (
+            Counts(2, 0, 0, 1),
+            "Of the 3 KPIs, the latest RAG status are as follows:",
+            [
+                "2 are rated Green – the target was achieved or exceeded;",
+                "1 has no RAG rating – data to be supplied.",
+            ],
+        ),
         (Counts(), "There are no KPIs to RAG rate for this period.", []),
     ],
     ids=["seed", "single", "unrated", "zero"],
@@ -107,15 +142,22 @@ def test_red_paragraph_without_approved_commentary_says_it_is_to_be_supplied():
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Positive feedback", "positive feedback"), ("ICT calls", "ICT calls"), ("FOI requests", "FOI requests"),
-     ("É-mail", "é-mail"), ("", "")],
+    [
+        ("Positive feedback", "positive feedback"),
+        ("ICT calls", "ICT calls"),
+        ("FOI requests", "FOI requests"),
+        ("É-mail", "é-mail"),
+        ("", ""),
+    ],
 )
 def test_lower_first_keeps_acronyms(name, expected):
     assert lower_first(name) == expected
 
 
-@pytest.mark.parametrize(("n", "word"), [(1, "first"), (2, "second"), (12, "twelfth"), (13, "13th"), (21, "21st"),
-                                         (22, "22nd"), (111, "111th")])
+@pytest.mark.parametrize(
+    ("n", "word"),
+    [(1, "first"), (2, "second"), (12, "twelfth"), (13, "13th"), (21, "21st"), (22, "22nd"), (111, "111th")],
+)
 def test_ordinal_words(n, word):
     assert ordinal(n) == word
 
