@@ -17,7 +17,7 @@ from indicators.dashboard import ActivityRow, Dashboard, KpiRow, build_dashboard
 from indicators.guidance import guidance_notes
 from indicators.models import Commentary, CommentaryStatus, Committee, Indicator
 from indicators.periods import FinancialYear, add_months, format_period, period_label
-from indicators.rules import Rag
+from indicators.rules import Rag, Scheme
 from reports.models import Paper, PaperSettings
 from reports.wording import fill, ordinal
 
@@ -137,6 +137,21 @@ def _guidance(dashboard: Dashboard) -> dict:
     }
 
 
+def _unrated_reason(row: KpiRow) -> str:
+    if row.value is None:
+        return "unrated"  # no figure: data to be supplied
+    if row.rule is not None and row.rule.scheme == Scheme.DATA_ONLY:
+        return "information"
+    return "untargeted"
+
+
+def _counts(dashboard: Dashboard) -> dict[str, int]:
+    counts = dict.fromkeys(("green", "amber", "red", "unrated", "untargeted", "information"), 0)
+    for row in dashboard.kpis:
+        counts[row.rag.value if row.rag is not Rag.NONE else _unrated_reason(row)] += 1
+    return counts
+
+
 def report_number(committee: Committee, period: date) -> int:
     """This paper's place among the committee's papers for the financial year (by period)."""
     fy = FinancialYear.containing(period)
@@ -206,7 +221,6 @@ def build_snapshot(
         "report_number": ordinal(report_number(committee, period)),
     }
     as_at = as_at or timezone.now()
-    counts = dashboard.counts
     return {
         "schema": SCHEMA,
         "committee": {"name": committee.name, "slug": committee.slug},
@@ -219,12 +233,7 @@ def build_snapshot(
         "data_as_at": as_at.isoformat(),
         "data_as_at_label": date_label(timezone.localtime(as_at).date()),
         "settings": _settings(settings, values),
-        "counts": {
-            "green": counts[Rag.GREEN],
-            "amber": counts[Rag.AMBER],
-            "red": counts[Rag.RED],
-            "unrated": counts[Rag.NONE],
-        },
+        "counts": _counts(dashboard),
         "kpis": [_kpi(row, period) for row in dashboard.kpis],
         "activities": [_activity(row, period) for row in dashboard.activities],
         "guidance": _guidance(dashboard),

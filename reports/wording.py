@@ -31,14 +31,19 @@ NUMBER_WORDS = (
 
 @dataclass(frozen=True)
 class Counts:
+    """KPIs by headline RAG; the unrated ones by why: no figure (`unrated`), no
+    target (`untargeted`), or a data-only indicator (`information`)."""
+
     green: int = 0
     amber: int = 0
     red: int = 0
     unrated: int = 0
+    untargeted: int = 0
+    information: int = 0
 
     @property
     def total(self) -> int:
-        return self.green + self.amber + self.red + self.unrated
+        return self.green + self.amber + self.red + self.unrated + self.untargeted + self.information
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ def _phrases(counts: Counts) -> list[tuple[int, str]]:
         (counts.amber, f"{_was(counts.amber)} below target but did achieve the floor standard (Amber)"),
         (counts.red, "did not achieve the floor standard (Red)"),
         (counts.unrated, "could not be RAG rated (data to be supplied)"),
+        (counts.untargeted, f"had no target set, so {_was(counts.untargeted)} not RAG rated"),
+        (counts.information, f"{_was(counts.information)} reported for information only (not RAG rated)"),
     ]
     return [(n, phrase) for n, phrase in parts if n]
 
@@ -132,9 +139,12 @@ def status_bullets(counts: Counts) -> tuple[str, list[str]]:
     lead = f"Of the {kpis(counts.total)}, the latest RAG status are as follows:"
     rows = [(counts.green, "Green"), (counts.amber, "Amber"), (counts.red, "Red")]
     bullets = [f"{n} {'is' if n == 1 else 'are'} rated {colour} – {BULLET_MEANINGS[colour]}" for n, colour in rows if n]
-    if counts.unrated:
-        verb = "has" if counts.unrated == 1 else "have"
-        bullets.append(f"{counts.unrated} {verb} no RAG rating – data to be supplied")
+    unrated = [
+        (counts.unrated, "has", "have", "no RAG rating – data to be supplied"),
+        (counts.untargeted, "has", "have", "no RAG rating – no target set"),
+        (counts.information, "is", "are", "reported for information only – not RAG rated"),
+    ]
+    bullets += [f"{n} {one if n == 1 else many} {text}" for n, one, many, text in unrated if n]
     return lead, [text + (";" if i < len(bullets) - 1 else ".") for i, text in enumerate(bullets)]
 
 

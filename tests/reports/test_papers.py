@@ -244,3 +244,16 @@ def test_a_paper_abandoned_by_a_killed_worker_can_be_claimed_again(policy, setti
     Paper.objects.filter(pk=fresh.pk).delete()
     abandoned = _running(policy, started_seconds_ago=settings.KPIDASH_PAPER_TIME_LIMIT + 1)
     assert _claim(abandoned.pk)
+
+
+def test_a_data_only_kpi_is_counted_as_for_information_not_as_missing(demo):
+    from indicators.models import Committee
+    from reports.services import paper_settings_for
+    from reports.snapshot import build_snapshot
+
+    committee = Committee.objects.get(slug="environment-and-transport")
+    snapshot = build_snapshot(
+        committee=committee, settings=paper_settings_for(committee), period=NOVEMBER_2019, meeting_date=MEETING
+    )
+    assert snapshot["counts"]["information"] == 1  # GT07, bus passenger journeys, is data only
+    assert snapshot["counts"]["unrated"] == 0

@@ -52,6 +52,16 @@ SEED = (
             "to be supplied).",
         ),
         (Counts(0, 0, 0, 3), "None of the 3 KPIs could be RAG rated (data to be supplied)."),
+        (
+            Counts(3, 0, 0, information=1),
+            "3 of the 4 KPIs achieved target and were RAG rated Green and 1 was reported for information only "
+            "(not RAG rated).",
+        ),
+        (
+            Counts(2, 1, 0, untargeted=1),
+            "2 of the 4 KPIs achieved target and were RAG rated Green, 1 was below target but did achieve the floor "
+            "standard (Amber) and 1 had no target set, so was not RAG rated.",
+        ),
     ],
     ids=[
         "seed",
@@ -66,6 +76,8 @@ SEED = (
         "zero-kpis",
         "some-unrated",
         "all-unrated",
+        "data-only",
+        "no-target",
     ],
 )
 def test_counts_sentence_reads_like_the_seed_in_every_combination(counts, sentence):
@@ -164,3 +176,12 @@ def test_ordinal_words(n, word):
 
 def test_fill_replaces_known_placeholders_and_leaves_other_braces():
     assert fill("{committee} {unknown} {", {"committee": "P&R"}) == "P&R {unknown} {"
+
+
+def test_status_bullets_say_why_a_kpi_is_not_rated():
+    lead, bullets = status_bullets(Counts(1, 0, 0, unrated=1, untargeted=1, information=2))
+    assert bullets[1:] == [
+        "1 has no RAG rating – data to be supplied;",
+        "1 has no RAG rating – no target set;",
+        "2 are reported for information only – not RAG rated.",
+    ]
