@@ -16,3 +16,7 @@ class IndicatorsConfig(AppConfig):
         # Permissions exist only after migrate has run, so the groups that
         # hold them are (re)made then rather than in a migration.
         post_migrate.connect(_ensure_roles, sender=self)
+        from indicators.cache import connect_signals
+
+        # Every write bumps the data version the reading pages' cache keys carry.
+        connect_signals()

@@ -21,6 +21,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from indicators.cache import data_version_bump
 from indicators.models import (
     Commentary,
     CommentaryStatus,
@@ -379,4 +380,5 @@ def load_demo(*, open_december: bool = True) -> dict[str, int]:
         unique_fields=["indicator", "period"],
         update_fields=["value", "numerator", "denominator", "entered_by", "entered_at"],
     )
+    data_version_bump()  # bulk_create sends no signals
     return {"indicators": len(SCS) + len(GET), "results": len(results), "users": len(users)}

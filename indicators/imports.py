@@ -40,6 +40,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from indicators.cache import data_version_bump
 from indicators.models import (
     Commentary,
     CommentaryStatus,
@@ -200,6 +201,8 @@ def workbook_import(
 
 
 def _record(plan: ImportPlan, source: str) -> None:
+    # Results written by bulk_create/COPY send no signals: one bump for the whole import, in its transaction.
+    data_version_bump()
     plan.record = ImportRecord.objects.create(
         user=plan.user if getattr(plan.user, "pk", None) else None,
         file_name=plan.file_name[:255],

@@ -447,3 +447,18 @@ class ImportRecord(models.Model):
     @property
     def total_changed(self) -> int:
         return sum(c.get("created", 0) + c.get("updated", 0) for c in self.counts.values())
+
+
+class DataVersion(models.Model):
+    """One row whose number changes whenever anything a reading page shows changes.
+
+    Cached pages carry it in their keys (see `indicators/cache.py`), so a write
+    makes every cached copy unreachable at once, in every process, with no
+    shared cache needed for correctness. Bumped in the same transaction as
+    the write, with UPDATE … SET version = version + 1.
+    """
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Data version {self.version}"

@@ -18,10 +18,12 @@ from urllib.parse import urlencode
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django_tables2 import RequestConfig
 
+from indicators.cache import cache_key, cached, data_version
 from indicators.charts import indicator_chart, render_svg
 from indicators.dashboard import Dashboard, build_dashboard, dashboard_queryset, indicator_row, latest_data_period
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
@@ -134,18 +136,22 @@ def _indicator(code: str) -> Indicator:
 
 
 def home(request):
-    context = {"summaries": _summaries(), "missing": _missing_returns(request.user)}
+    # The summaries are the same for everyone; the owner's missing returns are not cached.
+    summaries = cached(cache_key("home-summaries", data_version()), _summaries)
+    context = {"summaries": summaries, "missing": _missing_returns(request.user)}
     return render(request, "indicators/home.html", context)
 
 
 @_not_found_page
 def committee_dashboard(request, slug, period=None):
-    return _dashboard_page(request, _committee_scope(slug), period)
+    version = data_version()  # before any data, so a cached copy is never older than its version
+    return _dashboard_page(request, _committee_scope(slug), period, version)
 
 
 @_not_found_page
 def directorate_dashboard(request, slug, period=None):
-    return _dashboard_page(request, _directorate_scope(slug), period)
+    version = data_version()
+    return _dashboard_page(request, _directorate_scope(slug), period, version)
 
 
 @_not_found_page
@@ -158,31 +164,45 @@ def directorate_download(request, slug, period, fmt):
     return _download(request, _directorate_scope(slug), period, fmt)
 
 
-def _dashboard_page(request, scope: Scope, period_text: str | None):
+def _dashboard_page(request, scope: Scope, period_text: str | None, version: int):
     if request.GET.get("period"):  # the period picker: move to the period's own address
         query = request.GET.copy()
         period = _parse_period(query.pop("period")[-1])
         return redirect(scope.url(period, query=query.urlencode()))
-    dashboard = _dashboard_for(scope, period_text)
     form = DashboardFilterForm(request.GET or None, directorates=[(d.slug, d.name) for d in scope.directorates])
+    form.is_valid()  # its errors show on cached pages too
+    # Everything below the filters is the same for every reader of this address and data version.
+    key = cache_key("dashboard", scope.kind, scope.obj.slug, period_text, sorted(request.GET.lists()), version)
+    parts = cached(key, lambda: _dashboard_parts(request, scope, period_text, form))
+    return render(request, "indicators/dashboard.html", {"scope": scope, "form": form, **parts})
+
+
+def _dashboard_parts(request, scope: Scope, period_text: str | None, form: DashboardFilterForm) -> dict:
+    """The dashboard's tables (rendered), counts sentence, guidance and links: what the page caches."""
+    dashboard = _dashboard_for(scope, period_text)
     kpis, activities = form.filter(dashboard.kpis, dashboard.activities)
     label, several = period_label(dashboard.period), len(scope.directorates) > 1
     kpi_table = KpiTable(kpis, period=dashboard.period, caption=f"Key Performance Indicators, {label}",
                          show_directorate=several)
     activity_table = ActivityTable(activities, period=dashboard.period, caption=f"Activity indicators, {label}",
                                    show_directorate=several, prefix="activity-")
-    RequestConfig(request, paginate=False).configure(kpi_table)
-    RequestConfig(request, paginate=False).configure(activity_table)
+    shown = [t for t, show in ((kpi_table, kpis or not activities), (activity_table, activities or not kpis)) if show]
     filters = urlencode({k: v for k, v in request.GET.items() if k in form.fields and v})
-    return render(request, "indicators/dashboard.html", {
-        "scope": scope, "dashboard": dashboard, "period_label": label, "form": form,
-        "kpi_table": kpi_table if kpis or not activities else None,
-        "activity_table": activity_table if activities or not kpis else None,
+    return {
+        "period_label": label, "tables": mark_safe("".join(_render_table(request, t) for t in shown)),  # noqa: S308
+        "has_activities": bool(dashboard.activities),
         "counts_sentence": counts_sentence(dashboard), "guidance": guidance_notes(dashboard),
         "picker": _period_picker(scope, dashboard.period),
         "csv_url": scope.url(dashboard.period, "csv", filters),
         "xlsx_url": scope.url(dashboard.period, "xlsx", filters),
-    })
+    }
+
+
+def _render_table(request, table) -> str:
+    """What `{% render_table %}` outputs, as a string that can be cached (the tables escape their cells)."""
+    RequestConfig(request, paginate=False).configure(table)
+    table.before_render(request)
+    return get_template(table.template_name).render({"table": table}, request=request)
 
 
 def _download(request, scope: Scope, period_text: str, fmt: str):
@@ -206,6 +226,7 @@ def _download(request, scope: Scope, period_text: str, fmt: str):
 
 @_not_found_page
 def indicator_detail(request, code):
+    version = data_version()
     indicator = _indicator(code)
     results = list(Result.objects.filter(indicator=indicator).order_by("period"))
     thresholds = list(indicator.thresholds.order_by("-financial_year"))
@@ -223,16 +244,22 @@ def indicator_detail(request, code):
     }
     if period:
         row = indicator_row(dashboard_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
-        chart = indicator_chart(indicator, results, thresholds, period)
+        chart, svg = cached(cache_key("chart", indicator.code, period, version), lambda: _chart(
+            indicator, results, thresholds, period))
         context.update(
             row=row, latest_value=indicator.format(row.value), latest_note=period_note(row, period),
             ytd_value=indicator.format(getattr(row, "ytd_value", None)),
-            chart=chart, chart_svg=mark_safe(render_svg(chart)),  # noqa: S308 - render_svg escapes all text
+            chart=chart, chart_svg=mark_safe(svg),  # noqa: S308 - render_svg escapes all text
         )
     return render(request, "indicators/indicator_detail.html", context)
 
 
 # --- page parts -------------------------------------------------------------------
+
+
+def _chart(indicator: Indicator, results: list[Result], thresholds: list[Threshold], period: date) -> tuple:
+    chart = indicator_chart(indicator, results, thresholds, period)
+    return chart, render_svg(chart)
 
 
 def _summaries() -> list[dict]:

@@ -192,6 +192,20 @@ else:
     # process (which enqueues) and the worker alike.
     for _folder in ("queue", "processed", "control"):
         (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
+
+# Reading pages cache their parts under keys carrying the data version kept in
+# the database (indicators/cache.py), so any backend is correct: Redis shares
+# the parts between processes, LocMem keeps them per process.
+CACHE_SECONDS = env_int("CACHE_SECONDS", 3600)
+if CACHE_SECONDS <= 0:
+    raise ImproperlyConfigured("CACHE_SECONDS must be a positive number of seconds.")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "kpidash", "TIMEOUT": CACHE_SECONDS}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kpidash",
+                          "TIMEOUT": CACHE_SECONDS, "OPTIONS": {"MAX_ENTRIES": 2000}}}
+
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

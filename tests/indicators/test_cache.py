@@ -1,0 +1,190 @@
+"""Cached reading pages: a write shows at once, on every path; a repeat costs fewer queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.urls import reverse
+
+from indicators import views
+from indicators.cache import data_version, data_version_bump
+from indicators.demo import load_demo
+from indicators.imports import workbook_import
+from indicators.models import Committee, DataVersion, Indicator, Result, Threshold
+from returns.models import PeriodStatus, ReportingPeriod
+from returns.services import return_save
+
+NOV = date(2019, 11, 1)
+DASHBOARD = "/committees/policy-and-resources/2019-11/"
+
+
+@pytest.fixture
+def viewer(client, demo):
+    client.force_login(get_user_model().objects.get(username="viewer"))
+    return client
+
+
+def page(client, url: str = DASHBOARD) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def count_queries(client, url: str) -> tuple[int, str]:
+    # connection.queries is cleared when a request starts, so count as they run.
+    executed = []
+
+    def counter(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        html = page(client, url)
+    return len(executed), html
+
+
+def without_token(html: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def shown(code: str, value: str) -> str:
+    return Indicator.objects.get(code=code).format(Decimal(value))
+
+
+# --- every write path shows at once ---------------------------------------------------
+
+
+def test_a_saved_result_shows_on_the_cached_dashboard_at_once(viewer):
+    assert shown("ICT02", "41.3") not in page(viewer)
+    result = Result.objects.get(indicator__code="ICT02", period=NOV)
+    result.value = Decimal("41.3")
+    result.save()
+    assert shown("ICT02", "41.3") in page(viewer)
+
+
+def test_a_correction_approved_through_the_returns_service_shows_at_once(viewer):
+    ReportingPeriod.objects.create(period=NOV, deadline=date(2019, 12, 10), status=PeriodStatus.CLOSED)
+    assert "22 of the 25 KPIs" not in page(viewer)
+    return_save(indicator=Indicator.objects.get(code="ICT02"), period=NOV,
+                user=get_user_model().objects.get(username="performance"), value=Decimal("97.3"),
+                commentary="Survey recounted.", reason="Survey recount", approve=True)
+    html = page(viewer)
+    assert shown("ICT02", "97.3") in html
+    assert "22 of the 25 KPIs" in html  # ICT02 was the one Red
+
+
+def test_a_spreadsheet_import_shows_at_once(viewer, tmp_path):
+    assert shown("ICT02", "41.3") not in page(viewer)
+    path = tmp_path / "results.csv"
+    path.write_text("code,period,value,numerator,denominator,commentary\nICT02,2019-11,41.3,,,\n")
+    plan = workbook_import(path=path, file_name="results.csv",
+                           user=get_user_model().objects.get(username="performance"))
+    assert plan.applied, plan.errors
+    assert shown("ICT02", "41.3") in page(viewer)
+
+
+def test_a_threshold_changed_in_the_admin_shows_at_once(viewer):
+    assert "1 did not achieve the floor standard (Red)" in page(viewer)
+    threshold = Threshold.objects.get(indicator__code="ICT02", financial_year=2019)
+    admin = get_user_model().objects.get(username="admin")
+    viewer.force_login(admin)
+    url = reverse("admin:indicators_threshold_change", args=[threshold.pk])
+    form = viewer.get(url).context["adminform"].form
+    data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
+    data.update(target="80", floor="70")
+    response = viewer.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert "22 of the 25 KPIs" in page(viewer)
+
+
+def test_a_renamed_indicator_shows_at_once(viewer):
+    page(viewer)
+    indicator = Indicator.objects.get(code="ICT02")
+    indicator.name = "Help desk satisfaction (renamed)"
+    indicator.save()
+    assert "Help desk satisfaction (renamed)" in page(viewer)
+
+
+def test_a_directorate_taken_off_a_committee_leaves_its_dashboard_at_once(viewer):
+    page(viewer)
+    Committee.objects.get(slug="policy-and-resources").directorates.clear()
+    assert viewer.get(DASHBOARD).status_code == 404
+
+
+def test_home_and_the_chart_show_a_new_result_at_once(viewer):
+    page(viewer, "/")
+    page(viewer, "/indicators/ICT02/")
+    assert "21 of 25 KPIs Green, 3 Amber, 1 Red" in page(viewer, "/")
+    result = Result.objects.get(indicator__code="ICT02", period=NOV)
+    result.value = Decimal("97.3")
+    result.save()
+    assert "22 of 25 KPIs Green, 3 Amber, 0 Red" in page(viewer, "/")
+    assert shown("ICT02", "97.3") in page(viewer, "/indicators/ICT02/").split('id="chart-table"')[1]
+
+
+# --- the version --------------------------------------------------------------------
+
+
+def test_loading_the_demo_and_importing_bump_the_version(db, tmp_path):
+    before = data_version()
+    load_demo(open_december=False)
+    after_demo = data_version()
+    assert after_demo > before
+    path = tmp_path / "results.csv"
+    path.write_text("code,period,value,numerator,denominator,commentary\nICT02,2019-11,97.3,,,\n")
+    workbook_import(path=path, file_name="results.csv", user=None)
+    assert data_version() > after_demo
+
+
+def test_the_version_row_is_made_again_if_it_is_missing(db):
+    DataVersion.objects.all().delete()
+    data_version_bump()
+    assert data_version() == 1
+
+
+# --- the cache is used, and shares nothing personal --------------------------------------
+
+
+@pytest.mark.parametrize("url", [DASHBOARD, f"{DASHBOARD}?sort=-month_rag&rag=green", "/"])
+def test_the_second_request_is_served_from_the_cache_with_fewer_queries(viewer, url):
+    first, first_html = count_queries(viewer, url)
+    second, second_html = count_queries(viewer, url)
+    assert second < first
+    assert without_token(second_html) == without_token(first_html)
+
+
+def test_the_indicator_chart_is_drawn_once_per_data_version(viewer, monkeypatch):
+    drawn = []
+    real = views.render_svg
+    monkeypatch.setattr(views, "render_svg", lambda chart: drawn.append(chart) or real(chart))
+    first, second = page(viewer, "/indicators/ICT02/"), page(viewer, "/indicators/ICT02/")
+    assert len(drawn) == 1
+    assert without_token(first) == without_token(second)
+    Indicator.objects.get(code="ICT02").save()
+    page(viewer, "/indicators/ICT02/")
+    assert len(drawn) == 2
+
+
+def test_a_bad_filter_still_gets_its_error_on_a_cached_page(viewer):
+    page(viewer, f"{DASHBOARD}?rag=purple")
+    html = page(viewer, f"{DASHBOARD}?rag=purple")
+    assert "govuk-error-summary" in html
+
+
+def test_home_shows_each_owner_their_own_missing_returns_after_caching(client, demo):
+    users = get_user_model().objects
+    missing = {}
+    for username in ("owner", "owner2"):
+        indicator = Indicator.objects.filter(owners__username=username, frequency="monthly").order_by("code").first()
+        Result.objects.filter(indicator=indicator, period=NOV).delete()
+        missing[username] = indicator.code
+    for username, mine in missing.items():
+        client.force_login(users.get(username=username))
+        block = page(client, "/").split('id="missing-returns"')[1].split("</div>")[0]
+        other = missing["owner2" if username == "owner" else "owner"]
+        assert f">{mine} " in block and f">{other} " not in block
