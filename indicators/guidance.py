@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from indicators.dashboard import Dashboard
+from indicators import wording
+from indicators.dashboard import Dashboard, KpiRow
 from indicators.models import DirectionBasis
-from indicators.rules import Polarity, Rag, describe_polarity, describe_rule
+from indicators.rules import Polarity, Rag, Scheme, describe_polarity, describe_rule
+from indicators.wording import Counts
 
 DATA_ONLY = "Data only – reported for information, not RAG rated"
 NO_RAG = "No RAG – data not available, or no target set (missing data is never rated Red)"
@@ -107,40 +109,23 @@ def rag_summary(dashboard: Dashboard) -> str:
     return f"{line}, {unrated} not rated" if unrated else line
 
 
-def counts_sentence(dashboard: Dashboard) -> str:
-    """The cover report's counts sentence, worded for the rating schemes in use.
+def rag_counts(dashboard: Dashboard) -> Counts:
+    """The KPIs by the rating the cover report counts; unrated ones by why."""
+    tally = dict.fromkeys(("green", "amber", "red", "unrated", "untargeted", "information"), 0)
+    for row in dashboard.kpis:
+        tally[row.rag.value if row.rag is not Rag.NONE else _unrated_reason(row)] += 1
+    rated_schemes = {row.rule.scheme for row in dashboard.kpis if row.rule is not None and row.rag is not Rag.NONE}
+    return Counts(**tally, floor_scheme=rated_schemes <= {Scheme.FLOOR})
 
-    "21 of the 25 KPIs achieved target and were RAG rated Green, 3 were below
-    target but did achieve the floor standard (Amber) and 1 did not achieve the
-    floor standard (Red)." Zero counts are left out rather than written as
-    "0 were …"; KPIs that could not be rated are counted in a second sentence.
-    """
-    total = len(dashboard.kpis)
-    if not total:
-        return "There are no KPIs on this dashboard."
-    counts = dashboard.counts
-    green, amber, red = counts[Rag.GREEN], counts[Rag.AMBER], counts[Rag.RED]
-    floor_only = all(rule.scheme == "floor" for rule in dashboard.rules_in_use)
-    was = {n: "was" if n == 1 else "were" for n in (green, amber, red)}
-    of_total = f"of the {_count(total, 'KPI', 'KPIs')}"
-    if floor_only:
-        parts = [f"{green} {of_total} achieved target and {was[green]} RAG rated Green"]
-        if amber:
-            parts.append(f"{amber} {was[amber]} below target but did achieve the floor standard (Amber)")
-        if red:
-            parts.append(f"{red} did not achieve the floor standard (Red)")
-    else:
-        parts = [f"{green} {of_total} {was[green]} RAG rated Green"]
-        if amber:
-            parts.append(f"{amber} {was[amber]} rated Amber")
-        if red:
-            parts.append(f"{red} {was[red]} rated Red")
-    sentence = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
-    sentence += "."
-    unrated = total - dashboard.rated_count
-    if unrated:
-        sentence += (
-            f" {_count(unrated, 'KPI was', 'KPIs were')} not RAG rated (no data, no target set, or reported for "
-            "information only)."
-        )
-    return sentence
+
+def _unrated_reason(row: KpiRow) -> str:
+    if row.value is None:
+        return "unrated"  # no figure: data to be supplied
+    if row.rule is not None and row.rule.scheme == Scheme.DATA_ONLY:
+        return "information"
+    return "untargeted"
+
+
+def counts_sentence(dashboard: Dashboard) -> str:
+    """The cover report's counts sentence, e.g. "21 of the 25 KPIs achieved target and …"."""
+    return wording.counts_sentence(rag_counts(dashboard))

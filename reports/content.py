@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reports.charts import chart_description, chart_png
-from reports.wording import (
+from indicators.wording import (
     Counts,
     RedIndicator,
     counts_sentence,

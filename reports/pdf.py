@@ -17,7 +17,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
 from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
-from reports.wording import strip_control
+from indicators.wording import strip_control
 
 
 class StaticOnlyFetcher(URLFetcher):

@@ -8,18 +8,19 @@ it was made, whatever happens to the figures, the indicators or the settings.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
 
 from indicators.dashboard import ActivityRow, Dashboard, KpiRow, build_dashboard
-from indicators.guidance import guidance_notes
+from indicators.guidance import guidance_notes, rag_counts
 from indicators.models import Commentary, CommentaryStatus, Committee, Indicator
 from indicators.periods import FinancialYear, add_months, format_period, period_label
-from indicators.rules import Rag, Scheme
+from indicators.rules import Rag
+from indicators.wording import fill, ordinal
 from reports.models import Paper, PaperSettings
-from reports.wording import fill, ordinal
 
 SCHEMA = 1
 CHART_MONTHS = 13  # the period and the twelve months before it
@@ -137,19 +138,6 @@ def _guidance(dashboard: Dashboard) -> dict:
     }
 
 
-def _unrated_reason(row: KpiRow) -> str:
-    if row.value is None:
-        return "unrated"  # no figure: data to be supplied
-    if row.rule is not None and row.rule.scheme == Scheme.DATA_ONLY:
-        return "information"
-    return "untargeted"
-
-
-def _counts(dashboard: Dashboard) -> dict[str, int]:
-    counts = dict.fromkeys(("green", "amber", "red", "unrated", "untargeted", "information"), 0)
-    for row in dashboard.kpis:
-        counts[row.rag.value if row.rag is not Rag.NONE else _unrated_reason(row)] += 1
-    return counts
 
 
 def report_number(committee: Committee, period: date) -> int:
@@ -233,7 +221,7 @@ def build_snapshot(
         "data_as_at": as_at.isoformat(),
         "data_as_at_label": date_label(timezone.localtime(as_at).date()),
         "settings": _settings(settings, values),
-        "counts": _counts(dashboard),
+        "counts": asdict(rag_counts(dashboard)),
         "kpis": [_kpi(row, period) for row in dashboard.kpis],
         "activities": [_activity(row, period) for row in dashboard.activities],
         "guidance": _guidance(dashboard),

@@ -18,7 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
-from reports.wording import strip_control as clean
+from indicators.wording import strip_control as clean
 
 
 def _paragraph(document, text: str, style: str | None = None, bold_prefix: str = ""):

@@ -63,8 +63,8 @@ def test_tolerance_band_committee_counts_sentence_does_not_mention_floor_standar
     client.force_login(viewer_user)
     page = text(client.get("/committees/environment-and-transport/"))
     assert (
-        "3 of the 7 KPIs were RAG rated Green, 1 was rated Amber and 2 were rated Red. 1 KPI was not RAG rated "
-        "(no data, no target set, or reported for information only)." in page
+        "3 of the 7 KPIs were RAG rated Green, 1 was RAG rated Amber, 2 were RAG rated Red and 1 was reported "
+        "for information only (not RAG rated)." in page
     )
     assert "floor standard (Amber)" not in page
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.wording import (
+from indicators.wording import (
     Counts,
     RedIndicator,
     counts_sentence,
@@ -185,3 +185,14 @@ def test_status_bullets_say_why_a_kpi_is_not_rated():
         "1 has no RAG rating – no target set;",
         "2 are reported for information only – not RAG rated.",
     ]
+
+
+def test_counts_under_other_schemes_do_not_speak_of_floor_standards():
+    counts = Counts(green=3, amber=1, red=2, information=1, floor_scheme=False)
+
+    assert counts_sentence(counts) == (
+        "3 of the 7 KPIs were RAG rated Green, 1 was RAG rated Amber, 2 were RAG rated Red "
+        "and 1 was reported for information only (not RAG rated)."
+    )
+    lead, bullets = status_bullets(counts)
+    assert not any("floor standard" in bullet for bullet in bullets)

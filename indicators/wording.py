@@ -1,4 +1,7 @@
-"""The cover report's sentences, written from the counts in the seed's words.
+"""The sentences councils write about their KPIs' ratings, in the seed's words.
+
+Used by the dashboard page (the counts sentence) and the committee paper (its
+summary, 2.4 bullets and 2.5 Red paragraphs), so both always read the same.
 
 Pure Python (no ORM): counts in, text out, so every singular/plural, zero and
 all-one-colour case is table-tested without a database.
@@ -40,6 +43,9 @@ class Counts:
     unrated: int = 0
     untargeted: int = 0
     information: int = 0
+    # Kent's target-and-floor words ("did achieve the floor standard") only fit
+    # when every rated KPI is on that scheme; otherwise the words are neutral.
+    floor_scheme: bool = True
 
     @property
     def total(self) -> int:
@@ -83,11 +89,23 @@ def _was(n: int) -> str:
     return "was" if n == 1 else "were"
 
 
+def _rated_phrases(counts: Counts) -> list[tuple[int, str]]:
+    if counts.floor_scheme:
+        return [
+            (counts.green, f"achieved target and {_was(counts.green)} RAG rated Green"),
+            (counts.amber, f"{_was(counts.amber)} below target but did achieve the floor standard (Amber)"),
+            (counts.red, "did not achieve the floor standard (Red)"),
+        ]
+    return [
+        (counts.green, f"{_was(counts.green)} RAG rated Green"),
+        (counts.amber, f"{_was(counts.amber)} RAG rated Amber"),
+        (counts.red, f"{_was(counts.red)} RAG rated Red"),
+    ]
+
+
 def _phrases(counts: Counts) -> list[tuple[int, str]]:
     parts = [
-        (counts.green, f"achieved target and {_was(counts.green)} RAG rated Green"),
-        (counts.amber, f"{_was(counts.amber)} below target but did achieve the floor standard (Amber)"),
-        (counts.red, "did not achieve the floor standard (Red)"),
+        *_rated_phrases(counts),
         (counts.unrated, "could not be RAG rated (data to be supplied)"),
         (counts.untargeted, f"had no target set, so {_was(counts.untargeted)} not RAG rated"),
         (counts.information, f"{_was(counts.information)} reported for information only (not RAG rated)"),
@@ -105,7 +123,7 @@ def counts_sentence(counts: Counts) -> str:
         n, phrase = parts[0]
         if total == 1:
             return f"The one KPI {phrase}."
-        if n == counts.red:
+        if n == counts.red and counts.floor_scheme:
             return f"None of the {total} KPIs achieved the floor standard: all {total} were RAG rated Red."
         if n == counts.unrated:
             return f"None of the {total} KPIs could be RAG rated (data to be supplied)."
@@ -130,6 +148,9 @@ BULLET_MEANINGS = {
     "Amber": "performance achieved or exceeded the expected floor standard but did not meet the target for Green",
     "Red": "performance did not meet the expected floor standard",
 }
+# Other schemes' meanings depend on each indicator's bands: the Guidance Notes
+# spell them out, generated from the rules in use.
+NEUTRAL_MEANING = "see the Guidance Notes for what this means under each indicator's rating scheme"
 
 
 def status_bullets(counts: Counts) -> tuple[str, list[str]]:
@@ -138,7 +159,8 @@ def status_bullets(counts: Counts) -> tuple[str, list[str]]:
         return "There are no KPIs to RAG rate for this period.", []
     lead = f"Of the {kpis(counts.total)}, the latest RAG status are as follows:"
     rows = [(counts.green, "Green"), (counts.amber, "Amber"), (counts.red, "Red")]
-    bullets = [f"{n} {'is' if n == 1 else 'are'} rated {colour} – {BULLET_MEANINGS[colour]}" for n, colour in rows if n]
+    meanings = BULLET_MEANINGS if counts.floor_scheme else dict.fromkeys(BULLET_MEANINGS, NEUTRAL_MEANING)
+    bullets = [f"{n} {'is' if n == 1 else 'are'} rated {colour} – {meanings[colour]}" for n, colour in rows if n]
     unrated = [
         (counts.unrated, "has", "have", "no RAG rating – data to be supplied"),
         (counts.untargeted, "has", "have", "no RAG rating – no target set"),
