@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the Playwright fixtures are imported from tests/browser/conftest.py)
 """Spreadsheet journeys in Chromium: the performance team imports a file; an owner fills a template."""
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from openpyxl import load_workbook
 
 from indicators.models import Commentary, ImportRecord, Result
 from returns.services import period_open
-from tests.browser.conftest import axe_scan, browser, page, sign_in  # noqa: F401  (Playwright fixtures)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
