@@ -1,4 +1,5 @@
 from datetime import date
+from io import StringIO
 
 from indicators.dashboard import build_dashboard
 from indicators.demo import load_demo
@@ -60,3 +61,15 @@ def test_the_demo_opens_december_2019_for_returns_once(db):
 
     [period] = ReportingPeriod.objects.all()
     assert period.period == date(2019, 12, 1) and period.is_open
+
+
+def test_load_demo_command_gives_policy_and_resources_the_seed_contacts(db):
+    from django.core.management import call_command
+
+    from reports.models import PaperSettings
+
+    call_command("load_demo", stdout=StringIO())
+
+    settings = PaperSettings.objects.get(committee__slug="policy-and-resources")
+    assert settings.author_name == "Rachel Kennard"
+    assert settings.director_name == "Vincent Godfrey"

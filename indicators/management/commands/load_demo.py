@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from indicators.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from reports.demo import load_demo_paper_settings
 
 
 class Command(BaseCommand):
@@ -8,6 +9,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         counts = load_demo()
+        load_demo_paper_settings()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded: {counts['indicators']} indicators, {counts['results']} results, "
