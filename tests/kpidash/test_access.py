@@ -50,3 +50,10 @@ def test_a_dashboard_download_is_an_attachment_with_its_own_type(client, demo, v
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment; filename=")
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_sign_in_page_explains_a_failed_single_sign_on(client, db):
+    page = client.get("/accounts/login/?sso=failed").content.decode()
+
+    assert "Signing in with your council account did not work" in page
+    assert "Signing in with your council account did not work" not in client.get("/accounts/login/").content.decode()
