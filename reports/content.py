@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reports.charts import chart_description, chart_png
 from indicators.wording import (
     Counts,
     RedIndicator,
@@ -17,6 +16,7 @@ from indicators.wording import (
     red_summary,
     status_bullets,
 )
+from reports.charts import chart_description, chart_png
 
 DATA_TO_BE_SUPPLIED = "Data to be supplied"
 COMMENTARY_TO_BE_SUPPLIED = "Commentary to be supplied."

@@ -16,8 +16,8 @@ from django.template.loader import render_to_string
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
 from indicators.wording import strip_control
+from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
 
 
 class StaticOnlyFetcher(URLFetcher):

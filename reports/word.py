@@ -17,8 +17,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
 from indicators.wording import strip_control as clean
+from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
 
 
 def _paragraph(document, text: str, style: str | None = None, bold_prefix: str = ""):
