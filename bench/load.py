@@ -15,6 +15,10 @@ Prints requests/s, p50/p95/p99 latency, the error count (any status but 200,
 or a failed connection) and the same per page. It stops by itself; gunicorn is
 stopped and the database dropped at the end (--keep keeps the database).
 
+With --bump-every S, a thread bumps the data version every S seconds while
+they browse (as a saved return would), so cached page parts go cold and are
+rebuilt; without it, after one warm-up request per page, the figures are warm.
+
 Covered: dashboards, indicator pages and the home page. Not yet covered: owners
 submitting returns and a clerk generating papers (issue 7 item 5's mixed load).
 """
@@ -146,6 +150,16 @@ def browse(port: int, cookie: str, until: float, results: list, seed: int) -> No
     connection.close()
 
 
+def bump(until: float, every: float) -> None:
+    """Bump the data version as a write would, so every cached page part goes cold."""
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/{DB_NAME}", autocommit=True) as conn:
+        while time.monotonic() + every < until:
+            time.sleep(every)
+            conn.execute("UPDATE indicators_dataversion SET version = version + 1 WHERE id = 1")
+
+
 def warm(port: int, cookie: str) -> None:
     """Each page once, so first-request costs are not measured."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -182,6 +196,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--bump-every", type=float, default=0,
+                        help="bump the data version every this many seconds (0: never; cached pages stay warm)")
     args = parser.parse_args()
     if not 1 <= args.users <= 500 or not 1 <= args.seconds <= 600:
         raise SystemExit("--users must be 1-500 and --seconds 1-600")
@@ -198,12 +214,16 @@ def main() -> None:
             until = time.monotonic() + args.seconds
             threads = [threading.Thread(target=browse, args=(port, cookie, until, results, i))
                        for i, cookie in enumerate(cookies)]
+            if args.bump_every > 0:
+                threads.append(threading.Thread(target=bump, args=(until, args.bump_every)))
             started = time.monotonic()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             report(results, time.monotonic() - started, args.users)
+            print("data version bumped every " + (f"{args.bump_every:g} s" if args.bump_every else
+                                                    "– never (warm cache)"))
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

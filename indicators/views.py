@@ -226,13 +226,22 @@ def _download(request, scope: Scope, period_text: str, fmt: str):
 
 @_not_found_page
 def indicator_detail(request, code):
-    version = data_version()
+    version = data_version()  # before any data, so a cached copy is never older than its version
+    period_text = request.GET.get("period") or ""
+    # The page's figures and chart are the same for every reader; the audit history is not.
+    context = cached(cache_key("indicator", code, period_text, version), lambda: _indicator_page(code, period_text))
+    indicator = context["indicator"]
+    history = _indicator_history(indicator) if PERFORMANCE_TEAM in user_roles(request.user) else None
+    return render(request, "indicators/indicator_detail.html", {**context, "history": history})
+
+
+def _indicator_page(code: str, period_text: str) -> dict:
     indicator = _indicator(code)
     results = list(Result.objects.filter(indicator=indicator).order_by("period"))
     thresholds = list(indicator.thresholds.order_by("-financial_year"))
     latest = max((r.period for r in results if r.value is not None), default=None)
-    period = _parse_period(request.GET["period"]) if request.GET.get("period") else latest
-    commentaries = (
+    period = _parse_period(period_text) if period_text else latest
+    commentaries = list(
         Commentary.objects.filter(indicator=indicator, status=CommentaryStatus.APPROVED)
         .select_related("author", "approver").order_by("-period")
     )
@@ -240,26 +249,19 @@ def indicator_detail(request, code):
         "indicator": indicator, "thresholds": thresholds, "commentaries": commentaries, "period": period,
         "threshold_rows": [_threshold_row(indicator, t) for t in thresholds],
         "results": _rated_results(indicator, results, thresholds),
-        "history": _indicator_history(indicator) if PERFORMANCE_TEAM in user_roles(request.user) else None,
     }
     if period:
         row = indicator_row(dashboard_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
-        chart, svg = cached(cache_key("chart", indicator.code, period, version), lambda: _chart(
-            indicator, results, thresholds, period))
+        chart = indicator_chart(indicator, results, thresholds, period)
         context.update(
             row=row, latest_value=indicator.format(row.value), latest_note=period_note(row, period),
             ytd_value=indicator.format(getattr(row, "ytd_value", None)),
-            chart=chart, chart_svg=mark_safe(svg),  # noqa: S308 - render_svg escapes all text
+            chart=chart, chart_svg=mark_safe(render_svg(chart)),  # noqa: S308 - render_svg escapes all text
         )
-    return render(request, "indicators/indicator_detail.html", context)
+    return context
 
 
 # --- page parts -------------------------------------------------------------------
-
-
-def _chart(indicator: Indicator, results: list[Result], thresholds: list[Threshold], period: date) -> tuple:
-    chart = indicator_chart(indicator, results, thresholds, period)
-    return chart, render_svg(chart)
 
 
 def _summaries() -> list[dict]:

@@ -150,12 +150,20 @@ def test_the_version_row_is_made_again_if_it_is_missing(db):
 # --- the cache is used, and shares nothing personal --------------------------------------
 
 
-@pytest.mark.parametrize("url", [DASHBOARD, f"{DASHBOARD}?sort=-month_rag&rag=green", "/"])
+@pytest.mark.parametrize("url", [DASHBOARD, f"{DASHBOARD}?sort=-month_rag&rag=green", "/", "/indicators/ICT02/"])
 def test_the_second_request_is_served_from_the_cache_with_fewer_queries(viewer, url):
     first, first_html = count_queries(viewer, url)
     second, second_html = count_queries(viewer, url)
     assert second < first
     assert without_token(second_html) == without_token(first_html)
+
+
+def test_the_performance_team_sees_the_audit_history_on_a_cached_indicator_page(viewer, demo):
+    page(viewer, "/indicators/ICT02/")
+    viewer.force_login(get_user_model().objects.get(username="performance"))
+    assert "Audit history" in page(viewer, "/indicators/ICT02/")
+    viewer.force_login(get_user_model().objects.get(username="viewer"))
+    assert "Audit history" not in page(viewer, "/indicators/ICT02/")
 
 
 def test_the_indicator_chart_is_drawn_once_per_data_version(viewer, monkeypatch):
