@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -29,6 +30,8 @@ T = TypeVar("T")
 # Everything a dashboard, the home page or an indicator chart shows.
 WATCHED = (Directorate, Committee, Indicator, Threshold, Result, Commentary)
 WATCHED_M2M = (Committee.directorates.through, Indicator.owners.through)
+# Pages show users only by name (owners, commentary authors and approvers).
+USER_NAME_FIELDS = {"username", "first_name", "last_name"}
 
 
 def data_version() -> int:
@@ -70,6 +73,12 @@ def _bump(sender, **kwargs) -> None:
         data_version_bump()
 
 
+def _bump_on_user_rename(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
+    # Signing in saves last_login alone: that must not empty the cache for everyone.
+    if not created and (update_fields is None or USER_NAME_FIELDS & set(update_fields)):
+        data_version_bump()
+
+
 def connect_signals() -> None:
     """Bump the version on every ORM write to the watched models.
 
@@ -82,5 +91,6 @@ def connect_signals() -> None:
     for model in WATCHED:
         post_save.connect(_bump, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+    post_save.connect(_bump_on_user_rename, sender=get_user_model(), dispatch_uid="data-version-user")
     for through in WATCHED_M2M:
         m2m_changed.connect(_bump, sender=through, dispatch_uid=f"data-version-m2m-{through.__name__}")

@@ -110,6 +110,17 @@ def test_a_renamed_indicator_shows_at_once(viewer):
     assert "Help desk satisfaction (renamed)" in page(viewer)
 
 
+def test_a_renamed_owner_shows_on_the_cached_indicator_page_but_signing_in_keeps_the_cache(viewer):
+    owner = Indicator.objects.get(code="ICT02").owners.first()
+    page(viewer, "/indicators/ICT02/")
+    before = data_version()
+    viewer.force_login(owner)  # saves last_login only
+    assert data_version() == before
+    owner.first_name, owner.last_name = "Robin", "Renamed"
+    owner.save()
+    assert "Robin Renamed" in page(viewer, "/indicators/ICT02/")
+
+
 def test_a_directorate_taken_off_a_committee_leaves_its_dashboard_at_once(viewer):
     page(viewer)
     Committee.objects.get(slug="policy-and-resources").directorates.clear()
