@@ -689,6 +689,7 @@ def apply_plan(plan: ImportPlan) -> None:
     user, reason = _importer(plan), _reason(plan)
     _write_results(plan.results, user, reason)
     _write_commentary(plan.results, user, reason)
+    _reopen_approved(plan.results, user, reason)
 
 
 def _apply_definitions(plan: ImportPlan) -> None:
@@ -893,6 +894,23 @@ def _write_commentary(rows: list[ResultRow], user, reason: str) -> None:
         commentary.text = row.commentary
         commentary.version += 1
         _save_with_history(commentary, user, reason)
+
+
+def _reopen_approved(rows: list[ResultRow], user, reason: str) -> None:
+    """A changed figure on an approved return sends it back for review, as the return form does."""
+    changed = {(row.indicator.pk, row.period) for row in rows if row.figures_changed and row.existing_id}
+    if not changed:
+        return
+    approved = Commentary.objects.filter(
+        status=CommentaryStatus.APPROVED,
+        indicator__in={pk for pk, _ in changed},
+        period__in={period for _, period in changed},
+    )
+    for commentary in approved:
+        if (commentary.indicator_id, commentary.period) in changed:
+            commentary.status = CommentaryStatus.SUBMITTED
+            commentary.version += 1
+            _save_with_history(commentary, user, f"{reason}: figure changed after approval")
 
 
 def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:

@@ -89,6 +89,20 @@ def test_a_changed_value_updates_the_result_and_its_history(tmp_path, ict01, per
     assert Result.history.latest("history_date").history_type == "~"
 
 
+
+def test_a_changed_figure_sends_an_approved_return_back_for_review(tmp_path, ict01, performance_user):
+    Result.objects.create(indicator=ict01, period=date(2019, 11, 1), value=Decimal(80))
+    approved = Commentary.objects.create(indicator=ict01, period=date(2019, 11, 1), text="Fine.", status="approved")
+    path = csv_file(tmp_path, RESULTS_HEADER + "ICT01,2019-11,85.5,,,\n")
+
+    workbook_import(path=path, file_name="results.csv", user=performance_user)
+
+    approved.refresh_from_db()
+    assert approved.status == "submitted"
+    assert approved.version == 1
+    assert "figure changed after approval" in approved.history.latest("history_date").history_change_reason
+
+
 FUTURE = format_period(add_months(timezone.localdate().replace(day=1), 1))
 
 
