@@ -39,8 +39,17 @@ def ensure_roles() -> None:
 
 
 def user_roles(user) -> set[str]:
+    """The user's roles, looked up once and kept on the user object.
+
+    A request's user object lives for that request, so navigation, views and
+    permission checks share one query; a later request sees group changes.
+    """
     if not user.is_authenticated:
         return set()
     if user.is_superuser:
         return set(ROLES)
-    return set(user.groups.values_list("name", flat=True))
+    cached = getattr(user, "_kpidash_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._kpidash_roles = cached
+    return set(cached)

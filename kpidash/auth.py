@@ -48,6 +48,7 @@ def user_sync_roles(*, user, roles: set[str]) -> None:
         role_groups = list(Group.objects.filter(name__in=ROLES))
     user.groups.remove(*[group for group in role_groups if group.name not in roles])
     user.groups.add(*[group for group in role_groups if group.name in roles])
+    user.__dict__.pop("_kpidash_roles", None)  # user_roles() looks again
     staff = PERFORMANCE_TEAM in roles
     if not user.is_superuser and user.is_staff != staff:
         user.is_staff = staff

@@ -1,10 +1,12 @@
 """Session lifetime: an absolute cap on top of Django's idle timeout.
 
-The idle timeout is Django's own: SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST
-pushes the expiry forward on every request, so a session dies after that many
-idle seconds. Django has no absolute lifetime, so this middleware records when a
-session was first seen signed in and signs it out once KPIDASH_SESSION_MAX_AGE
-has passed, however active it has been.
+The idle timeout is Django's own SESSION_COOKIE_AGE: a session dies that many
+seconds after it was last saved. Rather than saving on every request (a write
+per page), this middleware touches the session when more than
+KPIDASH_SESSION_REFRESH_SECONDS have passed since it last did, so the idle
+timeout holds to within that margin. Django has no absolute lifetime, so the
+middleware also records when a session was first seen signed in and signs it
+out once KPIDASH_SESSION_MAX_AGE has passed, however active it has been.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
 SIGNED_IN_AT = "kpidash_signed_in_at"
+SEEN_AT = "kpidash_seen_at"
 
 
 class SessionLifetimeMiddleware:
@@ -34,6 +37,10 @@ class SessionLifetimeMiddleware:
         # Stamped after the view so the sign-in request itself starts the clock
         # (auth.login has set request.user by then), whichever backend signed in.
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and SIGNED_IN_AT not in request.session:
-            request.session[SIGNED_IN_AT] = time.time()
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            if SIGNED_IN_AT not in request.session:
+                request.session[SIGNED_IN_AT] = now
+            if now - request.session.get(SEEN_AT, 0) > settings.KPIDASH_SESSION_REFRESH_SECONDS:
+                request.session[SEEN_AT] = now  # modified: saved, and the idle expiry moves on
         return response

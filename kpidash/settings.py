@@ -310,7 +310,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Sessions: idle timeout (refreshed on every request) and absolute lifetime
 # (kpidash.middleware.SessionLifetimeMiddleware), in seconds.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle expiry is pushed forward at most once a minute (kpidash.middleware),
+# not on every request: saving the session on every page costs a database write.
+SESSION_SAVE_EVERY_REQUEST = False
+KPIDASH_SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 KPIDASH_SESSION_MAX_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 8 * 60 * 60)
 if not 0 < SESSION_COOKIE_AGE <= KPIDASH_SESSION_MAX_AGE:
     raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT must be positive and at most SESSION_ABSOLUTE_TIMEOUT.")

@@ -17,12 +17,7 @@ _UNSET = object()
 
 
 def roles(user) -> set[str]:
-    """The user's roles, cached on the user for the rest of the request."""
-    cached = getattr(user, "_kpidash_roles", None)
-    if cached is None:
-        cached = user_roles(user)
-        user._kpidash_roles = cached
-    return cached
+    return user_roles(user)
 
 
 def is_performance_team(user) -> bool:
