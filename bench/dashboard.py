@@ -120,11 +120,23 @@ def build_dataset() -> dict:
                 value = Decimal(f"{base + rnd.uniform(-6, 6):.1f}")
                 results.append(Result(indicator=indicator, period=period, value=value))
         for year in range(FIRST_YEAR, FIRST_YEAR + YEARS):
-            thresholds.append(Threshold(indicator=indicator, financial_year=year, target=Decimal(90),
-                                        floor=Decimal(85), lower=Decimal(80), upper=Decimal(95)))
+            thresholds.append(
+                Threshold(
+                    indicator=indicator,
+                    financial_year=year,
+                    target=Decimal(90),
+                    floor=Decimal(85),
+                    lower=Decimal(80),
+                    upper=Decimal(95),
+                )
+            )
         if indicator.directorate_id == directorates[0].pk:
-            commentary += [Commentary(indicator=indicator, period=p, text="Generated commentary.",
-                                      status=CommentaryStatus.APPROVED) for p in all_months[2::3]]
+            commentary += [
+                Commentary(
+                    indicator=indicator, period=p, text="Generated commentary.", status=CommentaryStatus.APPROVED
+                )
+                for p in all_months[2::3]
+            ]
     started = time.perf_counter()
     Result.objects.bulk_create(results, batch_size=5000)
     Threshold.objects.bulk_create(thresholds, batch_size=5000)
@@ -141,8 +153,14 @@ def build_dataset() -> dict:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return {"results": len(results), "thresholds": len(thresholds), "commentary": len(commentary),
-            "insert_seconds": time.perf_counter() - started, "viewer": viewer, "performance": performance}
+    return {
+        "results": len(results),
+        "thresholds": len(thresholds),
+        "commentary": len(commentary),
+        "insert_seconds": time.perf_counter() - started,
+        "viewer": viewer,
+        "performance": performance,
+    }
 
 
 def raw_dashboard_rows() -> int:
@@ -168,8 +186,10 @@ def raw_dashboard_rows() -> int:
         ):
             cursor.execute(sql, [ids, since, LATEST])
             count += len(cursor.fetchall())
-        cursor.execute("SELECT * FROM indicators_threshold WHERE indicator_id = ANY(%s) AND financial_year >= %s",
-                       [ids, LATEST.year - 3])
+        cursor.execute(
+            "SELECT * FROM indicators_threshold WHERE indicator_id = ANY(%s) AND financial_year >= %s",
+            [ids, LATEST.year - 3],
+        )
         count += len(cursor.fetchall())
     return count
 
@@ -265,10 +285,12 @@ def main() -> None:
         call_command("migrate", verbosity=0)
         data = build_dataset()
         build_seconds = time.perf_counter() - started
-        print(f"Dataset: {INDICATORS} indicators, {data['results']:,} results, {data['thresholds']:,} thresholds, "
-              f"{data['commentary']:,} commentaries; built in {build_seconds:.0f} s "
-              f"(inserts {data['insert_seconds']:.0f} s). Committee of {COMMITTEE_SIZE} indicators, "
-              f"period {LATEST:%B %Y}.")
+        print(
+            f"Dataset: {INDICATORS} indicators, {data['results']:,} results, {data['thresholds']:,} thresholds, "
+            f"{data['commentary']:,} commentaries; built in {build_seconds:.0f} s "
+            f"(inserts {data['insert_seconds']:.0f} s). Committee of {COMMITTEE_SIZE} indicators, "
+            f"period {LATEST:%B %Y}."
+        )
         viewer, performance = Client(), Client()
         viewer.force_login(data["viewer"])
         performance.force_login(data["performance"])
@@ -277,8 +299,13 @@ def main() -> None:
         indicator_base = median_ms(raw_indicator_rows, args.runs)
         pages = [
             ("Committee dashboard", viewer, f"/committees/bench/{period}/", dashboard_base, 50),
-            ("Committee dashboard, sorted + filtered", viewer, f"/committees/bench/{period}/?sort=-month_rag&kind=kpi",
-             dashboard_base, 50),
+            (
+                "Committee dashboard, sorted + filtered",
+                viewer,
+                f"/committees/bench/{period}/?sort=-month_rag&kind=kpi",
+                dashboard_base,
+                50,
+            ),
             ("Indicator page (with chart)", viewer, "/indicators/B0000/", indicator_base, 80),
             ("Indicator page, performance team (+ audit)", performance, "/indicators/B0000/", indicator_base, 80),
             ("CSV download", viewer, f"/committees/bench/{period}/dashboard.csv", dashboard_base, None),
@@ -288,8 +315,10 @@ def main() -> None:
         print(f"\nMedian of {args.runs} requests through Django's test Client, PostgreSQL, DEBUG off.")
         print(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start.\n")
         print("cold: the first request after a data-version bump; warm: the same page again, same data.\n")
-        header = (f"{'page':<44} {'':>5} {'wall ms':>8} {'cpu ms':>7} {'raw SQL ms':>10} {'wall/raw':>8} "
-                  f"{'queries':>7} {'aim':>8}")
+        header = (
+            f"{'page':<44} {'':>5} {'wall ms':>8} {'cpu ms':>7} {'raw SQL ms':>10} {'wall/raw':>8} "
+            f"{'queries':>7} {'aim':>8}"
+        )
         print(header)
         print("-" * len(header))
         for name, client, url, baseline, aim in pages:
@@ -298,8 +327,10 @@ def main() -> None:
                 ratio = f"{wall / baseline[0]:.1f}x" if baseline else "–"
                 base = f"{baseline[0]:.1f}" if baseline else "–"
                 target = f"≤{aim} ms" if aim else "–"
-                print(f"{name if state == 'cold' else '':<44} {state:>5} {wall:>8.1f} {cpu:>7.1f} {base:>10} "
-                      f"{ratio:>8} {queries:>7} {target:>8}")
+                print(
+                    f"{name if state == 'cold' else '':<44} {state:>5} {wall:>8.1f} {cpu:>7.1f} {base:>10} "
+                    f"{ratio:>8} {queries:>7} {target:>8}"
+                )
     finally:
         if not args.keep:
             drop_database()

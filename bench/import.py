@@ -46,7 +46,9 @@ def prepare() -> tuple[Path, Path]:
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB_NAME], check=True)
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"],
-        cwd=ROOT, check=True, env={**os.environ, "DATABASE_URL": DB_URL},
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DATABASE_URL": DB_URL},
     )
     django_setup()
     from indicators.models import Directorate, Indicator
@@ -90,10 +92,17 @@ def measure(which: str, path: str) -> None:
     from indicators.models import Result
 
     rows = _plain(path) if which == "plain" else _ours(path)
-    print(json.dumps({
-        "rows": rows["rows"], "seconds": rows["seconds"], "errors": rows["errors"],
-        "stored": Result.objects.count(), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "rows": rows["rows"],
+                "seconds": rows["seconds"],
+                "errors": rows["errors"],
+                "stored": Result.objects.count(),
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
     connection.close()
 
 
@@ -104,8 +113,11 @@ def _ours(path: str) -> dict:
     started = time.perf_counter()
     plan = workbook_import(path=Path(path), file_name=Path(path).name, user=None, source=ImportRecord.Source.COMMAND)
     seconds = time.perf_counter() - started
-    return {"rows": sum(c.created + c.updated + c.unchanged for c in plan.counts.values()),
-            "seconds": seconds, "errors": len(plan.errors)}
+    return {
+        "rows": sum(c.created + c.updated + c.unchanged for c in plan.counts.values()),
+        "seconds": seconds,
+        "errors": len(plan.errors),
+    }
 
 
 def _plain(path: str) -> dict:
@@ -117,8 +129,9 @@ def _plain(path: str) -> dict:
 
     class PlainResultResource(resources.ModelResource):
         # Only what is needed to read the same columns; everything else default.
-        indicator = fields.Field(attribute="indicator", column_name="code",
-                                 widget=widgets.ForeignKeyWidget(Indicator, "code"))
+        indicator = fields.Field(
+            attribute="indicator", column_name="code", widget=widgets.ForeignKeyWidget(Indicator, "code")
+        )
         period = fields.Field(attribute="period", column_name="period", widget=PeriodWidget())
 
         class Meta:
@@ -137,8 +150,12 @@ def _plain(path: str) -> dict:
 
 def run(which: str, path: Path) -> dict:
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", which, str(path)], cwd=ROOT, check=True,
-        capture_output=True, text=True, env={**os.environ, "DATABASE_URL": DB_URL, "LOG_LEVEL": "WARNING"},
+        [sys.executable, __file__, "--measure", which, str(path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": DB_URL, "LOG_LEVEL": "WARNING"},
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -159,13 +176,19 @@ def main() -> None:
     plain = run("plain", sliced)
     ours_rate = ours["rows"] / ours["seconds"]
     plain_rate = plain["rows"] / plain["seconds"]
-    print(f"kpidash import:      {ours['rows']:>7,} rows in {ours['seconds']:6.2f} s = {ours_rate:8,.0f} rows/s, "
-          f"peak {ours['peak_mb']:.0f} MB, {ours['errors']} errors, {ours['stored']:,} stored")
-    print(f"kpidash re-import:   {again['rows']:>7,} rows in {again['seconds']:6.2f} s = "
-          f"{again['rows'] / again['seconds']:8,.0f} rows/s, peak {again['peak_mb']:.0f} MB "
-          "(unchanged, nothing written)")
-    print(f"plain ModelResource: {plain['rows']:>7,} rows in {plain['seconds']:6.2f} s = {plain_rate:8,.0f} rows/s, "
-          f"peak {plain['peak_mb']:.0f} MB, {plain['errors']} errors, {plain['stored']:,} stored")
+    print(
+        f"kpidash import:      {ours['rows']:>7,} rows in {ours['seconds']:6.2f} s = {ours_rate:8,.0f} rows/s, "
+        f"peak {ours['peak_mb']:.0f} MB, {ours['errors']} errors, {ours['stored']:,} stored"
+    )
+    print(
+        f"kpidash re-import:   {again['rows']:>7,} rows in {again['seconds']:6.2f} s = "
+        f"{again['rows'] / again['seconds']:8,.0f} rows/s, peak {again['peak_mb']:.0f} MB "
+        "(unchanged, nothing written)"
+    )
+    print(
+        f"plain ModelResource: {plain['rows']:>7,} rows in {plain['seconds']:6.2f} s = {plain_rate:8,.0f} rows/s, "
+        f"peak {plain['peak_mb']:.0f} MB, {plain['errors']} errors, {plain['stored']:,} stored"
+    )
     print(f"ratio: {ours_rate / plain_rate:.1f}× the plain resource")
     if not ARGS.keep:
         from django.db import connections

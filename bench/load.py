@@ -87,14 +87,21 @@ def prepare(folder: Path, port: int) -> dict[str, str]:
     }
     env.pop("REDIS_URL", None)
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["load_demo"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+        )
     return env
 
 
 def start_gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
-    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "kpidash.wsgi"], cwd=ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "kpidash.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -118,10 +125,18 @@ def sign_in(port: int, username: str) -> str:
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     body = urlencode({"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token})
     origin = f"https://127.0.0.1:{port}"
-    connection.request("POST", "/accounts/login/", body=body, headers={
-        "X-Forwarded-Proto": "https", "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": f"csrftoken={csrf_cookie}", "Origin": origin, "Referer": f"{origin}/accounts/login/",
-    })
+    connection.request(
+        "POST",
+        "/accounts/login/",
+        body=body,
+        headers={
+            "X-Forwarded-Proto": "https",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={csrf_cookie}",
+            "Origin": origin,
+            "Referer": f"{origin}/accounts/login/",
+        },
+    )
     response = connection.getresponse()
     response.read()
     if response.status != 302:
@@ -181,14 +196,18 @@ def report(results: list, seconds: float, users: int) -> None:
     errors = sum(1 for *_, ok in results if not ok)
     print(f"\n{users} signed-in users, {seconds:.0f} s, gunicorn on loopback with PostgreSQL")
     print(f"requests: {len(results)}  throughput: {len(results) / seconds:.1f} req/s  errors: {errors}")
-    print(f"latency ms: p50 {percentile(latencies, 50) * 1000:.0f}  p95 {percentile(latencies, 95) * 1000:.0f}  "
-          f"p99 {percentile(latencies, 99) * 1000:.0f}")
+    print(
+        f"latency ms: p50 {percentile(latencies, 50) * 1000:.0f}  p95 {percentile(latencies, 95) * 1000:.0f}  "
+        f"p99 {percentile(latencies, 99) * 1000:.0f}"
+    )
     by_page = defaultdict(list)
     for path, latency, _ in results:
         by_page[path].append(latency)
     for path, values in sorted(by_page.items()):
-        print(f"  {path:<45} n={len(values):<6} p50 {percentile(values, 50) * 1000:>5.0f} ms  "
-              f"p95 {percentile(values, 95) * 1000:>5.0f} ms")
+        print(
+            f"  {path:<45} n={len(values):<6} p50 {percentile(values, 50) * 1000:>5.0f} ms  "
+            f"p95 {percentile(values, 95) * 1000:>5.0f} ms"
+        )
 
 
 def main() -> None:
@@ -196,8 +215,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--bump-every", type=float, default=0,
-                        help="bump the data version every this many seconds (0: never; cached pages stay warm)")
+    parser.add_argument(
+        "--bump-every",
+        type=float,
+        default=0,
+        help="bump the data version every this many seconds (0: never; cached pages stay warm)",
+    )
     args = parser.parse_args()
     if not 1 <= args.users <= 500 or not 1 <= args.seconds <= 600:
         raise SystemExit("--users must be 1-500 and --seconds 1-600")
@@ -212,8 +235,10 @@ def main() -> None:
             warm(port, cookies[0])
             results: list = []
             until = time.monotonic() + args.seconds
-            threads = [threading.Thread(target=browse, args=(port, cookie, until, results, i))
-                       for i, cookie in enumerate(cookies)]
+            threads = [
+                threading.Thread(target=browse, args=(port, cookie, until, results, i))
+                for i, cookie in enumerate(cookies)
+            ]
             if args.bump_every > 0:
                 threads.append(threading.Thread(target=bump, args=(until, args.bump_every)))
             started = time.monotonic()
@@ -222,8 +247,9 @@ def main() -> None:
             for thread in threads:
                 thread.join()
             report(results, time.monotonic() - started, args.users)
-            print("data version bumped every " + (f"{args.bump_every:g} s" if args.bump_every else
-                                                    "– never (warm cache)"))
+            print(
+                "data version bumped every " + (f"{args.bump_every:g} s" if args.bump_every else "– never (warm cache)")
+            )
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)

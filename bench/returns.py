@@ -75,15 +75,23 @@ def build(first: int, last: int, owner, directorate) -> None:
     )
     Threshold.objects.bulk_create(
         Threshold(indicator=i, financial_year=y, target=Decimal(90), floor=Decimal(85))
-        for i in indicators for y in (2018, 2019)
+        for i in indicators
+        for y in (2018, 2019)
     )
     Result.objects.bulk_create(
         Result(indicator=i, period=add_months(PERIOD, -m), value=Decimal(rnd.randint(800, 1000)) / 10)
-        for i in indicators for m in range(0, 25)
+        for i in indicators
+        for m in range(0, 25)
     )
     Commentary.objects.bulk_create(
-        Commentary(indicator=i, period=PERIOD, text=f"Commentary for {i.code}.", status=CommentaryStatus.SUBMITTED,
-                   author=owner, version=1)
+        Commentary(
+            indicator=i,
+            period=PERIOD,
+            text=f"Commentary for {i.code}.",
+            status=CommentaryStatus.SUBMITTED,
+            author=owner,
+            version=1,
+        )
         for i in indicators
     )
 
@@ -138,8 +146,10 @@ def main() -> None:
         for size in SIZES:
             build(built, size, owner, directorate)
             built = size
-            for name, client, url in (("My returns", owner_client, "/returns/"),
-                                      ("Review queue", team_client, "/review/")):
+            for name, client, url in (
+                ("My returns", owner_client, "/returns/"),
+                ("Review queue", team_client, "/review/"),
+            ):
                 median, queries = measure(client, url, args.runs)
                 rows.append((name, size, median, queries))
         print(f"\nMedian of {args.runs} requests through Django's test Client, PostgreSQL, DEBUG off.\n")

@@ -47,8 +47,16 @@ class ThresholdForm(forms.ModelForm):
     class Meta:
         model = Threshold
         fields = [
-            "indicator", "financial_year", "scheme", "target", "floor", "green_tolerance", "amber_tolerance",
-            "tolerance_unit", "lower", "upper",
+            "indicator",
+            "financial_year",
+            "scheme",
+            "target",
+            "floor",
+            "green_tolerance",
+            "amber_tolerance",
+            "tolerance_unit",
+            "lower",
+            "upper",
         ]
 
 
@@ -57,8 +65,15 @@ class ThresholdInline(admin.TabularInline):
     form = ThresholdForm
     extra = 0
     fields = [
-        "financial_year", "scheme", "target", "floor", "green_tolerance", "amber_tolerance",
-        "tolerance_unit", "lower", "upper",
+        "financial_year",
+        "scheme",
+        "target",
+        "floor",
+        "green_tolerance",
+        "amber_tolerance",
+        "tolerance_unit",
+        "lower",
+        "upper",
     ]
 
 
@@ -88,7 +103,15 @@ class RecentResultInline(admin.TabularInline):
 class IndicatorAdmin(HistoryImportExportAdmin):
     resource_classes = [IndicatorResource]
     list_display = [
-        "code", "name", "kind", "polarity", "frequency", "directorate", "latest_value", "latest_rag", "active",
+        "code",
+        "name",
+        "kind",
+        "polarity",
+        "frequency",
+        "directorate",
+        "latest_value",
+        "latest_rag",
+        "active",
     ]
     list_display_links = ["code", "name"]
     list_filter = ["kind", "polarity", "frequency", "unit", "directorate", "active"]

@@ -170,8 +170,10 @@ def _legend(chart: TrendChart) -> str:
             out.append(f'<rect x="{x}" y="{y - 10}" width="28" height="14" fill="{colour}" stroke="{BLUE}"/>')
         else:
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-            out.append(f'<line x1="{x}" x2="{x + 28}" y1="{y - 3}" y2="{y - 3}" stroke="{colour}" '
-                       f'stroke-width="3"{dash_attr}/>')
+            out.append(
+                f'<line x1="{x}" x2="{x + 28}" y1="{y - 3}" y2="{y - 3}" stroke="{colour}" '
+                f'stroke-width="3"{dash_attr}/>'
+            )
         out.append(f'<text x="{x + 34}" y="{y + 2}">{escape(label)}</text>')
         x += 46 + 8 * len(label)
         if x > WIDTH - 160:
@@ -188,8 +190,10 @@ def render_svg(chart: TrendChart, *, chart_id: str = "trend") -> str:
     body = []
     if chart.lower is not None and chart.upper is not None:
         top, bottom = frame.y(float(chart.upper)), frame.y(float(chart.lower))
-        body.append(f'<rect class="kp-chart__band" x="{LEFT}" y="{top:.1f}" width="{frame.plot_w}" '
-                    f'height="{bottom - top:.1f}" fill="{BAND}"/>')
+        body.append(
+            f'<rect class="kp-chart__band" x="{LEFT}" y="{top:.1f}" width="{frame.plot_w}" '
+            f'height="{bottom - top:.1f}" fill="{BAND}"/>'
+        )
     body.append(_axes(frame, chart, ticks))
     if chart.floor is not None:
         body.append(_hline(frame, chart.floor, RED, "3 3", "kp-chart__floor"))
@@ -243,8 +247,10 @@ def indicator_chart(indicator, results: Iterable, thresholds: Iterable, period: 
 def _described(chart: TrendChart, year: FinancialYear, period: date) -> TrendChart:
     pairs = zip(reversed(year.months()), reversed(chart.current), strict=True)
     latest = next(((month, value) for month, value in pairs if value is not None), None)
-    sentences = [f"Monthly values for {chart.current_label}"
-                 + (f" compared with {chart.previous_label}." if chart.previous else ".")]
+    sentences = [
+        f"Monthly values for {chart.current_label}"
+        + (f" compared with {chart.previous_label}." if chart.previous else ".")
+    ]
     if latest:
         sentences.append(f"Latest value {chart.format(latest[1])} in {period_label(latest[0])}.")
     else:

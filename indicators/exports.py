@@ -152,8 +152,9 @@ def activity_record(row: ActivityRow, period: date) -> dict:
     }
 
 
-def dashboard_records(dashboard: Dashboard, kpis: Iterable[KpiRow] | None = None,
-                      activities: Iterable[ActivityRow] | None = None) -> list[dict]:
+def dashboard_records(
+    dashboard: Dashboard, kpis: Iterable[KpiRow] | None = None, activities: Iterable[ActivityRow] | None = None
+) -> list[dict]:
     """One dict per row, KPIs first; pass filtered rows to export only those."""
     kpis = dashboard.kpis if kpis is None else kpis
     activities = dashboard.activities if activities is None else activities
@@ -176,8 +177,9 @@ def records_csv(records: list[dict]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(KEYS)
     for record in records:
-        writer.writerow([safe_cell(_plain(record[key])) if key not in NUMERIC_KEYS else _plain(record[key])
-                         for key in KEYS])
+        writer.writerow(
+            [safe_cell(_plain(record[key])) if key not in NUMERIC_KEYS else _plain(record[key]) for key in KEYS]
+        )
     return out.getvalue()
 
 

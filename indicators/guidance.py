@@ -102,8 +102,7 @@ def rag_summary(dashboard: Dashboard) -> str:
         return "No KPIs"
     counts = dashboard.counts
     line = (
-        f"{counts[Rag.GREEN]} of {_count(total, 'KPI', 'KPIs')} Green, "
-        f"{counts[Rag.AMBER]} Amber, {counts[Rag.RED]} Red"
+        f"{counts[Rag.GREEN]} of {_count(total, 'KPI', 'KPIs')} Green, {counts[Rag.AMBER]} Amber, {counts[Rag.RED]} Red"
     )
     unrated = total - dashboard.rated_count
     return f"{line}, {unrated} not rated" if unrated else line

@@ -78,11 +78,26 @@ from indicators.workbook import (
 MAX_CHANGES_SHOWN = 200
 _INDICATOR_TEXT = ("name", "definition", "data_source")
 _INDICATOR_CHOICES = (
-    "kind", "polarity", "unit", "decimals", "frequency", "ytd_method", "headline",
-    "active", "allow_out_of_range", "numerator_le_denominator",
+    "kind",
+    "polarity",
+    "unit",
+    "decimals",
+    "frequency",
+    "ytd_method",
+    "headline",
+    "active",
+    "allow_out_of_range",
+    "numerator_le_denominator",
 )
 _THRESHOLD_FIELDS = (
-    "target", "floor", "lower", "upper", "scheme", "green_tolerance", "amber_tolerance", "tolerance_unit",
+    "target",
+    "floor",
+    "lower",
+    "upper",
+    "scheme",
+    "green_tolerance",
+    "amber_tolerance",
+    "tolerance_unit",
 )
 
 
@@ -247,10 +262,17 @@ def _stream_finish(plan: ImportPlan) -> None:
     failure = plan.stream.finish()
     plan.stream = None
     if failure is not None and plan.ok:
-        plan.errors.append(RowError("", 0, "", (
-            f"The results could not be saved ({type(failure).__name__}: {failure}), so nothing was imported. "
-            "Try again; if it happens again, tell the system administrator."
-        )))
+        plan.errors.append(
+            RowError(
+                "",
+                0,
+                "",
+                (
+                    f"The results could not be saved ({type(failure).__name__}: {failure}), so nothing was imported. "
+                    "Try again; if it happens again, tell the system administrator."
+                ),
+            )
+        )
 
 
 # --- planning -----------------------------------------------------------------------
@@ -301,9 +323,7 @@ class _Context:
     """What the sheets share: the indicators by code, in their state after this file."""
 
     def __init__(self, plan: ImportPlan) -> None:
-        self.indicators: dict[str, Indicator] = {
-            i.code: i for i in Indicator.objects.select_related("directorate")
-        }
+        self.indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.select_related("directorate")}
         self.today = timezone.localdate()
         self.failed: set[str] = set()  # new indicators whose rows have errors
 
@@ -400,9 +420,7 @@ class _IndicatorLookups:
             self.users[user.get_username().lower()] = user
             if user.email:
                 self.users.setdefault(user.email.lower(), user)
-        self.owners = {
-            i.pk: sorted(u.pk for u in i.owners.all()) for i in Indicator.objects.prefetch_related("owners")
-        }
+        self.owners = {i.pk: sorted(u.pk for u in i.owners.all()) for i in Indicator.objects.prefetch_related("owners")}
 
 
 def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLookups, number: int, cells: dict):
@@ -564,12 +582,16 @@ class _ResultChecks:
     def __init__(self, plan: ImportPlan, context: _Context, with_commentary: bool) -> None:
         self.plan, self.context, self.seen = plan, context, {}
         ids = [i.pk for i in context.indicators.values() if i.pk]
-        self.existing = {
-            (ind, period): (pk, value, num, den)
-            for pk, ind, period, value, num, den in Result.objects.filter(indicator_id__in=ids).values_list(
-                "pk", "indicator_id", "period", "value", "numerator", "denominator"
-            ).iterator(chunk_size=10_000)
-        } if ids else {}
+        self.existing = (
+            {
+                (ind, period): (pk, value, num, den)
+                for pk, ind, period, value, num, den in Result.objects.filter(indicator_id__in=ids)
+                .values_list("pk", "indicator_id", "period", "value", "numerator", "denominator")
+                .iterator(chunk_size=10_000)
+            }
+            if ids
+            else {}
+        )
         self.commentary = {}
         if with_commentary:
             self.commentary = dict(
@@ -634,10 +656,19 @@ class _ResultChecks:
         if current is None and self.plan.stream is not None and self.plan.ok:
             self.plan.stream.add(indicator.pk, period, figures)
             streamed = True
-        self.plan.results.append(ResultRow(
-            number, indicator, period, *figures, text, current[0] if current else None,
-            figures_changed, commentary_changed, streamed,
-        ))
+        self.plan.results.append(
+            ResultRow(
+                number,
+                indicator,
+                period,
+                *figures,
+                text,
+                current[0] if current else None,
+                figures_changed,
+                commentary_changed,
+                streamed,
+            )
+        )
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
 
 
@@ -658,7 +689,9 @@ class _OwnerLocks:
         from returns.permissions import lock_reason
 
         reason = lock_reason(
-            self.user, indicator, period,
+            self.user,
+            indicator,
+            period,
             reporting_period=self.periods.get(period),
             commentary=self.commentaries.get((indicator.pk, period)),
             owner=indicator.pk in self.owned,
@@ -717,7 +750,14 @@ def _save_with_history(instance, user, reason: str) -> None:
 BATCH = 10_000
 STREAM_BATCH = 2_000  # small, so little is left to write once the last row is checked
 _RESULT_COLUMNS = (
-    "indicator_id", "period", "value", "numerator", "denominator", "entered_by_id", "entered_at", "updated_at",
+    "indicator_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "entered_by_id",
+    "entered_at",
+    "updated_at",
 )
 
 
@@ -729,21 +769,28 @@ def _write_results(rows: list[ResultRow], user, reason: str) -> None:
     for row in rows:
         if row.figures_changed and not row.streamed:
             values = [
-                row.existing_id, row.indicator.pk, row.period, row.value, row.numerator, row.denominator,
-                user_id, now, now,
+                row.existing_id,
+                row.indicator.pk,
+                row.period,
+                row.value,
+                row.numerator,
+                row.denominator,
+                user_id,
+                now,
+                now,
             ]
             (updated if row.existing_id else created).append(values)
     for start in range(0, max(len(created), len(updated)), BATCH):
         if connection.vendor == "postgresql":
             connection.ensure_connection()
             with connection.connection.cursor() as raw:
-                _write_results_postgresql(raw, created[start:start + BATCH], updated[start:start + BATCH])
-                _copy_history(raw, created[start:start + BATCH], "+", user_id, reason, now)
-                _copy_history(raw, updated[start:start + BATCH], "~", user_id, reason, now)
+                _write_results_postgresql(raw, created[start : start + BATCH], updated[start : start + BATCH])
+                _copy_history(raw, created[start : start + BATCH], "+", user_id, reason, now)
+                _copy_history(raw, updated[start : start + BATCH], "~", user_id, reason, now)
         else:
-            _write_results_orm(created[start:start + BATCH], updated[start:start + BATCH])
-            _write_history(created[start:start + BATCH], "+", user_id, reason, now)
-            _write_history(updated[start:start + BATCH], "~", user_id, reason, now)
+            _write_results_orm(created[start : start + BATCH], updated[start : start + BATCH])
+            _write_history(created[start : start + BATCH], "+", user_id, reason, now)
+            _write_history(updated[start : start + BATCH], "~", user_id, reason, now)
 
 
 def _write_results_orm(created: list[list], updated: list[list]) -> None:
@@ -793,8 +840,12 @@ def _write_history(rows: list[list], history_type: str, user_id, reason: str, no
         historical = Result.history.model
         historical.objects.bulk_create(
             historical(
-                id=values[0], **dict(zip(_RESULT_COLUMNS, values[1:], strict=True)), history_date=now,
-                history_type=history_type, history_user_id=user_id, history_change_reason=reason,
+                id=values[0],
+                **dict(zip(_RESULT_COLUMNS, values[1:], strict=True)),
+                history_date=now,
+                history_type=history_type,
+                history_user_id=user_id,
+                history_change_reason=reason,
             )
             for values in rows
         )
@@ -804,7 +855,12 @@ def _copy_history(raw, rows: list[list], history_type: str, user_id, reason: str
     """PostgreSQL: the history records for rows written by COPY, by COPY too."""
     if rows:
         columns = [
-            "id", *_RESULT_COLUMNS, "history_date", "history_type", "history_user_id", "history_change_reason",
+            "id",
+            *_RESULT_COLUMNS,
+            "history_date",
+            "history_type",
+            "history_user_id",
+            "history_change_reason",
         ]
         extra = (now, history_type, user_id, reason)
         _copy_rows(raw, Result.history.model, columns, ((*values, *extra) for values in rows))
@@ -857,9 +913,15 @@ class _ResultStream:
 
 
 _COPY_TYPES = {
-    "AutoField": "int4", "BigAutoField": "int8", "IntegerField": "int4", "BigIntegerField": "int8",
-    "DateField": "date", "DateTimeField": "timestamptz", "DecimalField": "numeric",
-    "CharField": "text", "TextField": "text",
+    "AutoField": "int4",
+    "BigAutoField": "int8",
+    "IntegerField": "int4",
+    "BigIntegerField": "int8",
+    "DateField": "date",
+    "DateTimeField": "timestamptz",
+    "DecimalField": "numeric",
+    "CharField": "text",
+    "TextField": "text",
 }
 
 
@@ -927,9 +989,13 @@ def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
                     text = existing.text if existing else ""
                 try:
                     return_save(
-                        indicator=row.indicator, period=row.period, user=plan.user,
-                        value=None if fraction else row.value, numerator=row.numerator,
-                        denominator=row.denominator, commentary=text,
+                        indicator=row.indicator,
+                        period=row.period,
+                        user=plan.user,
+                        value=None if fraction else row.value,
+                        numerator=row.numerator,
+                        denominator=row.denominator,
+                        commentary=text,
                     )
                 except ReturnError as exc:
                     for column, messages in exc.errors.items():

@@ -136,9 +136,7 @@ class Indicator(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.KPI)
     polarity = models.CharField(max_length=1, choices=POLARITY_CHOICES, default=Polarity.HIGH)
     unit = models.CharField(max_length=20, choices=UNIT_CHOICES, default=Unit.PERCENTAGE)
-    decimals = models.PositiveSmallIntegerField(
-        "decimal places", default=1, validators=[MaxValueValidator(4)]
-    )
+    decimals = models.PositiveSmallIntegerField("decimal places", default=1, validators=[MaxValueValidator(4)])
     frequency = models.CharField(max_length=10, choices=FREQUENCY_CHOICES, default=Frequency.MONTHLY)
     ytd_method = models.CharField(
         "year-to-date method", max_length=12, choices=YTD_METHOD_CHOICES, default=YtdMethod.RATIO
@@ -232,9 +230,7 @@ class Threshold(models.Model):
     class Meta:
         ordering = ["indicator__code", "-financial_year"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["indicator", "financial_year"], name="one_threshold_per_indicator_year"
-            )
+            models.UniqueConstraint(fields=["indicator", "financial_year"], name="one_threshold_per_indicator_year")
         ]
 
     def __str__(self) -> str:
@@ -286,9 +282,7 @@ class Result(models.Model):
 
     class Meta:
         ordering = ["indicator__code", "period"]
-        constraints = [
-            models.UniqueConstraint(fields=["indicator", "period"], name="one_result_per_indicator_period")
-        ]
+        constraints = [models.UniqueConstraint(fields=["indicator", "period"], name="one_result_per_indicator_period")]
         indexes = [models.Index(fields=["period"])]
 
     def __str__(self) -> str:
@@ -356,10 +350,12 @@ def result_value(
     if denominator == 0:
         return None, {"denominator": "The denominator cannot be zero."}
     if indicator is not None and indicator.numerator_le_denominator and numerator > denominator:
-        return None, {"numerator": (
-            f"The numerator ({numerator.normalize():f}) must not be more than the denominator "
-            f"({denominator.normalize():f}) for {indicator.code}."
-        )}
+        return None, {
+            "numerator": (
+                f"The numerator ({numerator.normalize():f}) must not be more than the denominator "
+                f"({denominator.normalize():f}) for {indicator.code}."
+            )
+        }
     scale = Unit(indicator.unit).scale if indicator is not None else Decimal(1)
     value = (numerator / denominator * scale).quantize(Decimal("0.000001"))
     return value, _range_errors(indicator, value, "numerator")
@@ -407,9 +403,7 @@ class Commentary(models.Model):
         verbose_name_plural = "commentaries"
         ordering = ["indicator__code", "-period"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["indicator", "period"], name="one_commentary_per_indicator_period"
-            )
+            models.UniqueConstraint(fields=["indicator", "period"], name="one_commentary_per_indicator_period")
         ]
 
     def __str__(self) -> str:
@@ -418,7 +412,6 @@ class Commentary(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == CommentaryStatus.APPROVED
-
 
 
 class ImportRecord(models.Model):

@@ -42,8 +42,18 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 # Spelled out rather than taken from calendar.month_name, which follows the
 # process locale: papers must always say "November", never "novembre".
 MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June", "July",
-    "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 
 _PERIOD_RE = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -77,9 +87,7 @@ def parse_period(text: str) -> date:
     if not 1 <= month <= 12:
         raise ValueError(f"{text!r} is not a valid period: month must be 01–12")
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValueError(
-            f"{text!r} is not a valid period: year must be {MIN_YEAR}–{MAX_YEAR}"
-        )
+        raise ValueError(f"{text!r} is not a valid period: year must be {MIN_YEAR}–{MAX_YEAR}")
     return date(year, month, 1)
 
 
@@ -142,16 +150,13 @@ class FinancialYear:
         """
         match = _FY_RE.fullmatch(text) if isinstance(text, str) else None
         if match is None:
-            raise ValueError(
-                f"{text!r} is not a valid financial year: expected e.g. 2019/20"
-            )
+            raise ValueError(f"{text!r} is not a valid financial year: expected e.g. 2019/20")
         fy = cls(int(match[1]))
         second = match[2]
-        expected = str(fy.start_year + 1)[-len(second):]
+        expected = str(fy.start_year + 1)[-len(second) :]
         if second != expected:
             raise ValueError(
-                f"{text!r} is not a valid financial year: the second year must "
-                f"follow the first, e.g. {fy.label}"
+                f"{text!r} is not a valid financial year: the second year must follow the first, e.g. {fy.label}"
             )
         return fy
 
@@ -252,10 +257,6 @@ def period_error(period: date, frequency: Frequency) -> str | None:
     label = period_label(period)
     if frequency is Frequency.QUARTERLY:
         return (
-            "Quarterly indicators report only on quarter ends "
-            f"(June, September, December, March); {label} is not one."
+            f"Quarterly indicators report only on quarter ends (June, September, December, March); {label} is not one."
         )
-    return (
-        "Annual indicators report only at the financial year end "
-        f"(March); {label} is not one."
-    )
+    return f"Annual indicators report only at the financial year end (March); {label} is not one."

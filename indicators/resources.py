@@ -169,9 +169,7 @@ class OwnersWidget(widgets.ManyToManyWidget):
 
     def clean(self, value, row=None, **kwargs):
         names = split_names(value)
-        users = get_user_model().objects.filter(username__in=names) | get_user_model().objects.filter(
-            email__in=names
-        )
+        users = get_user_model().objects.filter(username__in=names) | get_user_model().objects.filter(email__in=names)
         return users.distinct()
 
     def render(self, value, obj=None, **kwargs) -> str:
@@ -192,12 +190,8 @@ class IndicatorResource(resources.ModelResource):
     polarity = fields.Field(attribute="polarity", column_name="polarity", widget=ChoiceWidget(POLARITY_CHOICES))
     unit = fields.Field(attribute="unit", column_name="unit", widget=ChoiceWidget(UNIT_CHOICES))
     decimals = fields.Field(attribute="decimals", column_name="decimals", widget=WholeNumberWidget())
-    frequency = fields.Field(
-        attribute="frequency", column_name="frequency", widget=ChoiceWidget(FREQUENCY_CHOICES)
-    )
-    ytd_method = fields.Field(
-        attribute="ytd_method", column_name="ytd_method", widget=ChoiceWidget(YTD_METHOD_CHOICES)
-    )
+    frequency = fields.Field(attribute="frequency", column_name="frequency", widget=ChoiceWidget(FREQUENCY_CHOICES))
+    ytd_method = fields.Field(attribute="ytd_method", column_name="ytd_method", widget=ChoiceWidget(YTD_METHOD_CHOICES))
     directorate = fields.Field(
         attribute="directorate", column_name="directorate", widget=widgets.ForeignKeyWidget(Directorate, "name")
     )
@@ -219,9 +213,23 @@ class IndicatorResource(resources.ModelResource):
         model = Indicator
         import_id_fields = ("code",)
         fields = (
-            "code", "name", "definition", "kind", "polarity", "unit", "decimals", "frequency",
-            "ytd_method", "directorate", "committee", "owners", "headline", "data_source", "active",
-            "allow_out_of_range", "numerator_le_denominator",
+            "code",
+            "name",
+            "definition",
+            "kind",
+            "polarity",
+            "unit",
+            "decimals",
+            "frequency",
+            "ytd_method",
+            "directorate",
+            "committee",
+            "owners",
+            "headline",
+            "data_source",
+            "active",
+            "allow_out_of_range",
+            "numerator_le_denominator",
         )
         export_order = fields
         clean_model_instances = True
@@ -254,8 +262,16 @@ class ThresholdResource(resources.ModelResource):
         model = Threshold
         import_id_fields = ("indicator", "financial_year")
         fields = (
-            "indicator", "financial_year", "target", "floor", "lower", "upper",
-            "scheme", "green_tolerance", "amber_tolerance", "tolerance_unit",
+            "indicator",
+            "financial_year",
+            "target",
+            "floor",
+            "lower",
+            "upper",
+            "scheme",
+            "green_tolerance",
+            "amber_tolerance",
+            "tolerance_unit",
         )
         export_order = fields
         clean_model_instances = True

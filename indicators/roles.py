@@ -24,9 +24,7 @@ _VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold
 
 def _permissions(models_by_app: dict[str, list[str]], actions: tuple[str, ...]) -> list[Permission]:
     codenames = [f"{action}_{model}" for models in models_by_app.values() for model in models for action in actions]
-    return list(
-        Permission.objects.filter(content_type__app_label__in=models_by_app.keys(), codename__in=codenames)
-    )
+    return list(Permission.objects.filter(content_type__app_label__in=models_by_app.keys(), codename__in=codenames))
 
 
 def ensure_roles() -> None:

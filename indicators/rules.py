@@ -180,15 +180,19 @@ class RatingRule:
             return {"floor": "A floor standard is required for the floor scheme."}
         floor, target = _plain(self.floor), _plain(self.target)
         if self.polarity is Polarity.HIGH and self.floor > self.target:
-            return {"floor": (
-                f"For a higher-is-better indicator the floor standard ({floor}) "
-                f"must not be above the target ({target})."
-            )}
+            return {
+                "floor": (
+                    f"For a higher-is-better indicator the floor standard ({floor}) "
+                    f"must not be above the target ({target})."
+                )
+            }
         if self.polarity is Polarity.LOW and self.floor < self.target:
-            return {"floor": (
-                f"For a lower-is-better indicator the floor standard ({floor}) "
-                f"must not be below the target ({target})."
-            )}
+            return {
+                "floor": (
+                    f"For a lower-is-better indicator the floor standard ({floor}) "
+                    f"must not be below the target ({target})."
+                )
+            }
         if self.polarity is Polarity.TARGET:
             return _non_negative(self, "green_tolerance") or self._green_within_floor_errors()
         return {}  # H/L ignore green_tolerance: Green means the target is met
@@ -199,11 +203,13 @@ class RatingRule:
         green = _band(self.green_tolerance, self.target, self.tolerance_unit)
         distance = abs(self.target - self.floor)
         if green > distance:
-            return {"green_tolerance": (
-                f"The green tolerance ({_amount(self.green_tolerance, self.tolerance_unit)}) "
-                f"must not be wider than the distance from the target to the floor "
-                f"standard ({_plain(distance)})."
-            )}
+            return {
+                "green_tolerance": (
+                    f"The green tolerance ({_amount(self.green_tolerance, self.tolerance_unit)}) "
+                    f"must not be wider than the distance from the target to the floor "
+                    f"standard ({_plain(distance)})."
+                )
+            }
         return {}
 
     def _tolerance_errors(self) -> dict[str, str]:
@@ -346,9 +352,7 @@ def direction_of_travel(
     return Direction.UNCHANGED
 
 
-def expected_range(
-    value: Decimal | None, lower: Decimal | None, upper: Decimal | None
-) -> ExpectedRange:
+def expected_range(value: Decimal | None, lower: Decimal | None, upper: Decimal | None) -> ExpectedRange:
     """Where an activity value sits against its expected thresholds.
 
     Thresholds are inclusive ("within"); a missing threshold leaves that side
@@ -375,9 +379,7 @@ class Point:
     denominator: Decimal | None = None
 
 
-def value_from_fraction(
-    numerator: Decimal, denominator: Decimal, scale: Decimal
-) -> Decimal | None:
+def value_from_fraction(numerator: Decimal, denominator: Decimal, scale: Decimal) -> Decimal | None:
     """``numerator / denominator × scale`` (scale 100 for a percentage); None if ÷0."""
     if denominator == 0:
         return None
@@ -389,9 +391,7 @@ def value_from_fraction(
     return scaled / denominator
 
 
-def aggregate_ytd(
-    method: YtdMethod, points: Sequence[Point], *, scale: Decimal = Decimal(1)
-) -> Decimal | None:
+def aggregate_ytd(method: YtdMethod, points: Sequence[Point], *, scale: Decimal = Decimal(1)) -> Decimal | None:
     """The year-to-date figure from the FY's points so far (oldest first).
 
     SUM adds values; RATIO divides summed numerators by summed denominators
@@ -476,7 +476,7 @@ _BETTER = {Polarity.HIGH: "above", Polarity.LOW: "below"}
 
 
 def _amount(tolerance: Decimal | None, unit: ToleranceUnit) -> str:
-    """"5%" for a percent tolerance, "2" for an absolute one."""
+    """ "5%" for a percent tolerance, "2" for an absolute one."""
     text = _plain(tolerance if tolerance is not None else ZERO)
     return f"{text}%" if unit is ToleranceUnit.PERCENT else text
 
@@ -534,8 +534,7 @@ def _describe_floor(polarity: Polarity, green: Decimal, unit: ToleranceUnit) -> 
     return {
         Rag.GREEN: "Target has been achieved or exceeded",
         Rag.AMBER: (
-            "Performance achieved or exceeded the expected floor standard "
-            "but did not meet the target for Green"
+            "Performance achieved or exceeded the expected floor standard but did not meet the target for Green"
         ),
         Rag.RED: "Performance did not meet the expected floor standard",
     }

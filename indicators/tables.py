@@ -54,8 +54,9 @@ def _previous_year(row: KpiRow | ActivityRow):
         return "–"
     # Kent prints last year's figures in italics; the label says so for everyone else.
     when = period_label(same_period_last_year(row.period)) if row.period else "previous year"
-    return format_html('<i>{}</i><br><span class="govuk-body-s">{}</span>', row.indicator.format(row.previous_year),
-                       when)
+    return format_html(
+        '<i>{}</i><br><span class="govuk-body-s">{}</span>', row.indicator.format(row.previous_year), when
+    )
 
 
 CELL = "govuk-table__cell"
@@ -85,8 +86,12 @@ class _DashboardTable(tables.Table):
 
     # column name -> (cell class, how the cell is drawn from the row and the dashboard period)
     CELLS: dict = {
-        "ref": (CELL, lambda row, period: format_html('<a class="govuk-link" href="{}">{}</a>',
-                                                      row.indicator.get_absolute_url(), row.indicator.code)),
+        "ref": (
+            CELL,
+            lambda row, period: format_html(
+                '<a class="govuk-link" href="{}">{}</a>', row.indicator.get_absolute_url(), row.indicator.code
+            ),
+        ),
         "indicator": (CELL, lambda row, period: row.indicator.name),
         "directorate": (CELL, lambda row, period: row.indicator.directorate.name),
         "value": (NUMBER_WRAPPING, _value_with_period),
@@ -140,8 +145,21 @@ class KpiTable(_DashboardTable):
     }
 
     class Meta(_DashboardTable.Meta):
-        sequence = ("ref", "indicator", "directorate", "polarity", "data_period", "value", "month_rag",
-                    "ytd_value", "ytd_rag", "target", "floor", "previous_year", "direction")
+        sequence = (
+            "ref",
+            "indicator",
+            "directorate",
+            "polarity",
+            "data_period",
+            "value",
+            "month_rag",
+            "ytd_value",
+            "ytd_rag",
+            "target",
+            "floor",
+            "previous_year",
+            "direction",
+        )
 
 
 RANGE_LABELS = {"below": "Below", "within": "Within", "above": "Above", "": "–"}

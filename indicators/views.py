@@ -182,16 +182,24 @@ def _dashboard_parts(request, scope: Scope, period_text: str | None, form: Dashb
     dashboard = _dashboard_for(scope, period_text)
     kpis, activities = form.filter(dashboard.kpis, dashboard.activities)
     label, several = period_label(dashboard.period), len(scope.directorates) > 1
-    kpi_table = KpiTable(kpis, period=dashboard.period, caption=f"Key Performance Indicators, {label}",
-                         show_directorate=several)
-    activity_table = ActivityTable(activities, period=dashboard.period, caption=f"Activity indicators, {label}",
-                                   show_directorate=several, prefix="activity-")
+    kpi_table = KpiTable(
+        kpis, period=dashboard.period, caption=f"Key Performance Indicators, {label}", show_directorate=several
+    )
+    activity_table = ActivityTable(
+        activities,
+        period=dashboard.period,
+        caption=f"Activity indicators, {label}",
+        show_directorate=several,
+        prefix="activity-",
+    )
     shown = [t for t, show in ((kpi_table, kpis or not activities), (activity_table, activities or not kpis)) if show]
     filters = urlencode({k: v for k, v in request.GET.items() if k in form.fields and v})
     return {
-        "period_label": label, "tables": mark_safe("".join(_render_table(request, t) for t in shown)),  # noqa: S308
+        "period_label": label,
+        "tables": mark_safe("".join(_render_table(request, t) for t in shown)),  # noqa: S308
         "has_activities": bool(dashboard.activities),
-        "counts_sentence": counts_sentence(dashboard), "guidance": guidance_notes(dashboard),
+        "counts_sentence": counts_sentence(dashboard),
+        "guidance": guidance_notes(dashboard),
         "picker": _period_picker(scope, dashboard.period),
         "csv_url": scope.url(dashboard.period, "csv", filters),
         "xlsx_url": scope.url(dashboard.period, "xlsx", filters),
@@ -243,10 +251,14 @@ def _indicator_page(code: str, period_text: str) -> dict:
     period = _parse_period(period_text) if period_text else latest
     commentaries = list(
         Commentary.objects.filter(indicator=indicator, status=CommentaryStatus.APPROVED)
-        .select_related("author", "approver").order_by("-period")
+        .select_related("author", "approver")
+        .order_by("-period")
     )
     context = {
-        "indicator": indicator, "thresholds": thresholds, "commentaries": commentaries, "period": period,
+        "indicator": indicator,
+        "thresholds": thresholds,
+        "commentaries": commentaries,
+        "period": period,
         "threshold_rows": [_threshold_row(indicator, t) for t in thresholds],
         "results": _rated_results(indicator, results, thresholds),
     }
@@ -254,9 +266,12 @@ def _indicator_page(code: str, period_text: str) -> dict:
         row = indicator_row(dashboard_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
         chart = indicator_chart(indicator, results, thresholds, period)
         context.update(
-            row=row, latest_value=indicator.format(row.value), latest_note=period_note(row, period),
+            row=row,
+            latest_value=indicator.format(row.value),
+            latest_note=period_note(row, period),
             ytd_value=indicator.format(getattr(row, "ytd_value", None)),
-            chart=chart, chart_svg=mark_safe(render_svg(chart)),  # noqa: S308 - render_svg escapes all text
+            chart=chart,
+            chart_svg=mark_safe(render_svg(chart)),  # noqa: S308 - render_svg escapes all text
         )
     return context
 
@@ -274,8 +289,10 @@ def _summaries() -> list[dict]:
     newest = Result.objects.filter(indicator__directorate=OuterRef("pk"), indicator__active=True, value__isnull=False)
     directorates = list(Directorate.objects.annotate(latest=Subquery(newest.order_by("-period").values("period")[:1])))
     latest = {d.pk: d.latest for d in directorates}
-    scopes = [("committee", c, [d.pk for d in c.directorates.all()])
-              for c in Committee.objects.prefetch_related("directorates")]
+    scopes = [
+        ("committee", c, [d.pk for d in c.directorates.all()])
+        for c in Committee.objects.prefetch_related("directorates")
+    ]
     scopes += [("directorate", d, [d.pk]) for d in directorates]
     periods = [max((latest[pk] for pk in ids if latest.get(pk)), default=None) for _, _, ids in scopes]
     wanted: dict[date, set[int]] = {}
@@ -309,7 +326,9 @@ def _missing_returns(user) -> dict | None:
 def _period_picker(scope: Scope, current: date) -> dict:
     periods = list(
         Result.objects.filter(indicator__in=scope.indicators, value__isnull=False)
-        .order_by("-period").values_list("period", flat=True).distinct()
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .distinct()
     )
     older = [p for p in periods if p < current]
     newer = [p for p in periods if p > current]
@@ -325,8 +344,10 @@ def _period_picker(scope: Scope, current: date) -> dict:
 def _threshold_row(indicator: Indicator, threshold: Threshold) -> dict:
     return {
         "year": threshold.year_label,
-        "target": indicator.format(threshold.target), "floor": indicator.format(threshold.floor),
-        "lower": indicator.format(threshold.lower), "upper": indicator.format(threshold.upper),
+        "target": indicator.format(threshold.target),
+        "floor": indicator.format(threshold.floor),
+        "lower": indicator.format(threshold.lower),
+        "upper": indicator.format(threshold.upper),
         "scheme": threshold.get_scheme_display() or "Organisation default",
     }
 
@@ -353,8 +374,11 @@ def _rated_results(indicator: Indicator, results: list[Result], thresholds: list
 
 AUDITED = (
     (Result, "Result", ("value", "numerator", "denominator")),
-    (Threshold, "Threshold", ("scheme", "target", "floor", "green_tolerance", "amber_tolerance",
-                              "tolerance_unit", "lower", "upper")),
+    (
+        Threshold,
+        "Threshold",
+        ("scheme", "target", "floor", "green_tolerance", "amber_tolerance", "tolerance_unit", "lower", "upper"),
+    ),
     (Commentary, "Commentary", ("text", "status", "return_reason")),
 )
 HISTORY_LIMIT = 200
@@ -379,21 +403,32 @@ def _indicator_history(indicator: Indicator) -> list[dict]:
 
 
 def _history_entry(record, before, noun: str, fields: tuple[str, ...]) -> dict:
-    what = f"{noun} {period_label(record.period)}" if hasattr(record, "period") else (
-        f"{noun} {FinancialYear(record.financial_year).label}")
+    what = (
+        f"{noun} {period_label(record.period)}"
+        if hasattr(record, "period")
+        else (f"{noun} {FinancialYear(record.financial_year).label}")
+    )
     # Rows bulk-loaded (the demo, imports) have no first record: their old value was never recorded.
     unknown = "not recorded" if before is None and record.history_type == "~" else "–"
     changes = [
-        (record._meta.get_field(name).verbose_name, _shown(getattr(before, name)) if before else unknown,
-         _shown(getattr(record, name)))
+        (
+            record._meta.get_field(name).verbose_name,
+            _shown(getattr(before, name)) if before else unknown,
+            _shown(getattr(record, name)),
+        )
         for name in fields
-        if before is None and getattr(record, name) not in (None, "") or
-        before is not None and getattr(before, name) != getattr(record, name)
+        if before is None
+        and getattr(record, name) not in (None, "")
+        or before is not None
+        and getattr(before, name) != getattr(record, name)
     ]
     user = record.history_user
     return {
-        "when": record.history_date, "what": what, "type": record.get_history_type_display(),
-        "who": (user.get_full_name() or user.get_username()) if user else "System", "changes": changes,
+        "when": record.history_date,
+        "what": what,
+        "type": record.get_history_type_display(),
+        "who": (user.get_full_name() or user.get_username()) if user else "System",
+        "changes": changes,
     }
 
 

@@ -38,13 +38,35 @@ INDICATORS, THRESHOLDS, RESULTS = "Indicators", "Thresholds", "Results"
 ABOUT = "About"  # a notes sheet in our own files, ignored on import
 SHEETS: dict[str, list[str]] = {
     INDICATORS: [
-        "code", "name", "definition", "kind", "polarity", "unit", "decimals", "frequency", "ytd_method",
-        "directorate", "committee", "owners", "headline", "data_source", "active", "allow_out_of_range",
+        "code",
+        "name",
+        "definition",
+        "kind",
+        "polarity",
+        "unit",
+        "decimals",
+        "frequency",
+        "ytd_method",
+        "directorate",
+        "committee",
+        "owners",
+        "headline",
+        "data_source",
+        "active",
+        "allow_out_of_range",
         "numerator_le_denominator",
     ],
     THRESHOLDS: [
-        "code", "financial_year", "target", "floor", "lower", "upper",
-        "scheme", "green_tolerance", "amber_tolerance", "tolerance_unit",
+        "code",
+        "financial_year",
+        "target",
+        "floor",
+        "lower",
+        "upper",
+        "scheme",
+        "green_tolerance",
+        "amber_tolerance",
+        "tolerance_unit",
     ],
     RESULTS: ["code", "name", "period", "value", "numerator", "denominator", "commentary"],
 }
@@ -251,7 +273,8 @@ class XlsxReader:
         if xfs is None:
             return set()
         return {
-            index for index, xf in enumerate(xfs.findall(_MAIN + "xf"))
+            index
+            for index, xf in enumerate(xfs.findall(_MAIN + "xf"))
             if is_date_format(formats.get(int(xf.get("numFmtId", 0)), ""))
         }
 
@@ -337,7 +360,10 @@ class _SheetRows:
         return number
 
 
-_NAMESPACES = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main")
+_NAMESPACES = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
 _TAGS = {f"{ns} {local}": local for ns in _NAMESPACES for local in ("row", "c", "v", "t", "f", "is")}
 
 
@@ -406,9 +432,7 @@ def _letters_index(letters: str) -> int:
 
 
 # "A" → 0 … "ZZ" → 701, looked up rather than computed for every cell.
-_COLUMN_INDEX = {
-    a + b: _letters_index(a + b) for a in ("", *map(chr, range(65, 91))) for b in map(chr, range(65, 91))
-}
+_COLUMN_INDEX = {a + b: _letters_index(a + b) for a in ("", *map(chr, range(65, 91))) for b in map(chr, range(65, 91))}
 
 
 def _column_index(ref: str) -> int:
@@ -494,10 +518,23 @@ def _indicator_rows(indicators) -> Iterator[list]:
     queryset = indicators.select_related("directorate").prefetch_related("owners", "directorate__committees")
     for i in queryset.order_by("code"):
         yield [
-            i.code, i.name, i.definition, i.kind, i.polarity, i.unit, i.decimals, i.frequency, i.ytd_method,
-            i.directorate.name, "; ".join(sorted(c.name for c in i.directorate.committees.all())),
-            "; ".join(sorted(u.get_username() for u in i.owners.all())), i.headline, i.data_source,
-            _yes_no(i.active), _yes_no(i.allow_out_of_range), _yes_no(i.numerator_le_denominator),
+            i.code,
+            i.name,
+            i.definition,
+            i.kind,
+            i.polarity,
+            i.unit,
+            i.decimals,
+            i.frequency,
+            i.ytd_method,
+            i.directorate.name,
+            "; ".join(sorted(c.name for c in i.directorate.committees.all())),
+            "; ".join(sorted(u.get_username() for u in i.owners.all())),
+            i.headline,
+            i.data_source,
+            _yes_no(i.active),
+            _yes_no(i.allow_out_of_range),
+            _yes_no(i.numerator_le_denominator),
         ]
 
 
@@ -506,8 +543,16 @@ def _threshold_rows(indicators) -> Iterator[list]:
     queryset = Threshold.objects.filter(indicator__in=indicators).select_related("indicator")
     for t in queryset.order_by("indicator__code", "financial_year"):
         yield [
-            t.indicator.code, t.year_label, t.target, t.floor, t.lower, t.upper,
-            t.scheme or None, t.green_tolerance, t.amber_tolerance, t.tolerance_unit or None,
+            t.indicator.code,
+            t.year_label,
+            t.target,
+            t.floor,
+            t.lower,
+            t.upper,
+            t.scheme or None,
+            t.green_tolerance,
+            t.amber_tolerance,
+            t.tolerance_unit or None,
         ]
 
 

@@ -136,10 +136,16 @@ def _only_when_oidc(view):
 
 
 oidc_urlpatterns = [
-    path("callback/", _only_when_oidc(oidc_views.OIDCAuthenticationCallbackView.as_view()),
-         name="oidc_authentication_callback"),
-    path("authenticate/", _only_when_oidc(oidc_views.OIDCAuthenticationRequestView.as_view()),
-         name="oidc_authentication_init"),
+    path(
+        "callback/",
+        _only_when_oidc(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+        name="oidc_authentication_callback",
+    ),
+    path(
+        "authenticate/",
+        _only_when_oidc(oidc_views.OIDCAuthenticationRequestView.as_view()),
+        name="oidc_authentication_init",
+    ),
     path("logout/", _only_when_oidc(oidc_views.OIDCLogoutView.as_view()), name="oidc_logout"),
 ]
 

@@ -136,9 +136,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so a Celery worker started by a test can open the
     # test database; one per process so concurrent test runs do not collide.
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"kpidash-test-{os.getpid()}.sqlite3")
-    }
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"kpidash-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,11 +198,23 @@ CACHE_SECONDS = env_int("CACHE_SECONDS", 3600)
 if CACHE_SECONDS <= 0:
     raise ImproperlyConfigured("CACHE_SECONDS must be a positive number of seconds.")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": "kpidash", "TIMEOUT": CACHE_SECONDS}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kpidash",
+            "TIMEOUT": CACHE_SECONDS,
+        }
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kpidash",
-                          "TIMEOUT": CACHE_SECONDS, "OPTIONS": {"MAX_ENTRIES": 2000}}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "kpidash",
+            "TIMEOUT": CACHE_SECONDS,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        }
+    }
 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
@@ -417,14 +427,26 @@ if KPIDASH_OIDC_ENABLED:
     _entra = f"https://login.microsoftonline.com/{_tenant}"
     _because = "OIDC_RP_CLIENT_ID is set"
     OIDC_RP_CLIENT_SECRET = env_required("OIDC_RP_CLIENT_SECRET", _because)
-    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT") or (
-        _tenant and f"{_entra}/oauth2/v2.0/authorize") or env_required("OIDC_OP_AUTHORIZATION_ENDPOINT", _because)
-    OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT") or (
-        _tenant and f"{_entra}/oauth2/v2.0/token") or env_required("OIDC_OP_TOKEN_ENDPOINT", _because)
-    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT") or (
-        _tenant and f"{_entra}/discovery/v2.0/keys") or env_required("OIDC_OP_JWKS_ENDPOINT", _because)
-    OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT") or (
-        _tenant and "https://graph.microsoft.com/oidc/userinfo") or env_required("OIDC_OP_USER_ENDPOINT", _because)
+    OIDC_OP_AUTHORIZATION_ENDPOINT = (
+        os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT")
+        or (_tenant and f"{_entra}/oauth2/v2.0/authorize")
+        or env_required("OIDC_OP_AUTHORIZATION_ENDPOINT", _because)
+    )
+    OIDC_OP_TOKEN_ENDPOINT = (
+        os.environ.get("OIDC_OP_TOKEN_ENDPOINT")
+        or (_tenant and f"{_entra}/oauth2/v2.0/token")
+        or env_required("OIDC_OP_TOKEN_ENDPOINT", _because)
+    )
+    OIDC_OP_JWKS_ENDPOINT = (
+        os.environ.get("OIDC_OP_JWKS_ENDPOINT")
+        or (_tenant and f"{_entra}/discovery/v2.0/keys")
+        or env_required("OIDC_OP_JWKS_ENDPOINT", _because)
+    )
+    OIDC_OP_USER_ENDPOINT = (
+        os.environ.get("OIDC_OP_USER_ENDPOINT")
+        or (_tenant and "https://graph.microsoft.com/oidc/userinfo")
+        or env_required("OIDC_OP_USER_ENDPOINT", _because)
+    )
     # The id_token's issuer; checked when set (Entra: .../<tenant>/v2.0).
     OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER") or (_tenant and f"{_entra}/v2.0")
     OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")

@@ -138,8 +138,6 @@ def _guidance(dashboard: Dashboard) -> dict:
     }
 
 
-
-
 def report_number(committee: Committee, period: date) -> int:
     """This paper's place among the committee's papers for the financial year (by period)."""
     fy = FinancialYear.containing(period)

@@ -78,7 +78,8 @@ class PeriodField(forms.CharField):
 
 class PeriodOpenForm(ErrorsFromServiceMixin, forms.Form):
     period = PeriodField(
-        label="Month", help_text="As year and month, for example 2019-12.",
+        label="Month",
+        help_text="As year and month, for example 2019-12.",
         widget=forms.TextInput(attrs={"class": "govuk-input--width-10", "spellcheck": "false"}),
         error_messages={"required": "Enter the month to open, for example 2019-12."},
     )
@@ -94,7 +95,7 @@ class PeriodOpenForm(ErrorsFromServiceMixin, forms.Form):
 
 
 def parse_bulk_choices(values: list[str]) -> dict[int, int]:
-    """"<commentary id>:<version>" pairs from the review queue's checkboxes."""
+    """ "<commentary id>:<version>" pairs from the review queue's checkboxes."""
     chosen: dict[int, int] = {}
     for value in values:
         pk, _, version = value.partition(":")

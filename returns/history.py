@@ -62,8 +62,9 @@ def _entries(model, indicator: Indicator, period: date) -> list[HistoryEntry]:
 def return_history(indicator: Indicator, period: date) -> list[HistoryEntry]:
     """Newest first; a result and commentary saved together show as one entry."""
     merged: list[HistoryEntry] = []
-    entries = sorted(_entries(Result, indicator, period) + _entries(Commentary, indicator, period),
-                     key=lambda e: e.when)
+    entries = sorted(
+        _entries(Result, indicator, period) + _entries(Commentary, indicator, period), key=lambda e: e.when
+    )
     for entry in entries:
         last = merged[-1] if merged else None
         if last and last.who == entry.who and last.reason == entry.reason and entry.when - last.when < _SAME_SAVE:

@@ -78,10 +78,7 @@ def lock_reason(
     if commentary is _UNSET:
         commentary = Commentary.objects.filter(indicator=indicator, period=period).first()
     if commentary is not None and commentary.status == CommentaryStatus.APPROVED:
-        return (
-            "This return is locked because the performance team has approved it. "
-            "Ask them if it needs to change."
-        )
+        return "This return is locked because the performance team has approved it. Ask them if it needs to change."
     return None
 
 

@@ -89,6 +89,4 @@ def reminders_send(*, today: date) -> ReminderReport:
     reminders, escalations = _reminders(due), _escalations(overdue)
     if reminders or escalations:
         get_connection().send_messages([*reminders, *escalations])
-    return ReminderReport(
-        reminded=[m.to[0] for m in reminders], escalated=[m.to[0] for m in escalations]
-    )
+    return ReminderReport(reminded=[m.to[0] for m in reminders], escalated=[m.to[0] for m in escalations])

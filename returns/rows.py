@@ -135,8 +135,12 @@ def _rate(row: ReturnRow, results: dict[date, Result]) -> None:
         return
     last_year = results.get(same_period_last_year(row.period))
     row.rag = assess(
-        rule=threshold.rule(indicator.polarity), decimals=indicator.decimals, month=row.value, ytd=None,
-        previous=None, last_year=last_year.value if last_year else None,
+        rule=threshold.rule(indicator.polarity),
+        decimals=indicator.decimals,
+        month=row.value,
+        ytd=None,
+        previous=None,
+        last_year=last_year.value if last_year else None,
     ).month_rag
 
 

@@ -61,10 +61,12 @@ def _figure_errors(
     elif denominator == 0:
         return None, {"denominator": ["The denominator cannot be zero."]}
     elif indicator.numerator_le_denominator and numerator > denominator:
-        return None, {"numerator": [
-            f"The numerator ({numerator.normalize():f}) must not be more than the denominator "
-            f"({denominator.normalize():f}) for {indicator.code}."
-        ]}
+        return None, {
+            "numerator": [
+                f"The numerator ({numerator.normalize():f}) must not be more than the denominator "
+                f"({denominator.normalize():f}) for {indicator.code}."
+            ]
+        }
     else:
         value = value_from_fraction(numerator, denominator, Unit(indicator.unit).scale)
         value = value.quantize(Decimal("0.000001"))
@@ -145,7 +147,8 @@ def _ensure_baseline(instance) -> None:
     # their current state first so the history can show "old → new".
     if instance is not None and not instance.history.exists():
         type(instance).history.bulk_history_create(
-            [instance], default_change_reason="Recorded before this change",
+            [instance],
+            default_change_reason="Recorded before this change",
             default_date=getattr(instance, "updated_at", None),
         )
 
@@ -172,8 +175,14 @@ def _write_result(indicator: Indicator, period: date, user, figures: tuple, chan
 
 
 def _write_commentary(
-    current: Commentary | None, indicator: Indicator, period: date, user, text: str, status: _Status,
-    changed: bool, change_reason: str,
+    current: Commentary | None,
+    indicator: Indicator,
+    period: date,
+    user,
+    text: str,
+    status: _Status,
+    changed: bool,
+    change_reason: str,
 ) -> None:
     commentary = current or Commentary(indicator=indicator, period=period)
     if not (changed or status.submitted or status.approved or commentary.status != status.status):
@@ -246,10 +255,14 @@ def return_save(
             row = _fetch_row(indicator, period)
             if status.status in (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED) and not text:
                 if _commentary_required(row.rag):
-                    raise ReturnError({"commentary": [
-                        f"Enter commentary: {indicator.code} is rated {row.rag.label} for "
-                        f"{period_label(period)}, so explain the figure and what is being done about it."
-                    ]})
+                    raise ReturnError(
+                        {
+                            "commentary": [
+                                f"Enter commentary: {indicator.code} is rated {row.rag.label} for "
+                                f"{period_label(period)}, so explain the figure and what is being done about it."
+                            ]
+                        }
+                    )
             return row
     except IntegrityError:
         # Someone else created this return at the same moment.
@@ -308,10 +321,14 @@ def returns_bulk_approve(*, user, versions: dict[int, int]) -> tuple[list[Commen
     chosen = Commentary.objects.filter(pk__in=versions).select_related("indicator")
     for commentary in chosen.order_by("period", "indicator__code"):
         try:
-            approved.append(return_approve(
-                indicator=commentary.indicator, period=commentary.period, user=user,
-                expected_version=versions[commentary.pk],
-            ))
+            approved.append(
+                return_approve(
+                    indicator=commentary.indicator,
+                    period=commentary.period,
+                    user=user,
+                    expected_version=versions[commentary.pk],
+                )
+            )
         except ReturnError as exc:
             skipped.append(f"{commentary.indicator.code} {period_label(commentary.period)} was not approved. {exc}")
     return approved, skipped

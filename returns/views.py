@@ -120,10 +120,17 @@ def return_edit(request, period: date, code: str):
         data = form.cleaned_data
         try:
             saved = return_save(
-                indicator=row.indicator, period=period, user=request.user,
-                value=data["value"], numerator=data["numerator"], denominator=data["denominator"],
-                commentary=data["commentary"], submit=action == "submit", approve=action == "approve",
-                expected_version=data["version"], reason=data.get("reason", ""),
+                indicator=row.indicator,
+                period=period,
+                user=request.user,
+                value=data["value"],
+                numerator=data["numerator"],
+                denominator=data["denominator"],
+                commentary=data["commentary"],
+                submit=action == "submit",
+                approve=action == "approve",
+                expected_version=data["version"],
+                reason=data.get("reason", ""),
             )
         except ReturnLocked as exc:
             raise PermissionDenied(str(exc)) from None
@@ -153,8 +160,13 @@ def return_decide(request, period: date, code: str):
     form = SendBackForm(request.POST)
     if form.is_valid():
         try:
-            return_send_back(indicator=row.indicator, period=period, user=request.user,
-                             reason=form.cleaned_data["reason"], expected_version=form.cleaned_data["version"])
+            return_send_back(
+                indicator=row.indicator,
+                period=period,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
         except ReturnError as exc:
             form.add_service_errors(exc)
         else:
@@ -238,8 +250,11 @@ def periods(request):
             messages.success(request, f"{opened.label} is open for returns until {deadline}.")
             return redirect("periods")
     status = 400 if form.errors else 200
-    context = {"form": form, "periods": ReportingPeriod.objects.select_related("opened_by", "closed_by"),
-               "nav_active": "review"}
+    context = {
+        "form": form,
+        "periods": ReportingPeriod.objects.select_related("opened_by", "closed_by"),
+        "nav_active": "review",
+    }
     return render(request, "returns/periods.html", context, status=status)
 
 

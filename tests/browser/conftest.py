@@ -65,9 +65,7 @@ def sign_in(page, live_server, client):
     def _sign_in(user):
         client.force_login(user)
         cookie = client.cookies["sessionid"]
-        page.context.add_cookies(
-            [{"name": "sessionid", "value": cookie.value, "url": live_server.url}]
-        )
+        page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
         return page
 
     return _sign_in

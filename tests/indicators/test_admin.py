@@ -52,8 +52,14 @@ def test_admin_is_refused_to_users_without_staff_rights(demo, client, request, p
 
 
 def result_form(indicator, **overrides):
-    return {"indicator": indicator.pk, "period": "2019-12", "value": "90", "numerator": "", "denominator": "",
-            **overrides}
+    return {
+        "indicator": indicator.pk,
+        "period": "2019-12",
+        "value": "90",
+        "numerator": "",
+        "denominator": "",
+        **overrides,
+    }
 
 
 @pytest.mark.parametrize(

@@ -70,9 +70,15 @@ def test_a_saved_result_shows_on_the_cached_dashboard_at_once(viewer):
 def test_a_correction_approved_through_the_returns_service_shows_at_once(viewer):
     ReportingPeriod.objects.create(period=NOV, deadline=date(2019, 12, 10), status=PeriodStatus.CLOSED)
     assert "22 of the 25 KPIs" not in page(viewer)
-    return_save(indicator=Indicator.objects.get(code="ICT02"), period=NOV,
-                user=get_user_model().objects.get(username="performance"), value=Decimal("97.3"),
-                commentary="Survey recounted.", reason="Survey recount", approve=True)
+    return_save(
+        indicator=Indicator.objects.get(code="ICT02"),
+        period=NOV,
+        user=get_user_model().objects.get(username="performance"),
+        value=Decimal("97.3"),
+        commentary="Survey recounted.",
+        reason="Survey recount",
+        approve=True,
+    )
     html = page(viewer)
     assert shown("ICT02", "97.3") in html
     assert "22 of the 25 KPIs" in html  # ICT02 was the one Red
@@ -82,8 +88,9 @@ def test_a_spreadsheet_import_shows_at_once(viewer, tmp_path):
     assert shown("ICT02", "41.3") not in page(viewer)
     path = tmp_path / "results.csv"
     path.write_text("code,period,value,numerator,denominator,commentary\nICT02,2019-11,41.3,,,\n")
-    plan = workbook_import(path=path, file_name="results.csv",
-                           user=get_user_model().objects.get(username="performance"))
+    plan = workbook_import(
+        path=path, file_name="results.csv", user=get_user_model().objects.get(username="performance")
+    )
     assert plan.applied, plan.errors
     assert shown("ICT02", "41.3") in page(viewer)
 

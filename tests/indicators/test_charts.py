@@ -17,9 +17,16 @@ MONTHS = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", 
 
 def chart(**extra) -> TrendChart:
     values = [D("91"), D("92.5"), None, D("88.6")] + [None] * 8
-    return TrendChart(title="ICT02 trend", months=MONTHS, current_label="2019/20", current=values,
-                      previous_label="2018/19", previous=[D("93")] * 12,
-                      format=lambda v: "–" if v is None else f"{v:.1f}%", **extra)
+    return TrendChart(
+        title="ICT02 trend",
+        months=MONTHS,
+        current_label="2019/20",
+        current=values,
+        previous_label="2018/19",
+        previous=[D("93")] * 12,
+        format=lambda v: "–" if v is None else f"{v:.1f}%",
+        **extra,
+    )
 
 
 def parse(svg: str) -> ET.Element:
@@ -59,8 +66,9 @@ def test_a_gap_in_the_data_splits_the_line_and_each_value_gets_a_marker():
 
 
 def test_text_in_the_chart_is_escaped():
-    svg = render_svg(TrendChart(title="<script>alert(1)</script> & co", months=["Apr"], current_label="x",
-                                current=[D(1)]))
+    svg = render_svg(
+        TrendChart(title="<script>alert(1)</script> & co", months=["Apr"], current_label="x", current=[D(1)])
+    )
     assert "<script>" not in svg and parse(svg).find(f"{SVG}title").text.startswith("<script>")
 
 
@@ -76,8 +84,11 @@ def test_y_axis_ticks_are_evenly_spaced_and_cover_every_value(values):
 
 def test_indicator_chart_takes_this_and_last_financial_year_and_the_years_target():
     indicator = SimpleNamespace(code="X1", name="Thing", is_kpi=True, format=lambda v: f"{v}")
-    results = [SimpleNamespace(period=date(2019, 4, 1), value=D("1")), SimpleNamespace(period=date(2018, 6, 1),
-               value=D("2")), SimpleNamespace(period=date(2019, 12, 1), value=D("9"))]
+    results = [
+        SimpleNamespace(period=date(2019, 4, 1), value=D("1")),
+        SimpleNamespace(period=date(2018, 6, 1), value=D("2")),
+        SimpleNamespace(period=date(2019, 12, 1), value=D("9")),
+    ]
     thresholds = [SimpleNamespace(financial_year=2019, target=D("5"), floor=D("3"), lower=None, upper=None)]
     made = indicator_chart(indicator, results, thresholds, date(2019, 11, 1))
     assert made.current[0] == D("1") and made.current[8] is None  # December is after the period shown
@@ -89,7 +100,7 @@ def test_indicator_chart_takes_this_and_last_financial_year_and_the_years_target
 def test_indicator_page_shows_the_chart_and_its_table_alternative(client, demo, viewer_user):
     client.force_login(viewer_user)
     html = client.get("/indicators/ICT02/").content.decode()
-    svg = html[html.index("<svg"):html.index("</svg>") + 6]
+    svg = html[html.index("<svg") : html.index("</svg>") + 6]
     root = parse(svg)
     assert root.find(f"{SVG}title").text == (
         "ICT02 Positive feedback rating with the ICT help desk: trend, 2018/19 and 2019/20"

@@ -52,14 +52,17 @@ def test_directorate_dashboard_on_the_command_line(demo):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--committee", "nope"], "There is no committee 'nope'. Committees: environment-and-transport, "
-                                  "policy-and-resources."),
+        (
+            ["--committee", "nope"],
+            "There is no committee 'nope'. Committees: environment-and-transport, policy-and-resources.",
+        ),
         (["--committee", "policy-and-resources", "--period", "2019-13"], "month must be 01–12"),
         (["--committee", "policy-and-resources", "--period", "Nov 2019"], "expected YYYY-MM"),
         (["--committee", "policy-and-resources", "--period", "2020-02"], "the latest is November 2019"),
-        (["--committee", "policy-and-resources", "--period", "2001-01"], "There is no data for Policy and "
-                                                                          "Resources Cabinet Committee for "
-                                                                          "January 2001."),
+        (
+            ["--committee", "policy-and-resources", "--period", "2001-01"],
+            "There is no data for Policy and Resources Cabinet Committee for January 2001.",
+        ),
         (["--directorate", "nope"], "There is no directorate 'nope'."),
     ],
 )
@@ -70,8 +73,17 @@ def test_bad_arguments_are_command_errors_that_say_why(demo, args, message):
 
 def test_output_file_gets_exactly_what_standard_output_would(demo, tmp_path):
     target = tmp_path / "dashboard.json"
-    call_command("dashboard", "--committee", "policy-and-resources", "--format", "json", "-o", str(target),
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "dashboard",
+        "--committee",
+        "policy-and-resources",
+        "--format",
+        "json",
+        "-o",
+        str(target),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     assert target.read_text(encoding="utf-8") == run("--committee", "policy-and-resources", "--format", "json")
 
 

@@ -73,10 +73,10 @@ def test_formula_in_an_indicator_name_is_defused_in_csv_and_xlsx(client, demo, v
     Indicator.objects.filter(code="ICT02").update(name='=HYPERLINK("http://evil.example","click")')
     client.force_login(viewer_user)
     ict02 = next(r for r in read_csv(client.get(CSV_URL)) if r["ref"] == "ICT02")
-    assert ict02["indicator"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert ict02["indicator"] == '\'=HYPERLINK("http://evil.example","click")'
     sheet = load_workbook(io.BytesIO(client.get(XLSX_URL).content)).active
     names = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
-    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in names
+    assert '\'=HYPERLINK("http://evil.example","click")' in names
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
 

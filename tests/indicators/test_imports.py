@@ -63,12 +63,12 @@ def test_results_csv_creates_results_with_history_and_a_record(tmp_path, ict01, 
     assert Commentary.objects.get(period=date(2019, 11, 1)).text == "Good month"
     history = Result.history.filter(period=date(2019, 11, 1)).get()
     assert (history.history_type, history.history_user, history.history_change_reason) == (
-        "+", performance_user, "Imported from results.csv"
+        "+",
+        performance_user,
+        "Imported from results.csv",
     )
     record = ImportRecord.objects.get()
-    assert (record.user, record.file_name, record.counts["Results"]["created"]) == (
-        performance_user, "results.csv", 2
-    )
+    assert (record.user, record.file_name, record.counts["Results"]["created"]) == (performance_user, "results.csv", 2)
 
 
 def test_importing_the_same_file_again_changes_nothing(tmp_path, ict01, performance_user):
@@ -87,7 +87,6 @@ def test_a_changed_value_updates_the_result_and_its_history(tmp_path, ict01, per
     assert plan.counts["Results"].updated == 1
     assert Result.objects.get().value == Decimal("85.5")
     assert Result.history.latest("history_date").history_type == "~"
-
 
 
 def test_a_changed_figure_sends_an_approved_return_back_for_review(tmp_path, ict01, performance_user):
@@ -137,8 +136,7 @@ def test_a_floor_on_the_wrong_side_of_the_target_is_refused(tmp_path, ict01, per
     text = "code,financial_year,target,floor\nICT01,2019/20,90,95\n"
     plan = workbook_import(path=csv_file(tmp_path, text, "thresholds.csv"), file_name="t.csv", user=performance_user)
     assert messages(plan) == [
-        "Thresholds|2|floor|For a higher-is-better indicator the floor standard (95) must not be above "
-        "the target (90)."
+        "Thresholds|2|floor|For a higher-is-better indicator the floor standard (95) must not be above the target (90)."
     ]
     assert not Threshold.objects.exists()
 
@@ -184,15 +182,27 @@ def test_an_oversized_file_gets_a_clear_error(tmp_path, performance_user, settin
 def test_new_indicators_thresholds_and_results_import_together(tmp_path, directorate, owner_user, performance_user):
     book = tmp_path / "new.xlsx"
     with book.open("wb") as out:
-        write_xlsx(out, {
-            "Indicators": iter([
-                ["Code", "Name", "Kind", "Polarity", "Unit", "Directorate", "Owners"],
-                ["NEW1", "New one", "KPI", "l", "days", "strategic and corporate services",
-                 "test-owner@example.gov.uk"],
-            ]),
-            "Thresholds": iter([["code", "financial_year", "target", "floor"], ["NEW1", "2019/20", 10, 15]]),
-            "Results": iter([["code", "period", "value"], ["NEW1", "2019-11", 12]]),
-        })
+        write_xlsx(
+            out,
+            {
+                "Indicators": iter(
+                    [
+                        ["Code", "Name", "Kind", "Polarity", "Unit", "Directorate", "Owners"],
+                        [
+                            "NEW1",
+                            "New one",
+                            "KPI",
+                            "l",
+                            "days",
+                            "strategic and corporate services",
+                            "test-owner@example.gov.uk",
+                        ],
+                    ]
+                ),
+                "Thresholds": iter([["code", "financial_year", "target", "floor"], ["NEW1", "2019/20", 10, 15]]),
+                "Results": iter([["code", "period", "value"], ["NEW1", "2019-11", 12]]),
+            },
+        )
     plan = workbook_import(path=book, file_name="new.xlsx", user=performance_user)
     assert plan.applied, messages(plan)
     indicator = Indicator.objects.get(code="NEW1")
@@ -224,9 +234,19 @@ def test_export_round_trips_losslessly_into_an_empty_database(tmp_path, demo, pe
 def test_a_workbook_made_by_libreoffice_imports(tmp_path, ict01, quarterly, performance_user):
     csv_path = csv_file(tmp_path, "Code,Period,Value,Commentary\nICT01,2019-11,85.5,Fine\nQ01,2019-09-01,12,\n")
     subprocess.run(
-        [LIBREOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "xlsx",
-         "--outdir", str(tmp_path), str(csv_path)],
-        check=True, capture_output=True, timeout=120,
+        [
+            LIBREOFFICE,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path),
+            str(csv_path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     plan = workbook_import(path=tmp_path / "results.xlsx", file_name="results.xlsx", user=performance_user)
     assert plan.applied, messages(plan)
@@ -248,8 +268,9 @@ SCHEMES = [
 
 def test_one_indicator_per_scheme_imports_rates_and_round_trips(tmp_path, directorate, performance_user):
     indicators = [["code", "name", "unit", "directorate"]]
-    thresholds = [["code", "financial_year", "target", "floor", "scheme", "green_tolerance", "amber_tolerance",
-                   "tolerance_unit"]]
+    thresholds = [
+        ["code", "financial_year", "target", "floor", "scheme", "green_tolerance", "amber_tolerance", "tolerance_unit"]
+    ]
     results = [["code", "period", "value"]]
     for code, scheme, target, floor, green, amber, unit, value, last_year, _ in SCHEMES:
         indicators.append([code, f"{scheme} indicator", "number", directorate.name])
@@ -314,10 +335,15 @@ def test_export_command_writes_a_workbook_the_import_accepts(tmp_path, ict01, pe
 def test_rows_of_a_new_indicator_with_errors_point_back_to_it(tmp_path, directorate, performance_user):
     book = tmp_path / "new.xlsx"
     with book.open("wb") as out:
-        write_xlsx(out, {
-            "Indicators": iter([["code", "name", "polarity", "directorate"], ["NEW2", "New", "up", directorate.name]]),
-            "Results": iter([["code", "period", "value"], ["NEW2", "2019-11", 1]]),
-        })
+        write_xlsx(
+            out,
+            {
+                "Indicators": iter(
+                    [["code", "name", "polarity", "directorate"], ["NEW2", "New", "up", directorate.name]]
+                ),
+                "Results": iter([["code", "period", "value"], ["NEW2", "2019-11", 1]]),
+            },
+        )
     plan = workbook_check(path=book, file_name="new.xlsx", user=performance_user)
     assert messages(plan) == [
         "Indicators|2|polarity|'up' is not allowed: use one of H, L, T.",
@@ -340,7 +366,9 @@ def test_the_admin_resources_still_import_and_export_the_workbook_columns(ict01,
     ict01.owners.add(owner_user)
     exported = IndicatorResource().export().dict[0]
     assert (exported["code"], exported["owners"], exported["directorate"]) == (
-        "ICT01", "test-owner", "Strategic and Corporate Services"
+        "ICT01",
+        "test-owner",
+        "Strategic and Corporate Services",
     )
 
 

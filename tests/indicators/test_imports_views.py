@@ -97,7 +97,10 @@ def test_export_workbook_query_count_does_not_grow_with_the_data(
     with django_assert_max_num_queries(20):
         response = client.get(reverse("spreadsheet_export"))
     assert set(load_workbook(io.BytesIO(response.content)).sheetnames) == {
-        "Indicators", "Thresholds", "Results", "About"
+        "Indicators",
+        "Thresholds",
+        "Results",
+        "About",
     }
 
 

@@ -49,8 +49,12 @@ def test_lower_is_better_floor_above_target_is_accepted(directorate):
 def test_tolerance_scheme_needs_green_no_wider_than_amber(directorate):
     indicator = make_indicator(directorate)
     threshold = Threshold(
-        indicator=indicator, financial_year=2019, scheme=Scheme.TOLERANCE, target=Decimal(90),
-        green_tolerance=Decimal(10), amber_tolerance=Decimal(5),
+        indicator=indicator,
+        financial_year=2019,
+        scheme=Scheme.TOLERANCE,
+        target=Decimal(90),
+        green_tolerance=Decimal(10),
+        amber_tolerance=Decimal(5),
     )
 
     assert "green_tolerance" in clean_errors(threshold)

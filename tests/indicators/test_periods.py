@@ -167,19 +167,26 @@ def test_a_date_that_is_not_a_month_start_is_not_a_reporting_period():
 def test_quarterly_reporting_periods_of_a_financial_year():
     fy = FinancialYear(2019)
     assert reporting_periods(Q, fy.start, fy.end) == [
-        date(2019, 6, 1), date(2019, 9, 1), date(2019, 12, 1), date(2020, 3, 1),
+        date(2019, 6, 1),
+        date(2019, 9, 1),
+        date(2019, 12, 1),
+        date(2020, 3, 1),
     ]
 
 
 def test_annual_reporting_periods_are_the_march_year_ends():
     assert reporting_periods(A, date(2018, 1, 1), date(2020, 3, 31)) == [
-        date(2018, 3, 1), date(2019, 3, 1), date(2020, 3, 1),
+        date(2018, 3, 1),
+        date(2019, 3, 1),
+        date(2020, 3, 1),
     ]
 
 
 def test_reporting_periods_include_both_ends():
     assert reporting_periods(M, date(2019, 11, 1), date(2020, 1, 15)) == [
-        date(2019, 11, 1), date(2019, 12, 1), date(2020, 1, 1),
+        date(2019, 11, 1),
+        date(2019, 12, 1),
+        date(2020, 1, 1),
     ]
     assert reporting_periods(M, date(2020, 1, 1), date(2019, 12, 1)) == []
 
@@ -253,8 +260,7 @@ def test_period_error_is_none_for_an_allowed_period():
 
 def test_period_error_explains_quarter_ends():
     assert period_error(date(2019, 11, 1), Q) == (
-        "Quarterly indicators report only on quarter ends (June, September, December, March); "
-        "November 2019 is not one."
+        "Quarterly indicators report only on quarter ends (June, September, December, March); November 2019 is not one."
     )
 
 
@@ -265,6 +271,4 @@ def test_period_error_explains_the_annual_year_end():
 
 
 def test_period_error_rejects_a_date_that_is_not_a_month_start():
-    assert period_error(date(2019, 11, 5), M) == (
-        "A period is a whole month; 2019-11-05 is not the first of a month."
-    )
+    assert period_error(date(2019, 11, 5), M) == ("A period is a whole month; 2019-11-05 is not the first of a month.")

@@ -31,21 +31,40 @@ def grow(extra_indicators: int = 40, extra_years: int = 6) -> None:
     """Add indicators to the demo committee and years of older history to every indicator."""
     directorate = Directorate.objects.get(slug="strategic-and-corporate-services")
     new = Indicator.objects.bulk_create(
-        Indicator(code=f"ZZ{i:03d}", name=f"Extra indicator {i}", directorate=directorate,
-                  kind=Kind.ACTIVITY if i % 5 == 0 else Kind.KPI)
+        Indicator(
+            code=f"ZZ{i:03d}",
+            name=f"Extra indicator {i}",
+            directorate=directorate,
+            kind=Kind.ACTIVITY if i % 5 == 0 else Kind.KPI,
+        )
         for i in range(extra_indicators)
     )
     first = date(2018, 4, 1)
     results, thresholds, commentary = [], [], []
     for indicator in Indicator.objects.all():
         months = range(-12 * extra_years, 20) if indicator in new else range(-12 * extra_years, 0)
-        results += [Result(indicator=indicator, period=add_months(first, m), value=Decimal(90 + m % 7))
-                    for m in months]
+        results += [Result(indicator=indicator, period=add_months(first, m), value=Decimal(90 + m % 7)) for m in months]
         years = range(2018 - extra_years, 2020) if indicator in new else range(2018 - extra_years, 2018)
-        thresholds += [Threshold(indicator=indicator, financial_year=y, target=Decimal(92), floor=Decimal(88),
-                                 lower=Decimal(80), upper=Decimal(100)) for y in years]
-        commentary += [Commentary(indicator=indicator, period=add_months(first, -m), text="Older commentary",
-                                  status=CommentaryStatus.APPROVED) for m in range(1, 12 * extra_years, 6)]
+        thresholds += [
+            Threshold(
+                indicator=indicator,
+                financial_year=y,
+                target=Decimal(92),
+                floor=Decimal(88),
+                lower=Decimal(80),
+                upper=Decimal(100),
+            )
+            for y in years
+        ]
+        commentary += [
+            Commentary(
+                indicator=indicator,
+                period=add_months(first, -m),
+                text="Older commentary",
+                status=CommentaryStatus.APPROVED,
+            )
+            for m in range(1, 12 * extra_years, 6)
+        ]
     Result.objects.bulk_create(results, ignore_conflicts=True)
     Threshold.objects.bulk_create(thresholds, ignore_conflicts=True)
     Commentary.objects.bulk_create(commentary, ignore_conflicts=True)
@@ -101,4 +120,3 @@ def test_growing_really_adds_rows_to_the_pages(client, demo, viewer_user):
     grow()
     after = client.get("/committees/policy-and-resources/2019-11/dashboard.csv").content.count(b"\n")
     assert after == before + 40
-

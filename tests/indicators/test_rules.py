@@ -59,7 +59,10 @@ RATED_SCHEMES = [s for s in Scheme if s is not Scheme.DATA_ONLY]
 
 def test_rag_labels_and_ranks():
     assert [(r.label, r.rank) for r in (G, A, R, NONE)] == [
-        ("Green", 3), ("Amber", 2), ("Red", 1), ("No RAG", 0),
+        ("Green", 3),
+        ("Amber", 2),
+        ("Red", 1),
+        ("No RAG", 0),
     ]
 
 
@@ -159,10 +162,17 @@ def test_tolerance_scheme_rates_by_distance_from_target(polarity, target, green,
 # --- TARGET_ONLY (Tower Hamlets: pass or fail) -------------------------------------------
 
 TARGET_ONLY_CASES = [
-    (H, "90", "90", G), (H, "90", "91", G), (H, "90", "89.99", R),
-    (L, "10", "10", G), (L, "10", "9", G), (L, "10", "10.01", R),
-    (T, "50", "50", G), (T, "50", "50.01", R), (T, "50", "49.99", R),
-    (H, "0", "0", G), (L, "-3", "-2.99", R),
+    (H, "90", "90", G),
+    (H, "90", "91", G),
+    (H, "90", "89.99", R),
+    (L, "10", "10", G),
+    (L, "10", "9", G),
+    (L, "10", "10.01", R),
+    (T, "50", "50", G),
+    (T, "50", "50.01", R),
+    (T, "50", "49.99", R),
+    (H, "0", "0", G),
+    (L, "-3", "-2.99", R),
 ]
 
 
@@ -224,7 +234,7 @@ def test_a_value_exactly_on_target_is_green_under_every_scheme(scheme, polarity)
 
 # --- properties -----------------------------------------------------------------------
 
-numbers = st.decimals(min_value=-10**6, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
+numbers = st.decimals(min_value=-(10**6), max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 tolerances = st.decimals(min_value=0, max_value=200, places=2)
 optional_numbers = st.none() | numbers
 
@@ -402,15 +412,24 @@ def test_assess_rates_what_is_displayed():
     rule = make_rule(Scheme.FLOOR, H, "90", floor="80")
     result = assess(rule=rule, decimals=0, month=D("89.6"), ytd=D("79.4"), previous=D("88"), last_year=None)
     assert result == Assessment(
-        month_value=Decimal(90), month_rag=G, ytd_value=Decimal(79), ytd_rag=R, direction=Direction.IMPROVED,
+        month_value=Decimal(90),
+        month_rag=G,
+        ytd_value=Decimal(79),
+        ytd_rag=R,
+        direction=Direction.IMPROVED,
     )
 
 
 def test_assess_compares_month_and_ytd_with_their_own_last_year_figures():
     rule = make_rule(Scheme.TOLERANCE_TREND, H, "100", green="10")
     result = assess(
-        rule=rule, decimals=1, month=D("80"), ytd=D("80"), previous=D("80.04"),
-        last_year=D("70"), last_year_ytd=D("85"),
+        rule=rule,
+        decimals=1,
+        month=D("80"),
+        ytd=D("80"),
+        previous=D("80.04"),
+        last_year=D("70"),
+        last_year_ytd=D("85"),
     )
     assert (result.month_rag, result.ytd_rag) == (A, R)
     assert result.direction is Direction.UNCHANGED  # 80.04 displays as 80.0
@@ -441,8 +460,10 @@ ERROR_CASES = [
     (make_rule(Scheme.FLOOR, T, "50", floor="60", green="2"), {}),
     (
         make_rule(Scheme.FLOOR, T, "50", floor="55", green="20"),
-        {"green_tolerance": "The green tolerance (20%) must not be wider than the distance "
-                            "from the target to the floor standard (5)."},
+        {
+            "green_tolerance": "The green tolerance (20%) must not be wider than the distance "
+            "from the target to the floor standard (5)."
+        },
     ),
     (
         make_rule(Scheme.FLOOR, T, "50", floor="55", green="-1"),
@@ -502,7 +523,11 @@ DESCRIBE_CASES = [
     (Scheme.FLOOR, H, None, None, PCT, KENT_FLOOR),
     (Scheme.FLOOR, L, None, None, PCT, KENT_FLOOR),
     (
-        Scheme.FLOOR, T, "2.50", None, PCT,
+        Scheme.FLOOR,
+        T,
+        "2.50",
+        None,
+        PCT,
         {
             G: "Within 2.5% of target either side",
             A: "Further from target than that, but within the expected floor standard",
@@ -510,15 +535,27 @@ DESCRIBE_CASES = [
         },
     ),
     (
-        Scheme.TOLERANCE, H, "5", "10.0", PCT,
+        Scheme.TOLERANCE,
+        H,
+        "5",
+        "10.0",
+        PCT,
         {G: "On, above or within 5% of target", A: "Between 5% and 10% below target", R: "More than 10% below target"},
     ),
     (
-        Scheme.TOLERANCE, L, "5", "10", PCT,
+        Scheme.TOLERANCE,
+        L,
+        "5",
+        "10",
+        PCT,
         {G: "On, below or within 5% of target", A: "Between 5% and 10% above target", R: "More than 10% above target"},
     ),
     (
-        Scheme.TOLERANCE, T, "1", "5", PCT,
+        Scheme.TOLERANCE,
+        T,
+        "1",
+        "5",
+        PCT,
         {
             G: "Within 1% of target either side",
             A: "Between 1% and 5% from target either side",
@@ -526,22 +563,39 @@ DESCRIBE_CASES = [
         },
     ),
     (
-        Scheme.TOLERANCE, H, "2", "4", ABS,
+        Scheme.TOLERANCE,
+        H,
+        "2",
+        "4",
+        ABS,
         {G: "On, above or within 2 of target", A: "Between 2 and 4 below target", R: "More than 4 below target"},
     ),
     (  # Maidstone: Green only on target
-        Scheme.TOLERANCE, H, "0", "10", PCT,
+        Scheme.TOLERANCE,
+        H,
+        "0",
+        "10",
+        PCT,
         {G: "On or above target", A: "Up to 10% below target", R: "More than 10% below target"},
     ),
     (Scheme.TOLERANCE, L, "5", "5", PCT, {G: "On, below or within 5% of target", R: "More than 5% above target"}),
     (Scheme.TOLERANCE, H, "0", "0", PCT, {G: "On or above target", R: "Below target"}),
     (Scheme.TOLERANCE, T, "0", "0", ABS, {G: "On target", R: "Not on target"}),
     (  # no amber tolerance set: nothing can be Red
-        Scheme.TOLERANCE, H, "5", None, PCT, {G: "On, above or within 5% of target", A: "More than 5% below target"},
+        Scheme.TOLERANCE,
+        H,
+        "5",
+        None,
+        PCT,
+        {G: "On, above or within 5% of target", A: "More than 5% below target"},
     ),
     (Scheme.TARGET_ONLY, L, None, None, PCT, {G: "Target achieved", R: "Target not achieved"}),
     (
-        Scheme.TOLERANCE_TREND, T, "10", None, PCT,
+        Scheme.TOLERANCE_TREND,
+        T,
+        "10",
+        None,
+        PCT,
         {
             G: "Within 10% of target either side",
             A: "More than 10% from target, but performance improved or held against the same period last year",
@@ -549,7 +603,11 @@ DESCRIBE_CASES = [
         },
     ),
     (
-        Scheme.TOLERANCE_TREND, H, "10", None, PCT,
+        Scheme.TOLERANCE_TREND,
+        H,
+        "10",
+        None,
+        PCT,
         {
             G: "On, above or within 10% of target",
             A: "More than 10% below target, but performance improved or held against the same period last year",

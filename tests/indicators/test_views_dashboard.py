@@ -13,8 +13,15 @@ from indicators.models import Indicator, Result
 
 DASHBOARD = "/committees/policy-and-resources/"
 NOVEMBER = "/committees/policy-and-resources/2019-11/"
-PAGES = ["/", DASHBOARD, NOVEMBER, f"{NOVEMBER}dashboard.csv", f"{NOVEMBER}dashboard.xlsx",
-         "/directorates/strategic-and-corporate-services/", "/indicators/ICT02/"]
+PAGES = [
+    "/",
+    DASHBOARD,
+    NOVEMBER,
+    f"{NOVEMBER}dashboard.csv",
+    f"{NOVEMBER}dashboard.xlsx",
+    "/directorates/strategic-and-corporate-services/",
+    "/indicators/ICT02/",
+]
 PERSONAS = ["owner_user", "other_owner_user", "performance_user", "clerk_user", "viewer_user"]
 
 
@@ -160,11 +167,16 @@ def test_the_period_picker_moves_to_the_period_address_keeping_filters(client, d
     [
         ("/committees/policy-and-resources/2019-13/", "'2019-13' is not a valid period: month must be 01–12."),
         ("/committees/policy-and-resources/November/", "'November' is not a valid period: expected YYYY-MM"),
-        ("/committees/policy-and-resources/2020-01/", "There is no data for Policy and Resources Cabinet "
-                                                      "Committee for January 2020: the latest results are for "
-                                                      "November 2019."),
-        ("/committees/policy-and-resources/2010-01/", "There is no data for Policy and Resources Cabinet "
-                                                      "Committee for January 2010."),
+        (
+            "/committees/policy-and-resources/2020-01/",
+            "There is no data for Policy and Resources Cabinet "
+            "Committee for January 2020: the latest results are for "
+            "November 2019.",
+        ),
+        (
+            "/committees/policy-and-resources/2010-01/",
+            "There is no data for Policy and Resources Cabinet Committee for January 2010.",
+        ),
         ("/committees/no-such-committee/", "There is no committee with the address ‘no-such-committee’."),
         ("/directorates/no-such-directorate/2019-11/", "There is no directorate with the address"),
         ("/committees/policy-and-resources/2019-11/dashboard.pdf", "download as CSV or XLSX, not ‘pdf’"),

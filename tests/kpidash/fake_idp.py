@@ -113,14 +113,16 @@ def _handler(idp: FakeIdP) -> type[BaseHTTPRequestHandler]:
             query = {key: values[0] for key, values in parse_qs(url.query).items()}
             try:
                 if url.path == "/.well-known/openid-configuration":
-                    self._json({
-                        "issuer": idp.url,
-                        "authorization_endpoint": f"{idp.url}/authorize",
-                        "token_endpoint": f"{idp.url}/token",
-                        "userinfo_endpoint": f"{idp.url}/userinfo",
-                        "jwks_uri": f"{idp.url}/jwks",
-                        "id_token_signing_alg_values_supported": ["RS256"],
-                    })
+                    self._json(
+                        {
+                            "issuer": idp.url,
+                            "authorization_endpoint": f"{idp.url}/authorize",
+                            "token_endpoint": f"{idp.url}/token",
+                            "userinfo_endpoint": f"{idp.url}/userinfo",
+                            "jwks_uri": f"{idp.url}/jwks",
+                            "id_token_signing_alg_values_supported": ["RS256"],
+                        }
+                    )
                 elif url.path == "/authorize":
                     self.send_response(302)
                     self.send_header("Location", idp.authorize(query))

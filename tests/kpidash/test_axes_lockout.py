@@ -71,8 +71,12 @@ def test_behind_a_proxy_the_lockout_is_by_the_clients_address_not_the_proxys(cli
 
     def through_proxy(password: str, client_ip: str):
         # The client's own (spoofable) X-Forwarded-For entry comes first; the proxy appends the real address.
-        return client.post(LOGIN, {"username": "test-viewer", "password": password}, REMOTE_ADDR=proxy,
-                           HTTP_X_FORWARDED_FOR=f"1.2.3.4, {client_ip}")
+        return client.post(
+            LOGIN,
+            {"username": "test-viewer", "password": password},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=f"1.2.3.4, {client_ip}",
+        )
 
     for _ in range(settings.AXES_FAILURE_LIMIT):
         through_proxy("wrong", "198.51.100.7")

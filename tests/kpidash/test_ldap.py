@@ -106,12 +106,14 @@ def slapd(tmp_path_factory):
     config = folder / "slapd.conf"
     config.write_text(CONFIG.format(dir=folder, base=BASE, admin=ADMIN_DN, password=ADMIN_PASSWORD))
     (folder / "directory.ldif").write_text(DIRECTORY.format(base=BASE))
-    subprocess.run([SLAPADD, "-f", str(config), "-l", str(folder / "directory.ldif")], check=True,
-                   capture_output=True, timeout=30)
+    subprocess.run(
+        [SLAPADD, "-f", str(config), "-l", str(folder / "directory.ldif")], check=True, capture_output=True, timeout=30
+    )
     uri = f"ldap://127.0.0.1:{_free_port()}"
     # -d keeps slapd in the foreground, so the test owns (and ends) the process.
-    process = subprocess.Popen([SLAPD, "-f", str(config), "-h", f"{uri}/", "-d", "0"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [SLAPD, "-f", str(config), "-h", f"{uri}/", "-d", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     import ldap
 
     deadline = time.monotonic() + 20

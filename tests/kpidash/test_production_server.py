@@ -51,12 +51,22 @@ def server(tmp_path_factory):
         NO_PROXY="127.0.0.1,localhost",
     )
     env.pop("REDIS_URL", None)  # the filesystem broker under KPIDASH_VAR_DIR: nothing shared with other tests
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["load_demo"],
-                    ["createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.gov.uk"]):
-        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True,
-                       timeout=300)
-    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "kpidash.wsgi"], cwd=ROOT,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for command in (
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput"],
+        ["load_demo"],
+        ["createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.gov.uk"],
+    ):
+        subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
+        )
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "kpidash.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -89,8 +99,12 @@ def signed_in(server):
     response = requests.post(
         f"{server}/accounts/login/",
         data={"username": "ops", "password": PASSWORD, "csrfmiddlewaretoken": form_token},
-        headers={**HTTPS, "Origin": server.replace("http:", "https:"), "Referer": f"{server}/accounts/login/".replace(
-            "http:", "https:"), "Cookie": f"csrftoken={token}"},
+        headers={
+            **HTTPS,
+            "Origin": server.replace("http:", "https:"),
+            "Referer": f"{server}/accounts/login/".replace("http:", "https:"),
+            "Cookie": f"csrftoken={token}",
+        },
         allow_redirects=False,
         timeout=10,
     )
@@ -164,8 +178,9 @@ def test_static_files_have_hashed_names_and_are_compressed_and_cached(server):
     html = requests.get(f"{server}/accounts/login/", headers=HTTPS, timeout=10).text
     stylesheet = re.search(r'href="(/static/build/kpidash\.[0-9a-f]{12}\.css)"', html)
     assert stylesheet, "the stylesheet has a content-hashed name"
-    response = requests.get(f"{server}{stylesheet.group(1)}", headers={**HTTPS, "Accept-Encoding": "gzip, br"},
-                            timeout=10)
+    response = requests.get(
+        f"{server}{stylesheet.group(1)}", headers={**HTTPS, "Accept-Encoding": "gzip, br"}, timeout=10
+    )
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/css")
     assert response.headers["Content-Encoding"] in {"br", "gzip"}
@@ -175,8 +190,9 @@ def test_static_files_have_hashed_names_and_are_compressed_and_cached(server):
 def test_uploaded_and_generated_files_are_not_served_as_urls(server, signed_in, tmp_path):
     cookie, _ = signed_in
     for path in ("/media/papers/x.pdf", "/var/media/papers/x.pdf"):
-        response = requests.get(f"{server}{path}", headers={**HTTPS, "Cookie": cookie}, allow_redirects=False,
-                                timeout=10)
+        response = requests.get(
+            f"{server}{path}", headers={**HTTPS, "Cookie": cookie}, allow_redirects=False, timeout=10
+        )
         assert response.status_code == 404
 
 

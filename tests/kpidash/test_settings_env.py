@@ -19,8 +19,20 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "kpidash.example.gov.uk",
 }
 # Variables of the machine running the tests that would change what is being checked.
-_OURS = ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "SECURE_", "OIDC_", "AUTH_LDAP_", "KPIDASH_SSO", "KPIDASH_STORAGE",
-         "LOG_FORMAT", "SESSION_", "AXES_", "DJANGO_ALLOW_ASYNC_UNSAFE")  # the last: set by the browser tests
+_OURS = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_",
+    "OIDC_",
+    "AUTH_LDAP_",
+    "KPIDASH_SSO",
+    "KPIDASH_STORAGE",
+    "LOG_FORMAT",
+    "SESSION_",
+    "AXES_",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)  # the last: set by the browser tests
 
 
 def _env(**overrides: str) -> dict[str, str]:
@@ -29,8 +41,9 @@ def _env(**overrides: str) -> dict[str, str]:
 
 
 def run(args: list[str], **overrides: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=_env(**overrides), capture_output=True, text=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=_env(**overrides), capture_output=True, text=True, timeout=120
+    )
 
 
 def setting(names: list[str], **overrides: str) -> dict:
@@ -50,8 +63,12 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def test_check_deploy_fails_when_https_is_switched_off_without_a_proxy():
-    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION,
-                 SECURE_SSL_REDIRECT="0", SESSION_COOKIE_SECURE="0")
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        **PRODUCTION,
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+    )
     assert result.returncode != 0
     assert "security.W008" in result.stderr and "security.W012" in result.stderr
 
@@ -64,8 +81,15 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 def test_production_defaults_are_secure():
     values = setting(
-        ["SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "X_FRAME_OPTIONS",
-         "DATABASES", "STORAGES"],
+        [
+            "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "X_FRAME_OPTIONS",
+            "DATABASES",
+            "STORAGES",
+        ],
         **PRODUCTION,
     )
     assert values["SECURE_SSL_REDIRECT"] and values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
@@ -86,8 +110,9 @@ def test_tls_at_a_proxy_trusts_its_forwarded_proto_header():
 
 
 def test_session_timeouts_come_from_the_environment():
-    values = setting(["SESSION_COOKIE_AGE", "KPIDASH_SESSION_MAX_AGE"], SESSION_IDLE_TIMEOUT="900",
-                     SESSION_ABSOLUTE_TIMEOUT="3600")
+    values = setting(
+        ["SESSION_COOKIE_AGE", "KPIDASH_SESSION_MAX_AGE"], SESSION_IDLE_TIMEOUT="900", SESSION_ABSOLUTE_TIMEOUT="3600"
+    )
     assert values == {"SESSION_COOKIE_AGE": 900, "KPIDASH_SESSION_MAX_AGE": 3600}
 
 
@@ -109,8 +134,10 @@ def test_the_settings_role_names_are_the_roles():
 )
 def test_the_group_map_reads_json_or_pairs(raw):
     values = setting(["KPIDASH_SSO_GROUP_MAP"], KPIDASH_SSO_GROUP_MAP=raw)
-    assert values["KPIDASH_SSO_GROUP_MAP"] == {"KPI Performance Team": "Performance team",
-                                               "KPI Owners": "Service owner"}
+    assert values["KPIDASH_SSO_GROUP_MAP"] == {
+        "KPI Performance Team": "Performance team",
+        "KPI Owners": "Service owner",
+    }
 
 
 @pytest.mark.parametrize(
@@ -130,10 +157,14 @@ def test_a_malformed_group_map_stops_start_up_naming_the_variable(raw, message):
 def test_an_entra_tenant_fills_in_the_openid_endpoints():
     values = setting(
         ["AUTHENTICATION_BACKENDS", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT", "OIDC_OP_ISSUER", "LOGIN_URL"],
-        OIDC_RP_CLIENT_ID="app-id", OIDC_RP_CLIENT_SECRET="app-secret", OIDC_ENTRA_TENANT_ID="tenant-1",
+        OIDC_RP_CLIENT_ID="app-id",
+        OIDC_RP_CLIENT_SECRET="app-secret",
+        OIDC_ENTRA_TENANT_ID="tenant-1",
     )
     assert values["AUTHENTICATION_BACKENDS"] == [
-        "axes.backends.AxesStandaloneBackend", "kpidash.auth.OIDCBackend", "django.contrib.auth.backends.ModelBackend",
+        "axes.backends.AxesStandaloneBackend",
+        "kpidash.auth.OIDCBackend",
+        "django.contrib.auth.backends.ModelBackend",
     ]
     assert values["OIDC_OP_TOKEN_ENDPOINT"] == "https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"
     assert values["OIDC_OP_JWKS_ENDPOINT"] == "https://login.microsoftonline.com/tenant-1/discovery/v2.0/keys"
@@ -155,8 +186,12 @@ def test_without_single_sign_on_only_local_accounts_sign_in():
 
 
 def test_papers_can_live_in_s3_compatible_storage():
-    values = setting(["STORAGES"], KPIDASH_STORAGE="s3", AWS_STORAGE_BUCKET_NAME="papers",
-                     AWS_S3_ENDPOINT_URL="https://s3.example.internal")
+    values = setting(
+        ["STORAGES"],
+        KPIDASH_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="papers",
+        AWS_S3_ENDPOINT_URL="https://s3.example.internal",
+    )
     default = values["STORAGES"]["default"]
     assert default["BACKEND"] == "storages.backends.s3.S3Storage"
     assert default["OPTIONS"]["bucket_name"] == "papers"

@@ -28,8 +28,7 @@ def test_of_two_simultaneous_first_saves_one_wins_and_the_other_gets_a_conflict(
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=save, args=args)
-               for args in ((owner_user, "96"), (performance_user, "85"))]
+    threads = [threading.Thread(target=save, args=args) for args in ((owner_user, "96"), (performance_user, "85"))]
     for thread in threads:
         thread.start()
     for thread in threads:

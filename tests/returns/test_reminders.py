@@ -27,15 +27,18 @@ def _mail_to(address):
 
 
 def test_owners_get_one_email_listing_their_outstanding_returns_before_the_deadline(owned, owner_user):
-    return_save(indicator=Indicator.objects.get(code="ICT01"), period=DEC, user=owner_user,
-                value=Decimal("75"), submit=True)
+    return_save(
+        indicator=Indicator.objects.get(code="ICT01"), period=DEC, user=owner_user, value=Decimal("75"), submit=True
+    )
     report = reminders_send(today=TUESDAY)
     assert sorted(report.reminded) == ["test-other@example.gov.uk", "test-owner@example.gov.uk"]
     assert report.escalated == []
     (message,) = _mail_to("test-owner@example.gov.uk")
     assert message.subject == "kpidash: 1 return due"
-    assert "ICT02 Positive feedback rating with the ICT help desk, December 2019: Missing, due by 10 January 2020" \
+    assert (
+        "ICT02 Positive feedback rating with the ICT help desk, December 2019: Missing, due by 10 January 2020"
         in message.body
+    )
     assert "ICT01" not in message.body  # submitted
     assert "FN01" not in message.body  # someone else's
     assert len(_mail_to("test-other@example.gov.uk")) == 1
@@ -62,8 +65,10 @@ def test_after_the_deadline_the_performance_team_is_told_instead(owned, performa
     assert report.reminded == [] and report.escalated == ["performance@example.gov.uk", "team@example.gov.uk"]
     message = _mail_to("team@example.gov.uk")[0]
     assert "overdue" in message.subject
-    assert "ICT02 Positive feedback rating with the ICT help desk, December 2019: Missing (owner: test-owner)" \
+    assert (
+        "ICT02 Positive feedback rating with the ICT help desk, December 2019: Missing (owner: test-owner)"
         in message.body
+    )
 
 
 def test_nothing_is_sent_for_closed_periods_or_when_everything_is_in(owned, performance_user):

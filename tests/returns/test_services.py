@@ -62,10 +62,16 @@ def test_numerator_and_denominator_give_the_value(open_period, ict02, owner_user
         ({"value": D("-1")}, "value", "A percentage must be between 0 and 100; -1 is not."),
         ({"numerator": D("5")}, "denominator", "Enter the denominator too, or neither."),
         ({"numerator": D("5"), "denominator": D("0")}, "denominator", "The denominator cannot be zero."),
-        ({"numerator": D("501"), "denominator": D("500")}, "numerator",
-         "The numerator (501) must not be more than the denominator (500) for ICT02."),
-        ({"value": D("90"), "numerator": D("1"), "denominator": D("2")}, "value",
-         "Enter either a value or a numerator and a denominator, not both."),
+        (
+            {"numerator": D("501"), "denominator": D("500")},
+            "numerator",
+            "The numerator (501) must not be more than the denominator (500) for ICT02.",
+        ),
+        (
+            {"value": D("90"), "numerator": D("1"), "denominator": D("2")},
+            "value",
+            "Enter either a value or a numerator and a denominator, not both.",
+        ),
     ],
 )
 def test_bad_figures_are_refused_with_a_field_error_and_nothing_is_written(
@@ -150,8 +156,14 @@ def test_the_performance_team_corrects_a_closed_month_only_with_a_reason(closed_
     with pytest.raises(ReturnError) as caught:
         return_save(indicator=ict02, period=NOV, user=performance_user, value=D("89"), commentary="x")
     assert caught.value.errors == {"reason": ["Give a reason for changing a return after November 2019 closed."]}
-    return_save(indicator=ict02, period=NOV, user=performance_user, value=D("89"), commentary="Corrected.",
-                reason="Help desk survey recount")
+    return_save(
+        indicator=ict02,
+        period=NOV,
+        user=performance_user,
+        value=D("89"),
+        commentary="Corrected.",
+        reason="Help desk survey recount",
+    )
     result = Result.objects.get(indicator=ict02, period=NOV)
     assert result.value == D("89")
     latest = result.history.first()
@@ -220,7 +232,7 @@ def test_an_edit_to_an_approved_return_puts_it_back_to_submitted(open_period, ic
     commentary = _commentary(ict01)
     assert commentary.status == CommentaryStatus.SUBMITTED and commentary.approver is None
     statuses = [h.status for h in commentary.history.order_by("history_date", "history_id")]
-    assert statuses == ["draft", "submitted", "approved", "submitted"][-len(statuses):]
+    assert statuses == ["draft", "submitted", "approved", "submitted"][-len(statuses) :]
     assert "approved" in statuses
 
 
@@ -269,8 +281,11 @@ def test_the_performance_team_opens_and_closes_a_month(demo, performance_user):
 @pytest.mark.parametrize(
     ("period", "deadline", "errors"),
     [
-        (date(2019, 12, 2), date(2020, 1, 10),
-         {"period": ["A reporting period is a whole month: give its first day."]}),
+        (
+            date(2019, 12, 2),
+            date(2020, 1, 10),
+            {"period": ["A reporting period is a whole month: give its first day."]},
+        ),
         (DEC, date(2019, 11, 30), {"deadline": ["The deadline cannot be before the month it is for."]}),
         (date(2999, 1, 1), date(2999, 2, 1), {"period": ["January 2999 has not started yet."]}),
     ],

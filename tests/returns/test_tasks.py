@@ -73,12 +73,35 @@ def test_a_real_worker_emails_each_owner_once_with_their_missing_indicators(demo
         day += timedelta(days=1)
     ReportingPeriod.objects.create(period=DEC, deadline=day)
     queue = f"test-reminders-{uuid.uuid4().hex[:8]}"  # so no other worker takes the task
-    env = {**os.environ, "DATABASE_URL": _database_url(), "EMAIL_FILE_PATH": str(tmp_path),
-           "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "CELERY_TASK_ALWAYS_EAGER": "0"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "EMAIL_FILE_PATH": str(tmp_path),
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "kpidash", "worker", "-Q", queue, "--pool", "solo",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "kpidash",
+            "worker",
+            "-Q",
+            queue,
+            "--pool",
+            "solo",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         send_reminders.apply_async(kwargs={"today": day.isoformat()}, queue=queue)

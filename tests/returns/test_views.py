@@ -17,10 +17,17 @@ LOGIN = "/accounts/login/"
 
 
 @pytest.fixture
-def setup(open_period, closed_period, ict02, fn01, owner_user, other_owner_user, performance_user,
-          clerk_user, viewer_user):
-    return {"owner_user": owner_user, "other_owner_user": other_owner_user, "performance_user": performance_user,
-            "clerk_user": clerk_user, "viewer_user": viewer_user, None: None}
+def setup(
+    open_period, closed_period, ict02, fn01, owner_user, other_owner_user, performance_user, clerk_user, viewer_user
+):
+    return {
+        "owner_user": owner_user,
+        "other_owner_user": other_owner_user,
+        "performance_user": performance_user,
+        "clerk_user": clerk_user,
+        "viewer_user": viewer_user,
+        None: None,
+    }
 
 
 def _client(client, setup, persona):
@@ -43,11 +50,15 @@ def _expect(response, expected):
 
 GETS = {
     "my_returns": (reverse("my_returns"), {OWNER: 200, OTHER: 200, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
-    "return": (reverse("return_edit", args=[DEC, "ICT02"]),
-               {OWNER: 200, OTHER: 200, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
+    "return": (
+        reverse("return_edit", args=[DEC, "ICT02"]),
+        {OWNER: 200, OTHER: 200, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"},
+    ),
     "review": (reverse("review"), {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
-    "missing": (reverse("missing_returns"),
-                {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
+    "missing": (
+        reverse("missing_returns"),
+        {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"},
+    ),
     "periods": (reverse("periods"), {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
 }
 
@@ -158,8 +169,9 @@ def test_saving_tells_the_owner_the_rag_the_figure_earns(client, setup, owner_us
 
 def test_a_red_figure_without_commentary_cannot_be_submitted_and_the_form_says_why(client, setup, owner_user):
     client.force_login(owner_user)
-    response = client.post(reverse("return_edit", args=[DEC, "ICT02"]),
-                           {"value": "85", "version": "0", "action": "submit"})
+    response = client.post(
+        reverse("return_edit", args=[DEC, "ICT02"]), {"value": "85", "version": "0", "action": "submit"}
+    )
     assert response.status_code == 400
     page = response.content.decode()
     assert "There is a problem" in page and "Enter commentary: ICT02 is rated Red for December 2019" in page
@@ -268,10 +280,14 @@ def _count(client, url) -> int:
     return len(queries)
 
 
-def test_my_returns_and_review_use_the_same_number_of_queries_for_2_or_20_returns(client, setup, owner_user,
-                                                                                 performance_user):
-    codes = list(Indicator.objects.filter(directorate__slug="strategic-and-corporate-services", kind="kpi",
-                                          frequency="monthly").values_list("code", flat=True))
+def test_my_returns_and_review_use_the_same_number_of_queries_for_2_or_20_returns(
+    client, setup, owner_user, performance_user
+):
+    codes = list(
+        Indicator.objects.filter(
+            directorate__slug="strategic-and-corporate-services", kind="kpi", frequency="monthly"
+        ).values_list("code", flat=True)
+    )
     Indicator.objects.get(code="ICT02").owners.remove(owner_user)
     counts = []
     for size in (2, 12):
@@ -279,8 +295,14 @@ def test_my_returns_and_review_use_the_same_number_of_queries_for_2_or_20_return
             indicator = Indicator.objects.get(code=code)
             indicator.owners.add(owner_user)
             if not Commentary.objects.filter(indicator=indicator, period=DEC).exists():
-                return_save(indicator=indicator, period=DEC, user=owner_user, value=Decimal("99.9"),
-                            commentary="ok", submit=True)
+                return_save(
+                    indicator=indicator,
+                    period=DEC,
+                    user=owner_user,
+                    value=Decimal("99.9"),
+                    commentary="ok",
+                    submit=True,
+                )
         client.force_login(owner_user)
         mine = _count(client, reverse("my_returns"))
         client.force_login(performance_user)

@@ -85,21 +85,34 @@ def test_the_whole_journey_moves_every_return_through_each_status(
 REFUSED = [
     ("approve a draft", [("owner", "save", "ICT01", {"value": "75"})], ("performance", "approve", "ICT01", {})),
     ("approve a missing return", [], ("performance", "approve", "ICT01", {})),
-    ("send back a draft", [("owner", "save", "ICT01", {"value": "75"})],
-     ("performance", "send_back", "ICT01", {"reason": "x"})),
-    ("send back without a reason", [("owner", "submit", "ICT01", {"value": "75"})],
-     ("performance", "send_back", "ICT01", {"reason": ""})),
+    (
+        "send back a draft",
+        [("owner", "save", "ICT01", {"value": "75"})],
+        ("performance", "send_back", "ICT01", {"reason": "x"}),
+    ),
+    (
+        "send back without a reason",
+        [("owner", "submit", "ICT01", {"value": "75"})],
+        ("performance", "send_back", "ICT01", {"reason": ""}),
+    ),
     ("owner approves", [("owner", "submit", "ICT01", {"value": "75"})], ("owner", "approve", "ICT01", {})),
-    ("owner edits an approved return",
-     [("owner", "submit", "ICT01", {"value": "75"}), ("performance", "approve", "ICT01", {})],
-     ("owner", "save", "ICT01", {"value": "76"})),
-    ("approve twice",
-     [("owner", "submit", "ICT01", {"value": "75"}), ("performance", "approve", "ICT01", {})],
-     ("performance", "approve", "ICT01", {})),
+    (
+        "owner edits an approved return",
+        [("owner", "submit", "ICT01", {"value": "75"}), ("performance", "approve", "ICT01", {})],
+        ("owner", "save", "ICT01", {"value": "76"}),
+    ),
+    (
+        "approve twice",
+        [("owner", "submit", "ICT01", {"value": "75"}), ("performance", "approve", "ICT01", {})],
+        ("performance", "approve", "ICT01", {}),
+    ),
     ("other owner submits", [], ("other", "submit", "ICT01", {"value": "75"})),
     ("submit Red without commentary", [], ("owner", "submit", "ICT02", {"value": "85"})),
-    ("bulk approve a stale version", [("owner", "submit", "ICT01", {"value": "75"})],
-     ("performance", "bulk_approve", "ICT01", {"version": 0})),
+    (
+        "bulk approve a stale version",
+        [("owner", "submit", "ICT01", {"value": "75"})],
+        ("performance", "bulk_approve", "ICT01", {"version": 0}),
+    ),
 ]
 
 

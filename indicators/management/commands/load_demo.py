@@ -12,8 +12,7 @@ class Command(BaseCommand):
         load_demo_paper_settings()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo loaded: {counts['indicators']} indicators, {counts['results']} results, "
-                f"{counts['users']} users."
+                f"Demo loaded: {counts['indicators']} indicators, {counts['results']} results, {counts['users']} users."
             )
         )
         self.stdout.write("Demo sign-ins (demo only), all with password " + DEMO_PASSWORD + ":")
