@@ -42,7 +42,9 @@ def redis_app():
         if os.environ.get("CI") or os.environ.get("KPIDASH_REQUIRE_BROWSER"):
             pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    app = Celery("paper-test", broker=REDIS_URL)
+    # Not the current app: shared tasks enqueued by later tests must still go
+    # through kpidash's own app and broker.
+    app = Celery("paper-test", broker=REDIS_URL, set_as_current=False)
     yield app
     app.close()
 
