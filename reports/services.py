@@ -56,10 +56,27 @@ def paper_readiness(*, committee: Committee, period: date) -> list[str]:
     return readiness_gaps(committee_dashboard(committee, period))
 
 
+QUEUE_UNREACHABLE = "The task queue could not be reached; retry when it is back."
+
+
 def _enqueue(paper_id: int) -> None:
+    """Send the paper to the workers once its row is committed.
+
+    If the broker cannot be reached (after kombu's own publish retries), the
+    row would otherwise stay QUEUED with no message behind it, and block every
+    later request for the period; so it is marked failed, which offers Retry.
+    """
+    from kombu.exceptions import OperationalError as BrokerError
+
     from reports.tasks import paper_generate_task
 
-    paper_generate_task.delay(paper_id)
+    try:
+        paper_generate_task.delay(paper_id)
+    except BrokerError:
+        logger.exception("Paper %s could not be queued", paper_id)
+        Paper.objects.filter(pk=paper_id, status=PaperStatus.QUEUED).update(
+            status=PaperStatus.FAILED, failure_reason=QUEUE_UNREACHABLE, finished_at=timezone.now()
+        )
 
 
 def paper_request(*, committee: Committee, period: date, meeting_date: date, user, enqueue: bool = True) -> Paper:
