@@ -517,8 +517,7 @@ def main(argv: list[str]) -> int:
         start = time.monotonic()
         manage("migrate", "--noinput")
         manage("load_demo")
-        if "2" in chosen:
-            manage("collectstatic", "--noinput")
+        manage("collectstatic", "--noinput")  # every scenario renders pages with DEBUG off
         print(f"set-up (migrate, load_demo, collectstatic): {time.monotonic() - start:.1f} s; logs in {TMP}")
         django_setup()
         for key in chosen:

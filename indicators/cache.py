@@ -14,6 +14,7 @@ data at least as new as V, never older.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -24,6 +25,8 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from indicators.models import Commentary, Committee, DataVersion, Directorate, Indicator, Result, Threshold
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -61,10 +64,17 @@ def cached(key: str, compute: Callable[[], T]) -> T:
 
     `compute` may raise (e.g. a 404): nothing is stored then.
     """
-    value = cache.get(key)
+    try:
+        value = cache.get(key)
+    except Exception:  # the cache server is down: serve the page uncached, never a 500
+        logger.warning("Cache unavailable; computing %s without it", key, exc_info=True)
+        return compute()
     if value is None:
         value = compute()
-        cache.set(key, value)
+        try:
+            cache.set(key, value)
+        except Exception:
+            logger.warning("Cache unavailable; %s not stored", key, exc_info=True)
     return value
 
 

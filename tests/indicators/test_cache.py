@@ -214,3 +214,19 @@ def test_home_shows_each_owner_their_own_missing_returns_after_caching(client, d
         block = page(client, "/").split('id="missing-returns"')[1].split("</div>")[0]
         other = missing["owner2" if username == "owner" else "owner"]
         assert f">{mine} " in block and f">{other} " not in block
+
+
+def test_pages_are_served_uncached_when_the_cache_server_is_down(client, demo, viewer_user, monkeypatch):
+    from indicators import cache as page_cache
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(page_cache.cache, "get", unreachable)
+    monkeypatch.setattr(page_cache.cache, "set", unreachable)
+    client.force_login(viewer_user)
+
+    response = client.get("/committees/policy-and-resources/2019-11/")
+
+    assert response.status_code == 200
+    assert "21 of the 25 KPIs achieved target" in response.content.decode()
