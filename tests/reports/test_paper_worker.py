@@ -3,33 +3,21 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 from celery import Celery
-from django.db import connection
 
 from reports import services
 from reports.models import Paper, PaperStatus
 from tests.reports.conftest import MEETING, NOVEMBER_2019
+from tests.workers import start_worker
 
-ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
 TASK = "reports.tasks.paper_generate_task"
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
@@ -53,37 +41,7 @@ def redis_app():
 def worker(redis_app, paper_media, monkeypatch):
     """A worker on its own queue, and the service's enqueue pointed at it."""
     queue = f"test-papers-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "REDIS_URL": REDIS_URL,
-        "MEDIA_ROOT": str(paper_media),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kpidash",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    process = start_worker(queue, REDIS_URL=REDIS_URL, MEDIA_ROOT=str(paper_media), LOG_LEVEL="WARNING")
 
     def send(paper_id: int, task_id: str | None = None) -> None:
         redis_app.send_task(TASK, args=[paper_id], queue=queue, task_id=task_id)

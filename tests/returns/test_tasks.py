@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import email
-import os
-import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -13,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,8 +19,7 @@ from returns.models import ReportingPeriod
 from returns.tasks import send_reminders
 from returns.workdays import is_working_day
 from tests.returns.conftest import DEC
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.workers import start_worker
 
 
 def test_the_daily_schedule_names_the_registered_reminder_task():
@@ -48,14 +43,6 @@ def test_sending_reminders_now_enqueues_the_task_only_after_commit(
     assert sent == [()]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def _messages(folder: Path) -> list[email.message.Message]:
     found = []
     for path in folder.glob("*.log"):
@@ -73,35 +60,10 @@ def test_a_real_worker_emails_each_owner_once_with_their_missing_indicators(demo
         day += timedelta(days=1)
     ReportingPeriod.objects.create(period=DEC, deadline=day)
     queue = f"test-reminders-{uuid.uuid4().hex[:8]}"  # so no other worker takes the task
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "EMAIL_FILE_PATH": str(tmp_path),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kpidash",
-            "worker",
-            "-Q",
-            queue,
-            "--pool",
-            "solo",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    worker = start_worker(
+        queue,
+        EMAIL_FILE_PATH=str(tmp_path),
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
     )
     try:
         send_reminders.apply_async(kwargs={"today": day.isoformat()}, queue=queue)
