@@ -16,16 +16,12 @@ from returns.models import ReportingPeriod
 _UNSET = object()
 
 
-def roles(user) -> set[str]:
-    return user_roles(user)
-
-
 def is_performance_team(user) -> bool:
-    return PERFORMANCE_TEAM in roles(user)
+    return PERFORMANCE_TEAM in user_roles(user)
 
 
 def is_service_owner(user) -> bool:
-    return SERVICE_OWNER in roles(user)
+    return SERVICE_OWNER in user_roles(user)
 
 
 def can_enter(user, indicator: Indicator) -> bool:
