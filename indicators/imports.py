@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
@@ -54,7 +55,7 @@ from indicators.models import (
     result_value,
     threshold_errors,
 )
-from indicators.periods import FinancialYear, format_period
+from indicators.periods import FinancialYear, format_period, period_label
 from indicators.resources import (
     IndicatorResource,
     ResultResource,
@@ -65,12 +66,14 @@ from indicators.resources import (
 from indicators.workbook import (
     ABOUT,
     INDICATORS,
+    OWNER_VERSION,
     REQUIRED,
     RESULTS,
     SHEETS,
     THRESHOLDS,
     Sheet,
     WorkbookError,
+    normalise,
     open_workbook,
     sheet_name,
 )
@@ -140,6 +143,7 @@ class ResultRow:
     figures_changed: bool
     commentary_changed: bool
     streamed: bool = False  # already written by the streaming writer (PostgreSQL)
+    expected_version: int | None = None  # owner uploads: the return's version the row was checked against
 
 
 @dataclass
@@ -304,12 +308,18 @@ def _plan_sheets(plan: ImportPlan, sheets: list[Sheet]) -> None:
 def _check_columns(plan: ImportPlan, name: str, sheet: Sheet) -> bool:
     ok = True
     seen: set[str] = set()
+    allowed = SHEETS[name]
+    if plan.owner and name == RESULTS:
+        allowed = [*allowed, OWNER_VERSION]
     for heading, column in zip(sheet.headings, sheet.columns, strict=True):
-        if column not in SHEETS[name]:
-            plan.error(name, 1, heading, f"Unknown column “{heading}”: the {name} sheet has {', '.join(SHEETS[name])}.")
+        if column in _VERSION_COLUMNS and plan.owner and name == RESULTS:
+            column = VERSION
+        elif column not in SHEETS[name]:
+            plan.error(name, 1, heading, f"Unknown column “{heading}”: the {name} sheet has {', '.join(allowed)}.")
             ok = False
-        elif column in seen:
-            plan.error(name, 1, heading, f"The column {column} appears twice.")
+            continue
+        if column in seen:
+            plan.error(name, 1, heading, f"The column {heading if column == VERSION else column} appears twice.")
             ok = False
         seen.add(column)
     for column in REQUIRED[name]:
@@ -561,11 +571,37 @@ def _indicator_for(plan: ImportPlan, context: _Context, sheet: str, number: int,
 # --- Results ---------------------------------------------------------------------------
 
 
+# An owner template's version column ("Version (do not edit)", or just "version").
+VERSION = "version"
+_VERSION_COLUMNS = frozenset({VERSION, normalise(OWNER_VERSION)})
+
+
+class _VersionWidget:
+    """A version cell: the whole number kpidash wrote there, or blank."""
+
+    def clean(self, value) -> int | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or number < 0 or number != number.to_integral_value():
+            raise ValueError(
+                f"“{value}” is not a version kpidash wrote: leave this column as it was, or download a fresh template."
+            )
+        return int(number)
+
+
 def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
     widgets = column_widgets(ResultResource)
     widgets.update({"code": column_widgets(IndicatorResource)["code"], "name": widgets["commentary"]})
+    version_column = next((c for c in sheet.columns if c in _VERSION_COLUMNS), None) if plan.owner else None
+    if version_column:
+        widgets[version_column] = _VersionWidget()
     parse = _cells(plan, RESULTS, sheet, widgets)
     checks = _ResultChecks(plan, context, with_commentary="commentary" in sheet.columns)
+    checks.version_column = version_column
     if plan.streaming and plan.ok:
         # Indicators and thresholds first: new results may belong to new indicators.
         _apply_definitions(plan)
@@ -602,6 +638,7 @@ class _ResultChecks:
             )
         self.period_errors: dict = {}
         self.locks = _OwnerLocks(plan.user, ids) if plan.owner else None
+        self.version_column: str | None = None  # owner uploads: the column holding each return's version
 
     def row(self, number: int, cells: dict) -> None:
         plan = self.plan
@@ -637,7 +674,8 @@ class _ResultChecks:
             for column, message in errors.items():
                 plan.error(RESULTS, number, column, message)
             return
-        self._count(number, key, indicator, period, (value, figures[1], figures[2]), text, current)
+        version = cells.get(self.version_column) if self.version_column else None
+        self._count(number, key, indicator, period, (value, figures[1], figures[2]), text, current, version)
 
     def _period_errors(self, indicator: Indicator, period: date) -> dict:
         cache_key = (indicator.frequency, period)
@@ -646,12 +684,18 @@ class _ResultChecks:
             errors = self.period_errors[cache_key] = result_period_errors(period, indicator, self.context.today)
         return errors
 
-    def _count(self, number, key, indicator, period, figures, text, current) -> None:
+    def _count(self, number, key, indicator, period, figures, text, current, version=None) -> None:
         figures_changed = current is None or tuple(current[1:]) != figures
         commentary_changed = text is not None and self.commentary.get((indicator.pk, period)) != text
         if not figures_changed and not commentary_changed:
             self.plan.count(RESULTS, number, key, "unchanged")
             return
+        expected_version = None
+        if self.locks is not None:
+            expected_version, conflict = self.locks.version(indicator, period, current, version, self.version_column)
+            if conflict:
+                self.plan.error(RESULTS, number, OWNER_VERSION, conflict)
+                return
         streamed = False
         if current is None and self.plan.stream is not None and self.plan.ok:
             self.plan.stream.add(indicator.pk, period, figures)
@@ -667,6 +711,7 @@ class _ResultChecks:
                 figures_changed,
                 commentary_changed,
                 streamed,
+                expected_version,
             )
         )
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
@@ -699,6 +744,54 @@ class _OwnerLocks:
         if reason is None:
             return {}
         return {"code" if indicator.pk not in self.owned else "period": reason}
+
+    def version(
+        self, indicator: Indicator, period: date, result, version: int | None, column: str | None
+    ) -> tuple[int, str | None]:
+        """The return's version now, and why a row made from `version` must not overwrite it (or None).
+
+        Only rows that would change the return get here: a row equal to what
+        is stored is never a conflict, however old its version.
+        """
+        commentary = self.commentaries.get((indicator.pk, period))
+        now = commentary.version if commentary else 0
+        if version is None:
+            if result is None and commentary is None:
+                return now, None  # nothing entered yet, so nothing to overwrite
+            why = "this row's version is blank" if column else f"this file has no “{OWNER_VERSION}” column"
+            return now, version_unknown_message(indicator, period, why)
+        if version > now:
+            return now, (
+                f"{indicator.code} {period_label(period)}: this row's version ({version}) is not one kpidash gave "
+                f"this return (it is at version {now}). Leave the {OWNER_VERSION} column as it was: "
+                "download a fresh template."
+            )
+        if version < now:
+            return now, changed_since_message(indicator, period)
+        return now, None
+
+
+def changed_since_message(indicator: Indicator, period: date) -> str:
+    """A row made before someone else's change: who, when and what, and what to do."""
+    from returns.services import return_last_change
+
+    last = return_last_change(indicator=indicator, period=period)
+    return (
+        f"{indicator.code} {period_label(period)} was changed by {last.name} on {last.when} to {last.value} "
+        "after this template was downloaded, so your row would overwrite it: nothing was imported. "
+        "Download a fresh template and enter your figures in it."
+    )
+
+
+def version_unknown_message(indicator: Indicator, period: date, why: str) -> str:
+    from returns.services import return_last_change
+
+    last = return_last_change(indicator=indicator, period=period)
+    return (
+        f"{indicator.code} {period_label(period)} already has a figure ({last.value}, last changed by {last.name} "
+        f"on {last.when}) and {why}, so kpidash cannot tell whether it changed after the file was made: "
+        "nothing was imported. Download a fresh template and enter your figures in it."
+    )
 
 
 # --- applying ----------------------------------------------------------------------------
@@ -959,25 +1052,31 @@ def _write_commentary(rows: list[ResultRow], user, reason: str) -> None:
 
 
 def _reopen_approved(rows: list[ResultRow], user, reason: str) -> None:
-    """A changed figure on an approved return sends it back for review, as the return form does."""
+    """A changed figure is a new version of its return (so a stale owner template or form cannot
+    overwrite it), and sends an approved return back for review, as the return form does."""
     changed = {(row.indicator.pk, row.period) for row in rows if row.figures_changed and row.existing_id}
     if not changed:
         return
-    approved = Commentary.objects.filter(
-        status=CommentaryStatus.APPROVED,
+    commentaries = Commentary.objects.filter(
         indicator__in={pk for pk, _ in changed},
         period__in={period for _, period in changed},
     )
-    for commentary in approved:
-        if (commentary.indicator_id, commentary.period) in changed:
+    bumped = []
+    for commentary in commentaries:
+        if (commentary.indicator_id, commentary.period) not in changed:
+            continue
+        commentary.version += 1
+        if commentary.status == CommentaryStatus.APPROVED:
             commentary.status = CommentaryStatus.SUBMITTED
-            commentary.version += 1
             _save_with_history(commentary, user, f"{reason}: figure changed after approval")
+        else:
+            bumped.append(commentary)
+    Commentary.objects.bulk_update(bumped, ["version"], batch_size=BATCH)
 
 
 def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
     """Save an owner's rows through the return form's service; roll back on any error (or a dry run)."""
-    from returns.services import ReturnError, return_save
+    from returns.services import ReturnConflict, ReturnError, return_save
 
     try:
         with transaction.atomic():
@@ -996,7 +1095,11 @@ def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
                         numerator=row.numerator,
                         denominator=row.denominator,
                         commentary=text,
+                        expected_version=row.expected_version,
                     )
+                except ReturnConflict:
+                    # Changed between the check and this save (the check's message, with the latest change).
+                    plan.error(RESULTS, row.row, OWNER_VERSION, changed_since_message(row.indicator, row.period))
                 except ReturnError as exc:
                     for column, messages in exc.errors.items():
                         column = "value" if column == "__all__" else column

@@ -70,6 +70,9 @@ SHEETS: dict[str, list[str]] = {
     ],
     RESULTS: ["code", "name", "period", "value", "numerator", "denominator", "commentary"],
 }
+# An owner template's last column: each return's version (`Commentary.version`)
+# when the file was made, so an upload cannot overwrite a later change unseen.
+OWNER_VERSION = "Version (do not edit)"
 # Columns a sheet cannot do without; the others may be left out.
 REQUIRED = {INDICATORS: ["code"], THRESHOLDS: ["code", "financial_year"], RESULTS: ["code", "period"]}
 
@@ -582,21 +585,22 @@ def owner_template_sheets(user, periods: list[date]) -> dict[str, Iterator[list]
     results = {
         (r.indicator_id, r.period): r for r in Result.objects.filter(indicator__in=indicators, period__in=periods)
     }
-    texts = {
-        (c.indicator_id, c.period): c.text
-        for c in Commentary.objects.filter(indicator__in=indicators, period__in=periods)
+    commentaries = {
+        (c.indicator_id, c.period): c for c in Commentary.objects.filter(indicator__in=indicators, period__in=periods)
     }
 
     def rows() -> Iterator[list]:
-        yield SHEETS[RESULTS]
+        yield [*SHEETS[RESULTS], OWNER_VERSION]
         for period in periods:
             for i in indicators:
                 if not is_reporting_period(period, i.frequency):
                     continue
                 r = results.get((i.pk, period))
+                c = commentaries.get((i.pk, period))
                 figures = [r.value, r.numerator, r.denominator] if r else [None, None, None]
                 if r and r.numerator is not None:
                     figures[0] = None  # the value follows from the fraction
-                yield [i.code, i.name, format_period(period), *figures, texts.get((i.pk, period)) or None]
+                text = c.text if c else None
+                yield [i.code, i.name, format_period(period), *figures, text or None, c.version if c else 0]
 
     return {RESULTS: rows()}

@@ -80,18 +80,39 @@ def _commentary_required(rag: Rag) -> bool:
     return rag is not Rag.NONE and rag.value in settings.KPIDASH_COMMENTARY_REQUIRED_FOR
 
 
-def _conflict(current: Commentary | None, indicator: Indicator, period: date) -> ReturnConflict:
+@dataclass(frozen=True)
+class LastChange:
+    """Who last changed a return, when, and what it holds now (for conflict messages)."""
+
+    name: str
+    when: str
+    value: str
+    text: str
+    status: str
+
+
+def return_last_change(*, indicator: Indicator, period: date) -> LastChange:
+    """The latest change to the return's figure or commentary, from their audit history."""
     result = Result.objects.filter(indicator=indicator, period=period).select_related("entered_by").first()
-    latest = current.history.select_related("history_user").first() if current else None
+    current = Commentary.objects.filter(indicator=indicator, period=period).first()
+    records = [row.history.select_related("history_user").first() for row in (result, current) if row is not None]
+    records = [record for record in records if record is not None]
+    latest = max(records, key=lambda record: record.history_date) if records else None
     who = latest.history_user if latest and latest.history_user else (result.entered_by if result else None)
-    name = (who.get_full_name() or who.get_username()) if who else "Someone else"
-    when = timezone.localtime(latest.history_date).strftime("%d %B %Y at %H:%M") if latest else "just now"
-    value = indicator.format(result.value if result else None)
-    text = current.text if current and current.text else "(none)"
-    status = current.get_status_display().lower() if current else "entered"
+    return LastChange(
+        name=(who.get_full_name() or who.get_username()) if who else "Someone else",
+        when=timezone.localtime(latest.history_date).strftime("%d %B %Y at %H:%M") if latest else "just now",
+        value=indicator.format(result.value if result else None),
+        text=current.text if current and current.text else "(none)",
+        status=current.get_status_display().lower() if current else "entered",
+    )
+
+
+def _conflict(indicator: Indicator, period: date) -> ReturnConflict:
+    last = return_last_change(indicator=indicator, period=period)
     return ReturnConflict(
-        f"{name} changed this return on {when} while you were editing it: the value is now {value}, "
-        f"the commentary is now “{text}” and the return is {status}. Your changes have not been "
+        f"{last.name} changed this return on {last.when} while you were editing it: the value is now {last.value}, "
+        f"the commentary is now “{last.text}” and the return is {last.status}. Your changes have not been "
         "saved: check theirs, then make your changes again."
     )
 
@@ -100,7 +121,7 @@ def _check_version(current: Commentary | None, expected: int | None, indicator: 
     if expected is None:
         return
     if (current.version if current else 0) != expected:
-        raise _conflict(current, indicator, period)
+        raise _conflict(indicator, period)
 
 
 def _locked_commentary(indicator: Indicator, period: date) -> Commentary | None:
@@ -266,8 +287,7 @@ def return_save(
             return row
     except IntegrityError:
         # Someone else created this return at the same moment.
-        current = Commentary.objects.filter(indicator=indicator, period=period).first()
-        raise _conflict(current, indicator, period) from None
+        raise _conflict(indicator, period) from None
 
 
 def _submitted_for_decision(user, indicator: Indicator, period: date, expected_version: int | None) -> Commentary:

@@ -165,8 +165,17 @@ def test_owner_template_lists_only_my_indicators_for_the_open_period(client, ind
     response = client.get(reverse("spreadsheet_owner_template"))
     sheet = load_workbook(io.BytesIO(response.content))["Results"]
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0] == ("code", "name", "period", "value", "numerator", "denominator", "commentary")
-    assert rows[1:] == [("ICT01", "Calls resolved", "2019-11", 7, None, None, None)]
+    assert rows[0] == (
+        "code",
+        "name",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "commentary",
+        "Version (do not edit)",
+    )
+    assert rows[1:] == [("ICT01", "Calls resolved", "2019-11", 7, None, None, None, 0)]
 
 
 def test_owner_upload_saves_drafts_through_the_return_rules(client, indicators, periods, owner_user):
@@ -234,3 +243,207 @@ def test_spreadsheet_pages_take_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("spreadsheet_owner_template"))
     assert len(list(load_workbook(io.BytesIO(response.content))["Results"].iter_rows())) == 2 + extra
+
+
+# --- owner templates carry each return's version: no lost updates ----------------------
+
+
+def _template(client) -> object:
+    """The owner's template as an openpyxl workbook, as downloaded now."""
+    response = client.get(reverse("spreadsheet_owner_template"))
+    assert response.status_code == 200
+    return load_workbook(io.BytesIO(response.content))
+
+
+def _upload_workbook(client, workbook, name: str = "my-returns.xlsx"):
+    out = io.BytesIO()
+    workbook.save(out)
+    file = SimpleUploadedFile(name, out.getvalue(), content_type="application/octet-stream")
+    return client.post(reverse("spreadsheet_owner_upload"), {"file": file})
+
+
+def _set_value(workbook, code: str, value) -> None:
+    sheet = workbook["Results"]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == code:
+            row[3].value = value
+            return
+    raise AssertionError(f"{code} is not in the template")
+
+
+def _saved_by(user, indicator, value: str, commentary: str = "") -> None:
+    from returns.services import return_save
+
+    return_save(indicator=indicator, period=NOV, user=user, value=Decimal(value), commentary=commentary)
+
+
+def test_a_template_changed_by_someone_else_after_download_is_refused_and_nothing_is_written(
+    client, indicators, periods, owner_user, performance_user
+):
+    performance_user.first_name, performance_user.last_name = "Rachel", "Analyst"
+    performance_user.save()
+    _saved_by(owner_user, indicators[0], "70", "First go")
+    client.force_login(owner_user)
+    workbook = _template(client)  # 10:00: the owner downloads the template
+    _saved_by(performance_user, indicators[0], "75", "Corrected")  # 10:05: a colleague changes the figure
+    _set_value(workbook, "ICT01", 80)  # 10:10: the owner uploads the 10:00 template
+    response = _upload_workbook(client, workbook)
+    assert response.status_code == 400
+    assert response.context["confirm_url"] is None
+    [error] = response.context["plan"].errors
+    assert error.row == 2 and error.column == "Version (do not edit)"
+    assert error.message.startswith("ICT01 November 2019 was changed by Rachel Analyst on ")
+    assert "to 75.0% after this template was downloaded" in error.message
+    assert "Download a fresh template" in error.message
+    assert "Download a fresh template (XLSX)</a>" in response.content.decode()
+    assert Result.objects.get().value == Decimal("75")
+    assert Commentary.objects.get().text == "Corrected"
+
+
+def test_a_change_between_preview_and_confirm_is_refused_at_confirm(
+    client, indicators, periods, owner_user, performance_user
+):
+    _saved_by(owner_user, indicators[0], "70")
+    client.force_login(owner_user)
+    workbook = _template(client)
+    _set_value(workbook, "ICT01", 80)
+    response = _upload_workbook(client, workbook)
+    assert response.status_code == 200, response.context["plan"].errors
+    _saved_by(performance_user, indicators[0], "75")
+    response = client.post(response.context["confirm_url"])
+    assert response.status_code == 400
+    [error] = response.context["plan"].errors
+    assert "ICT01 November 2019 was changed by test-performance" in error.message
+    assert Result.objects.get().value == Decimal("75")
+    assert not ImportRecord.objects.exists()
+
+
+def test_one_conflicting_row_stops_the_whole_upload(client, indicators, periods, owner_user, performance_user):
+    second = Indicator.objects.create(code="ICT02", name="Feedback", directorate=indicators[0].directorate)
+    second.owners.add(owner_user)
+    _saved_by(owner_user, indicators[0], "70")
+    client.force_login(owner_user)
+    workbook = _template(client)
+    _saved_by(performance_user, indicators[0], "75")
+    _set_value(workbook, "ICT01", 80)
+    _set_value(workbook, "ICT02", 60)  # a new return, no conflict on its own
+    response = _upload_workbook(client, workbook)
+    assert response.status_code == 400
+    assert [e.row for e in response.context["plan"].errors] == [2]
+    assert not Result.objects.filter(indicator=second).exists()
+
+
+def test_an_up_to_date_template_imports_its_changes(client, indicators, periods, owner_user, performance_user):
+    _saved_by(performance_user, indicators[0], "70")
+    client.force_login(owner_user)
+    workbook = _template(client)  # downloaded after the colleague's change: no conflict
+    _set_value(workbook, "ICT01", 80)
+    response = _upload_workbook(client, workbook)
+    assert response.status_code == 200, response.context["plan"].errors
+    assert response.context["plan"].counts["Results"].updated == 1
+    response = client.post(response.context["confirm_url"])
+    assert response.status_code == 302
+    assert Result.objects.get().value == Decimal("80")
+    commentary = Commentary.objects.get()
+    assert (commentary.status, commentary.version) == (CommentaryStatus.DRAFT, 2)
+
+
+def test_reimporting_an_unchanged_template_writes_nothing(client, indicators, periods, owner_user):
+    _saved_by(owner_user, indicators[0], "70", "Steady")
+    client.force_login(owner_user)
+    response = _upload_workbook(client, _template(client))  # downloaded and uploaded untouched
+    assert response.status_code == 200, response.context["plan"].errors
+    assert response.context["plan"].total_changed == 0
+    assert "there is nothing to import" in response.content.decode()
+    history = (Result.history.count(), Commentary.history.count())
+    client.post(response.context["confirm_url"])
+    assert (Result.history.count(), Commentary.history.count()) == history
+    assert Commentary.objects.get().version == 1
+
+
+def test_uploading_the_same_template_twice_changes_nothing_the_second_time(client, indicators, periods, owner_user):
+    _saved_by(owner_user, indicators[0], "70")
+    client.force_login(owner_user)
+    workbook = _template(client)
+    _set_value(workbook, "ICT01", 80)
+    response = _upload_workbook(client, workbook)
+    client.post(response.context["confirm_url"])
+    assert Commentary.objects.get().version == 2
+    response = _upload_workbook(client, workbook)  # its version (1) is now old, but its rows match what is stored
+    assert response.status_code == 200, response.context["plan"].errors
+    assert response.context["plan"].total_changed == 0
+
+
+def test_a_stale_row_that_matches_what_is_stored_is_not_a_conflict(
+    client, indicators, periods, owner_user, performance_user
+):
+    _saved_by(owner_user, indicators[0], "70")
+    client.force_login(owner_user)
+    workbook = _template(client)
+    _saved_by(performance_user, indicators[0], "80")
+    _set_value(workbook, "ICT01", 80)  # the owner enters the same figure the colleague did
+    response = _upload_workbook(client, workbook)
+    assert response.status_code == 200, response.context["plan"].errors
+    assert response.context["plan"].total_changed == 0
+
+
+def test_a_performance_team_import_makes_owner_templates_from_before_it_stale(
+    client, indicators, periods, owner_user, performance_user
+):
+    _saved_by(owner_user, indicators[0], "70")
+    client.force_login(owner_user)
+    workbook = _template(client)
+    client.force_login(performance_user)
+    response = client.post(reverse("spreadsheet_import"), {"file": upload("code,period,value\nICT01,2019-11,72\n")})
+    client.post(response.context["confirm_url"])
+    assert Result.objects.get().value == Decimal("72")
+    client.force_login(owner_user)
+    _set_value(workbook, "ICT01", 80)
+    response = _upload_workbook(client, workbook)
+    assert response.status_code == 400
+    assert "was changed by test-performance" in response.context["plan"].errors[0].message
+    assert Result.objects.get().value == Decimal("72")
+
+
+def test_a_file_without_versions_may_add_returns_but_not_change_existing_ones(client, indicators, periods, owner_user):
+    second = Indicator.objects.create(code="ICT02", name="Feedback", directorate=indicators[0].directorate)
+    second.owners.add(owner_user)
+    _saved_by(owner_user, indicators[0], "70")
+    client.force_login(owner_user)
+    text = "code,period,value\nICT01,2019-11,80\nICT02,2019-11,60\n"
+    response = client.post(reverse("spreadsheet_owner_upload"), {"file": upload(text)})
+    assert response.status_code == 400
+    [error] = response.context["plan"].errors
+    assert error.row == 2
+    assert "ICT01 November 2019 already has a figure (70.0%, last changed by test-owner on " in error.message
+    assert "this file has no “Version (do not edit)” column" in error.message
+    text = "code,period,value\nICT02,2019-11,60\n"
+    response = client.post(reverse("spreadsheet_owner_upload"), {"file": upload(text)})
+    assert response.status_code == 200, response.context["plan"].errors
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("", "this row's version is blank"),
+        ("two", "is not a version kpidash wrote"),
+        ("1.5", "is not a version kpidash wrote"),
+        ("9", "this row's version (9) is not one kpidash gave this return (it is at version 1)"),
+    ],
+)
+def test_an_edited_version_cell_is_refused(client, indicators, periods, owner_user, cell, message):
+    _saved_by(owner_user, indicators[0], "70")
+    client.force_login(owner_user)
+    text = f"code,period,value,Version (do not edit)\nICT01,2019-11,80,{cell}\n"
+    response = client.post(reverse("spreadsheet_owner_upload"), {"file": upload(text)})
+    assert response.status_code == 400
+    assert message in response.context["plan"].errors[0].message
+    assert Result.objects.get().value == Decimal("70")
+
+
+def test_the_performance_teams_import_does_not_take_a_version_column(client, indicators, performance_user):
+    client.force_login(performance_user)
+    text = "code,period,value,Version (do not edit)\nICT01,2019-11,80,0\n"
+    response = client.post(reverse("spreadsheet_import"), {"file": upload(text)})
+    assert response.status_code == 400
+    assert "Unknown column “Version (do not edit)”" in response.context["plan"].errors[0].message
