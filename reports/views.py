@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from indicators.models import Committee
 from indicators.periods import format_period
 from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, user_roles
 from reports.forms import PaperRequestForm
-from reports.models import Paper
+from reports.models import Paper, PaperStatus
 from reports.services import CONTENT_TYPES, PaperError, paper_readiness, paper_request, paper_retry
 
 
@@ -75,10 +76,34 @@ def paper_detail(request, pk: int):
         "can_generate": can_generate(request.user),
         "period_code": format_period(paper.period),
         "nav_active": "papers",
-        # WCAG 2.2.1: whoever finds the refresh a nuisance can turn it off.
-        "auto_refresh": request.GET.get("refresh") != "off",
+        "detail": _progress_detail(paper),
     }
     return render(request, "reports/paper_detail.html", context)
+
+
+def _progress_detail(paper: Paper) -> str:
+    """The line under the status tag while a paper is in flight."""
+    if paper.status == PaperStatus.RUNNING:
+        return f"{paper.progress}% done"
+    if paper.status == PaperStatus.QUEUED:
+        return "Waiting for a worker to start it"
+    return ""
+
+
+@require_GET
+@never_cache
+def paper_status(request, pk: int):
+    """The paper's status as JSON, polled by the status page's script (same permissions, never cached)."""
+    paper = _get_paper(request.user, pk)
+    return JsonResponse(
+        {
+            "status": paper.status,
+            "label": paper.get_status_display(),
+            "progress": paper.progress,
+            "detail": _progress_detail(paper),
+            "in_flight": paper.in_flight,
+        }
+    )
 
 
 @require_POST

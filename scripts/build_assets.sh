@@ -9,6 +9,7 @@
 #   static/build/govuk-frontend.min.js    GOV.UK Frontend ES module bundle (+ .map)
 #   static/build/body-class.js            classic script: adds js-enabled / govuk-frontend-supported
 #   static/build/govuk-init.js            ES module: imports govuk-frontend and calls initAll()
+#   static/build/paper-status.js          ES module: a paper's status page polls its JSON status while in flight
 #   static/build/images/favicon.svg       kpidash's own favicon (no crown)
 #
 # Nothing here fetches from the network; everything comes from node_modules/ and assets/.
@@ -45,7 +46,7 @@ cp "$GOVUK/govuk-frontend.min.js" "$GOVUK/govuk-frontend.min.js.map" "$OUT/"
 
 # 3. Our small scripts and images. (GOV.UK's own images/fonts are deliberately
 #    NOT copied: the crown, crest, logotype and GDS Transport are reserved for GOV.UK.)
-cp assets/js/body-class.js assets/js/govuk-init.js "$OUT/"
+cp assets/js/body-class.js assets/js/govuk-init.js assets/js/paper-status.js "$OUT/"
 cp assets/images/favicon.svg "$OUT/images/"
 
 # 4. Guard rails: fail the build if anything GOV.UK-reserved sneaked in.

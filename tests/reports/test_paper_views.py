@@ -100,15 +100,58 @@ def test_unknown_papers_formats_and_unfinished_files_are_not_found(client, polic
     assert client.get(reverse("paper_download", args=[queued.pk, "pdf"])).status_code == 404
 
 
-def test_status_page_refreshes_while_queued_and_stops_when_ready(client, policy, viewer_user):
+def test_status_page_never_refreshes_itself_and_offers_to_check_progress(client, policy, viewer_user):
     queued, ready = _paper(policy, PaperStatus.QUEUED, version=2), _paper(policy)
     client.force_login(viewer_user)
-    assert b'http-equiv="refresh"' in client.get(queued.get_absolute_url()).content
-    assert b'http-equiv="refresh"' not in client.get(queued.get_absolute_url() + "?refresh=off").content
+    page = client.get(queued.get_absolute_url()).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert f'<a class="govuk-link" href="{queued.get_absolute_url()}">Check progress</a>' in page
+    assert f'data-paper-status-url="{reverse("paper_status", args=[queued.pk])}"' in page
+    assert 'role="status"' in page and "Waiting for a worker to start it" in page
+    assert "build/paper-status.js" in page
     page = client.get(ready.get_absolute_url()).content.decode()
     assert 'http-equiv="refresh"' not in page
+    assert "Check progress" not in page and "build/paper-status.js" not in page
     assert reverse("paper_download", args=[ready.pk, "docx"]) in page
     assert "Generate a new version" not in page  # viewers do not generate
+
+
+@pytest.mark.parametrize(
+    ("status", "progress", "expected"),
+    [
+        (PaperStatus.QUEUED, 0, {"label": "Queued", "detail": "Waiting for a worker to start it", "in_flight": True}),
+        (PaperStatus.RUNNING, 40, {"label": "Running", "detail": "40% done", "in_flight": True}),
+        (PaperStatus.READY, 100, {"label": "Ready", "detail": "", "in_flight": False}),
+        (PaperStatus.FAILED, 40, {"label": "Failed", "detail": "", "in_flight": False}),
+    ],
+)
+def test_status_json_reports_each_status_uncached(client, policy, viewer_user, status, progress, expected):
+    paper = _paper(policy, status)
+    Paper.objects.filter(pk=paper.pk).update(progress=progress)
+    client.force_login(viewer_user)
+    response = client.get(reverse("paper_status", args=[paper.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json() == {"status": status.value, "progress": progress, **expected}
+    assert "no-store" in response["Cache-Control"] and "max-age=0" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("persona", GENERATORS + READERS_ONLY)
+def test_everyone_who_reads_the_paper_reads_its_status(client, request, policy, persona):
+    paper = _paper(policy, PaperStatus.RUNNING)
+    client.force_login(request.getfixturevalue(persona))
+    assert client.get(reverse("paper_status", args=[paper.pk])).json()["status"] == "running"
+
+
+def test_status_json_is_not_found_for_who_cannot_see_the_paper(client, policy, no_role_user):
+    paper = _paper(policy, PaperStatus.RUNNING)
+    url = reverse("paper_status", args=[paper.pk])
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    client.force_login(no_role_user)
+    assert client.get(url).status_code == 404
+    client.force_login(make_user("test-reader", "Viewer"))
+    assert client.get(reverse("paper_status", args=[paper.pk + 100])).status_code == 404
+    assert client.post(url).status_code == 405
 
 
 def test_a_failed_paper_shows_its_reason_and_a_clerk_retries_it(client, policy, clerk_user, viewer_user):
