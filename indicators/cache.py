@@ -1,13 +1,25 @@
-"""The data version and the cache of reading-page parts keyed on it.
+"""Data versions and the cache of reading-page parts keyed on them.
 
-Every cache key carries `data_version()`, a number kept in the database and
+Every cache key carries data versions: numbers kept in the database and
 bumped in the same transaction as any write a reading page could show. A write
-therefore makes every cached copy unreachable at once, in every gunicorn or
-Celery process, whatever the cache backend: a per-process LocMemCache is as
-correct as Redis, only less shared. Old entries are never read again and
-expire after the cache's TIMEOUT.
+therefore makes every cached copy it affects unreachable at once, in every
+gunicorn or Celery process, whatever the cache backend: a per-process
+LocMemCache is as correct as Redis, only less shared. Old entries are never
+read again and expire after the cache's TIMEOUT.
 
-Read the version *before* the data: a copy stored under version V then holds
+The versions are scoped, so a month-end rush of returns does not empty the
+whole cache with each save:
+
+- ``all`` changes with every write (the home page, which shows everything);
+- ``structure`` changes with everything but a figure: indicators, committees,
+  directorates, owners and their names, bulk loads and imports;
+- ``indicator:<code>``, ``directorate:<slug>`` and ``committee:<slug>`` change
+  when a result, threshold or commentary of that indicator changes.
+
+A dashboard is keyed on ``structure`` and its own committee or directorate; an
+indicator page on ``structure`` and its indicator. A missing row reads as 0.
+
+Read the versions *before* the data: a copy stored under version V then holds
 data at least as new as V, never older.
 """
 
@@ -15,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -30,28 +43,59 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Everything a dashboard, the home page or an indicator chart shows.
-WATCHED = (Directorate, Committee, Indicator, Threshold, Result, Commentary)
+ALL, STRUCTURE = "all", "structure"
+# A figure: what one indicator's pages, its directorate's and its committees' dashboards show.
+FIGURES = (Result, Threshold, Commentary)
+# Everything else a dashboard, the home page or an indicator page shows.
+STRUCTURAL = (Directorate, Committee, Indicator)
 WATCHED_M2M = (Committee.directorates.through, Indicator.owners.through)
 # Pages show users only by name (owners, commentary authors and approvers).
 USER_NAME_FIELDS = {"username", "first_name", "last_name"}
+# How long a request waits for another that is drawing the same page before drawing it too.
+DRAWING_WAIT_SECONDS = 2.0
+
+
+def data_versions(*scopes: str) -> tuple[int, ...]:
+    """The versions of these scopes, in order, in one query (0 for a scope never bumped)."""
+    found = dict(DataVersion.objects.filter(scope__in=scopes).values_list("scope", "version"))
+    return tuple(found.get(scope, 0) for scope in scopes)
 
 
 def data_version() -> int:
-    """The current data version: one primary-key lookup."""
-    return DataVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
+    """The version that changes with every write."""
+    return data_versions(ALL)[0]
 
 
-def data_version_bump() -> None:
-    """Make every cached page part stale. Call inside the writing transaction."""
-    if DataVersion.objects.filter(pk=1).update(version=F("version") + 1):
+def data_version_bump(*scopes: str) -> None:
+    """Make cached page parts stale: those of `scopes`, or with none given, every one.
+
+    Call inside the writing transaction. ``all`` is always bumped, and first:
+    every writer locks that row before any other, so writers never deadlock.
+    """
+    _bump_rows([ALL])
+    _bump_rows(sorted(set(scopes) - {ALL}) if scopes else [STRUCTURE])
+
+
+def indicator_scopes(indicator_id: int) -> list[str]:
+    """The scopes a figure of this indicator belongs to: itself, its directorate and its committees."""
+    row = Indicator.objects.filter(pk=indicator_id).values_list("code", "directorate__slug").first()
+    if row is None:  # deleted with its indicator: the indicator's deletion bumps `structure`
+        return []
+    code, directorate = row
+    committees = Committee.objects.filter(directorates__slug=directorate).values_list("slug", flat=True)
+    return [f"indicator:{code}", f"directorate:{directorate}", *(f"committee:{slug}" for slug in committees)]
+
+
+def _bump_rows(scopes: list[str]) -> None:
+    if not scopes or DataVersion.objects.filter(scope__in=scopes).update(version=F("version") + 1) == len(scopes):
         return
-    # The row is made by migration 0004; a flushed database (transactional tests) has lost it.
-    try:
-        with transaction.atomic():
-            DataVersion.objects.create(pk=1, version=1)
-    except IntegrityError:  # made at the same moment by another writer
-        DataVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    existing = set(DataVersion.objects.filter(scope__in=scopes).values_list("scope", flat=True))
+    for scope in (scope for scope in scopes if scope not in existing):  # bumped for the first time
+        try:
+            with transaction.atomic():
+                DataVersion.objects.create(scope=scope, version=1)
+        except IntegrityError:  # made at the same moment by another writer
+            DataVersion.objects.filter(scope=scope).update(version=F("version") + 1)
 
 
 def cache_key(*parts: object) -> str:
@@ -62,25 +106,73 @@ def cache_key(*parts: object) -> str:
 def cached(key: str, compute: Callable[[], T]) -> T:
     """The cached value for `key`, computing and storing it on a miss.
 
-    `compute` may raise (e.g. a 404): nothing is stored then.
+    A write makes many readers miss at the same moment; one of them draws the
+    part while the others wait for it (up to DRAWING_WAIT_SECONDS) rather than
+    all drawing it at once. `compute` may raise (e.g. a 404): nothing is
+    stored then, and the waiting readers compute it themselves.
     """
     try:
         value = cache.get(key)
     except Exception:  # the cache server is down: serve the page uncached, never a 500
         logger.warning("Cache unavailable; computing %s without it", key, exc_info=True)
         return compute()
-    if value is None:
+    if value is not None:
+        return value
+    lock = f"{key}:drawing"
+    try:
+        drawing = cache.add(lock, 1, timeout=30)
+    except Exception:
+        drawing = False
+    if not drawing:
+        value = _wait_for(key, lock)
+        if value is not None:
+            return value
+    try:
         value = compute()
-        try:
-            cache.set(key, value)
-        except Exception:
-            logger.warning("Cache unavailable; %s not stored", key, exc_info=True)
+        _store(key, value)
+    finally:
+        if drawing:
+            _forget(lock)
     return value
 
 
-def _bump(sender, **kwargs) -> None:
+def _store(key: str, value: object) -> None:
+    try:
+        cache.set(key, value)
+    except Exception:
+        logger.warning("Cache unavailable; %s not stored", key, exc_info=True)
+
+
+def _wait_for(key: str, lock: str):
+    """The value another request is drawing, once stored; None if it gave up or took too long."""
+    deadline = time.monotonic() + DRAWING_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.01)
+        try:
+            found = cache.get_many([key, lock])
+        except Exception:
+            return None
+        if key in found:
+            return found[key]
+        if lock not in found:
+            return None
+    return None
+
+
+def _forget(lock: str) -> None:
+    try:
+        cache.delete(lock)
+    except Exception:
+        logger.warning("Cache unavailable; %s not released", lock, exc_info=True)
+
+
+def _bump_structure(sender, **kwargs) -> None:
     if kwargs.get("action", "post_").startswith("post_"):
         data_version_bump()
+
+
+def _bump_figure(sender, instance, **kwargs) -> None:
+    data_version_bump(*indicator_scopes(instance.indicator_id))
 
 
 def _bump_on_user_rename(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
@@ -90,7 +182,7 @@ def _bump_on_user_rename(sender, instance, created: bool, update_fields=None, **
 
 
 def connect_signals() -> None:
-    """Bump the version on every ORM write to the watched models.
+    """Bump the versions on every ORM write to what the reading pages show.
 
     Signals, although STYLE.md keeps business logic out of them: cache
     invalidation is infrastructure, and a receiver is the one place that sees
@@ -98,9 +190,12 @@ def connect_signals() -> None:
     Bulk paths that bypass signals (bulk_create, COPY, QuerySet.update) call
     `data_version_bump()` themselves.
     """
-    for model in WATCHED:
-        post_save.connect(_bump, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
-        post_delete.connect(_bump, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+    for model in FIGURES:
+        post_save.connect(_bump_figure, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
+        post_delete.connect(_bump_figure, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
+    for model in STRUCTURAL:
+        post_save.connect(_bump_structure, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
+        post_delete.connect(_bump_structure, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")
     post_save.connect(_bump_on_user_rename, sender=get_user_model(), dispatch_uid="data-version-user")
     for through in WATCHED_M2M:
-        m2m_changed.connect(_bump, sender=through, dispatch_uid=f"data-version-m2m-{through.__name__}")
+        m2m_changed.connect(_bump_structure, sender=through, dispatch_uid=f"data-version-m2m-{through.__name__}")

@@ -443,15 +443,17 @@ class ImportRecord(models.Model):
 
 
 class DataVersion(models.Model):
-    """One row whose number changes whenever anything a reading page shows changes.
+    """A number that changes whenever anything in its scope that a reading page shows changes.
 
-    Cached pages carry it in their keys (see `indicators/cache.py`), so a write
-    makes every cached copy unreachable at once, in every process, with no
-    shared cache needed for correctness. Bumped in the same transaction as
-    the write, with UPDATE … SET version = version + 1.
+    Cached pages carry the versions of their scopes in their keys (see
+    `indicators/cache.py` for the scopes), so a write makes every cached copy
+    it affects unreachable at once, in every process, with no shared cache
+    needed for correctness. Bumped in the same transaction as the write, with
+    UPDATE … SET version = version + 1.
     """
 
+    scope = models.CharField(max_length=250, unique=True)
     version = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"Data version {self.version}"
+        return f"Data version {self.scope} {self.version}"

@@ -12,18 +12,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import wraps
+from functools import partial, wraps
 from urllib.parse import urlencode
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import get_template
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django_tables2 import RequestConfig
 
-from indicators.cache import cache_key, cached, data_version
+from indicators.cache import STRUCTURE, cache_key, cached, data_version, data_versions
 from indicators.charts import indicator_chart, render_svg
 from indicators.dashboard import Dashboard, build_dashboard, dashboard_queryset, indicator_row, latest_data_period
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
@@ -41,7 +41,14 @@ from indicators.models import (
 from indicators.periods import FinancialYear, format_period, parse_period, period_label, same_period_last_year
 from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.rules import Rag, expected_range, rate, round_for_display
-from indicators.tables import ActivityTable, DashboardFilterForm, KpiTable, rag_tag
+from indicators.tables import (
+    KIND_FILTER_CHOICES,
+    RAG_FILTER_CHOICES,
+    ActivityTable,
+    DashboardFilterForm,
+    KpiTable,
+    rag_tag,
+)
 
 
 class NotFound(Exception):
@@ -136,22 +143,26 @@ def _indicator(code: str) -> Indicator:
 
 
 def home(request):
-    # The summaries are the same for everyone; the owner's missing returns are not cached.
-    summaries = cached(cache_key("home-summaries", data_version()), _summaries)
-    context = {"summaries": summaries, "missing": _missing_returns(request.user)}
-    return render(request, "indicators/home.html", context)
+    version = data_version()  # before any data, so a cached copy is never older than its version
+    # The summaries are the same for everyone; an owner's missing returns are theirs alone.
+    summaries = cached(
+        cache_key("home-summaries", version),
+        lambda: mark_safe(render_to_string("indicators/_home_summaries.html", {"summaries": _summaries()})),  # noqa: S308
+    )
+    missing = None
+    if SERVICE_OWNER in user_roles(request.user):
+        missing = cached(cache_key("home-missing", request.user.pk, version), lambda: _missing_returns(request.user))
+    return render(request, "indicators/home.html", {"summaries": summaries, "missing": missing})
 
 
 @_not_found_page
 def committee_dashboard(request, slug, period=None):
-    version = data_version()  # before any data, so a cached copy is never older than its version
-    return _dashboard_page(request, _committee_scope(slug), period, version)
+    return _dashboard_page(request, "committee", slug, period)
 
 
 @_not_found_page
 def directorate_dashboard(request, slug, period=None):
-    version = data_version()
-    return _dashboard_page(request, _directorate_scope(slug), period, version)
+    return _dashboard_page(request, "directorate", slug, period)
 
 
 @_not_found_page
@@ -164,17 +175,52 @@ def directorate_download(request, slug, period, fmt):
     return _download(request, _directorate_scope(slug), period, fmt)
 
 
-def _dashboard_page(request, scope: Scope, period_text: str | None, version: int):
+# The query parameters a dashboard understands: its filters and its two tables' sort orders.
+DASHBOARD_PARAMETERS = (*DashboardFilterForm.base_fields, "sort", "activity-sort")
+
+
+def _dashboard_page(request, kind: str, slug: str, period_text: str | None):
+    # Before any data, so a cached copy is never older than its versions.
+    versions = data_versions(STRUCTURE, f"{kind}:{slug}")
+    scopes = {"committee": _committee_scope, "directorate": _directorate_scope}
     if request.GET.get("period"):  # the period picker: move to the period's own address
         query = request.GET.copy()
         period = _parse_period(query.pop("period")[-1])
-        return redirect(scope.url(period, query=query.urlencode()))
-    form = DashboardFilterForm(request.GET or None, directorates=[(d.slug, d.name) for d in scope.directorates])
-    form.is_valid()  # its errors show on cached pages too
-    # Everything below the filters is the same for every reader of this address and data version.
-    key = cache_key("dashboard", scope.kind, scope.obj.slug, period_text, sorted(request.GET.lists()), version)
-    parts = cached(key, lambda: _dashboard_parts(request, scope, period_text, form))
-    return render(request, "indicators/dashboard.html", {"scope": scope, "form": form, **parts})
+        return redirect(scopes[kind](slug).url(period, query=query.urlencode()))
+    query = request.GET.copy()
+    for name in set(query) - set(DASHBOARD_PARAMETERS):
+        del query[name]
+    if len(query) != len(request.GET):  # a parameter the page does not use: drop it, so each page has one address
+        return redirect(request.path + (f"?{query.urlencode()}" if query else ""))
+    # Everything on the page but the frame is the same for every reader of this address and data version.
+    page = partial(_dashboard_content, request, scopes[kind], slug, period_text, query)
+    if not _cacheable(query):  # an invalid filter or sort: shown with its error, not kept
+        return render(request, "indicators/dashboard.html", page())
+    key = cache_key("dashboard", kind, slug, period_text, sorted(query.lists()), versions)
+    return render(request, "indicators/dashboard.html", cached(key, page))
+
+
+def _cacheable(query) -> bool:
+    """Whether a dashboard query is one of the finitely many valid ones, so worth keeping in the cache."""
+    if any(len(query.getlist(name)) > 1 for name in query):
+        return False
+    for name, choices in (("rag", RAG_FILTER_CHOICES), ("kind", KIND_FILTER_CHOICES)):
+        if query.get(name, "") not in {"", *(value for value, _ in choices)}:
+            return False
+    sortable = {name for table in (KpiTable, ActivityTable) for name in table.base_columns}
+    if any(query[name].removeprefix("-") not in sortable for name in ("sort", "activity-sort") if name in query):
+        return False
+    return not query.get("directorate") or Directorate.objects.filter(slug=query["directorate"]).exists()
+
+
+def _dashboard_content(request, scope_for, slug: str, period_text: str | None, query) -> dict:
+    """The page's title and its rendered content (everything the page caches)."""
+    scope = scope_for(slug)
+    form = DashboardFilterForm(query or None, directorates=[(d.slug, d.name) for d in scope.directorates])
+    parts = _dashboard_parts(request, scope, period_text, form)
+    context = {"scope": scope, "form": form, "query": query, "path": request.path, **parts}
+    body = render_to_string("indicators/_dashboard_body.html", context)
+    return {"name": scope.name, "period_label": parts["period_label"], "body": mark_safe(body)}  # noqa: S308
 
 
 def _dashboard_parts(request, scope: Scope, period_text: str | None, form: DashboardFilterForm) -> dict:
@@ -234,13 +280,20 @@ def _download(request, scope: Scope, period_text: str, fmt: str):
 
 @_not_found_page
 def indicator_detail(request, code):
-    version = data_version()  # before any data, so a cached copy is never older than its version
+    versions = data_versions(STRUCTURE, f"indicator:{code}")  # before any data (see above)
     period_text = request.GET.get("period") or ""
-    # The page's figures and chart are the same for every reader; the audit history is not.
-    context = cached(cache_key("indicator", code, period_text, version), lambda: _indicator_page(code, period_text))
-    indicator = context["indicator"]
-    history = _indicator_history(indicator) if PERFORMANCE_TEAM in user_roles(request.user) else None
-    return render(request, "indicators/indicator_detail.html", {**context, "history": history})
+    # The page's figures and chart are the same for every reader; only the performance team sees the audit history.
+    page = cached(cache_key("indicator", code, period_text, versions), lambda: _indicator_content(code, period_text))
+    history = None
+    if PERFORMANCE_TEAM in user_roles(request.user):
+        history = cached(cache_key("indicator-history", code, versions), lambda: _indicator_history(page["indicator"]))
+    return render(request, "indicators/indicator_detail.html", {**page, "history": history})
+
+
+def _indicator_content(code: str, period_text: str) -> dict:
+    context = _indicator_page(code, period_text)
+    body = render_to_string("indicators/_indicator_body.html", context)
+    return {"indicator": context["indicator"], "body": mark_safe(body)}  # noqa: S308
 
 
 def _indicator_page(code: str, period_text: str) -> dict:

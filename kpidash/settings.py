@@ -325,6 +325,10 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
 # The idle expiry is pushed forward at most once a minute (kpidash.middleware),
 # not on every request: saving the session on every page costs a database write.
 SESSION_SAVE_EVERY_REQUEST = False
+# With Redis, sessions are read from the shared cache and written through to the
+# database (no query per page). Without it, the per-process LocMem cache would
+# keep a signed-out session alive in the other workers, so they stay in the database.
+SESSION_ENGINE = "kpidash.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 KPIDASH_SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
 KPIDASH_SESSION_MAX_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 8 * 60 * 60)
 if not 0 < SESSION_COOKIE_AGE <= KPIDASH_SESSION_MAX_AGE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from django.db import connection
 from django.urls import reverse
 
 from indicators import views
-from indicators.cache import data_version, data_version_bump
+from indicators.cache import data_version, data_version_bump, data_versions
 from indicators.demo import load_demo
 from indicators.imports import workbook_import
 from indicators.models import Committee, DataVersion, Indicator, Result, Threshold
@@ -230,3 +231,159 @@ def test_pages_are_served_uncached_when_the_cache_server_is_down(client, demo, v
 
     assert response.status_code == 200
     assert "21 of the 25 KPIs achieved target" in response.content.decode()
+
+
+# --- scoped versions: a figure empties only what shows it ---------------------------------
+
+
+def test_a_saved_figure_leaves_other_committees_and_indicators_cached(viewer):
+    """ICT02 belongs to Policy and Resources; Environment and Transport and ICT01 keep their copies."""
+    others = ["/committees/environment-and-transport/", "/indicators/ICT01/"]
+    affected = [DASHBOARD, "/directorates/strategic-and-corporate-services/", "/indicators/ICT02/", "/"]
+    for url in others + affected:
+        page(viewer, url)
+    cached_cost = {url: count_queries(viewer, url)[0] for url in others + affected}
+
+    result = Result.objects.get(indicator__code="ICT02", period=NOV)
+    result.value = Decimal("41.3")
+    result.save()
+
+    for url in others:
+        assert count_queries(viewer, url)[0] == cached_cost[url], url
+    for url in affected:
+        queries, html = count_queries(viewer, url)
+        assert queries > cached_cost[url], url
+    assert shown("ICT02", "41.3") in page(viewer, "/indicators/ICT02/")
+
+
+def test_a_threshold_and_a_commentary_bump_their_indicator_directorate_and_committee(db, demo):
+    scopes = ("all", "structure", "indicator:ICT02", "directorate:strategic-and-corporate-services")
+    scopes += ("committee:policy-and-resources", "committee:environment-and-transport", "indicator:ICT01")
+    before = data_versions(*scopes)
+    threshold = Threshold.objects.get(indicator__code="ICT02", financial_year=2019)
+    threshold.target = Decimal("80")
+    threshold.save()
+    after = data_versions(*scopes)
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0, 1, 1, 1, 0, 0]
+
+
+def test_a_structural_change_empties_every_page(viewer):
+    url = "/committees/environment-and-transport/"
+    page(viewer, url)
+    cached_cost = count_queries(viewer, url)[0]
+    Committee.objects.get(slug="policy-and-resources").save()
+    assert count_queries(viewer, url)[0] > cached_cost
+
+
+def test_writers_to_different_indicators_do_not_deadlock(transactional_db, demo):
+    """Every writer bumps `all` first, so concurrent saves queue rather than deadlock (real threads)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    errors = []
+    codes = list(Indicator.objects.order_by("code").values_list("code", flat=True)[:6])
+
+    def write(code: str) -> None:
+        try:
+            for n in range(5):
+                with transaction.atomic():
+                    result = Result.objects.filter(indicator__code=code, period=NOV).first()
+                    result.value = Decimal(50 + n)
+                    result.save()
+        except Exception as exc:  # pragma: no cover - the failure being tested for
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(code,)) for code in codes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert data_version() >= 30
+
+
+# --- one request draws a part; the others wait for it ---------------------------------
+
+
+def test_a_part_being_drawn_is_waited_for_not_drawn_again(db):
+    import threading
+
+    from indicators.cache import cached
+
+    drawn, started = [], threading.Event()
+
+    def slow():
+        started.set()
+        time.sleep(0.3)
+        drawn.append("slow")
+        return "the page"
+
+    results = []
+    first = threading.Thread(target=lambda: results.append(cached("k-wait", slow)))
+    first.start()
+    started.wait(5)
+    results.append(cached("k-wait", lambda: drawn.append("again") or "drawn again"))
+    first.join()
+    assert drawn == ["slow"]
+    assert results == ["the page", "the page"]
+
+
+def test_a_waiting_request_draws_the_part_itself_when_the_drawer_fails(db):
+    import threading
+
+    from indicators.cache import cached
+
+    started, release = threading.Event(), threading.Event()
+
+    def failing():
+        started.set()
+        release.wait(5)
+        raise views.NotFound("gone")
+
+    failures = []
+
+    def first():
+        try:
+            cached("k-fail", failing)
+        except views.NotFound as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    started.wait(5)
+    threading.Timer(0.1, release.set).start()
+    began = time.monotonic()
+    assert cached("k-fail", lambda: "drawn here") == "drawn here"
+    thread.join()
+    assert failures and time.monotonic() - began < 1.5  # did not wait out the full DRAWING_WAIT_SECONDS
+
+
+# --- one address per dashboard ---------------------------------------------------------
+
+
+def test_a_parameter_the_dashboard_does_not_use_is_dropped_by_a_redirect(viewer):
+    response = viewer.get(f"{DASHBOARD}?rag=red&utm_source=mail&x=1")
+    assert response.status_code == 302
+    assert response["Location"] == f"{DASHBOARD}?rag=red"
+
+
+def test_an_invalid_filter_is_shown_with_its_error_but_not_kept_in_the_cache(viewer, monkeypatch):
+    from indicators import cache as page_cache
+
+    stored = []
+    real_set = page_cache.cache.set
+
+    def spy(key, value, *args, **kwargs):
+        if key.startswith("kpidash:"):  # a page part, not a session
+            stored.append(key)
+        return real_set(key, value, *args, **kwargs)
+
+    monkeypatch.setattr(page_cache.cache, "set", spy)
+    assert "govuk-error-summary" in page(viewer, f"{DASHBOARD}?rag=purple")
+    page(viewer, f"{DASHBOARD}?sort=nonsense")
+    assert stored == []
+    page(viewer, f"{DASHBOARD}?rag=red")
+    assert len(stored) == 1

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, reset_queries
 
+from indicators.cache import data_version_bump
 from indicators.models import Commentary, CommentaryStatus, Directorate, Indicator, Kind, Result, Threshold
 from indicators.periods import add_months
 
@@ -68,6 +69,7 @@ def grow(extra_indicators: int = 40, extra_years: int = 6) -> None:
     Result.objects.bulk_create(results, ignore_conflicts=True)
     Threshold.objects.bulk_create(thresholds, ignore_conflicts=True)
     Commentary.objects.bulk_create(commentary, ignore_conflicts=True)
+    data_version_bump()  # bulk_create sends no signals
     result = Result.objects.get(indicator__code="ICT02", period=date(2019, 11, 1))
     for value in ("88.6", "88.7", "88.6"):  # audit history entries for the performance team's view
         result.value = Decimal(value)
