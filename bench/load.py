@@ -40,8 +40,10 @@ X-Forwarded-Proto: https (TLS ends at a proxy). For --seconds, at once:
   conflict, a 500) is an error. Each save bumps the data version, so the
   browsing users' cached dashboard parts go cold, as in a real return week.
 - Clerk(s) (Python threads): every --paper-every seconds request a paper
-  (alternating the two committees, November 2019), poll its page every 2 s
-  until Ready (Failed is an error), then download the PDF and the Word file.
+  (alternating the two committees, November 2019), open its page and, as the
+  page's script does, poll its status.json every 2 s; once it is ready, open
+  the page again (it must say Ready; Failed is an error) and download the PDF
+  and the Word file.
   A paper still being built when the window closes is followed to the end
   (at most 90 s) for its times; requests after the window count only if they fail.
 - With --bump-every S, a thread also bumps the data version every S seconds.
@@ -290,7 +292,7 @@ def next_value(base: Decimal, decimals: int, percentage: bool, previous: Decimal
 
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _VERSION = re.compile(r'<input type="hidden" name="version" value="(\d+)"')
-_PAPER_STATUS = re.compile(r'id="paper-status"><strong class="govuk-tag[^"]*">([^<]+)</strong>')
+_PAPER_STATUS = re.compile(r'id="paper-status".*?<strong class="govuk-tag[^"]*">([^<]+)</strong>', re.DOTALL)
 _FAILURE = re.compile(r'id="failure-reason">([^<]*)<')
 
 
@@ -307,6 +309,17 @@ def form_version(html: str) -> int:
     if not match:
         raise ValueError("no version field in the return form")
     return int(match.group(1))
+
+
+def paper_state(text: str) -> str:
+    """The status ("queued", "running", "ready", "failed") from the paper's status.json."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise ValueError(f"status.json is not JSON: {text[:80]!r}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("status"), str):
+        raise ValueError(f"status.json has no status: {text[:80]!r}")
+    return data["status"]
 
 
 def paper_status(html: str) -> tuple[str, str]:
@@ -518,17 +531,19 @@ def owner_loop(browser: Browser, returns: list[OwnedReturn], stop: threading.Eve
                 "action": action,
             }
             location = browser.post(url, data, name=f"{action} return")
+            in_window = not stop.is_set()
             if location != url:
                 browser.fail(f"{action} return", f"{url} redirected to {location!r}, not back to the return")
             after = browser.get(location, name="saved return")
             if saved_banner(owned.code, action) not in after:
                 browser.fail("saved return", f"{url}: no '{saved_banner(owned.code, action)}…' message after saving")
             owned.last = value
-            with tally.lock:
-                if action == "submit":
-                    tally.submitted += 1
-                else:
-                    tally.saved += 1
+            if in_window:  # a save finished after the window is not counted, as its requests are not
+                with tally.lock:
+                    if action == "submit":
+                        tally.submitted += 1
+                    else:
+                        tally.saved += 1
         except (Failure, ValueError) as exc:
             if isinstance(exc, ValueError):
                 tally.add(Record(browser.group, "read form", 0.0, str(exc)))
@@ -567,18 +582,25 @@ def clerk_loop(
             if not match:
                 browser.fail("request paper", f"requesting a paper redirected to {location!r}")
             paper |= {"pk": int(match.group(1)), "requested": requested, "status": "requested"}
+            # The page, then what its script does: poll status.json, and load the page
+            # again once the paper is ready or has failed (reports/views.py, paper-status.js).
+            paper_status(browser.get(location, name="paper page"))
             while True:
-                status, reason = paper_status(browser.get(f"{location}?refresh=off", name="paper status"))
-                paper["status"] = status
-                if status == "Ready":
+                state = paper_state(browser.get(f"{location}status.json", name="paper status.json"))
+                if state in ("ready", "failed"):
                     paper["ready_after"] = time.monotonic() - requested
                     paper["after_window"] = stop.is_set()
                     break
-                if status == "Failed":
-                    browser.fail("paper status", f"paper {paper['pk']} ({committee}) failed: {reason}")
                 if abort.wait(POLL_SECONDS):
+                    paper["status"] = state
                     break
-            if paper["status"] == "Ready":
+            if state in ("ready", "failed"):
+                label, reason = paper_status(browser.get(location, name="paper page"))
+                paper["status"] = label
+                if label == "Failed":
+                    browser.fail("paper page", f"paper {paper['pk']} ({committee}) failed: {reason}")
+                if label != "Ready":
+                    browser.fail("paper page", f"status.json said {state!r} but the page says {label!r}")
                 for fmt, magic in (("pdf", b"%PDF"), ("docx", b"PK")):
                     name = f"download {fmt}"
                     status, _, content = browser.request("GET", f"{location}download/{fmt}/", name=name)
@@ -871,11 +893,13 @@ def report(args, load_before, wrk: WrkResult, tally: Tally, seconds: float, ende
     for paper in tally.papers:
         wait_build = times.get(paper.get("pk"))
         worker = f" (queued {wait_build[0]:.1f} s, built in {wait_build[1]:.1f} s)" if wait_build else ""
-        ready = f"ready after {paper['ready_after']:.1f} s" if "ready_after" in paper else paper["status"]
+        ready = paper["status"]
+        if "ready_after" in paper:
+            ready = f"finished {paper['ready_after']:.1f} s after the request: {ready}"
         if paper.get("after_window"):
             ready += ", after the window closed"
         print(f"  paper {paper.get('pk', '–')} {paper['committee']}: {ready}{worker}")
-    unfinished = [p for p in tally.papers if p["status"] in ("requested", "Queued", "Running")]
+    unfinished = [p for p in tally.papers if p["status"] in ("requested", "queued", "running")]
     if unfinished:
         print(f"  ({len(unfinished)} still unfinished {PAPER_GRACE} s after the window closed)")
     served = sum(group.requests for group in groups)

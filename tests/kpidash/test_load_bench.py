@@ -132,8 +132,8 @@ def test_a_page_without_the_form_is_an_error():
 
 def test_paper_status_and_failure_reason_are_read():
     ready = (
-        '<dd class="govuk-summary-list__value" id="paper-status">'
-        '<strong class="govuk-tag govuk-tag--green">Ready</strong>'
+        '<dd class="govuk-summary-list__value" id="paper-status">\n  <div role="status">'
+        '<strong class="govuk-tag govuk-tag--green">Ready</strong></div>'
     )
     assert load.paper_status(ready) == ("Ready", "")
     failed = (
@@ -143,6 +143,14 @@ def test_paper_status_and_failure_reason_are_read():
     assert load.paper_status(failed) == ("Failed", "The task queue could not be reached")
     with pytest.raises(ValueError, match="no status"):
         load.paper_status("<h1>Sign in</h1>")
+
+
+def test_paper_state_is_read_from_status_json():
+    assert load.paper_state('{"status": "running", "label": "Running", "progress": 40}') == "running"
+    with pytest.raises(ValueError, match="not JSON"):
+        load.paper_state("<html>Sign in</html>")
+    with pytest.raises(ValueError, match="no status"):
+        load.paper_state('{"label": "Ready"}')
 
 
 @pytest.mark.parametrize(("action", "done"), [("save", "saved"), ("submit", "submitted for approval")])
