@@ -202,7 +202,7 @@ if CACHE_SECONDS <= 0:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "kpidash.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kpidash",
             "TIMEOUT": CACHE_SECONDS,
