@@ -13,13 +13,14 @@ demo loaded and --owners extra service owners (`loadowner01`…, the demo
 `owner`'s "Service owner" role) owning three monthly demo indicators each;
 collectstatic into a temporary folder; Redis database --redis-db flushed.
 Then, as production runs them (README "Running in production"), with
-DEBUG=0 and REDIS_URL pointing at that Redis database (cache and Celery broker):
+DEBUG=0 and REDIS_URL pointing at that Redis database (which kpidash/settings.py
+uses for the cache, the sessions and the Celery broker):
 
 - gunicorn: `gunicorn -c deploy/gunicorn.conf.py kpidash.wsgi`;
 - a Celery worker with the command line of deploy/systemd/kpidash-worker.service
   (prefork, --concurrency CELERY_CONCURRENCY (2), --prefetch-multiplier=1,
   --max-memory-per-child, --max-tasks-per-child=100), under `nice -n 10` as the
-  unit's Nice=10 runs it, so a paper never takes CPU from interactive requests.
+  unit's Nice=10 runs it, so pages come before papers for the CPU.
 
 Everyone signs in through the real sign-in form; requests carry
 X-Forwarded-Proto: https (TLS ends at a proxy). For --seconds, at once:
@@ -37,8 +38,9 @@ X-Forwarded-Proto: https (TLS ends at a proxy). For --seconds, at once:
   and "Submit for approval", with a think time (--owner-think, default 1–3 s
   at random) between actions. It follows the redirect and checks the page
   says the return was saved or submitted; anything else (a refused form, a
-  conflict, a 500) is an error. Each save bumps the data version, so the
-  browsing users' cached dashboard parts go cold, as in a real return week.
+  conflict, a 500) is an error. Each save bumps the data versions of what it
+  touches (indicators/cache.py: its indicator, directorate and committees, and
+  `all` for the home page), so those cached pages go cold, as in a return week.
 - Clerk(s) (Python threads): every --paper-every seconds request a paper
   (alternating the two committees, November 2019), open its page and, as the
   page's script does, poll its status.json every 2 s; once it is ready, open
@@ -46,16 +48,20 @@ X-Forwarded-Proto: https (TLS ends at a proxy). For --seconds, at once:
   and the Word file.
   A paper still being built when the window closes is followed to the end
   (at most 90 s) for its times; requests after the window count only if they fail.
-- With --bump-every S, a thread also bumps the data version every S seconds.
+- With --bump-every S, a thread also bumps every data version every S seconds,
+  so every cached page goes cold (a worst case: a structural change each time).
 
 Prints the load average before the run, requests/s over all groups, then for
 browsing, owners and clerks separately their requests/s, p50/p95/p99 latency
 and errors; returns saved and submitted; papers completed with request-to-ready
 times (as the clerk saw them, and the worker's queue wait and build time from
-the database); and the CPU seconds gunicorn, the worker, wrk and this script
-used. At the end gunicorn, the worker and wrk are stopped, the Redis database
-flushed and the PostgreSQL database dropped (--keep keeps it), also on Ctrl+C
-or an error. Exit status 1 if any request failed.
+the database); gunicorn's CPU per request; and the CPU seconds gunicorn, the
+worker, wrk, this script and the PostgreSQL backends serving the bench database
+used in the window (the last when PostgreSQL runs on this host; backends that
+closed during the window are missed). At the end gunicorn, the worker and wrk
+are stopped, the Redis database flushed and the PostgreSQL database dropped
+(--keep keeps it), also on Ctrl+C or an error. Exit status 1 if any request
+failed.
 
 Not measured: the browser's own work (static files are fetched once and then
 cached by browsers, so wrk asks for pages only), TLS, a proxy in front, network
@@ -616,13 +622,15 @@ def clerk_loop(
             next_at = time.monotonic()  # a paper took longer than --paper-every: the next one now
 
 
-def bump_loop(stop: threading.Event, every: float) -> None:
-    """Bump the data version as a write would, so every cached page part goes cold."""
+def bump_loop(stop: threading.Event, every: float, tally: Tally) -> None:
+    """Bump every data version (each scope's row), so every cached page part goes cold."""
     import psycopg
 
     with psycopg.connect(f"{SERVER}/{DB_NAME}", autocommit=True) as conn:
         while not stop.wait(every):
-            conn.execute("UPDATE indicators_dataversion SET version = version + 1 WHERE id = 1")
+            if conn.execute("UPDATE indicators_dataversion SET version = version + 1").rowcount == 0:
+                tally.add(Record("bump", "bump", 0.0, "--bump-every: indicators_dataversion has no rows to bump"))
+                return
 
 
 # --- set-up and tear-down -----------------------------------------------------------
@@ -799,6 +807,18 @@ def own_cpu() -> tuple[float, float]:
     return mine, cpu_seconds(line, ticks, with_children=True) - mine
 
 
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the bench database (same host)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for (pid,) in _psql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{DB_NAME}'"):
+        try:
+            used[pid] = cpu_seconds(Path(f"/proc/{pid}/stat").read_text(), ticks, with_children=False)
+        except OSError:  # a server on another host, or the backend has just gone
+            pass
+    return used
+
+
 def tree_cpu(root_pid: int) -> float:
     """CPU seconds used by a process, its live descendants and the children it has reaped."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -860,7 +880,7 @@ def report(args, load_before, wrk: WrkResult, tally: Tally, seconds: float, ende
             "clerks", [r.seconds for r in clerk_rec if r.seconds], sum(1 for r in clerk_rec if r.error), seconds
         ),
     ]
-    errors = sum(group.errors for group in groups)
+    errors = sum(group.errors for group in groups) + sum(1 for r in tally.records if r.group == "bump")
     worker = " + Celery worker (nice 10)" if args.clerks else ""
     print(f"\nMixed load, {seconds:.0f} s, gunicorn{worker} + PostgreSQL + Redis on loopback, {os.cpu_count()} CPUs")
     print("load average before the run: " + " ".join(f"{x:.2f}" for x in load_before) + " (1, 5, 15 min)")
@@ -999,7 +1019,7 @@ def main() -> int:
                     threading.Thread(target=clerk_loop, args=(browser, stop, abort, args.paper_every, tally, n))
                 )
             if args.bump_every:
-                threads.append(threading.Thread(target=bump_loop, args=(stop, args.bump_every)))
+                threads.append(threading.Thread(target=bump_loop, args=(stop, args.bump_every, tally)))
 
             script = folder / "load.lua"
             script.write_text(wrk_script(cookies, PAGES, HTTPS))
@@ -1011,7 +1031,7 @@ def main() -> int:
             cpu_start = {"gunicorn": tree_cpu(processes["gunicorn"].pid)}
             if "worker" in processes:
                 cpu_start["worker"] = tree_cpu(processes["worker"].pid)
-            self_start = own_cpu()
+            self_start, pg_start = own_cpu(), postgres_cpu()
             print(f"running for {args.seconds:g} s ...", flush=True)
             started = time.monotonic()
             processes["wrk"] = start(wrk_command, env, folder / "wrk.out")
@@ -1028,6 +1048,9 @@ def main() -> int:
             # wrk has exited and been reaped, so its CPU is in this process's children's
             # figures; no other child of this process exits during the window.
             self_end = own_cpu()
+            pg_end = postgres_cpu()
+            if pg_end:
+                cpu["PostgreSQL"] = sum(value - pg_start.get(pid, 0.0) for pid, value in pg_end.items())
             cpu["wrk"] = self_end[1] - self_start[1]
             cpu["owners + clerks"] = self_end[0] - self_start[0]
             for thread in threads:
