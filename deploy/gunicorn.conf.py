@@ -14,7 +14,8 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
-keepalive = 5
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = 200

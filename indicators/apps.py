@@ -17,6 +17,9 @@ class IndicatorsConfig(AppConfig):
         # hold them are (re)made then rather than in a migration.
         post_migrate.connect(_ensure_roles, sender=self)
         from indicators.cache import connect_signals
+        from indicators.roles import connect_role_signals
 
         # Every write bumps the data version the reading pages' cache keys carry.
         connect_signals()
+        # Group changes make the cached roles stale.
+        connect_role_signals()

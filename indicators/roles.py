@@ -5,7 +5,11 @@ the views and services; the groups carry the model permissions the admin and
 `has_perm` checks use.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 SERVICE_OWNER = "Service owner"
 PERFORMANCE_TEAM = "Performance team"
@@ -37,10 +41,14 @@ def ensure_roles() -> None:
 
 
 def user_roles(user) -> set[str]:
-    """The user's roles, looked up once and kept on the user object.
+    """The user's roles, kept on the user object for the request and in the cache between requests.
 
     A request's user object lives for that request, so navigation, views and
-    permission checks share one query; a later request sees group changes.
+    permission checks share one lookup. Between requests the roles come from
+    the cache (no query per page), under a generation that any change to group
+    membership or to the groups themselves moves on (`forget_roles`), so with
+    Redis a change applies from the next request everywhere. With the
+    per-process cache, other processes see it within ROLES_CACHE_SECONDS.
     """
     if not user.is_authenticated:
         return set()
@@ -48,6 +56,51 @@ def user_roles(user) -> set[str]:
         return set(ROLES)
     cached = getattr(user, "_kpidash_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._kpidash_roles = cached
+        cached = user._kpidash_roles = _cached_roles(user.pk)
     return set(cached)
+
+
+ROLES_CACHE_SECONDS = 60
+_GENERATION = "kpidash:roles-generation"
+
+
+def _cached_roles(user_pk: int) -> frozenset[str]:
+    key = f"kpidash:roles:{user_pk}"
+    try:
+        found = cache.get_many([_GENERATION, key])
+    except Exception:  # the cache server is down: ask the database
+        found = {}
+    generation, entry = found.get(_GENERATION, 0), found.get(key)
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    roles = frozenset(Group.objects.filter(user__pk=user_pk).values_list("name", flat=True))
+    try:
+        cache.set(key, (generation, roles), ROLES_CACHE_SECONDS)
+    except Exception:
+        pass
+    return roles
+
+
+def forget_roles(*args, **kwargs) -> None:
+    """Make every cached set of roles stale: now, and again when the change commits.
+
+    Again on commit, because a request reading the roles between the two could
+    have cached the old ones under the new generation.
+    """
+    _next_generation()
+    transaction.on_commit(_next_generation)
+
+
+def _next_generation() -> None:
+    try:
+        cache.add(_GENERATION, 0, timeout=None)
+        cache.incr(_GENERATION)
+    except Exception:  # the cache is down: nothing is being served from it
+        pass
+
+
+def connect_role_signals() -> None:
+    membership = get_user_model().groups.through
+    m2m_changed.connect(forget_roles, sender=membership, dispatch_uid="roles-membership")
+    post_save.connect(forget_roles, sender=Group, dispatch_uid="roles-group-save")
+    post_delete.connect(forget_roles, sender=Group, dispatch_uid="roles-group-delete")

@@ -1,0 +1,62 @@
+"""Roles come from the cache between requests, and any group change applies at once."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER, ensure_roles, user_roles
+
+
+def fresh(user):
+    """The user as the next request loads it (roles are kept on the object only for one request)."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_roles_are_read_from_the_cache_on_the_next_request(db, django_assert_num_queries):
+    ensure_roles()
+    user = get_user_model().objects.create_user("robin")
+    user.groups.add(Group.objects.get(name=VIEWER))
+    assert user_roles(fresh(user)) == {VIEWER}
+    again = fresh(user)
+    with django_assert_num_queries(0):
+        assert user_roles(again) == {VIEWER}
+
+
+def test_joining_and_leaving_a_group_applies_at_the_next_request(db):
+    ensure_roles()
+    user = get_user_model().objects.create_user("robin")
+    user.groups.add(Group.objects.get(name=SERVICE_OWNER))
+    assert user_roles(fresh(user)) == {SERVICE_OWNER}
+
+    Group.objects.get(name=PERFORMANCE_TEAM).user_set.add(user)  # from the group's side
+    assert user_roles(fresh(user)) == {SERVICE_OWNER, PERFORMANCE_TEAM}
+
+    user.groups.clear()
+    assert user_roles(fresh(user)) == set()
+
+
+def test_a_renamed_group_shows_under_its_new_name_at_once(db):
+    ensure_roles()
+    user = get_user_model().objects.create_user("robin")
+    group = Group.objects.get(name=VIEWER)
+    user.groups.add(group)
+    assert user_roles(fresh(user)) == {VIEWER}
+    group.name = "Former viewers"
+    group.save()
+    assert user_roles(fresh(user)) == {"Former viewers"}  # no longer the Viewer role
+
+
+def test_with_the_cache_down_roles_come_from_the_database(db, monkeypatch):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    ensure_roles()
+    user = get_user_model().objects.create_user("robin")
+    user.groups.add(Group.objects.get(name=VIEWER))
+    for method in ("get_many", "set", "add", "incr"):
+        monkeypatch.setattr(cache, method, down)
+    user.groups.add(Group.objects.get(name=SERVICE_OWNER))
+    assert user_roles(fresh(user)) == {VIEWER, SERVICE_OWNER}
