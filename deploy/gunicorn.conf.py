@@ -3,19 +3,27 @@
 Every value can be overridden from the environment (GUNICORN_* below), so one
 file serves every host. Threads let a worker overlap requests that wait on
 PostgreSQL; each thread keeps its own persistent database connection.
+
+Pages are CPU work in Python, so one process per core (plus one) with a few
+threads each; and a worker accepts only as many connections as it has threads,
+closing each after its response (the proxy in front keeps the browsers'
+connections open). A request therefore waits in the one shared queue for the
+first free worker, never behind a busy worker that took more connections than
+it could serve: that unfairness, not the pages' speed, was what made the
+slowest 5% of requests several times slower than the median (README "Load").
 """
 
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() + 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
-keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", 1000))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 0))
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", threads))
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = 200

@@ -286,8 +286,13 @@ def indicator_detail(request, code):
     page = cached(cache_key("indicator", code, period_text, versions), lambda: _indicator_content(code, period_text))
     history = None
     if PERFORMANCE_TEAM in user_roles(request.user):
-        history = cached(cache_key("indicator-history", code, versions), lambda: _indicator_history(page["indicator"]))
+        history = cached(cache_key("indicator-history", code, versions), partial(_history_html, page["indicator"]))
     return render(request, "indicators/indicator_detail.html", {**page, "history": history})
+
+
+def _history_html(indicator: Indicator) -> str:
+    html = render_to_string("indicators/_indicator_history.html", {"history": _indicator_history(indicator)})
+    return mark_safe(html)  # noqa: S308 - the template escapes every value
 
 
 def _indicator_content(code: str, period_text: str) -> dict:
