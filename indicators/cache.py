@@ -25,10 +25,12 @@ data at least as new as V, never older.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model
@@ -82,6 +84,24 @@ def data_version_bump(*scopes: str) -> None:
     """
     _bump_rows([ALL])
     _bump_rows(sorted(set(scopes) - {ALL}) if scopes else [STRUCTURE])
+
+
+_deferred = contextvars.ContextVar("kpidash_bumps_deferred", default=False)
+
+
+@contextmanager
+def bumps_deferred() -> Iterator[None]:
+    """Writes inside skip their own version bumps; every version is bumped once at the end.
+
+    For bulk loads (the demo) that save hundreds of rows one by one: a bump
+    per row costs more queries than the row itself.
+    """
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    data_version_bump()
 
 
 def indicator_scopes(indicator_id: int) -> list[str]:
@@ -175,17 +195,18 @@ def _forget(lock: str) -> None:
 
 
 def _bump_structure(sender, **kwargs) -> None:
-    if kwargs.get("action", "post_").startswith("post_"):
+    if kwargs.get("action", "post_").startswith("post_") and not _deferred.get():
         data_version_bump()
 
 
 def _bump_figure(sender, instance, **kwargs) -> None:
-    data_version_bump(*indicator_scopes(instance.indicator_id))
+    if not _deferred.get():
+        data_version_bump(*indicator_scopes(instance.indicator_id))
 
 
 def _bump_on_user_rename(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
     # Signing in saves last_login alone: that must not empty the cache for everyone.
-    if not created and (update_fields is None or USER_NAME_FIELDS & set(update_fields)):
+    if not created and (update_fields is None or USER_NAME_FIELDS & set(update_fields)) and not _deferred.get():
         data_version_bump()
 
 

@@ -387,3 +387,18 @@ def test_an_invalid_filter_is_shown_with_its_error_but_not_kept_in_the_cache(vie
     assert stored == []
     page(viewer, f"{DASHBOARD}?rag=red")
     assert len(stored) == 1
+
+
+def test_a_bulk_load_bumps_every_version_once_at_the_end(db, demo):
+    from indicators.cache import bumps_deferred
+
+    scopes = ("all", "structure", "indicator:ICT02")
+    before = data_versions(*scopes)
+    with bumps_deferred():
+        for value in ("41.1", "41.2", "41.3"):
+            result = Result.objects.get(indicator__code="ICT02", period=NOV)
+            result.value = Decimal(value)
+            result.save()
+        assert data_versions(*scopes) == before
+    after = data_versions(*scopes)
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 0]  # `structure` stales every page
