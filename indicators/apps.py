@@ -18,8 +18,11 @@ class IndicatorsConfig(AppConfig):
         post_migrate.connect(_ensure_roles, sender=self)
         from indicators.cache import connect_signals
         from indicators.roles import connect_role_signals
+        from kpidash.users import connect_user_signals
 
         # Every write bumps the data version the reading pages' cache keys carry.
         connect_signals()
         # Group changes make the cached roles stale.
         connect_role_signals()
+        # Saving a user makes the cached copy the backends read stale.
+        connect_user_signals()

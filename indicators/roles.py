@@ -64,15 +64,35 @@ ROLES_CACHE_SECONDS = 60
 _GENERATION = "kpidash:roles-generation"
 
 
+def cache_keys(user_pk) -> list[str]:
+    """The cache keys `user_roles` reads, for a caller that fetches them with others in one round trip."""
+    return [_GENERATION, f"kpidash:roles:{user_pk}"]
+
+
+def _valid(found: dict, user_pk) -> frozenset[str] | None:
+    entry = found.get(f"kpidash:roles:{user_pk}")
+    if entry is not None and entry[0] == found.get(_GENERATION, 0):
+        return entry[1]
+    return None
+
+
+def prime(user, found: dict) -> None:
+    """Keep the roles on the user when `found` (from the keys `cache_keys` names) holds current ones."""
+    roles = _valid(found, user.pk)
+    if roles is not None:
+        user._kpidash_roles = roles
+
+
 def _cached_roles(user_pk: int) -> frozenset[str]:
     key = f"kpidash:roles:{user_pk}"
     try:
-        found = cache.get_many([_GENERATION, key])
+        found = cache.get_many(cache_keys(user_pk))
     except Exception:  # the cache server is down: ask the database
         found = {}
-    generation, entry = found.get(_GENERATION, 0), found.get(key)
-    if entry is not None and entry[0] == generation:
-        return entry[1]
+    roles = _valid(found, user_pk)
+    if roles is not None:
+        return roles
+    generation = found.get(_GENERATION, 0)
     roles = frozenset(Group.objects.filter(user__pk=user_pk).values_list("name", flat=True))
     try:
         cache.set(key, (generation, roles), ROLES_CACHE_SECONDS)

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend as _ModelBackend
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,6 +24,7 @@ from mozilla_django_oidc import views as oidc_views
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from indicators.roles import PERFORMANCE_TEAM, ROLES, ensure_roles
+from kpidash.users import CachedUserMixin
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,11 @@ def user_sync_roles(*, user, roles: set[str]) -> None:
         user.save(update_fields=["is_staff"])
 
 
-class OIDCBackend(OIDCAuthenticationBackend):
+class ModelBackend(CachedUserMixin, _ModelBackend):
+    """Django's username-and-password backend, with the signed-in user read from the cache."""
+
+
+class OIDCBackend(CachedUserMixin, OIDCAuthenticationBackend):
     """Users keyed on a username claim (Entra: preferred_username), roles from the groups claim."""
 
     def get_userinfo(self, access_token, id_token, payload):

@@ -506,7 +506,8 @@ if KPIDASH_LDAP_ENABLED:
     AUTH_LDAP_ALWAYS_UPDATE_USER = True
     AUTHENTICATION_BACKENDS.append("kpidash.auth.LDAPBackend")
 
-AUTHENTICATION_BACKENDS.append("django.contrib.auth.backends.ModelBackend")
+# Django's ModelBackend, reading the signed-in user from the cache (kpidash/users.py).
+AUTHENTICATION_BACKENDS.append("kpidash.auth.ModelBackend")
 
 # Logging: one line per record on stdout; LOG_FORMAT=json for log shippers.
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")

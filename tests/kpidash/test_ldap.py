@@ -151,7 +151,7 @@ def ldap_settings(slapd, settings):
     settings.AUTHENTICATION_BACKENDS = [
         "axes.backends.AxesStandaloneBackend",
         "kpidash.auth.LDAPBackend",
-        "django.contrib.auth.backends.ModelBackend",
+        "kpidash.auth.ModelBackend",
     ]
     settings.KPIDASH_SSO_GROUP_MAP = {"KPI Performance Team": PERFORMANCE_TEAM, "KPI Service Owners": SERVICE_OWNER}
     settings.KPIDASH_SSO_DEFAULT_ROLE = VIEWER

@@ -49,7 +49,7 @@ def idp(settings, monkeypatch):
     settings.AUTHENTICATION_BACKENDS = [
         "axes.backends.AxesStandaloneBackend",
         "kpidash.auth.OIDCBackend",
-        "django.contrib.auth.backends.ModelBackend",
+        "kpidash.auth.ModelBackend",
     ]
     settings.KPIDASH_SSO_GROUP_MAP = {"grp-performance": PERFORMANCE_TEAM, "grp-owners": SERVICE_OWNER}
     settings.KPIDASH_SSO_DEFAULT_ROLE = VIEWER

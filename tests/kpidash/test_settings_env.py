@@ -164,7 +164,7 @@ def test_an_entra_tenant_fills_in_the_openid_endpoints():
     assert values["AUTHENTICATION_BACKENDS"] == [
         "axes.backends.AxesStandaloneBackend",
         "kpidash.auth.OIDCBackend",
-        "django.contrib.auth.backends.ModelBackend",
+        "kpidash.auth.ModelBackend",
     ]
     assert values["OIDC_OP_TOKEN_ENDPOINT"] == "https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"
     assert values["OIDC_OP_JWKS_ENDPOINT"] == "https://login.microsoftonline.com/tenant-1/discovery/v2.0/keys"
@@ -180,7 +180,7 @@ def test_oidc_without_its_secret_stops_start_up():
 def test_without_single_sign_on_only_local_accounts_sign_in():
     values = setting(["AUTHENTICATION_BACKENDS", "LOGIN_URL"])
     assert values == {
-        "AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"],
+        "AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", "kpidash.auth.ModelBackend"],
         "LOGIN_URL": "login",
     }
 
