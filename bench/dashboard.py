@@ -9,8 +9,10 @@ quarter) through bulk_create, one committee of 60 indicators, then prints the
 median server time of each page through Django's test Client next to a
 baseline measured in the same run: the raw SQL fetch of the rows that page
 shows. It also prints each page's query count. Each page is measured cold (the
-first request after a data-version bump, so nothing cached applies) and warm
-(the same page again with the same data). Nothing else is touched.
+first request after every data version is bumped, so nothing cached applies),
+after one figure of an indicator in the committee is saved (what each return
+does to the pages during a return week), and warm (the same page again with the
+same data). Nothing else is touched.
 """
 
 from __future__ import annotations
@@ -261,6 +263,23 @@ def cold(client, url: str, runs: int) -> tuple[float, float, int]:
     return statistics.median(wall), statistics.median(cpu), count_queries(client, url)
 
 
+def saved(client, url: str, runs: int) -> tuple[float, float, int]:
+    """Median of `runs` first requests after one figure of B0000 (in the committee) is saved: a return-week miss."""
+    from indicators.cache import data_version_bump, indicator_scopes
+    from indicators.models import Indicator
+
+    scopes = indicator_scopes(Indicator.objects.get(code="B0000").pk)
+    wall, cpu = [], []
+    for _ in range(runs):
+        data_version_bump(*scopes)
+        started, started_cpu = time.perf_counter(), time.process_time()
+        client.get(url)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    data_version_bump(*scopes)
+    return statistics.median(wall), statistics.median(cpu), count_queries(client, url)
+
+
 def warm(client, url: str, runs: int) -> tuple[float, float, int]:
     """Median of repeated requests for the same page and data version (cached parts reused)."""
     client.get(url)
@@ -314,7 +333,11 @@ def main() -> None:
         ]
         print(f"\nMedian of {args.runs} requests through Django's test Client, PostgreSQL, DEBUG off.")
         print(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start.\n")
-        print("cold: the first request after a data-version bump; warm: the same page again, same data.\n")
+        print(
+            "cold: the first request after every data version is bumped (a structural change); "
+            "saved: the first after one\nfigure of B0000, an indicator in the committee, is saved; "
+            "warm: the same page again, same data.\n"
+        )
         header = (
             f"{'page':<44} {'':>5} {'wall ms':>8} {'cpu ms':>7} {'raw SQL ms':>10} {'wall/raw':>8} "
             f"{'queries':>7} {'aim':>8}"
@@ -322,7 +345,7 @@ def main() -> None:
         print(header)
         print("-" * len(header))
         for name, client, url, baseline, aim in pages:
-            for state, measure in (("cold", cold), ("warm", warm)):
+            for state, measure in (("cold", cold), ("saved", saved), ("warm", warm)):
                 wall, cpu, queries = measure(client, url, args.runs)
                 ratio = f"{wall / baseline[0]:.1f}x" if baseline else "–"
                 base = f"{baseline[0]:.1f}" if baseline else "–"

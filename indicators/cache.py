@@ -44,6 +44,7 @@ from indicators.models import Commentary, Committee, DataVersion, Directorate, I
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+K = TypeVar("K")
 
 ALL, STRUCTURE = "all", "structure"
 # A figure: what one indicator's pages, its directorate's and its committees' dashboards show.
@@ -162,6 +163,29 @@ def cached(key: str, compute: Callable[[], T]) -> T:
         if drawing:
             _forget(lock)
     return value
+
+
+def cached_many(keys: dict[K, str], compute: Callable[[list[K]], dict[K, T]]) -> dict[K, T]:
+    """Many small cached parts in one round trip: `keys` maps each item to its cache key.
+
+    `compute` gets the items the cache lacks and returns their values, which
+    are stored in one more round trip. With the cache down, everything is computed.
+    """
+    try:
+        found = cache.get_many(list(keys.values()))
+    except Exception:
+        logger.warning("Cache unavailable; computing %d parts without it", len(keys), exc_info=True)
+        found = {}
+    values = {item: found[key] for item, key in keys.items() if key in found}
+    missing = [item for item in keys if item not in values]
+    if missing:
+        computed = compute(missing)
+        values.update(computed)
+        try:
+            cache.set_many({keys[item]: value for item, value in computed.items()})
+        except Exception:
+            logger.warning("Cache unavailable; %d parts not stored", len(computed), exc_info=True)
+    return values
 
 
 def _store(key: str, value: object) -> None:

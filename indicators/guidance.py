@@ -7,6 +7,7 @@ bands gets the tolerance sentences, with the references it applies to.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from indicators import wording
@@ -95,16 +96,16 @@ def _count(n: int, singular: str, plural: str) -> str:
     return f"{n} {singular if n == 1 else plural}"
 
 
-def rag_summary(dashboard: Dashboard) -> str:
-    """One line for lists: '21 of 25 KPIs Green, 3 Amber, 1 Red'."""
-    total = len(dashboard.kpis)
+def rag_summary(ratings: list[Rag]) -> str:
+    """One line for lists, from the KPIs' month ratings: '21 of 25 KPIs Green, 3 Amber, 1 Red'."""
+    total = len(ratings)
     if not total:
         return "No KPIs"
-    counts = dashboard.counts
+    counts = Counter(ratings)
     line = (
         f"{counts[Rag.GREEN]} of {_count(total, 'KPI', 'KPIs')} Green, {counts[Rag.AMBER]} Amber, {counts[Rag.RED]} Red"
     )
-    unrated = total - dashboard.rated_count
+    unrated = counts[Rag.NONE]
     return f"{line}, {unrated} not rated" if unrated else line
 
 

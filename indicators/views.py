@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django_tables2 import RequestConfig
 
-from indicators.cache import STRUCTURE, cache_key, cached, data_version, data_versions
+from indicators.cache import STRUCTURE, cache_key, cached, cached_many, data_version, data_versions
 from indicators.charts import indicator_chart, render_svg
 from indicators.dashboard import Dashboard, build_dashboard, dashboard_queryset, indicator_row, latest_data_period
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
@@ -341,8 +341,9 @@ def _summaries() -> list[dict]:
     """Every committee and directorate: its latest period and RAG counts.
 
     A committee's position is its directorates' indicators at the committee's
-    latest period, so each indicator is rated once per distinct latest period
-    (usually just one) rather than once per committee and again per directorate.
+    latest period. Each directorate's ratings at a period are cached under its
+    own data version, so a saved return re-rates one directorate's indicators,
+    not the whole council's.
     """
     newest = Result.objects.filter(indicator__directorate=OuterRef("pk"), indicator__active=True, value__isnull=False)
     directorates = list(Directorate.objects.annotate(latest=Subquery(newest.order_by("-period").values("period")[:1])))
@@ -353,20 +354,34 @@ def _summaries() -> list[dict]:
     ]
     scopes += [("directorate", d, [d.pk]) for d in directorates]
     periods = [max((latest[pk] for pk in ids if latest.get(pk)), default=None) for _, _, ids in scopes]
-    wanted: dict[date, set[int]] = {}
-    for (_, _, ids), period in zip(scopes, periods, strict=True):
-        if period:
-            wanted.setdefault(period, set()).update(ids)
-    rows: dict[tuple[date, int], list] = {}
-    for period, ids in wanted.items():
-        for row in build_dashboard(Indicator.objects.active().filter(directorate__in=ids), period).kpis:
-            rows.setdefault((period, row.indicator.directorate_id), []).append(row)
+    wanted = {(period, pk) for (_, _, ids), period in zip(scopes, periods, strict=True) if period for pk in ids}
+    ratings = _directorate_ratings(directorates, wanted)
     summaries = []
     for (kind, obj, ids), period in zip(scopes, periods, strict=True):
-        kpis = [row for pk in ids for row in rows.get((period, pk), [])]
-        line = rag_summary(Dashboard(period=period, direction_basis="", kpis=kpis)) if period else "No results yet"
+        line = rag_summary([rag for pk in ids for rag in ratings.get((period, pk), [])]) if period else "No results yet"
         summaries.append({"kind": kind, "obj": obj, "latest": period, "line": line})
     return summaries
+
+
+def _directorate_ratings(directorates: list[Directorate], wanted: set[tuple[date, int]]) -> dict[tuple, list[Rag]]:
+    """The ratings of each (period, directorate)'s active KPIs, cached under the directorate's data version."""
+    slugs = {d.pk: d.slug for d in directorates}
+    ids = sorted({pk for _, pk in wanted})
+    structure, *versions = data_versions(STRUCTURE, *(f"directorate:{slugs[pk]}" for pk in ids))
+    version = dict(zip(ids, versions, strict=True))
+    keys = {item: cache_key("directorate-ratings", *item, structure, version[item[1]]) for item in sorted(wanted)}
+
+    def rate_missing(missing: list[tuple[date, int]]) -> dict[tuple, list[Rag]]:
+        by_period: dict[date, set[int]] = {}
+        for period, pk in missing:
+            by_period.setdefault(period, set()).add(pk)
+        rated: dict[tuple, list[Rag]] = {item: [] for item in missing}
+        for period, pks in by_period.items():
+            for row in build_dashboard(Indicator.objects.active().filter(directorate__in=pks), period).kpis:
+                rated[(period, row.indicator.directorate_id)].append(row.rag)
+        return rated
+
+    return cached_many(keys, rate_missing)
 
 
 def _missing_returns(user) -> dict | None:

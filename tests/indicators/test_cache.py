@@ -146,6 +146,29 @@ def test_home_and_the_chart_show_a_new_result_at_once(viewer):
     assert shown("ICT02", "97.3") in page(viewer, "/indicators/ICT02/").split('id="chart-table"')[1]
 
 
+
+def test_after_a_saved_figure_home_re_rates_only_that_directorates_indicators(viewer, monkeypatch):
+    page(viewer, "/")
+    rated = []
+    real = views.build_dashboard
+
+    def spy(indicators, period, **kwargs):
+        rated.extend(set(indicators.values_list("directorate__slug", flat=True)))
+        return real(indicators, period, **kwargs)
+
+    monkeypatch.setattr(views, "build_dashboard", spy)
+    result = Result.objects.get(indicator__code="ICT02", period=NOV)
+    result.value = Decimal("97.3")
+    result.save()
+    assert "22 of 25 KPIs Green, 3 Amber, 0 Red" in page(viewer, "/")
+    assert rated == ["strategic-and-corporate-services"]
+
+    rated.clear()
+    Indicator.objects.filter(code="ICT02").update(name="Renamed")  # bypasses signals, so bump as bulk paths do
+    data_version_bump()
+    page(viewer, "/")
+    assert len(set(rated)) == Indicator.objects.values("directorate").distinct().count()  # a structural change: all
+
 # --- the version --------------------------------------------------------------------
 
 
@@ -377,7 +400,7 @@ def test_an_invalid_filter_is_shown_with_its_error_but_not_kept_in_the_cache(vie
     real_set = page_cache.cache.set
 
     def spy(key, value, *args, **kwargs):
-        if key.startswith("kpidash:") and not key.startswith("kpidash:roles"):  # a page part
+        if key.startswith("kpidash:") and not key.startswith(("kpidash:roles", "kpidash:user")):  # a page part
             stored.append(key)
         return real_set(key, value, *args, **kwargs)
 
