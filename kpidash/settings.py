@@ -272,6 +272,7 @@ if not set(KPIDASH_COMMENTARY_REQUIRED_FOR) <= {"green", "amber", "red"}:
     )
 KPIDASH_REMINDER_WORKING_DAYS_BEFORE = env_int("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", 3)
 KPIDASH_ESCALATE_WORKING_DAYS_AFTER = env_int("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", 1)
+KPIDASH_BANK_HOLIDAYS = os.environ.get("KPIDASH_BANK_HOLIDAYS", "england-and-wales")  # or scotland, northern-ireland
 CELERY_BEAT_SCHEDULE = {
     "returns-reminders": {
         "task": "returns.tasks.send_reminders",

@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
-from returns.models import ReportingPeriod
+from returns.bank_holidays import NATIONS, configured_nation
+from returns.models import BankHolidayChange, ReportingPeriod
+from returns.workdays import deadline_warning
 
 
 @admin.register(ReportingPeriod)
@@ -9,3 +11,27 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
     list_display = ["period", "status", "deadline", "opened_by", "closed_by"]
     list_filter = ["status"]
     readonly_fields = ["opened_by", "opened_at", "closed_by", "closed_at"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Saved, with a warning when the council is closed on the deadline.
+
+        A warning rather than an error: a deadline on a closed day is usually a
+        slip, but the team may mean it (returns can be entered any day), so the
+        choice stays theirs.
+        """
+        super().save_model(request, obj, form, change)
+        warning = deadline_warning(obj.deadline)
+        if warning:
+            messages.warning(request, warning)
+
+
+@admin.register(BankHolidayChange)
+class BankHolidayChangeAdmin(SimpleHistoryAdmin):
+    list_display = ["day", "change", "name"]
+    list_filter = ["change"]
+    date_hierarchy = "day"
+
+    def changelist_view(self, request, extra_context=None):
+        nation = NATIONS[configured_nation()]
+        extra_context = {**(extra_context or {}), "title": f"Changes to the bank holidays of {nation}"}
+        return super().changelist_view(request, extra_context)

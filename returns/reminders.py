@@ -15,7 +15,7 @@ from indicators.models import Indicator
 from indicators.roles import PERFORMANCE_TEAM
 from returns.models import ReportingPeriod
 from returns.rows import ReturnRow, return_rows
-from returns.workdays import is_working_day, working_days_between
+from returns.workdays import bank_holidays, is_working_day, working_days_between
 
 
 @dataclass
@@ -36,13 +36,15 @@ def outstanding_rows(periods: list[ReportingPeriod]) -> list[ReturnRow]:
 
 def _due_and_overdue(today: date) -> tuple[list[ReportingPeriod], list[ReportingPeriod]]:
     due, overdue = [], []
-    if not is_working_day(today):
-        return due, overdue  # nobody is emailed at the weekend
+    holidays = bank_holidays()
+    if not is_working_day(today, holidays):
+        return due, overdue  # nobody is emailed at the weekend or on a bank holiday
     for reporting_period in ReportingPeriod.objects.open().order_by("period"):
         deadline = reporting_period.deadline
-        if today <= deadline and working_days_between(today, deadline) <= settings.KPIDASH_REMINDER_WORKING_DAYS_BEFORE:
+        before, after = settings.KPIDASH_REMINDER_WORKING_DAYS_BEFORE, settings.KPIDASH_ESCALATE_WORKING_DAYS_AFTER
+        if today <= deadline and working_days_between(today, deadline, holidays) <= before:
             due.append(reporting_period)
-        elif today > deadline and working_days_between(deadline, today) >= settings.KPIDASH_ESCALATE_WORKING_DAYS_AFTER:
+        elif today > deadline and working_days_between(deadline, today, holidays) >= after:
             overdue.append(reporting_period)
     return due, overdue
 

@@ -6,6 +6,9 @@ from hypothesis import strategies as st
 
 from returns.workdays import is_working_day, working_days_between
 
+# Without a calendar passed in, the configured one is read from the database (none of these days is a holiday).
+pytestmark = pytest.mark.django_db
+
 FRI, SAT, SUN, MON = date(2020, 1, 10), date(2020, 1, 11), date(2020, 1, 12), date(2020, 1, 13)
 
 
