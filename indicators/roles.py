@@ -20,10 +20,12 @@ ROLES = (SERVICE_OWNER, PERFORMANCE_TEAM, COMMITTEE_CLERK, VIEWER)
 # app label -> models the performance team manages in full.
 _PERFORMANCE_TEAM_MODELS = {
     "indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary", "importrecord"],
-    "returns": ["reportingperiod"],
+    "returns": ["reportingperiod", "bankholidaychange"],
     "reports": ["papersettings", "paper"],
 }
 _VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary"]}
+# The apps whose permissions the roles hold.
+ROLE_APPS = frozenset(_PERFORMANCE_TEAM_MODELS) | frozenset(_VIEW_ONLY)
 
 
 def _permissions(models_by_app: dict[str, list[str]], actions: tuple[str, ...]) -> list[Permission]:

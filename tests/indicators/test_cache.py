@@ -146,7 +146,6 @@ def test_home_and_the_chart_show_a_new_result_at_once(viewer):
     assert shown("ICT02", "97.3") in page(viewer, "/indicators/ICT02/").split('id="chart-table"')[1]
 
 
-
 def test_after_a_saved_figure_home_re_rates_only_that_directorates_indicators(viewer, monkeypatch):
     page(viewer, "/")
     rated = []
@@ -168,6 +167,7 @@ def test_after_a_saved_figure_home_re_rates_only_that_directorates_indicators(vi
     data_version_bump()
     page(viewer, "/")
     assert len(set(rated)) == Indicator.objects.values("directorate").distinct().count()  # a structural change: all
+
 
 # --- the version --------------------------------------------------------------------
 

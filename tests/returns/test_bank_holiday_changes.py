@@ -142,3 +142,18 @@ def test_the_reporting_period_admin_warns_when_the_deadline_is_a_bank_holiday(ad
     )
     assert ReportingPeriod.objects.get().deadline == CHRISTMAS_2026  # saved: a warning, not an error
     assert "The deadline, Friday 25 December 2026, is a bank holiday" in response.content.decode()
+
+
+def test_the_performance_team_adds_a_closure_day_in_the_admin(client, performance_user):
+    client.force_login(performance_user)
+    response = client.post(
+        "/admin/returns/bankholidaychange/add/",
+        {"day": "2026-12-24", "change": CalendarChange.ADD, "name": "Council closure day"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert not is_working_day(CHRISTMAS_EVE_2026)
+
+
+def test_a_viewer_cannot_open_the_bank_holiday_admin(client, viewer_user):
+    client.force_login(viewer_user)
+    assert client.get("/admin/returns/bankholidaychange/").status_code in (302, 403)
