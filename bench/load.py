@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/load.py [--users 50] [--owners 10] [--clerks 1] [--seconds 60]
                                    [--owner-think 1-3] [--paper-every 20] [--bump-every 0]
-                                   [--redis-db 13] [--keep]
+                                   [--baseline-seconds 10] [--redis-db 13] [--keep]
 
 Needs wrk (`apt-get install wrk`; without it the bench says so and exits 2),
 PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432) and Redis
@@ -51,7 +51,14 @@ X-Forwarded-Proto: https (TLS ends at a proxy). For --seconds, at once:
 - With --bump-every S, a thread also bumps every data version every S seconds,
   so every cached page goes cold (a worst case: a structural change each time).
 
-Prints the load average before the run, requests/s over all groups, then for
+First, for --baseline-seconds (default 10), wrk asks for /healthz alone with
+the same connections: a request through gunicorn and every middleware that
+reads no session, cache or database. Machines here differ in speed by more than
+2x from day to day, so the report gives the browsing rate as a share of this
+ceiling, measured in the same run, beside the absolute figures.
+
+Prints the load average before the run, requests/s over all groups, the
+baseline and browsing's share of it, then for
 browsing, owners and clerks separately their requests/s, p50/p95/p99 latency
 and errors; returns saved and submitted; papers completed with request-to-ready
 times (as the clerk saw them, and the worker's queue wait and build time from
@@ -867,7 +874,44 @@ def paper_times(pks: list[int]) -> dict[int, tuple[float, float]]:
 # --- the report -------------------------------------------------------------------
 
 
-def report(args, load_before, wrk: WrkResult, tally: Tally, seconds: float, ended: float, cpu: dict[str, float]) -> int:
+def run_baseline(port: int, env: dict[str, str], folder: Path, users: int, seconds: float) -> WrkResult:
+    """wrk on /healthz alone, with the browsing connections: this machine's ceiling for a request.
+
+    /healthz goes through gunicorn and every middleware but reads no session,
+    cache or database, so the pages' throughput as a share of it says how much
+    of the machine the pages themselves take, whatever the machine's speed.
+    """
+    script = folder / "baseline.lua"
+    script.write_text(wrk_script(["kpidash_baseline=1"], ["/healthz"], HTTPS))
+    command = [
+        WRK, "-t", "2", "-c", str(users), "-d", f"{seconds:g}s", "--timeout", f"{TIMEOUT}s",
+        "-s", str(script), f"http://127.0.0.1:{port}",
+    ]  # fmt: skip
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=seconds + TIMEOUT + 30)
+    if result.returncode:
+        raise SystemExit(f"wrk failed on the baseline (exit {result.returncode}):\n{result.stdout}{result.stderr}")
+    return parse_wrk(result.stdout)
+
+
+def baseline_line(baseline: WrkResult, browsing: WrkResult) -> str:
+    rate = baseline.requests / baseline.seconds if baseline.seconds else 0.0
+    share = (browsing.requests / browsing.seconds) / rate if rate and browsing.seconds else 0.0
+    return (
+        f"baseline, /healthz alone before the window: {rate:.1f} req/s, p50 {baseline.p50_ms:.0f}  "
+        f"p95 {baseline.p95_ms:.0f} ms, errors {baseline.errors}; browsing ran at {share:.0%} of that rate"
+    )
+
+
+def report(
+    args,
+    load_before,
+    wrk: WrkResult,
+    tally: Tally,
+    seconds: float,
+    ended: float,
+    cpu: dict[str, float],
+    baseline: WrkResult | None = None,
+) -> int:
     """Print the figures; requests that finished after the window (`ended`) count only if they failed."""
     owners_rec = [r for r in tally.records if r.group == "owners" and r.at <= ended]
     clerk_rec = [r for r in tally.records if r.group == "clerks" and (r.at <= ended or r.error)]
@@ -890,6 +934,8 @@ def report(args, load_before, wrk: WrkResult, tally: Tally, seconds: float, ende
         "data version bumped " + (f"every {args.bump_every:g} s" if args.bump_every else "only by saved returns")
     )
     print(f"\nall groups: {combined_per_second(groups, seconds):.1f} req/s, errors {errors}")
+    if baseline is not None:
+        print(baseline_line(baseline, wrk))
     for group in groups:
         print("  " + group.line())
     statuses = ", ".join(f"{status}: {n}" for status, n in sorted(wrk.statuses.items()))
@@ -947,6 +993,9 @@ def main() -> int:
     parser.add_argument("--owner-think", type=parse_think, default=(1.0, 3.0), help="seconds, e.g. 1-3 (default)")
     parser.add_argument("--paper-every", type=float, default=20, help="seconds between a clerk's papers")
     parser.add_argument("--bump-every", type=float, default=0, help="also bump the data version every S seconds")
+    parser.add_argument(
+        "--baseline-seconds", type=float, default=10, help="seconds of wrk on /healthz alone first (0: none)"
+    )
     parser.add_argument("--redis-db", type=int, default=13, help="Redis database the bench owns (flushed)")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     args = parser.parse_args()
@@ -957,6 +1006,8 @@ def main() -> int:
         problems.append("--owners must be 0-14 (each owns three of the demo's monthly indicators)")
     if not 0 <= args.clerks <= 5 or not 1 <= args.seconds <= 3600 or args.paper_every <= 0 or args.bump_every < 0:
         problems.append("--clerks must be 0-5, --seconds 1-3600, --paper-every positive, --bump-every 0 or more")
+    if not 0 <= args.baseline_seconds <= 600:
+        problems.append("--baseline-seconds must be 0-600")
     if not 0 <= args.redis_db <= 15:
         problems.append("--redis-db must be 0-15")
     if problems:
@@ -1021,6 +1072,10 @@ def main() -> int:
             if args.bump_every:
                 threads.append(threading.Thread(target=bump_loop, args=(stop, args.bump_every, tally)))
 
+            baseline = None
+            if args.baseline_seconds:
+                print(f"baseline: /healthz alone for {args.baseline_seconds:g} s ...", flush=True)
+                baseline = run_baseline(port, env, folder, args.users, args.baseline_seconds)
             script = folder / "load.lua"
             script.write_text(wrk_script(cookies, PAGES, HTTPS))
             wrk_command = [
@@ -1064,7 +1119,7 @@ def main() -> int:
             output = (folder / "wrk.out").read_text()
             if processes["wrk"].returncode:
                 raise SystemExit(f"wrk failed (exit {processes['wrk'].returncode}):\n{output}")
-            status = report(args, load_before, parse_wrk(output), tally, window, ended, cpu)
+            status = report(args, load_before, parse_wrk(output), tally, window, ended, cpu, baseline)
             if status:
                 print("\ngunicorn's log (last lines):\n" + tail(folder / "gunicorn.log"))
             return status
