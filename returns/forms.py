@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from datetime import date
+from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from indicators.periods import parse_period
+from indicators.units import Unit
 from returns.services import NON_FIELD, ReturnError
 
 _DECIMAL = {"max_digits": 20, "decimal_places": 6, "required": False}
@@ -50,6 +55,95 @@ class ReturnForm(ErrorsFromServiceMixin, forms.Form):
             del self.fields["reason"]
         if commentary_help:
             self.fields["commentary"].help_text = commentary_help
+
+
+def _canonical(number: Decimal | None) -> str:
+    return "" if number is None else format(number.normalize(), "f")
+
+
+def return_fingerprint(
+    value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None, commentary: str
+) -> str:
+    """A short digest of a return's figure and commentary, equal for equal inputs however typed
+    ("92" and "92.000000"; CRLF or LF, and surrounding spaces, as `return_save` strips them)."""
+    text = (commentary or "").replace("\r\n", "\n").strip()
+    parts = (_canonical(value), _canonical(numerator), _canonical(denominator), text)
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+_ENTERED = ("value", "numerator", "denominator", "commentary")
+
+
+class GridRowForm(ReturnForm):
+    """One row of grid entry: the single return's form, for one indicator among many.
+
+    Its fields are prefixed with the indicator's code, so a page holds one per
+    return, and its labels and errors name the indicator, since "Enter a number"
+    alone does not say which row (or, in the error summary, which return) it is
+    about. Errors that belong to no one input (a conflict, a lock, a bad hidden
+    version) are shown at the row's value, where the summary links.
+
+    `shown` is the fingerprint of what the page showed: a row whose input still
+    matches it was not touched, even if someone else has saved the return since,
+    so it is left alone rather than saved back or reported as a conflict.
+    """
+
+    shown = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, indicator, **kwargs) -> None:
+        self.code = indicator.code
+        super().__init__(*args, prefix=indicator.code, **kwargs)
+        if self.initial:
+            self.initial = {**self.initial, "shown": _shown(self.initial)}
+        named = f"{indicator.code} {indicator.name}"
+        for name in _ENTERED:
+            self.fields[name].label = f"{self.fields[name].label} for {named}"
+            self.fields[name].help_text = ""
+        self.fields["value"].help_text = _unit_hint(indicator)
+        self.fields["commentary"].widget.attrs["rows"] = 3
+
+    def add_error(self, field: str | None, error) -> None:
+        messages = ValidationError(error).messages
+        target = field if field in self.fields and not self.fields[field].widget.is_hidden else "value"
+        super().add_error(target, [self._named(message) for message in messages])
+
+    def _named(self, message: str) -> str:
+        return message if re.search(rf"\b{re.escape(self.code)}\b", message) else f"{self.code}: {message}"
+
+    def figures(self) -> dict:
+        """The cleaned figure and commentary, as `return_save` takes them."""
+        return {name: self.cleaned_data[name] for name in _ENTERED}
+
+    def changed_since_shown(self) -> bool:
+        """Whether the user changed this row (input that does not even parse counts as a change)."""
+        if not self.is_valid():
+            return True
+        return return_fingerprint(*self.figures().values()) != self.cleaned_data["shown"]
+
+    def rebase(self, data, initial: dict, *, keep_input: bool) -> None:
+        """Point the form at the return as now stored, after a failed save.
+
+        Sets the version and fingerprint to the stored ones in `data` (shared by
+        every row of the page, copied from the POST), so that saving again
+        knowingly replaces a change made meanwhile, as the single form does; the
+        user's input is kept where they changed the row, and otherwise replaced by
+        what is stored now.
+        """
+        names = ["version", "shown"] + ([] if keep_input else list(_ENTERED))
+        initial = {**initial, "shown": _shown(initial)}
+        for name in names:
+            stored = initial[name]
+            data[self.add_prefix(name)] = "" if stored is None else str(stored)
+        self.data = data
+
+
+def _shown(initial: dict) -> str:
+    return return_fingerprint(*(initial[name] for name in _ENTERED))
+
+
+def _unit_hint(indicator) -> str:
+    places = indicator.decimals
+    return f"{Unit(indicator.unit).label}, {places} decimal place{'s' if places != 1 else ''}"
 
 
 class SendBackForm(ErrorsFromServiceMixin, forms.Form):

@@ -24,6 +24,7 @@ urlpatterns = [
     path("returns/", views.my_returns, name="my_returns"),
     path("returns/missing/", views.missing_returns, name="missing_returns"),
     path("returns/missing/remind/", views.reminders_send_now, name="reminders_send_now"),
+    path("returns/<period:period>/enter/", views.returns_enter, name="returns_enter"),
     path("returns/<period:period>/<str:code>/", views.return_edit, name="return_edit"),
     path("returns/<period:period>/<str:code>/decide/", views.return_decide, name="return_decide"),
     path("review/", views.review, name="review"),

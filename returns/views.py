@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from indicators.models import Indicator
-from indicators.periods import format_period
-from returns.forms import PeriodOpenForm, ReturnForm, SendBackForm, parse_bulk_choices
+from indicators.periods import format_period, period_label
+from indicators.rules import Rag
+from returns.forms import GridRowForm, PeriodOpenForm, ReturnForm, SendBackForm, parse_bulk_choices
 from returns.history import return_history
 from returns.models import ReportingPeriod
 from returns.permissions import (
@@ -22,7 +27,7 @@ from returns.permissions import (
     lock_reason,
 )
 from returns.reminders import outstanding_rows
-from returns.rows import ReturnRow, return_row, return_rows, returns_queryset, submitted_rows
+from returns.rows import ReturnRow, ReturnStatus, return_row, return_rows, returns_queryset, submitted_rows
 from returns.services import (
     ReturnError,
     ReturnLocked,
@@ -63,18 +68,22 @@ def _return_url(row: ReturnRow) -> str:
     return reverse("return_edit", args=[row.period, row.indicator.code])
 
 
-def _return_form(request, row: ReturnRow, reporting_period, data=None) -> ReturnForm:
+def _return_initial(row: ReturnRow) -> dict:
+    """What a return's form starts with: the value, or the fraction it was entered as."""
     result = row.result
     fraction = result is not None and result.numerator is not None
-    initial = {
+    return {
         "value": None if fraction or result is None else result.value,
         "numerator": result.numerator if fraction else None,
         "denominator": result.denominator if fraction else None,
         "commentary": row.commentary.text if row.commentary else "",
         "version": row.version,
     }
+
+
+def _return_form(request, row: ReturnRow, reporting_period, data=None) -> ReturnForm:
     show_reason = is_performance_team(request.user)
-    return ReturnForm(data, initial=initial, show_reason=show_reason)
+    return ReturnForm(data, initial=_return_initial(row), show_reason=show_reason)
 
 
 def _render_return(request, row, reporting_period, form=None, send_back_form=None, status=200):
@@ -149,6 +158,154 @@ def _saved_message(row: ReturnRow, action: str) -> str:
     done = {"submit": "submitted for approval", "approve": "approved"}.get(action, "saved")
     rating = f" It is rated {row.rag.label}." if row.indicator.is_kpi else ""
     return f"{row.indicator.code} for {row.period_label} {done}: {row.formatted_value}.{rating}"
+
+
+# --- grid entry: a month's returns on one page ------------------------------------
+
+
+def _open_reporting_period(period: date) -> ReportingPeriod:
+    """Grid entry is for a month open for returns: any other month has nothing to enter in
+    it (the single return's page says why each return is locked)."""
+    reporting_period = ReportingPeriod.objects.filter(period=period).first()
+    if reporting_period is None or not reporting_period.is_open:
+        raise Http404(f"{period_label(period)} is not open for returns.")
+    return reporting_period
+
+
+def _lock_rows(user, rows: list[ReturnRow], reporting_period: ReportingPeriod) -> list[ReturnRow]:
+    """Give each row its lock, as `return_edit` would, from what the rows already hold (no queries)."""
+    performance = is_performance_team(user)
+    for row in rows:
+        owner = performance or any(owner.pk == user.pk for owner in row.indicator.owners.all())
+        row.lock = lock_reason(
+            user, row.indicator, row.period, reporting_period=reporting_period, commentary=row.commentary, owner=owner
+        )
+    return rows
+
+
+def _grid_rows(user, reporting_period: ReportingPeriod) -> list[ReturnRow]:
+    """The month's returns the user enters: their own, or every one for the performance team,
+    which `return_edit` lets them change too. A fixed number of queries however many."""
+    indicators = Indicator.objects.all() if is_performance_team(user) else Indicator.objects.owned_by(user)
+    return _lock_rows(user, return_rows(indicators, reporting_period.period), reporting_period)
+
+
+def _grid_form(row: ReturnRow, data=None) -> GridRowForm:
+    return GridRowForm(data, initial=_return_initial(row), indicator=row.indicator)
+
+
+def _refused_rows(user, reporting_period: ReportingPeriod, rows: list[ReturnRow], posted: list[str]) -> list[str]:
+    """Why the user may not enter each posted row that is not theirs to enter (one refuses them all)."""
+    by_code = {row.indicator.code: row for row in rows}
+    others = [code for code in posted if code not in by_code]
+    if others:
+        extra = return_rows(Indicator.objects.filter(code__in=others), reporting_period.period)
+        by_code.update((row.indicator.code, row) for row in _lock_rows(user, extra, reporting_period))
+    reasons = []
+    for code in posted:
+        row = by_code.get(code)
+        if row is None:
+            reasons.append(f"{code} has no return to enter for {reporting_period.label}.")
+        elif row.lock:
+            reasons.append(row.lock)
+    return reasons
+
+
+def _save_grid(user, rows: list[ReturnRow], forms: dict, changed: set[str], *, submit: bool) -> list[ReturnRow] | None:
+    """Save the rows the user changed, all or nothing; the saved rows, or None with the errors on the forms.
+
+    When submitting, a complete draft the user left as it was is submitted too:
+    someone who saved drafts earlier and now submits expects all of them to go.
+    Every row is tried, so the page can show every problem at once; then one
+    failure rolls them all back.
+    """
+    saved, failed = [], False
+    with transaction.atomic():
+        for row in rows:
+            form = forms.get(row.indicator.code)
+            if form is None:
+                continue
+            if not form.is_valid():
+                failed = True
+                continue
+            draft = submit and row.status == ReturnStatus.ENTERED
+            if row.indicator.code not in changed and not draft:
+                continue
+            try:
+                saved.append(
+                    return_save(
+                        indicator=row.indicator,
+                        period=row.period,
+                        user=user,
+                        **form.figures(),
+                        submit=submit,
+                        expected_version=form.cleaned_data["version"],
+                    )
+                )
+            except ReturnError as exc:
+                form.add_service_errors(exc)
+                failed = True
+        if failed:
+            transaction.set_rollback(True)
+    return None if failed else saved
+
+
+def _grid_saved_message(saved: list[ReturnRow], reporting_period: ReportingPeriod, submit: bool) -> str:
+    """How many were saved or submitted, which, and how the KPIs among them are rated."""
+    done = "submitted for approval" if submit else "saved"
+    codes = ", ".join(row.indicator.code for row in saved)
+    message = f"{len(saved)} return{pluralize(len(saved))} for {reporting_period.label} {done} ({codes})."
+    ratings = Counter(row.rag for row in saved if row.indicator.is_kpi and row.rag is not Rag.NONE)
+    rated = ", ".join(f"{ratings[rag]} {rag.label}" for rag in (Rag.RED, Rag.AMBER, Rag.GREEN) if ratings[rag])
+    return f"{message} Rated: {rated}." if rated else message
+
+
+def _render_grid(request, reporting_period, rows, forms, refused=(), status=200):
+    """The grid; `forms` holds the posted rows, `errors` links each of their errors to its input."""
+    lines, errors = [], [(None, reason) for reason in refused]
+    for row in rows:
+        posted = forms.get(row.indicator.code)
+        lines.append((row, None if row.lock else posted or _grid_form(row)))
+        for field in posted or ():
+            errors.extend((None if row.lock else field.id_for_label, error) for error in field.errors)
+    context = {
+        "reporting_period": reporting_period,
+        "lines": lines,
+        "errors": errors,
+        "performance": is_performance_team(request.user),
+        "nav_active": "my_returns",
+    }
+    return render(request, "returns/enter.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def returns_enter(request, period: date):
+    """Grid entry: every return the user enters for an open month on one page, saved all or nothing."""
+    _require_returns_user(request)
+    reporting_period = _open_reporting_period(period)
+    rows = _grid_rows(request.user, reporting_period)
+    if request.method == "GET":
+        return _render_grid(request, reporting_period, rows, {})
+    posted = list(dict.fromkeys(request.POST.getlist("rows")))
+    forms = {row.indicator.code: _grid_form(row, request.POST) for row in rows if row.indicator.code in posted}
+    refused = _refused_rows(request.user, reporting_period, rows, posted)
+    if refused:
+        return _render_grid(request, reporting_period, rows, forms, refused, status=400)
+    changed = {code for code, form in forms.items() if form.changed_since_shown()}
+    submit = request.POST.get("action") == "submit"
+    saved = _save_grid(request.user, rows, forms, changed, submit=submit)
+    if saved is None:
+        rows = _grid_rows(request.user, reporting_period)  # as stored now, after the rollback
+        data = request.POST.copy()
+        for row in rows:
+            if row.indicator.code in forms:
+                forms[row.indicator.code].rebase(data, _return_initial(row), keep_input=row.indicator.code in changed)
+        return _render_grid(request, reporting_period, rows, forms, status=400)
+    if saved:
+        messages.success(request, _grid_saved_message(saved, reporting_period, submit))
+    else:
+        messages.info(request, "Nothing was saved: no figure or commentary had changed, and no draft was waiting.")
+    return redirect(reporting_period.get_absolute_url())
 
 
 @require_POST
