@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -68,14 +69,20 @@ def _return_url(row: ReturnRow) -> str:
     return reverse("return_edit", args=[row.period, row.indicator.code])
 
 
+def _as_typed(number: Decimal | None) -> Decimal | None:
+    """The number without the trailing zeros the database's fixed scale adds."""
+    return None if number is None else Decimal(format(number.normalize(), "f"))
+
+
 def _return_initial(row: ReturnRow) -> dict:
     """What a return's form starts with: the value, or the fraction it was entered as."""
     result = row.result
     fraction = result is not None and result.numerator is not None
     return {
-        "value": None if fraction or result is None else result.value,
-        "numerator": result.numerator if fraction else None,
-        "denominator": result.denominator if fraction else None,
+        # As typed, not as stored: 92, not 92.000000.
+        "value": None if fraction or result is None else _as_typed(result.value),
+        "numerator": _as_typed(result.numerator) if fraction else None,
+        "denominator": _as_typed(result.denominator) if fraction else None,
         "commentary": row.commentary.text if row.commentary else "",
         "version": row.version,
     }

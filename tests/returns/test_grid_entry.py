@@ -253,7 +253,7 @@ def test_a_fraction_is_entered_and_shown_again_as_numerator_and_denominator(clie
     assert (result.value, result.numerator, result.denominator) == (Decimal("86"), Decimal("430"), Decimal("500"))
     data = page_data(client)
     assert data["ICT02-value"] == [""]
-    assert Decimal(data["ICT02-numerator"][0]) == 430 and Decimal(data["ICT02-denominator"][0]) == 500
+    assert (data["ICT02-numerator"], data["ICT02-denominator"]) == (["430"], ["500"])  # as typed, not 430.000000
 
 
 def test_a_fraction_with_a_zero_denominator_is_refused_at_its_field(client, owner):
@@ -270,6 +270,16 @@ def test_an_approved_return_is_shown_read_only_with_why(client, owner, performan
     page = client.get(URL).content.decode()
     assert 'name="ICT02-value"' not in page and 'name="ICT01-value"' in page
     assert "This return is locked because the performance team has approved it." in page
+
+
+def test_each_locked_row_has_its_own_lock_message_id(client, owner, performance_user):
+    for code in ("ICT01", "ICT02"):
+        indicator = Indicator.objects.get(code=code)
+        return_save(indicator=indicator, period=DEC, user=owner, value=Decimal("96"), submit=True)
+        return_approve(indicator=indicator, period=DEC, user=performance_user)
+    ids = re.findall(r'id="([^"]+)"', client.get(URL).content.decode())
+    assert {"lock-ICT01", "lock-ICT02"} <= set(ids)
+    assert len(ids) == len(set(ids))
 
 
 def test_posting_a_locked_row_refuses_the_whole_request(client, owner, performance_user):

@@ -350,3 +350,10 @@ def test_a_period_that_is_not_a_month_in_the_url_is_not_found(client, setup, own
     client.force_login(owner_user)
     assert client.get("/returns/2019-13/ICT02/").status_code == 404
     assert client.get("/returns/2019-12/NOPE/").status_code == 404
+
+
+def test_the_form_shows_a_stored_figure_as_typed_not_at_the_databases_scale(client, setup, owner_user):
+    return_save(indicator=Indicator.objects.get(code="ICT02"), period=DEC, user=owner_user, value=Decimal("92.50"))
+    client.force_login(owner_user)
+    page = client.get(reverse("return_edit", args=[DEC, "ICT02"])).content.decode()
+    assert 'value="92.5"' in page and "92.500000" not in page
