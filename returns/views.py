@@ -40,6 +40,7 @@ from returns.services import (
     returns_bulk_approve,
 )
 from returns.tasks import send_reminders
+from returns.workdays import deadline_warning
 
 
 def _require_performance_team(request) -> None:
@@ -412,6 +413,8 @@ def periods(request):
         else:
             deadline = f"{opened.deadline.day} {opened.deadline:%B %Y}"
             messages.success(request, f"{opened.label} is open for returns until {deadline}.")
+            if warning := deadline_warning(opened.deadline):  # kept: the team may mean it
+                messages.warning(request, warning)
             return redirect("periods")
     status = 400 if form.errors else 200
     context = {

@@ -265,6 +265,24 @@ def test_opening_a_period_with_a_bad_month_shows_a_specific_error(client, setup,
     assert "&#x27;2019-13&#x27; is not a valid period: month must be 01–12" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("deadline", "warned"),
+    [("2020-02-10", None), ("2020-02-08", "is at a weekend"), ("2020-04-13", "is a bank holiday or closure day")],
+)
+def test_opening_a_period_warns_when_the_deadline_falls_on_a_closed_day(
+    client, setup, performance_user, deadline, warned
+):
+    client.force_login(performance_user)
+    response = client.post(reverse("periods"), {"period": "2020-01", "deadline": deadline}, follow=True)
+    page = response.content.decode()
+    assert "January 2020 is open for returns until" in page
+    assert ReportingPeriod.objects.filter(period="2020-01-01").exists()  # a warning, not a refusal
+    if warned:
+        assert warned in page and "Important" in page
+    else:
+        assert "owners may not be at work that day" not in page
+
+
 # --- constant query counts ------------------------------------------------------
 
 
