@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import date
 
@@ -14,9 +13,9 @@ from indicators.models import Committee
 from reports import services
 from reports.demo import load_demo_paper_settings
 from reports.models import Paper, PaperStatus
+from tests.services import REDIS_URL, require_redis
 from tests.workers import start_worker
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
 TASK = "reports.tasks.paper_generate_task"
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,14 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def paper_queue(settings, tmp_path, monkeypatch):
     """Papers go to a Redis queue of their own; `start()` starts a real worker on it."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") or os.environ.get("KPIDASH_REQUIRE_BROWSER"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    require_redis()
     settings.MEDIA_ROOT = tmp_path / "media"
     queue = f"test-papers-{uuid.uuid4().hex[:8]}"
     app = Celery("paper-status-test", broker=REDIS_URL, set_as_current=False)

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import redis
 
 from kpidash.redis_cache import RedisCache
-
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+from tests.services import REDIS_URL, require_redis
 
 
 @pytest.fixture
 def backend():
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.ConnectionError as exc:
-        if os.environ.get("KPIDASH_REQUIRE_BROWSER"):  # CI: every service must be there
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    require_redis()
     cache = RedisCache(REDIS_URL, {"KEY_PREFIX": "kpidash-test-client"})
     yield cache
     cache.delete_many(["part", "lock"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 
@@ -12,9 +11,9 @@ from celery import Celery
 from reports import services
 from reports.models import Paper, PaperStatus
 from tests.reports.conftest import MEETING, NOVEMBER_2019
+from tests.services import REDIS_URL, require_redis
 from tests.workers import start_worker
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
 TASK = "reports.tasks.paper_generate_task"
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -22,14 +21,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def redis_app():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        if os.environ.get("CI") or os.environ.get("KPIDASH_REQUIRE_BROWSER"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    require_redis()
     # Not the current app: shared tasks enqueued by later tests must still go
     # through kpidash's own app and broker.
     app = Celery("paper-test", broker=REDIS_URL, set_as_current=False)
