@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 
 from indicators.demo import load_demo
 from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from tests.demo_copy import load_demo_copy
 
 
 @pytest.fixture(autouse=True)
@@ -31,9 +32,10 @@ def _empty_cache():
 def demo(db):
     """The demo directorates, indicators, results and users (see indicators/demo.py).
 
-    No reporting period is open: tests open the ones they need.
+    No reporting period is open: tests open the ones they need. Loaded for real
+    by the first test that asks, then copied in (tests/demo_copy.py).
     """
-    load_demo(open_december=False)
+    load_demo_copy(lambda: load_demo(open_december=False))
 
 
 def make_user(username: str, role: str | None = None, **extra):
