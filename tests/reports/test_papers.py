@@ -6,13 +6,21 @@ import hashlib
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 
-from indicators.models import Commentary, CommentaryStatus, Indicator, Result
+from indicators.demo import load_demo
+from indicators.models import Commentary, CommentaryStatus, Committee, Indicator, Result
+from indicators.roles import COMMITTEE_CLERK
+from reports.demo import load_demo_paper_settings
 from reports.models import Paper, PaperStatus
 from reports.services import PaperError, paper_generate, paper_readiness, paper_request, paper_retry, render_paper_files
+from tests.conftest import make_user
+from tests.demo_copy import load_demo_copy
 from tests.reports.conftest import MEETING, NOVEMBER_2019, docx_text, pdf_text
 
 SEED_SENTENCE = (
@@ -37,9 +45,48 @@ def demo_paper(policy, clerk_user) -> Paper:
     return _generate(policy, clerk_user)
 
 
-def test_demo_pdf_says_the_seed_counts_and_names_the_ict_help_desk_as_red(demo_paper):
-    assert demo_paper.status == PaperStatus.READY, demo_paper.failure_reason
-    text = pdf_text(_read(demo_paper.pdf))
+@dataclass(frozen=True)
+class PaperFiles:
+    """What a generated paper left behind: its outcome, its two files and their recorded checksums."""
+
+    status: str
+    failure_reason: str
+    pdf: bytes
+    docx: bytes
+    pdf_sha256: str
+    docx_sha256: str
+
+
+@pytest.fixture(scope="module")
+def demo_paper_files(django_db_setup, django_db_blocker, tmp_path_factory) -> PaperFiles:
+    """The demo paper generated once for the tests that only read its files.
+
+    Generating takes seconds (charts, WeasyPrint, Word). The rows it needed are
+    rolled back and its files live in a folder of their own, so no test sees them.
+    """
+    fast_hashing = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    media = tmp_path_factory.mktemp("demo-paper-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=fast_hashing):
+        with transaction.atomic():
+            load_demo_copy(lambda: load_demo(open_december=False))
+            load_demo_paper_settings()
+            policy = Committee.objects.get(slug="policy-and-resources")
+            paper = _generate(policy, make_user("test-clerk", COMMITTEE_CLERK))
+            files = PaperFiles(
+                status=paper.status,
+                failure_reason=paper.failure_reason,
+                pdf=_read(paper.pdf) if paper.pdf else b"",
+                docx=_read(paper.docx) if paper.docx else b"",
+                pdf_sha256=paper.pdf_sha256,
+                docx_sha256=paper.docx_sha256,
+            )
+            transaction.set_rollback(True)
+    return files
+
+
+def test_demo_pdf_says_the_seed_counts_and_names_the_ict_help_desk_as_red(demo_paper_files):
+    assert demo_paper_files.status == PaperStatus.READY, demo_paper_files.failure_reason
+    text = pdf_text(demo_paper_files.pdf)
     assert SEED_SENTENCE in text
     assert RED_NAMED in text
     assert "The positive feedback rating with the ICT help desk was the KPI RAG rated Red." in text
@@ -49,10 +96,10 @@ def test_demo_pdf_says_the_seed_counts_and_names_the_ict_help_desk_as_red(demo_p
     assert "Page 1 of" in text
 
 
-def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper):
+def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper_files):
     from docx import Document
 
-    data = _read(demo_paper.docx)
+    data = demo_paper_files.docx
     text = docx_text(data)
     assert SEED_SENTENCE in text
     assert RED_NAMED in text
@@ -65,18 +112,18 @@ def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper
     assert len(document.inline_shapes) == 35  # one chart per KPI and activity indicator
 
 
-def test_files_match_their_recorded_checksums(demo_paper):
-    assert hashlib.sha256(_read(demo_paper.pdf)).hexdigest() == demo_paper.pdf_sha256
-    assert hashlib.sha256(_read(demo_paper.docx)).hexdigest() == demo_paper.docx_sha256
+def test_files_match_their_recorded_checksums(demo_paper_files):
+    assert hashlib.sha256(demo_paper_files.pdf).hexdigest() == demo_paper_files.pdf_sha256
+    assert hashlib.sha256(demo_paper_files.docx).hexdigest() == demo_paper_files.docx_sha256
 
 
 @pytest.mark.skipif(
     not shutil.which("libreoffice") and not os.environ.get("CI") and not os.environ.get("KPIDASH_REQUIRE_BROWSER"),
     reason="LibreOffice is not installed",
 )
-def test_libreoffice_opens_the_word_version(demo_paper, tmp_path):
+def test_libreoffice_opens_the_word_version(demo_paper_files, tmp_path):
     source = tmp_path / "paper.docx"
-    source.write_bytes(_read(demo_paper.docx))
+    source.write_bytes(demo_paper_files.docx)
     completed = subprocess.run(
         [
             "libreoffice",
