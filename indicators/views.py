@@ -25,7 +25,7 @@ from django_tables2 import RequestConfig
 
 from indicators.cache import STRUCTURE, cache_key, cached, cached_many, data_version, data_versions
 from indicators.charts import indicator_chart, render_svg
-from indicators.dashboard import Dashboard, build_dashboard, dashboard_queryset, indicator_row, latest_data_period
+from indicators.dashboard import Dashboard, cached_dashboard, dashboard_queryset, indicator_row, latest_data_period
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
 from indicators.guidance import counts_sentence, guidance_notes, rag_summary
 from indicators.models import (
@@ -126,7 +126,7 @@ def _dashboard_for(scope: Scope, period_text: str | None) -> Dashboard:
             f"There is no data for {scope.name} for {period_label(period)}: "
             f"the latest results are for {period_label(latest)}."
         )
-    dashboard = build_dashboard(scope.indicators, period, direction_basis=scope.direction_basis)
+    dashboard = cached_dashboard(scope.indicators, period, direction_basis=scope.direction_basis)
     if not dashboard.has_data:
         raise NotFound(f"There is no data for {scope.name} for {period_label(period)}.")
     return dashboard
@@ -377,7 +377,7 @@ def _directorate_ratings(directorates: list[Directorate], wanted: set[tuple[date
             by_period.setdefault(period, set()).add(pk)
         rated: dict[tuple, list[Rag]] = {item: [] for item in missing}
         for period, pks in by_period.items():
-            for row in build_dashboard(Indicator.objects.active().filter(directorate__in=pks), period).kpis:
+            for row in cached_dashboard(Indicator.objects.active().filter(directorate__in=pks), period).kpis:
                 rated[(period, row.indicator.directorate_id)].append(row.rag)
         return rated
 
@@ -391,7 +391,7 @@ def _missing_returns(user) -> dict | None:
     period = latest_data_period()
     if period is None:
         return None
-    dashboard = build_dashboard(Indicator.objects.active().owned_by(user), period)
+    dashboard = cached_dashboard(Indicator.objects.active().owned_by(user), period)
     rows = [row for row in [*dashboard.kpis, *dashboard.activities] if row.stale]
     return {"period": period, "rows": rows}
 
