@@ -214,7 +214,7 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "kpidash",
             "TIMEOUT": CACHE_SECONDS,
-            "OPTIONS": {"MAX_ENTRIES": 2000},
+            "OPTIONS": {"MAX_ENTRIES": 10000},  # pages and a row per indicator and period viewed
         }
     }
 
