@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from reports import services
 
@@ -29,6 +30,7 @@ def test_clerk_requests_a_paper_and_sees_its_status(demo, page, sign_in, axe_sca
     assert len(queued) == 1
     # No <meta refresh> (axe's WCAG 2.2.1 rule): a script polls the status instead.
     assert page.locator('meta[http-equiv="refresh"]').count() == 0
-    assert page.get_by_text("This page updates itself until the paper is ready.").is_visible()
+    # The status script is a module (deferred): wait for it to say so rather than race it.
+    expect(page.get_by_text("This page updates itself until the paper is ready.")).to_be_visible()
     assert page.get_by_role("link", name="Check progress").is_visible()
     assert axe_scan() == []
