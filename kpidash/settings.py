@@ -199,6 +199,9 @@ else:
 CACHE_SECONDS = env_int("CACHE_SECONDS", 3600)
 if CACHE_SECONDS <= 0:
     raise ImproperlyConfigured("CACHE_SECONDS must be a positive number of seconds.")
+# Whether every process sees the same cache: what may be kept there that a change
+# in another process must make stale at once (the signed-in user, kpidash/users.py).
+KPIDASH_SHARED_CACHE = bool(REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -2,30 +2,48 @@
 
 Django's backends load the user from the database on every request (a query
 that, on a warm page, cost about as much as the rest of the page's database
-work). Here the user row is kept in the cache under a per-user generation:
-saving or deleting the user moves that generation on when the change commits,
-so the next request reads the database again. A reader that loaded the row
-just before a change and stores it just after stores it under the old
-generation, which no one accepts, so a stale copy is never served.
+work). Here, when the cache is shared by every process (Redis: REDIS_URL set),
+the user's row is kept in it, without the password hash, under a per-user
+generation token:
 
-Django still checks the session's password hash against the user on every
-request, so changing a password signs out other sessions at once, and the
-backends still refuse an inactive user. Entries also expire after
-USER_CACHE_SECONDS. With the cache down, the user comes from the database.
+- Saving or deleting the user replaces the token with a new random one when
+  the change commits, so the next request, in any process, reads the database.
+- A reader that loaded the row just before a change and stores it just after
+  stores it under the old token, which nobody accepts again.
+- A token the cache has lost (evicted, or Redis restarted) is replaced by a new
+  random one before the database is read, so a surviving copy never matches.
+- Entries expire after USER_CACHE_SECONDS, which bounds what a change whose
+  token could not be replaced (the cache down at that moment) can leave behind.
+
+The password hash stays out of the cache: Django checks each request's session
+against the user's session hash, so the entry keeps that hash (and those for
+SECRET_KEY_FALLBACKS) instead, and the rebuilt user loads its password from the
+database only if something asks for it (the admin's password change does). A
+deactivated user is refused by the backends; a changed password ends other
+sessions at their next request.
+
+With a per-process cache (no Redis) a change made in one process would not
+reach the others, so the user comes from the database there, as in Django.
 The same round trip to the cache fetches the user's cached roles
 (indicators.roles), so a warm page asks the cache once for both.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
 from indicators import roles
 
-USER_CACHE_SECONDS = 300
+logger = logging.getLogger(__name__)
+
+USER_CACHE_SECONDS = 60
 
 
 def _generation_key(pk) -> str:
@@ -39,38 +57,74 @@ def _user_key(pk) -> str:
 def cached_user(pk):
     """The user with this primary key, or None; from the cache when it holds the current row."""
     model = get_user_model()
+    if not settings.KPIDASH_SHARED_CACHE:
+        return model._default_manager.filter(pk=pk).first()
     role_keys = roles.cache_keys(pk)
     try:
         found = cache.get_many([_generation_key(pk), _user_key(pk), *role_keys])
     except Exception:  # the cache server is down: ask the database
-        found = {}
-    generation, entry = found.get(_generation_key(pk), 0), found.get(_user_key(pk))
-    if entry is not None and entry[0] == generation:
-        user = entry[1]
+        return model._default_manager.filter(pk=pk).first()
+    generation, entry = found.get(_generation_key(pk)), found.get(_user_key(pk))
+    if generation is not None and entry is not None and entry[0] == generation:
+        user = _rebuilt(model, *entry[1:])
     else:
-        try:
-            user = model._default_manager.get(pk=pk)
-        except model.DoesNotExist:
-            return None
-        try:
-            cache.set(_user_key(pk), (generation, user), USER_CACHE_SECONDS)
-        except Exception:
-            pass
-    roles.prime(user, found)
+        user = _load_and_keep(model, pk, generation)
+    if user is not None:
+        roles.prime(user, found)
+    return user
+
+
+def _load_and_keep(model, pk, generation):
+    try:
+        if generation is None:  # lost, or never made: a new token that no stored copy carries
+            cache.add(_generation_key(pk), secrets.token_hex(8), timeout=None)
+            generation = cache.get(_generation_key(pk))
+        user = model._default_manager.filter(pk=pk).first()
+        if user is not None and generation is not None:
+            cache.set(_user_key(pk), (generation, *_kept(user)), USER_CACHE_SECONDS)
+        return user
+    except Exception:  # the cache went away meanwhile: the database alone
+        return model._default_manager.filter(pk=pk).first()
+
+
+def _kept(user) -> tuple:
+    """What the cache keeps of a user: every field but the password, and its session hashes."""
+    names = tuple(f.attname for f in user._meta.concrete_fields if f.attname != "password")
+    fallbacks = tuple(user.get_session_auth_fallback_hash())
+    return names, tuple(getattr(user, name) for name in names), user.get_session_auth_hash(), fallbacks
+
+
+def _rebuilt(model, names, values, session_hash, fallback_hashes):
+    """The user as the database would give it with the password deferred (loaded if asked for).
+
+    Its session hashes are the kept ones until the password is loaded or set
+    (a password change), and from then on worked out from it as Django does.
+    """
+    user = model.from_db(DEFAULT_DB_ALIAS, names, values)
+
+    def get_session_auth_hash():
+        return model.get_session_auth_hash(user) if "password" in user.__dict__ else session_hash
+
+    def get_session_auth_fallback_hash():
+        return model.get_session_auth_fallback_hash(user) if "password" in user.__dict__ else iter(fallback_hashes)
+
+    user.get_session_auth_hash = get_session_auth_hash
+    user.get_session_auth_fallback_hash = get_session_auth_fallback_hash
     return user
 
 
 def forget_user(sender, instance, **kwargs) -> None:
     """Make the cached copy of this user stale once the change is committed."""
-    transaction.on_commit(lambda: _next_generation(instance.pk))
+    pk = instance.pk  # read now: Django clears a deleted instance's pk before the commit
+    transaction.on_commit(lambda: _next_generation(pk))
 
 
 def _next_generation(pk) -> None:
     try:
-        cache.add(_generation_key(pk), 0, timeout=None)
-        cache.incr(_generation_key(pk))
-    except Exception:  # the cache is down: nothing is being served from it
-        pass
+        cache.set(_generation_key(pk), secrets.token_hex(8), timeout=None)
+        cache.delete(_user_key(pk))
+    except Exception:
+        logger.warning("Cache unavailable: user %s's cached copy lives until it expires", pk, exc_info=True)
 
 
 def connect_user_signals() -> None:
