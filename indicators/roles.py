@@ -5,6 +5,8 @@ the views and services; the groups carry the model permissions the admin and
 `has_perm` checks use.
 """
 
+import secrets
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
@@ -72,8 +74,8 @@ def cache_keys(user_pk) -> list[str]:
 
 
 def _valid(found: dict, user_pk) -> frozenset[str] | None:
-    entry = found.get(f"kpidash:roles:{user_pk}")
-    if entry is not None and entry[0] == found.get(_GENERATION, 0):
+    entry, generation = found.get(f"kpidash:roles:{user_pk}"), found.get(_GENERATION)
+    if entry is not None and generation is not None and entry[0] == generation:
         return entry[1]
     return None
 
@@ -94,12 +96,19 @@ def _cached_roles(user_pk: int) -> frozenset[str]:
     roles = _valid(found, user_pk)
     if roles is not None:
         return roles
-    generation = found.get(_GENERATION, 0)
-    roles = frozenset(Group.objects.filter(user__pk=user_pk).values_list("name", flat=True))
+    generation = found.get(_GENERATION)
     try:
-        cache.set(key, (generation, roles), ROLES_CACHE_SECONDS)
+        if generation is None:  # lost (evicted, Redis restarted) or never made: one no entry carries
+            cache.add(_GENERATION, secrets.token_hex(8), timeout=None)
+            generation = cache.get(_GENERATION)
     except Exception:
-        pass
+        generation = None
+    roles = frozenset(Group.objects.filter(user__pk=user_pk).values_list("name", flat=True))
+    if generation is not None:
+        try:
+            cache.set(key, (generation, roles), ROLES_CACHE_SECONDS)
+        except Exception:
+            pass
     return roles
 
 
@@ -114,9 +123,9 @@ def forget_roles(*args, **kwargs) -> None:
 
 
 def _next_generation() -> None:
+    """A new random generation: unlike a counter, a lost one can never come round to an old value."""
     try:
-        cache.add(_GENERATION, 0, timeout=None)
-        cache.incr(_GENERATION)
+        cache.set(_GENERATION, secrets.token_hex(8), timeout=None)
     except Exception:  # the cache is down: nothing is being served from it
         pass
 

@@ -60,3 +60,16 @@ def test_with_the_cache_down_roles_come_from_the_database(db, monkeypatch):
         monkeypatch.setattr(cache, method, down)
     user.groups.add(Group.objects.get(name=SERVICE_OWNER))
     assert user_roles(fresh(user)) == {VIEWER, SERVICE_OWNER}
+
+
+def test_a_lost_generation_never_matches_roles_kept_before(db):
+    """Redis evicted the generation but not the entry, and a change's new generation was not written."""
+    from django.core.cache import cache
+
+    ensure_roles()
+    user = get_user_model().objects.create_user("robin")
+    user.groups.add(Group.objects.get(name=VIEWER))
+    assert user_roles(fresh(user)) == {VIEWER}
+    cache.delete("kpidash:roles-generation")
+    Group.objects.get(name=VIEWER).user_set.through.objects.filter(user=user).delete()  # no signal
+    assert user_roles(fresh(user)) == set()
