@@ -115,6 +115,18 @@ def indicator_scopes(indicator_id: int) -> list[str]:
     return [f"indicator:{code}", f"directorate:{directorate}", *(f"committee:{slug}" for slug in committees)]
 
 
+def lock_versions() -> None:
+    """Take the `all` version row's lock now, for a transaction about to lock rows of its own.
+
+    Every write bumps `all` first, so writers queue on it. A transaction that
+    locks another row first (a return's commentary) and bumps afterwards could
+    otherwise hold that row while waiting for `all`, as another transaction
+    holding `all` waits for that row: a deadlock. Taking `all` first keeps the
+    one order. (SQLite locks the whole database for a write, so does nothing here.)
+    """
+    list(DataVersion.objects.select_for_update().filter(scope=ALL).values_list("pk", flat=True))
+
+
 def _bump_rows(scopes: list[str]) -> None:
     if not scopes or DataVersion.objects.filter(scope__in=scopes).update(version=F("version") + 1) == len(scopes):
         return

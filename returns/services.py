@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from indicators.cache import lock_versions
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.periods import period_label
 from indicators.rules import Rag, value_from_fraction
@@ -125,6 +126,7 @@ def _check_version(current: Commentary | None, expected: int | None, indicator: 
 
 
 def _locked_commentary(indicator: Indicator, period: date) -> Commentary | None:
+    lock_versions()  # before the commentary: every writer takes the version lock first
     commentary = Commentary.objects.select_for_update().filter(indicator=indicator, period=period).first()
     _ensure_baseline(commentary)
     return commentary

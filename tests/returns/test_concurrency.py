@@ -1,10 +1,11 @@
 """Two people saving the same new return at the same moment, in real concurrent transactions."""
 
 import threading
+import time
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from indicators.models import Commentary, Result
 from returns.services import ReturnConflict, return_save
@@ -41,3 +42,48 @@ def test_of_two_simultaneous_first_saves_one_wins_and_the_other_gets_a_conflict(
     conflict = next(o for o in outcomes.values() if isinstance(o, ReturnConflict))
     assert f"the value is now {ict02.format(value)}" in str(conflict)
     assert Commentary.objects.get(indicator=ict02, period=DEC).version == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_grid_saving_several_returns_and_a_single_save_queue_rather_than_deadlock(
+    open_period, ict01, ict02, owner_user, performance_user
+):
+    """The grid holds the version lock after its first row; a single save of its second row must not
+    take that row's lock and then wait for the version lock the grid holds (PostgreSQL detects the cycle)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: SQLite locks the whole database for a write")
+    for indicator in (ict01, ict02):  # existing returns, so their commentary rows can be locked
+        return_save(indicator=indicator, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
+    first_saved = threading.Event()
+    errors: list[Exception] = []
+
+    def grid():
+        try:
+            with transaction.atomic():
+                return_save(indicator=ict01, period=DEC, user=owner_user, value=Decimal("91"), commentary="Grid.")
+                first_saved.set()
+                time.sleep(0.5)  # the single save starts meanwhile
+                return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("92"), commentary="Grid.")
+        except Exception as exc:  # noqa: BLE001 - the finding
+            errors.append(exc)
+        finally:
+            first_saved.set()
+            connection.close()
+
+    def single():
+        try:
+            first_saved.wait(timeout=10)
+            return_save(indicator=ict02, period=DEC, user=performance_user, value=Decimal("93"), commentary="One.")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=grid), threading.Thread(target=single)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert Result.objects.get(indicator=ict01, period=DEC).value == Decimal("91")
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("93")  # the single save came second
