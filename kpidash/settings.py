@@ -255,6 +255,9 @@ KPIDASH_IMPORT_MAX_AGE = env_int("KPIDASH_IMPORT_MAX_AGE", 24 * 3600)
 # Larger uploads stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Grid entry posts seven fields a return: the performance team's grid of a big council's
+# month is thousands of fields (Django's default, 1,000, would refuse ~140 returns).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 
 # Committee papers: files live under MEDIA_ROOT/<this folder>, which is never
 # served as a URL (downloads go through a view that checks permission).

@@ -107,6 +107,14 @@ def test_saving_several_drafts_saves_each_through_the_service_and_says_how_they_
     assert "2 returns for December 2019 saved (ICT01, ICT02). Rated: 1 Amber, 1 Green." in message
 
 
+
+def test_a_grid_of_hundreds_of_returns_is_not_refused_for_its_number_of_fields(client, owner):
+    """Seven fields a row: a performance team's month at a big council is thousands of fields."""
+    padding = {f"unused-{n}": "" for n in range(1500)}  # fields the grid ignores, as many as ~200 rows send
+    response = post(client, {"ICT01-value": "75", **padding})
+    assert response.status_code == 302
+    assert stored("ICT01")[0] == Decimal("75")
+
 def test_submitting_submits_every_changed_row(client, owner):
     response = post(
         client,
