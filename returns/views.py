@@ -202,9 +202,16 @@ def _grid_form(row: ReturnRow, data=None) -> GridRowForm:
     return GridRowForm(data, initial=_return_initial(row), indicator=row.indicator)
 
 
-def _refused_rows(user, reporting_period: ReportingPeriod, rows: list[ReturnRow], posted: list[str]) -> list[str]:
-    """Why the user may not enter each posted row that is not theirs to enter (one refuses them all)."""
+def _refused_rows(
+    user, reporting_period: ReportingPeriod, rows: list[ReturnRow], posted: list[str], changed: set[str]
+) -> list[str]:
+    """Why the user may not enter each posted row that is not theirs to enter (one refuses them all).
+
+    A row of theirs that was locked since the page was loaded (approved, or
+    submitted from another tab) is left out if the user did not change it.
+    """
     by_code = {row.indicator.code: row for row in rows}
+    posted = [code for code in posted if not (code in by_code and by_code[code].lock and code not in changed)]
     others = [code for code in posted if code not in by_code]
     if others:
         extra = return_rows(Indicator.objects.filter(code__in=others), reporting_period.period)
@@ -296,11 +303,12 @@ def returns_enter(request, period: date):
         return _render_grid(request, reporting_period, rows, {})
     posted = list(dict.fromkeys(request.POST.getlist("rows")))
     forms = {row.indicator.code: _grid_form(row, request.POST) for row in rows if row.indicator.code in posted}
-    refused = _refused_rows(request.user, reporting_period, rows, posted)
+    changed = {code for code, form in forms.items() if form.changed_since_shown()}
+    refused = _refused_rows(request.user, reporting_period, rows, posted, changed)
     if refused:
         return _render_grid(request, reporting_period, rows, forms, refused, status=400)
-    changed = {code for code, form in forms.items() if form.changed_since_shown()}
-    submit = request.POST.get("action") == "submit"
+    # The performance team's page offers no Submit: one would submit every owner's drafts in their name.
+    submit = request.POST.get("action") == "submit" and not is_performance_team(request.user)
     saved = _save_grid(request.user, rows, forms, changed, submit=submit)
     if saved is None:
         rows = _grid_rows(request.user, reporting_period)  # as stored now, after the rollback

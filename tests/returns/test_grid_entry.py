@@ -107,13 +107,13 @@ def test_saving_several_drafts_saves_each_through_the_service_and_says_how_they_
     assert "2 returns for December 2019 saved (ICT01, ICT02). Rated: 1 Amber, 1 Green." in message
 
 
-
 def test_a_grid_of_hundreds_of_returns_is_not_refused_for_its_number_of_fields(client, owner):
     """Seven fields a row: a performance team's month at a big council is thousands of fields."""
     padding = {f"unused-{n}": "" for n in range(1500)}  # fields the grid ignores, as many as ~200 rows send
     response = post(client, {"ICT01-value": "75", **padding})
     assert response.status_code == 302
     assert stored("ICT01")[0] == Decimal("75")
+
 
 def test_submitting_submits_every_changed_row(client, owner):
     response = post(
@@ -334,6 +334,28 @@ def test_the_performance_team_enters_every_owners_returns(client, open_period, i
     assert "Submit for approval" not in page  # as on the single return: the team saves, owners submit
     assert post(client, {"FN01-value": "99"}).status_code == 302
     assert stored("FN01") == (Decimal("99"), CommentaryStatus.DRAFT, 1)
+
+
+def test_a_row_locked_since_the_page_loaded_but_left_alone_does_not_stop_the_others(client, owner, performance_user):
+    ict02 = Indicator.objects.get(code="ICT02")
+    return_save(indicator=ict02, period=DEC, user=owner, value=Decimal("96"), submit=True)
+    data = page_data(client)  # ICT02 is submitted, not yet approved: still on the page
+    return_approve(indicator=ict02, period=DEC, user=performance_user)  # meanwhile
+    response = post(client, {"ICT01-value": "75"}, data=data)
+    assert response.status_code == 302
+    assert stored("ICT01")[0] == Decimal("75")
+    assert stored("ICT02")[1] == CommentaryStatus.APPROVED
+
+
+def test_a_crafted_submit_from_the_performance_team_saves_without_submitting(
+    client, open_period, ict02, fn01, owner_user, other_owner_user, performance_user
+):
+    fn01_draft = return_save(indicator=fn01, period=DEC, user=other_owner_user, value=Decimal("80"), commentary="x")
+    assert fn01_draft.status == "entered"
+    client.force_login(performance_user)
+    assert post(client, {"ICT02-value": "97"}, action="submit").status_code == 302
+    assert stored("ICT02")[:2] == (Decimal("97"), CommentaryStatus.DRAFT)
+    assert stored("FN01")[1] == CommentaryStatus.DRAFT  # the owner's draft is not submitted in their name
 
 
 @pytest.mark.parametrize("month", ["2019-11", "2020-01"])
