@@ -59,13 +59,13 @@ def test_parse_wrk_counts_every_non_200_answer_and_socket_error():
     assert stats.errors == 10
 
 
-
 def test_the_baseline_line_gives_the_pages_rate_as_a_share_of_healthz():
     browsing = load.parse_wrk(WRK_LINE)  # 150 req/s
     baseline = load.WrkResult(10.0, 6000, {200: 6000}, {}, 80.0, 95.0, 120.0, 82.0, 200.0)  # 600 req/s
     line = load.baseline_line(baseline, browsing)
     assert "600.0 req/s, p50 80  p95 95 ms, errors 0" in line
     assert line.endswith("browsing ran at 25% of that rate")
+
 
 def test_parse_wrk_says_when_the_figures_are_missing():
     with pytest.raises(ValueError, match="expected one BENCH_WRK line.*found 0"):
