@@ -189,6 +189,7 @@ def test_a_cached_row_keeps_none_of_the_history_it_was_worked_out_from(viewer):
     assert row is not None and row.indicator.code == "ICT02"
     assert not hasattr(row.indicator, "window_results")
 
+
 # --- the version --------------------------------------------------------------------
 
 
