@@ -87,7 +87,35 @@ def data_version_bump(*scopes: str) -> None:
     _bump_rows(sorted(set(scopes) - {ALL}) if scopes else [STRUCTURE])
 
 
-_deferred = contextvars.ContextVar("kpidash_bumps_deferred", default=False)
+class _Pending:
+    """What the writes inside `bumps_deferred` or `bumps_combined` would have bumped."""
+
+    def __init__(self) -> None:
+        self.indicators: set[int] = set()
+        self.everything = False
+
+    def bump(self) -> None:
+        if self.everything:
+            data_version_bump()
+        elif self.indicators:
+            data_version_bump(*sorted({scope for pk in self.indicators for scope in indicator_scopes(pk)}))
+
+
+_deferred: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("kpidash_bumps_deferred", default=None)
+
+
+@contextmanager
+def _collecting() -> Iterator[_Pending | None]:
+    """Collect the bumps of the writes inside; None when an enclosing block already collects them."""
+    if _deferred.get() is not None:
+        yield None
+        return
+    pending = _Pending()
+    token = _deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        _deferred.reset(token)
 
 
 @contextmanager
@@ -97,12 +125,23 @@ def bumps_deferred() -> Iterator[None]:
     For bulk loads (the demo) that save hundreds of rows one by one: a bump
     per row costs more queries than the row itself.
     """
-    token = _deferred.set(True)
-    try:
+    with _collecting() as pending:
         yield
-    finally:
-        _deferred.reset(token)
-    data_version_bump()
+    if pending is not None:
+        data_version_bump()
+
+
+@contextmanager
+def bumps_combined() -> Iterator[None]:
+    """Writes inside bump once at the end, together: the scopes they would each have bumped.
+
+    For a service that saves a few related rows (a return's result and its
+    commentary); used inside its transaction, so the bump commits with them.
+    """
+    with _collecting() as pending:
+        yield
+    if pending is not None:
+        pending.bump()
 
 
 def indicator_scopes(indicator_id: int) -> list[str]:
@@ -230,20 +269,31 @@ def _forget(lock: str) -> None:
         logger.warning("Cache unavailable; %s not released", lock, exc_info=True)
 
 
-def _bump_structure(sender, **kwargs) -> None:
-    if kwargs.get("action", "post_").startswith("post_") and not _deferred.get():
+def _bump_everything() -> None:
+    pending = _deferred.get()
+    if pending is None:
         data_version_bump()
+    else:
+        pending.everything = True
+
+
+def _bump_structure(sender, **kwargs) -> None:
+    if kwargs.get("action", "post_").startswith("post_"):
+        _bump_everything()
 
 
 def _bump_figure(sender, instance, **kwargs) -> None:
-    if not _deferred.get():
+    pending = _deferred.get()
+    if pending is None:
         data_version_bump(*indicator_scopes(instance.indicator_id))
+    else:
+        pending.indicators.add(instance.indicator_id)
 
 
 def _bump_on_user_rename(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
     # Signing in saves last_login alone: that must not empty the cache for everyone.
-    if not created and (update_fields is None or USER_NAME_FIELDS & set(update_fields)) and not _deferred.get():
-        data_version_bump()
+    if not created and (update_fields is None or USER_NAME_FIELDS & set(update_fields)):
+        _bump_everything()
 
 
 def connect_signals() -> None:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from indicators.cache import lock_versions
+from indicators.cache import bumps_combined, lock_versions
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.periods import period_label
 from indicators.rules import Rag, value_from_fraction
@@ -261,7 +261,7 @@ def return_save(
     if approve and not performance:
         raise ReturnLocked("Only the performance team can approve returns.")
     try:
-        with transaction.atomic():
+        with transaction.atomic(), bumps_combined():  # the result and the commentary: one bump
             current = _locked_commentary(indicator, period)
             reporting_period = _check_lock(user, indicator, period, current)
             _check_version(current, expected_version, indicator, period)

@@ -445,3 +445,32 @@ def test_a_bulk_load_bumps_every_version_once_at_the_end(db, demo):
         assert data_versions(*scopes) == before
     after = data_versions(*scopes)
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 0]  # `structure` stales every page
+
+
+def test_a_saved_return_bumps_its_scopes_once_for_its_result_and_commentary(db, demo):
+    owner = get_user_model().objects.get(username="owner")
+    ReportingPeriod.objects.create(period=date(2019, 12, 1), deadline=date(2020, 1, 10), status=PeriodStatus.OPEN)
+    scopes = ("all", "structure", "indicator:ICT02", "directorate:strategic-and-corporate-services")
+    before = data_versions(*scopes)
+    return_save(
+        indicator=Indicator.objects.get(code="ICT02"),
+        period=date(2019, 12, 1),
+        user=owner,
+        value=Decimal("97"),
+        commentary="Up again.",
+    )
+    after = data_versions(*scopes)
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0, 1, 1]  # not 2 each: one bump for both rows
+
+
+def test_a_structural_change_inside_a_combined_block_still_stales_everything(db, demo):
+    from indicators.cache import bumps_combined
+
+    before = data_versions("all", "structure")
+    with bumps_combined():
+        result = Result.objects.get(indicator__code="ICT02", period=NOV)
+        result.value = Decimal("41.1")
+        result.save()
+        Indicator.objects.filter(code="ICT02").first().save()  # a structural write
+    after = data_versions("all", "structure")
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
