@@ -17,6 +17,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -651,13 +652,14 @@ def _thresholds(indicator: Indicator, spec: Demo) -> None:
 def _users() -> dict[str, object]:
     User = get_user_model()
     users = {}
+    password = make_password(DEMO_PASSWORD)  # one salted hash for all: hashing is most of this function's time
     for username, (full_name, role, is_staff, is_superuser) in DEMO_USERS.items():
         first, last = full_name.split(" ", 1)
         user, created = User.objects.get_or_create(username=username)
         user.first_name, user.last_name, user.email = first, last, f"{username}@example.gov.uk"
         user.is_staff, user.is_superuser = is_staff, is_superuser
         if created:
-            user.set_password(DEMO_PASSWORD)
+            user.password = password
         user.save()
         if role:
             user.groups.add(Group.objects.get(name=role))
