@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +15,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from indicators.models import Indicator
+from indicators.models import Directorate, Indicator
 from indicators.periods import format_period, period_label
 from indicators.rules import Rag
 from returns.forms import GridRowForm, PeriodOpenForm, ReturnForm, SendBackForm, parse_bulk_choices
@@ -191,11 +192,25 @@ def _lock_rows(user, rows: list[ReturnRow], reporting_period: ReportingPeriod) -
     return rows
 
 
-def _grid_rows(user, reporting_period: ReportingPeriod) -> list[ReturnRow]:
+def _grid_rows(user, reporting_period: ReportingPeriod, directorate: Directorate | None = None) -> list[ReturnRow]:
     """The month's returns the user enters: their own, or every one for the performance team,
-    which `return_edit` lets them change too. A fixed number of queries however many."""
+    which `return_edit` lets them change too; only one directorate's when it is given.
+    A fixed number of queries however many."""
     indicators = Indicator.objects.all() if is_performance_team(user) else Indicator.objects.owned_by(user)
+    if directorate is not None:
+        indicators = indicators.filter(directorate=directorate)
     return _lock_rows(user, return_rows(indicators, reporting_period.period), reporting_period)
+
+
+def _grid_directorate(request) -> Directorate | None:
+    """The directorate the grid is narrowed to (`?directorate=<slug>`), if any; 404 for an unknown one."""
+    slug = request.GET.get("directorate")
+    if not slug:
+        return None
+    directorate = Directorate.objects.filter(slug=slug).first()
+    if directorate is None:
+        raise Http404(f"There is no directorate ‘{slug}’.")
+    return directorate
 
 
 def _grid_form(row: ReturnRow, data=None) -> GridRowForm:
@@ -275,7 +290,7 @@ def _grid_saved_message(saved: list[ReturnRow], reporting_period: ReportingPerio
     return f"{message} Rated: {rated}." if rated else message
 
 
-def _render_grid(request, reporting_period, rows, forms, refused=(), status=200):
+def _render_grid(request, reporting_period, rows, forms, refused=(), status=200, directorate=None):
     """The grid; `forms` holds the posted rows, `errors` links each of their errors to its input."""
     lines, errors = [], [(None, reason) for reason in refused]
     for row in rows:
@@ -289,6 +304,8 @@ def _render_grid(request, reporting_period, rows, forms, refused=(), status=200)
         "errors": errors,
         "performance": is_performance_team(request.user),
         "nav_active": "my_returns",
+        "directorate": directorate,
+        "directorates": Directorate.objects.all() if is_performance_team(request.user) else (),
     }
     return render(request, "returns/enter.html", context, status=status)
 
@@ -298,25 +315,27 @@ def returns_enter(request, period: date):
     """Grid entry: every return the user enters for an open month on one page, saved all or nothing."""
     _require_returns_user(request)
     reporting_period = _open_reporting_period(period)
-    rows = _grid_rows(request.user, reporting_period)
+    directorate = _grid_directorate(request)
+    rows = _grid_rows(request.user, reporting_period, directorate)
+    show = partial(_render_grid, request, reporting_period, directorate=directorate)
     if request.method == "GET":
-        return _render_grid(request, reporting_period, rows, {})
+        return show(rows, {})
     posted = list(dict.fromkeys(request.POST.getlist("rows")))
     forms = {row.indicator.code: _grid_form(row, request.POST) for row in rows if row.indicator.code in posted}
     changed = {code for code, form in forms.items() if form.changed_since_shown()}
     refused = _refused_rows(request.user, reporting_period, rows, posted, changed)
     if refused:
-        return _render_grid(request, reporting_period, rows, forms, refused, status=400)
+        return show(rows, forms, refused, status=400)
     # The performance team's page offers no Submit: one would submit every owner's drafts in their name.
     submit = request.POST.get("action") == "submit" and not is_performance_team(request.user)
     saved = _save_grid(request.user, rows, forms, changed, submit=submit)
     if saved is None:
-        rows = _grid_rows(request.user, reporting_period)  # as stored now, after the rollback
+        rows = _grid_rows(request.user, reporting_period, directorate)  # as stored now, after the rollback
         data = request.POST.copy()
         for row in rows:
             if row.indicator.code in forms:
                 forms[row.indicator.code].rebase(data, _return_initial(row), keep_input=row.indicator.code in changed)
-        return _render_grid(request, reporting_period, rows, forms, status=400)
+        return show(rows, forms, status=400)
     if saved:
         messages.success(request, _grid_saved_message(saved, reporting_period, submit))
     else:

@@ -49,3 +49,21 @@ def test_owner_enters_and_submits_two_figures_from_one_page(demo, page, sign_in,
     assert page.get_by_role("heading", level=1).inner_text() == "My returns"
     rows = page.locator("table").inner_text()
     assert re.search(r"ICT01 .*\t75\.0%.*Submitted", rows) and re.search(r"ICT02 .*\t85\.0%.*Submitted", rows)
+
+
+def test_performance_team_narrows_the_grid_to_a_directorate_without_javascript_help(demo, page, sign_in, axe_scan):
+    period_open(period=date(2019, 12, 1), deadline=date(2020, 1, 10), user=user("performance"))
+    sign_in(user("performance"))
+    page.goto("/returns/2019-12/enter/")
+    everyone = page.locator("#grid-entry tbody tr").count()
+    page.get_by_label("Directorate").select_option(label="Strategic and Corporate Services")
+    page.get_by_role("button", name="Show").click()
+    assert "directorate=strategic-and-corporate-services" in page.url
+    caption = page.locator("#grid-entry caption").inner_text()
+    assert caption == "Returns in Strategic and Corporate Services for December 2019"
+    assert 0 < page.locator("#grid-entry tbody tr").count() < everyone
+    assert axe_scan() == []
+
+    page.get_by_label(re.compile(r"^Value for ICT02 ")).fill("97")
+    page.get_by_role("button", name="Save changes").click()
+    assert "1 return for December 2019 saved (ICT02)." in page.locator(".govuk-notification-banner").inner_text()

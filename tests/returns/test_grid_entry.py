@@ -358,6 +358,31 @@ def test_a_crafted_submit_from_the_performance_team_saves_without_submitting(
     assert stored("FN01")[1] == CommentaryStatus.DRAFT  # the owner's draft is not submitted in their name
 
 
+
+def test_the_performance_team_narrows_the_grid_to_a_directorate_and_saves_there(
+    client, open_period, ict02, fn01, performance_user
+):
+    client.force_login(performance_user)
+    ict = Indicator.objects.get(code="ICT02").directorate
+    elsewhere = Indicator.objects.exclude(directorate=ict).first()
+    url = f"{URL}?directorate={ict.slug}"
+    assert f'name="{elsewhere.code}-value"' in client.get(URL).content.decode()
+    page = client.get(url).content.decode()
+    assert 'name="ICT02-value"' in page and f'name="{elsewhere.code}-value"' not in page
+    assert f'<option value="{ict.slug}" selected>' in page
+    assert post(client, {"ICT02-value": "97"}, url=url).status_code == 302
+    assert stored("ICT02")[:2] == (Decimal("97"), CommentaryStatus.DRAFT)
+
+
+def test_an_unknown_directorate_is_not_found(client, open_period, performance_user):
+    client.force_login(performance_user)
+    response = client.get(f"{URL}?directorate=no-such-thing")
+    assert response.status_code == 404
+
+
+def test_owners_see_no_directorate_filter(client, owner):
+    assert 'id="grid-directorate"' not in client.get(URL).content.decode()
+
 @pytest.mark.parametrize("month", ["2019-11", "2020-01"])
 def test_a_month_that_is_not_open_is_not_found(client, owner, closed_period, month):
     november = Result.objects.get(indicator__code="ICT02", period=NOV).value
