@@ -358,7 +358,6 @@ def test_a_crafted_submit_from_the_performance_team_saves_without_submitting(
     assert stored("FN01")[1] == CommentaryStatus.DRAFT  # the owner's draft is not submitted in their name
 
 
-
 def test_the_performance_team_narrows_the_grid_to_a_directorate_and_saves_there(
     client, open_period, ict02, fn01, performance_user
 ):
@@ -382,6 +381,7 @@ def test_an_unknown_directorate_is_not_found(client, open_period, performance_us
 
 def test_owners_see_no_directorate_filter(client, owner):
     assert 'id="grid-directorate"' not in client.get(URL).content.decode()
+
 
 @pytest.mark.parametrize("month", ["2019-11", "2020-01"])
 def test_a_month_that_is_not_open_is_not_found(client, owner, closed_period, month):
