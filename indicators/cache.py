@@ -37,7 +37,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
 from indicators.models import Commentary, Committee, DataVersion, Directorate, Indicator, Result, Threshold
 
@@ -110,6 +110,7 @@ def _collecting() -> Iterator[_Pending | None]:
     if _deferred.get() is not None:
         yield None
         return
+    lock_versions()  # the writes inside skip theirs
     pending = _Pending()
     token = _deferred.set(pending)
     try:
@@ -155,15 +156,31 @@ def indicator_scopes(indicator_id: int) -> list[str]:
 
 
 def lock_versions() -> None:
-    """Take the `all` version row's lock now, for a transaction about to lock rows of its own.
+    """Take the `all` version row's lock now, before the transaction locks rows of its own.
 
-    Every write bumps `all` first, so writers queue on it. A transaction that
-    locks another row first (a return's commentary) and bumps afterwards could
-    otherwise hold that row while waiting for `all`, as another transaction
-    holding `all` waits for that row: a deadlock. Taking `all` first keeps the
-    one order. (SQLite locks the whole database for a write, so does nothing here.)
+    Every write bumps `all`, so writers queue on it. A transaction that locks
+    another row first (a return's commentary, a result it updates) and bumps
+    afterwards could hold that row while waiting for `all`, as another
+    transaction holding `all` waits for that row: a deadlock. So every writer
+    takes `all` first: the return services before they lock the return, the
+    imports as they start, and any other ORM write in its pre_save, pre_delete
+    or m2m pre_* signal (`connect_signals`). Outside a transaction each
+    statement commits at once and holds nothing, so there is nothing to order.
+    (SQLite locks the whole database for a write, so this does nothing there.)
     """
-    list(DataVersion.objects.select_for_update().filter(scope=ALL).values_list("pk", flat=True))
+    if connection.in_atomic_block:
+        list(DataVersion.objects.select_for_update().filter(scope=ALL).values_list("pk", flat=True))
+
+
+def _lock_first(sender, **kwargs) -> None:
+    # Inside bumps_deferred/bumps_combined the block took the lock as it started.
+    if kwargs.get("action", "pre_").startswith("pre_") and _deferred.get() is None:
+        lock_versions()
+
+
+def _lock_first_on_user_rename(sender, instance, update_fields=None, **kwargs) -> None:
+    if not instance._state.adding and (update_fields is None or USER_NAME_FIELDS & set(update_fields)):
+        _lock_first(sender)
 
 
 def _bump_rows(scopes: list[str]) -> None:
@@ -305,6 +322,12 @@ def connect_signals() -> None:
     Bulk paths that bypass signals (bulk_create, COPY, QuerySet.update) call
     `data_version_bump()` themselves.
     """
+    for model in (*FIGURES, *STRUCTURAL):  # the version lock before the row's own (see lock_versions)
+        pre_save.connect(_lock_first, sender=model, dispatch_uid=f"data-version-lock-save-{model.__name__}")
+        pre_delete.connect(_lock_first, sender=model, dispatch_uid=f"data-version-lock-delete-{model.__name__}")
+    for through in WATCHED_M2M:
+        m2m_changed.connect(_lock_first, sender=through, dispatch_uid=f"data-version-lock-m2m-{through.__name__}")
+    pre_save.connect(_lock_first_on_user_rename, sender=get_user_model(), dispatch_uid="data-version-lock-user")
     for model in FIGURES:
         post_save.connect(_bump_figure, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
         post_delete.connect(_bump_figure, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")

@@ -41,7 +41,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from indicators.cache import data_version_bump
+from indicators.cache import data_version_bump, lock_versions
 from indicators.models import (
     Commentary,
     CommentaryStatus,
@@ -209,6 +209,7 @@ def workbook_import(
         if not plan.ok:
             return plan
         with transaction.atomic():
+            lock_versions()  # before any row: the order every writer keeps
             if owner:
                 owner_apply(plan, dry_run=False)
             else:
@@ -242,6 +243,7 @@ def _import_streaming(*, path: Path, file_name: str, user, source: str) -> Impor
     plan = ImportPlan(file_name=file_name, user=user, streaming=True)
     try:
         with transaction.atomic():
+            lock_versions()  # before any row: the order every writer keeps
             with connection.cursor() as cursor:
                 # Foreign keys are checked as the rows stream in, not all at the commit.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

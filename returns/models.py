@@ -12,12 +12,12 @@ from datetime import date
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from indicators.cache import data_version_bump
+from indicators.cache import data_version_bump, lock_versions
 from indicators.periods import format_period, period_label
 from returns.bank_holidays import NATIONS, configured_nation, rule_holidays
 
@@ -117,6 +117,12 @@ class BankHolidayChange(models.Model):
             raise ValidationError({"day": f"{when} is already a bank holiday in {where} ({holidays[self.day]})."})
         if self.change == CalendarChange.CANCEL and self.day not in holidays:
             raise ValidationError({"day": f"{when} is not a bank holiday in {where}, so it cannot be cancelled."})
+
+
+@receiver(pre_save, sender=BankHolidayChange, dispatch_uid="bank-holidays-version-lock-save")
+@receiver(pre_delete, sender=BankHolidayChange, dispatch_uid="bank-holidays-version-lock-delete")
+def _lock_versions_first(sender, **kwargs) -> None:
+    lock_versions()  # before the row's own lock, as every writer does (indicators/cache.py)
 
 
 @receiver(post_save, sender=BankHolidayChange, dispatch_uid="bank-holidays-version-save")

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
+from indicators.cache import lock_versions
 from indicators.models import Commentary, Result
 from returns.services import ReturnConflict, return_save
 from tests.returns.conftest import DEC
@@ -87,3 +88,51 @@ def test_a_grid_saving_several_returns_and_a_single_save_queue_rather_than_deadl
     assert errors == []
     assert Result.objects.get(indicator=ict01, period=DEC).value == Decimal("91")
     assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("93")  # the single save came second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_edit_and_a_return_save_of_the_same_return_queue_rather_than_deadlock(
+    open_period, ict02, owner_user, performance_user
+):
+    """A return save holds the version lock (as a grid does after its first row) and then wants the
+    return's commentary; the admin saves that commentary meanwhile, and its version bump comes after
+    its own row lock. The admin's save must take the version lock first (pre_save), or they deadlock."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: SQLite locks the whole database for a write")
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
+    holding = threading.Event()
+    errors: list[Exception] = []
+
+    def service():
+        try:
+            with transaction.atomic():
+                lock_versions()
+                holding.set()
+                time.sleep(0.5)  # the admin's save starts meanwhile
+                return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("93"), commentary="Owner.")
+        except Exception as exc:  # noqa: BLE001 - the finding
+            errors.append(exc)
+        finally:
+            holding.set()
+            connection.close()
+
+    def admin():
+        try:
+            holding.wait(timeout=10)
+            with transaction.atomic():
+                commentary = Commentary.objects.get(indicator=ict02, period=DEC)
+                commentary.text = "Edited in the admin."
+                commentary.save()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=service), threading.Thread(target=admin)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("93")
+    assert Commentary.objects.get(indicator=ict02, period=DEC).text == "Edited in the admin."  # it came second
