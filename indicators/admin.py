@@ -155,8 +155,21 @@ class IndicatorAdmin(HistoryImportExportAdmin):
         return format_html('<span class="kp-admin-rag">{}</span>', row.month_rag.label)
 
 
+class IndicatorFixedOnChange:
+    """A saved figure keeps its indicator: to record it against another, delete it and add it there.
+
+    Moving it would leave the first indicator's cached pages and dashboard rows
+    showing it (a save makes stale only the indicator it is saved for), and its
+    history would start half-way under another indicator.
+    """
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "indicator"] if obj is not None else fields
+
+
 @admin.register(Threshold)
-class ThresholdAdmin(HistoryImportExportAdmin):
+class ThresholdAdmin(IndicatorFixedOnChange, HistoryImportExportAdmin):
     resource_classes = [ThresholdResource]
     form = ThresholdForm
     list_display = ["indicator", "year_label", "scheme", "target", "floor", "lower", "upper"]
@@ -171,7 +184,7 @@ class ThresholdAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(HistoryImportExportAdmin):
+class ResultAdmin(IndicatorFixedOnChange, HistoryImportExportAdmin):
     resource_classes = [ResultResource]
     form = ResultForm
     list_display = ["indicator", "period_label", "value", "numerator", "denominator", "entered_by", "updated_at"]
@@ -192,7 +205,7 @@ class ResultAdmin(HistoryImportExportAdmin):
 
 
 @admin.register(Commentary)
-class CommentaryAdmin(SimpleHistoryAdmin):
+class CommentaryAdmin(IndicatorFixedOnChange, SimpleHistoryAdmin):
     list_display = ["indicator", "period", "status", "author", "approver", "approved_at"]
     list_filter = ["status", "indicator__directorate", "period"]
     search_fields = ["indicator__code", "indicator__name", "text"]

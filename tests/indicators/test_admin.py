@@ -126,3 +126,13 @@ def test_performance_team_adds_a_threshold_for_a_new_year(demo, client, performa
     assert response.status_code == 302
     threshold = Threshold.objects.get(indicator=indicator, financial_year=2020)
     assert (threshold.target, threshold.floor) == (Decimal(20), Decimal(25))
+
+
+@pytest.mark.parametrize("model", [Result, Threshold, Commentary], ids=lambda m: m.__name__)
+def test_a_saved_figure_keeps_its_indicator_in_the_admin(demo, client, performance_user, model):
+    """Moving it would leave the first indicator's cached pages showing it."""
+    client.force_login(performance_user)
+    obj = model.objects.filter(indicator__code="ICT02").first()
+    page = client.get(admin_url(model, "change", obj.pk)).content.decode()
+    assert 'name="indicator"' not in page  # shown, not editable
+    assert 'name="indicator"' in client.get(admin_url(model, "add")).content.decode()
