@@ -238,6 +238,8 @@ def _refused_rows(
             reasons.append(f"{code} has no return to enter for {reporting_period.label}.")
         elif row.lock:
             reasons.append(row.lock)
+        elif code in others:  # e.g. moved to another directorate since the page was loaded
+            reasons.append(f"{code} is no longer on this page; open the grid again to enter it.")
     return reasons
 
 

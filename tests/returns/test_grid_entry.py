@@ -373,6 +373,22 @@ def test_the_performance_team_narrows_the_grid_to_a_directorate_and_saves_there(
     assert stored("ICT02")[:2] == (Decimal("97"), CommentaryStatus.DRAFT)
 
 
+def test_a_row_moved_out_of_the_chosen_directorate_meanwhile_is_refused_not_dropped(
+    client, open_period, ict02, fn01, performance_user
+):
+    client.force_login(performance_user)
+    ict = Indicator.objects.get(code="ICT02").directorate
+    url = f"{URL}?directorate={ict.slug}"
+    data = page_data(client, url)
+    Indicator.objects.filter(code="ICT02").update(
+        directorate=Indicator.objects.exclude(directorate=ict).first().directorate
+    )
+    response = post(client, {"ICT02-value": "55"}, data=data, url=url)
+    assert response.status_code == 400
+    assert "ICT02 is no longer on this page; open the grid again to enter it." in response.content.decode()
+    assert stored("ICT02") == (None, "", 0)
+
+
 def test_an_unknown_directorate_is_not_found(client, open_period, performance_user):
     client.force_login(performance_user)
     response = client.get(f"{URL}?directorate=no-such-thing")
