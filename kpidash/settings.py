@@ -6,6 +6,7 @@ DEBUG=0 and ALLOWED_HOSTS. A malformed value stops start-up with a message
 that names the variable, rather than running half-configured.
 """
 
+import hashlib
 import json
 import os
 import tempfile
@@ -199,6 +200,27 @@ else:
 CACHE_SECONDS = env_int("CACHE_SECONDS", 3600)
 if CACHE_SECONDS <= 0:
     raise ImproperlyConfigured("CACHE_SECONDS must be a positive number of seconds.")
+
+
+def _code_digest() -> str:
+    """A digest of the code and templates: each release reads and writes its own cache entries.
+
+    Cached page parts and dashboard rows are rendered HTML and pickled objects:
+    a deploy that changes how either is made must not serve the old ones (or
+    fail to unpickle them), and hosts mid-way through a rolling deploy must not
+    share entries across versions. Sessions, kept in the database too, survive it.
+    """
+    digest = hashlib.sha256()
+    for folder in ("kpidash", "indicators", "returns", "reports", "templates"):
+        for path in sorted((BASE_DIR / folder).rglob("*")):
+            if path.suffix in {".py", ".html", ".txt"} and path.is_file():
+                digest.update(path.relative_to(BASE_DIR).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+KPIDASH_CACHE_VERSION = os.environ.get("KPIDASH_CACHE_VERSION") or _code_digest()
+
 # Whether every process sees the same cache: what may be kept there that a change
 # in another process must make stale at once (the signed-in user, kpidash/users.py).
 KPIDASH_SHARED_CACHE = bool(REDIS_URL)
@@ -208,6 +230,7 @@ if REDIS_URL:
             "BACKEND": "kpidash.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kpidash",
+            "VERSION": KPIDASH_CACHE_VERSION,
             "TIMEOUT": CACHE_SECONDS,
         }
     }
@@ -216,6 +239,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "kpidash",
+            "VERSION": KPIDASH_CACHE_VERSION,
             "TIMEOUT": CACHE_SECONDS,
             "OPTIONS": {"MAX_ENTRIES": 10000},  # pages and a row per indicator and period viewed
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -227,3 +228,24 @@ def test_the_static_storage_works_out_each_url_once(tmp_path, monkeypatch):
     assert storage.url("build/kpidash.css") == "/static/build/kpidash.0123456789ab.css"
     with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
         storage.url("build/missing.css")
+
+
+def test_each_release_of_the_code_has_its_own_cache_entries(tmp_path, monkeypatch):
+    from kpidash import settings as project_settings
+
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>one</p>")
+    monkeypatch.setattr(project_settings, "BASE_DIR", tmp_path)
+    first = project_settings._code_digest()
+    assert first == project_settings._code_digest()
+    page.write_text("<p>two</p>")  # a deploy that changes a template
+    assert project_settings._code_digest() != first
+
+
+def test_the_cache_version_is_the_code_digest_unless_set():
+    values = setting(["KPIDASH_CACHE_VERSION", "CACHES"])
+    assert re.fullmatch(r"[0-9a-f]{12}", values["KPIDASH_CACHE_VERSION"])
+    assert values["CACHES"]["default"]["VERSION"] == values["KPIDASH_CACHE_VERSION"]
+    pinned = setting(["KPIDASH_CACHE_VERSION"], KPIDASH_CACHE_VERSION="release-42")
+    assert pinned == {"KPIDASH_CACHE_VERSION": "release-42"}
