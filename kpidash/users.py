@@ -30,6 +30,7 @@ The same round trip to the cache fetches the user's cached roles
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import secrets
 
@@ -51,7 +52,13 @@ def _generation_key(pk) -> str:
 
 
 def _user_key(pk) -> str:
-    return f"kpidash:user:{pk}"
+    # The entry holds session hashes made with the secret keys: new keys, new entries.
+    return f"kpidash:user:{pk}:{_keys_digest()}"
+
+
+def _keys_digest() -> str:
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:12]
 
 
 def cached_user(pk):

@@ -96,7 +96,7 @@ def test_a_copy_read_before_a_change_and_stored_after_it_is_not_served(viewer_us
     stale = users._kept(type(viewer_user).objects.get(pk=viewer_user.pk))
     viewer_user.is_active = False
     viewer_user.save()  # a new token
-    cache.set(f"kpidash:user:{viewer_user.pk}", (generation, *stale), 300)  # the slow reader stores
+    cache.set(users._user_key(viewer_user.pk), (generation, *stale), 300)  # the slow reader stores
     assert users.cached_user(viewer_user.pk).is_active is False
 
 
@@ -112,7 +112,7 @@ def test_a_lost_generation_never_matches_a_surviving_copy(client, viewer_user):
 def test_the_cache_never_holds_the_password_hash(client, viewer_user):
     sign_in(client, viewer_user)
     client.get("/")
-    entry = cache.get(f"kpidash:user:{viewer_user.pk}")
+    entry = cache.get(users._user_key(viewer_user.pk))
     assert entry is not None
     assert viewer_user.password not in repr(entry) and "pbkdf2" not in repr(entry)
 
