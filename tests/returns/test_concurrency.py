@@ -1,4 +1,4 @@
-"""Two people saving the same new return at the same moment, in real concurrent transactions."""
+"""Returns saved at the same moment in real transactions: one conflict, and writers that queue, not deadlock."""
 
 import threading
 import time
@@ -11,6 +11,26 @@ from indicators.cache import lock_versions
 from indicators.models import Commentary, Result
 from returns.services import ReturnConflict, return_save
 from tests.returns.conftest import DEC
+
+
+def run_together(*bodies) -> list[Exception]:
+    """Run each body in its own thread, with its own database connection; what they raised."""
+    errors: list[Exception] = []
+
+    def run(body):
+        try:
+            body()
+        except Exception as exc:  # noqa: BLE001 - the finding
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
 
 
 @pytest.mark.django_db(transaction=True)
@@ -56,36 +76,19 @@ def test_a_grid_saving_several_returns_and_a_single_save_queue_rather_than_deadl
     for indicator in (ict01, ict02):  # existing returns, so their commentary rows can be locked
         return_save(indicator=indicator, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
     first_saved = threading.Event()
-    errors: list[Exception] = []
 
     def grid():
-        try:
-            with transaction.atomic():
-                return_save(indicator=ict01, period=DEC, user=owner_user, value=Decimal("91"), commentary="Grid.")
-                first_saved.set()
-                time.sleep(0.5)  # the single save starts meanwhile
-                return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("92"), commentary="Grid.")
-        except Exception as exc:  # noqa: BLE001 - the finding
-            errors.append(exc)
-        finally:
+        with transaction.atomic():
+            return_save(indicator=ict01, period=DEC, user=owner_user, value=Decimal("91"), commentary="Grid.")
             first_saved.set()
-            connection.close()
+            time.sleep(0.5)  # the single save starts meanwhile
+            return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("92"), commentary="Grid.")
 
     def single():
-        try:
-            first_saved.wait(timeout=10)
-            return_save(indicator=ict02, period=DEC, user=performance_user, value=Decimal("93"), commentary="One.")
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
+        first_saved.wait(timeout=10)
+        return_save(indicator=ict02, period=DEC, user=performance_user, value=Decimal("93"), commentary="One.")
 
-    threads = [threading.Thread(target=grid), threading.Thread(target=single)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert run_together(grid, single) == []
     assert Result.objects.get(indicator=ict01, period=DEC).value == Decimal("91")
     assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("93")  # the single save came second
 
@@ -101,38 +104,21 @@ def test_an_admin_edit_and_a_return_save_of_the_same_return_queue_rather_than_de
         pytest.skip("row locks: SQLite locks the whole database for a write")
     return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
     holding = threading.Event()
-    errors: list[Exception] = []
 
     def service():
-        try:
-            with transaction.atomic():
-                lock_versions()
-                holding.set()
-                time.sleep(0.5)  # the admin's save starts meanwhile
-                return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("93"), commentary="Owner.")
-        except Exception as exc:  # noqa: BLE001 - the finding
-            errors.append(exc)
-        finally:
+        with transaction.atomic():
+            lock_versions()
             holding.set()
-            connection.close()
+            time.sleep(0.5)  # the admin's save starts meanwhile
+            return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("93"), commentary="Owner.")
 
     def admin():
-        try:
-            holding.wait(timeout=10)
-            with transaction.atomic():
-                commentary = Commentary.objects.get(indicator=ict02, period=DEC)
-                commentary.text = "Edited in the admin."
-                commentary.save()
-        except Exception as exc:  # noqa: BLE001
-            errors.append(exc)
-        finally:
-            connection.close()
+        holding.wait(timeout=10)
+        with transaction.atomic():
+            commentary = Commentary.objects.get(indicator=ict02, period=DEC)
+            commentary.text = "Edited in the admin."
+            commentary.save()
 
-    threads = [threading.Thread(target=service), threading.Thread(target=admin)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert run_together(service, admin) == []
     assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("93")
     assert Commentary.objects.get(indicator=ict02, period=DEC).text == "Edited in the admin."  # it came second
