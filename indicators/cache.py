@@ -138,6 +138,8 @@ def bumps_combined() -> Iterator[None]:
 
     For a service that saves a few related rows (a return's result and its
     commentary); used inside its transaction, so the bump commits with them.
+    It takes the version lock as it starts, so any row the service then locks
+    comes after it, the order every writer keeps (`lock_versions`).
     """
     with _collecting() as pending:
         yield

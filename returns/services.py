@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from indicators.cache import bumps_combined, lock_versions
+from indicators.cache import bumps_combined
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.periods import period_label
 from indicators.rules import Rag, value_from_fraction
@@ -126,7 +126,7 @@ def _check_version(current: Commentary | None, expected: int | None, indicator: 
 
 
 def _locked_commentary(indicator: Indicator, period: date) -> Commentary | None:
-    lock_versions()  # before the commentary: every writer takes the version lock first
+    """The return's commentary, locked: call inside `bumps_combined`, which took the version lock first."""
     commentary = Commentary.objects.select_for_update().filter(indicator=indicator, period=period).first()
     _ensure_baseline(commentary)
     return commentary
@@ -261,7 +261,8 @@ def return_save(
     if approve and not performance:
         raise ReturnLocked("Only the performance team can approve returns.")
     try:
-        with transaction.atomic(), bumps_combined():  # the result and the commentary: one bump
+        # The version lock before the return's row, and one bump for the result and the commentary.
+        with transaction.atomic(), bumps_combined():
             current = _locked_commentary(indicator, period)
             reporting_period = _check_lock(user, indicator, period, current)
             _check_version(current, expected_version, indicator, period)
@@ -304,31 +305,31 @@ def _submitted_for_decision(user, indicator: Indicator, period: date, expected_v
     return current
 
 
-@transaction.atomic
 def return_approve(*, indicator: Indicator, period: date, user, expected_version: int | None = None) -> Commentary:
     """The performance team approves a submitted return as it stands."""
-    current = _submitted_for_decision(user, indicator, period, expected_version)
-    current.status = CommentaryStatus.APPROVED
-    current.approver, current.approved_at = user, timezone.now()
-    current.version += 1
-    _save(current, user, "Approved")
-    return current
+    with transaction.atomic(), bumps_combined():  # the version lock before the return's row
+        current = _submitted_for_decision(user, indicator, period, expected_version)
+        current.status = CommentaryStatus.APPROVED
+        current.approver, current.approved_at = user, timezone.now()
+        current.version += 1
+        _save(current, user, "Approved")
+        return current
 
 
-@transaction.atomic
 def return_send_back(
     *, indicator: Indicator, period: date, user, reason: str, expected_version: int | None = None
 ) -> Commentary:
     """The performance team returns a submitted return to its owner, saying why."""
     reason = (reason or "").strip()
-    current = _submitted_for_decision(user, indicator, period, expected_version)
-    if not reason:
-        raise ReturnError({"reason": ["Say why the return is being sent back, so its owner can put it right."]})
-    current.status, current.return_reason = CommentaryStatus.RETURNED, reason
-    current.approver, current.approved_at = None, None
-    current.version += 1
-    _save(current, user, f"Returned: {reason}")
-    return current
+    with transaction.atomic(), bumps_combined():  # the version lock before the return's row
+        current = _submitted_for_decision(user, indicator, period, expected_version)
+        if not reason:
+            raise ReturnError({"reason": ["Say why the return is being sent back, so its owner can put it right."]})
+        current.status, current.return_reason = CommentaryStatus.RETURNED, reason
+        current.approver, current.approved_at = None, None
+        current.version += 1
+        _save(current, user, f"Returned: {reason}")
+        return current
 
 
 def returns_bulk_approve(*, user, versions: dict[int, int]) -> tuple[list[Commentary], list[str]]:
