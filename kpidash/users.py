@@ -63,35 +63,46 @@ def _keys_digest() -> str:
 
 def cached_user(pk):
     """The user with this primary key, or None; from the cache when it holds the current row."""
-    model = get_user_model()
     if not settings.KPIDASH_SHARED_CACHE:
-        return model._default_manager.filter(pk=pk).first()
-    role_keys = roles.cache_keys(pk)
+        return _from_database(pk)
+    generation_key, user_key = _generation_key(pk), _user_key(pk)
     try:
-        found = cache.get_many([_generation_key(pk), _user_key(pk), *role_keys])
+        found = cache.get_many([generation_key, user_key, *roles.cache_keys(pk)])
     except Exception:  # the cache server is down: ask the database
-        return model._default_manager.filter(pk=pk).first()
-    generation, entry = found.get(_generation_key(pk)), found.get(_user_key(pk))
+        return _from_database(pk)
+    generation, entry = found.get(generation_key), found.get(user_key)
     if generation is not None and entry is not None and entry[0] == generation:
-        user = _rebuilt(model, *entry[1:])
+        user = _rebuilt(get_user_model(), *entry[1:])
     else:
-        user = _load_and_keep(model, pk, generation)
+        if generation is None:  # before reading the row, so a change committed meanwhile makes it stale
+            generation = _fresh_generation(generation_key)
+        user = _from_database(pk)
+        _keep(user, generation, user_key)
     if user is not None:
         roles.prime(user, found)
     return user
 
 
-def _load_and_keep(model, pk, generation):
+def _from_database(pk):
+    return get_user_model()._default_manager.filter(pk=pk).first()
+
+
+def _fresh_generation(generation_key: str) -> str | None:
+    """The user's generation, made now when it was lost or never made: a token no stored copy carries."""
     try:
-        if generation is None:  # lost, or never made: a new token that no stored copy carries
-            cache.add(_generation_key(pk), secrets.token_hex(8), timeout=None)
-            generation = cache.get(_generation_key(pk))
-        user = model._default_manager.filter(pk=pk).first()
-        if user is not None and generation is not None:
-            cache.set(_user_key(pk), (generation, *_kept(user)), USER_CACHE_SECONDS)
-        return user
-    except Exception:  # the cache went away meanwhile: the database alone
-        return model._default_manager.filter(pk=pk).first()
+        cache.add(generation_key, secrets.token_hex(8), timeout=None)
+        return cache.get(generation_key)
+    except Exception:
+        return None
+
+
+def _keep(user, generation: str | None, user_key: str) -> None:
+    if user is None or generation is None:
+        return
+    try:
+        cache.set(user_key, (generation, *_kept(user)), USER_CACHE_SECONDS)
+    except Exception:  # the cache went away meanwhile: served from the database this time
+        pass
 
 
 def _kept(user) -> tuple:
