@@ -321,31 +321,23 @@ def test_a_structural_change_empties_every_page(viewer):
 
 def test_writers_to_different_indicators_do_not_deadlock(transactional_db, demo):
     """Every writer bumps `all` first, so concurrent saves queue rather than deadlock (real threads)."""
-    import threading
+    from django.db import transaction
 
-    from django.db import connections, transaction
+    from tests.threads import run_together
 
-    errors = []
     codes = list(Indicator.objects.order_by("code").values_list("code", flat=True)[:6])
 
-    def write(code: str) -> None:
-        try:
+    def writer(code: str):
+        def write() -> None:
             for n in range(5):
                 with transaction.atomic():
                     result = Result.objects.filter(indicator__code=code, period=NOV).first()
                     result.value = Decimal(50 + n)
                     result.save()
-        except Exception as exc:  # pragma: no cover - the failure being tested for
-            errors.append(exc)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=write, args=(code,)) for code in codes]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+        return write
+
+    assert run_together(*(writer(code) for code in codes)) == []
     assert data_version() >= 30
 
 

@@ -11,26 +11,7 @@ from indicators.cache import lock_versions
 from indicators.models import Commentary, Result
 from returns.services import ReturnConflict, return_save
 from tests.returns.conftest import DEC
-
-
-def run_together(*bodies) -> list[Exception]:
-    """Run each body in its own thread, with its own database connection; what they raised."""
-    errors: list[Exception] = []
-
-    def run(body):
-        try:
-            body()
-        except Exception as exc:  # noqa: BLE001 - the finding
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(body,)) for body in bodies]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return errors
+from tests.threads import run_together
 
 
 @pytest.mark.django_db(transaction=True)
