@@ -13,12 +13,14 @@ import hashlib
 import logging
 from datetime import date, timedelta
 
+from celery import signature
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from indicators.models import Committee
 from reports.models import Paper, PaperSettings, PaperStatus
@@ -56,6 +58,7 @@ def paper_readiness(*, committee: Committee, period: date) -> list[str]:
     return readiness_gaps(committee_dashboard(committee, period))
 
 
+PAPER_TASK = "reports.tasks.paper_generate_task"
 QUEUE_UNREACHABLE = "The task queue could not be reached; retry when it is back."
 
 
@@ -66,12 +69,10 @@ def _enqueue(paper_id: int) -> None:
     row would otherwise stay QUEUED with no message behind it, and block every
     later request for the period; so it is marked failed, which offers Retry.
     """
-    from kombu.exceptions import OperationalError as BrokerError
-
-    from reports.tasks import paper_generate_task
-
     try:
-        paper_generate_task.delay(paper_id)
+        # By name, so this module does not import the tasks that import it; reports.apps
+        # registers the task at start-up, so eager mode and the worker run the same task.
+        signature(PAPER_TASK, args=(paper_id,)).delay()
     except BrokerError:
         logger.exception("Paper %s could not be queued", paper_id)
         Paper.objects.filter(pk=paper_id, status=PaperStatus.QUEUED).update(
