@@ -113,14 +113,6 @@ class Dashboard:
         return Counter(row.rag for row in self.kpis)
 
     @property
-    def rated_count(self) -> int:
-        return sum(1 for row in self.kpis if row.rag is not Rag.NONE)
-
-    @property
-    def rules_in_use(self) -> list[RatingRule]:
-        return [row.rule for row in self.kpis if row.rule is not None]
-
-    @property
     def has_data(self) -> bool:
         return any(row.value is not None for row in [*self.kpis, *self.activities])
 

@@ -30,7 +30,6 @@ __all__ = [
     "previous_period",
     "same_period_last_year",
     "fy_periods_to",
-    "data_period_code",
     "period_error",
 ]
 
@@ -227,24 +226,6 @@ def fy_periods_to(period: date, frequency: Frequency) -> list[date]:
     """
     fy = FinancialYear.containing(period)
     return reporting_periods(frequency, fy.start, period)
-
-
-def data_period_code(frequency: Frequency, ytd_method: str) -> str:
-    """The data period code printed on the dashboard (Q, A, YTD, MS or R12M).
-
-    ``ytd_method`` is a ``rules.YtdMethod`` value; it is taken as a string so
-    this module does not depend on the rating rules.
-    """
-    frequency = Frequency(frequency)
-    if frequency is Frequency.QUARTERLY:
-        return "Q"
-    if frequency is Frequency.ANNUAL:
-        return "A"
-    codes = {"sum": "YTD", "ratio": "YTD", "mean": "YTD", "latest": "MS", "rolling_12": "R12M"}
-    try:
-        return codes[str(ytd_method)]
-    except KeyError:
-        raise ValueError(f"Unknown year-to-date method {ytd_method!r}") from None
 
 
 def period_error(period: date, frequency: Frequency) -> str | None:

@@ -22,11 +22,6 @@ from returns.models import BANK_HOLIDAYS_SCOPE, BankHolidayChange, CalendarChang
 Holidays = Callable[[int], Set[date]]  # a year → its holidays
 
 
-def no_holidays(year: int) -> Set[date]:
-    """Monday to Friday are all working days."""
-    return frozenset()
-
-
 def bank_holidays() -> Holidays:
     """The configured calendar as it stands now: one query for its version, then cached per process.
 

@@ -10,7 +10,6 @@ from indicators.periods import (
     FinancialYear,
     Frequency,
     add_months,
-    data_period_code,
     format_period,
     fy_periods_to,
     is_reporting_period,
@@ -229,27 +228,6 @@ def test_same_period_last_year_and_add_months():
 @given(periods, st.integers(-600, 600))
 def test_add_months_is_undone_by_subtracting_the_same_months(period, n):
     assert add_months(add_months(period, n), -n) == period
-
-
-@pytest.mark.parametrize(
-    "frequency, method, code",
-    [
-        (Q, "sum", "Q"),
-        (A, "latest", "A"),
-        (M, "sum", "YTD"),
-        (M, "ratio", "YTD"),
-        (M, "mean", "YTD"),
-        (M, "latest", "MS"),
-        (M, "rolling_12", "R12M"),
-    ],
-)
-def test_data_period_code(frequency, method, code):
-    assert data_period_code(frequency, method) == code
-
-
-def test_data_period_code_rejects_an_unknown_method():
-    with pytest.raises(ValueError, match="Unknown year-to-date method 'median'"):
-        data_period_code(M, "median")
 
 
 def test_period_error_is_none_for_an_allowed_period():
