@@ -1,4 +1,6 @@
-"""Session lifetime: an absolute cap on top of Django's idle timeout.
+"""Request and response wiring: session lifetime, private caching of signed-in pages, NUL bytes.
+
+Session lifetime: an absolute cap on top of Django's idle timeout.
 
 The idle timeout is Django's own SESSION_COOKIE_AGE: a session dies that many
 seconds after it was last saved. Rather than saving on every request (a write
@@ -16,7 +18,9 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
 
 SIGNED_IN_AT = "kpidash_signed_in_at"
 SEEN_AT = "kpidash_seen_at"
@@ -44,3 +48,53 @@ class SessionLifetimeMiddleware:
             if now - request.session.get(SEEN_AT, 0) > settings.KPIDASH_SESSION_REFRESH_SECONDS:
                 request.session[SEEN_AT] = now  # modified: saved, and the idle expiry moves on
         return response
+
+
+class PrivateCacheMiddleware:
+    """Every response to a signed-in user says `Cache-Control: private, no-store`.
+
+    Dashboards, returns, downloads and papers are for the person signed in:
+    neither a shared machine's browser nor a proxy may keep a copy. Static files
+    (WhiteNoise answers them before this runs) and what anonymous visitors see
+    keep their own headers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+class NulCharacter(SuspiciousOperation):
+    """A NUL byte in the URL, the query, a form field or a cookie: no page has one."""
+
+
+class RejectNulMiddleware:
+    """Answer 400 Bad Request to any request carrying a NUL byte (%00).
+
+    PostgreSQL cannot store or compare text containing NUL, so an indicator code
+    or a filter value with one would otherwise reach a query and fail with a 500.
+    No legitimate address, form or cookie of kpidash holds one; refusing them here
+    covers every view, the admin and the downloads at once.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or _has_nul(request.GET) or _has_nul(request.COOKIES):
+            raise NulCharacter("NUL byte in the request's path, query or cookies")
+        if request.method == "POST" and _has_nul(request.POST):
+            raise NulCharacter("NUL byte in the request's form fields")
+        return self.get_response(request)
+
+
+def _has_nul(values) -> bool:
+    if hasattr(values, "lists"):
+        return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
+    return any("\x00" in key or "\x00" in value for key, value in values.items())

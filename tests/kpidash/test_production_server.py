@@ -172,6 +172,7 @@ def test_a_signed_in_page_is_served(server, signed_in):
     response = requests.get(f"{server}/", headers={**HTTPS, "Cookie": cookie}, allow_redirects=False, timeout=10)
     assert response.status_code == 200
     assert "Sign out" in response.text
+    assert response.headers["Cache-Control"] == "private, no-store"
 
 
 def test_static_files_have_hashed_names_and_are_compressed_and_cached(server):
@@ -185,6 +186,7 @@ def test_static_files_have_hashed_names_and_are_compressed_and_cached(server):
     assert response.headers["Content-Type"].startswith("text/css")
     assert response.headers["Content-Encoding"] in {"br", "gzip"}
     assert "immutable" in response.headers["Cache-Control"]
+    assert "no-store" not in response.headers["Cache-Control"]
 
 
 def test_uploaded_and_generated_files_are_not_served_as_urls(server, signed_in, tmp_path):
