@@ -79,6 +79,9 @@ from indicators.workbook import (
 )
 
 MAX_CHANGES_SHOWN = 200
+# A file of 200,000 bad rows would otherwise list 200,000 problems (a page of hundreds of
+# megabytes): the first ones are kept and the rest only counted, per sheet and column.
+MAX_ERRORS_SHOWN = 200
 _INDICATOR_TEXT = ("name", "definition", "data_source")
 _INDICATOR_CHOICES = (
     "kind",
@@ -153,7 +156,9 @@ class ImportPlan:
     file_name: str
     user: object
     owner: bool = False
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_SHOWN problems
+    error_count: int = 0  # every problem found, listed or not
+    unlisted: dict[tuple[str, str], int] = field(default_factory=dict)  # (sheet, column) → problems not listed
     counts: dict[str, Counts] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
     indicators: list[tuple[Indicator, list | None, list]] = field(default_factory=list)
@@ -167,14 +172,35 @@ class ImportPlan:
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.error_count
+
+    @property
+    def unlisted_count(self) -> int:
+        return self.error_count - len(self.errors)
+
+    @property
+    def unlisted_errors(self) -> list[tuple[str, str, int]]:
+        """(sheet, column, how many) of the problems beyond the list, most first."""
+        return sorted(((s, c, n) for (s, c), n in self.unlisted.items()), key=lambda item: -item[2])
 
     @property
     def total_changed(self) -> int:
         return sum(c.created + c.updated for c in self.counts.values())
 
-    def error(self, sheet: str, row: int, column: str, message: str) -> None:
-        self.errors.append(RowError(sheet, row, column, message))
+    def error(self, sheet: str, row: int, column: str, message: str, *, first: bool = False) -> None:
+        """Record a problem (`first`: one with the whole file, listed before the rows' problems)."""
+        self.error_count += 1
+        error = RowError(sheet, row, column, message)
+        if first:
+            self.errors.insert(0, error)
+            if len(self.errors) <= MAX_ERRORS_SHOWN:
+                return
+            error = self.errors.pop()
+        elif len(self.errors) < MAX_ERRORS_SHOWN:
+            self.errors.append(error)
+            return
+        key = (error.sheet, error.column)
+        self.unlisted[key] = self.unlisted.get(key, 0) + 1
 
     def count(self, sheet: str, row: int, key, action: str) -> None:
         """Count a row's outcome; `key` names it in the preview (a callable is only called when shown)."""
@@ -194,7 +220,7 @@ def workbook_check(*, path: Path, file_name: str, user, owner: bool = False) -> 
         sheets = open_workbook(Path(path), file_name)
         _plan_sheets(plan, sheets)
     except WorkbookError as exc:
-        plan.errors.insert(0, RowError("", 0, "", str(exc)))
+        plan.error("", 0, "", str(exc), first=True)
     if owner and plan.ok and plan.results:
         owner_apply(plan, dry_run=True)
     return plan
@@ -250,7 +276,7 @@ def _import_streaming(*, path: Path, file_name: str, user, source: str) -> Impor
             try:
                 _plan_sheets(plan, open_workbook(path, file_name))
             except WorkbookError as exc:
-                plan.errors.insert(0, RowError("", 0, "", str(exc)))
+                plan.error("", 0, "", str(exc), first=True)
             finally:
                 _stream_finish(plan)
             if not plan.ok:
@@ -268,16 +294,14 @@ def _stream_finish(plan: ImportPlan) -> None:
     failure = plan.stream.finish()
     plan.stream = None
     if failure is not None and plan.ok:
-        plan.errors.append(
-            RowError(
-                "",
-                0,
-                "",
-                (
-                    f"The results could not be saved ({type(failure).__name__}: {failure}), so nothing was imported. "
-                    "Try again; if it happens again, tell the system administrator."
-                ),
-            )
+        plan.error(
+            "",
+            0,
+            "",
+            (
+                f"The results could not be saved ({type(failure).__name__}: {failure}), so nothing was imported. "
+                "Try again; if it happens again, tell the system administrator."
+            ),
         )
 
 
@@ -1146,9 +1170,14 @@ def upload_load(*, token: str, user, owner: bool) -> Upload | None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
         return None
     folder = Path(settings.KPIDASH_IMPORT_DIR)
-    try:
-        meta = json.loads((folder / f"{token}.json").read_text())
-    except (OSError, ValueError):
+    meta = None
+    for suffix in (".json", ".importing"):  # .importing: claimed by a confirm (`upload_claim`) under way
+        try:
+            meta = json.loads((folder / f"{token}{suffix}").read_text())
+            break
+        except (OSError, ValueError):
+            continue
+    if not isinstance(meta, dict):
         return None
     path = folder / f"{token}.upload"
     if meta.get("user_id") != user.pk or bool(meta.get("owner")) != owner or not path.exists():
@@ -1156,9 +1185,24 @@ def upload_load(*, token: str, user, owner: bool) -> Upload | None:
     return Upload(token, path, meta["file_name"], user.pk, owner)
 
 
+def upload_claim(upload: Upload) -> bool:
+    """Take a pending upload to import it: True for exactly one of any number of simultaneous confirms.
+
+    The claim renames the upload's .json file, which is atomic (the
+    filesystem's conditional update): only one rename of a file succeeds, and
+    every other confirm then finds it gone, as it would once the import is done.
+    """
+    meta = upload.path.with_suffix(".json")
+    try:
+        meta.rename(upload.path.with_suffix(".importing"))
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def upload_discard(upload: Upload) -> None:
-    upload.path.unlink(missing_ok=True)
-    upload.path.with_suffix(".json").unlink(missing_ok=True)
+    for suffix in (".upload", ".json", ".importing"):
+        upload.path.with_suffix(suffix).unlink(missing_ok=True)
 
 
 def uploads_expire() -> int:
@@ -1169,7 +1213,13 @@ def uploads_expire() -> int:
     cutoff = time.time() - settings.KPIDASH_IMPORT_MAX_AGE
     removed = 0
     for path in folder.iterdir():
-        if path.suffix in (".upload", ".json") and path.stat().st_mtime < cutoff:
+        if path.suffix not in (".upload", ".json", ".importing"):
+            continue
+        try:
+            expired = path.stat().st_mtime < cutoff
+        except FileNotFoundError:  # discarded by another request meanwhile
+            continue
+        if expired:
             path.unlink(missing_ok=True)
             removed += 1
     return removed

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from indicators.imports import (
     ImportPlan,
+    upload_claim,
     upload_discard,
     upload_load,
     upload_store,
@@ -171,9 +172,12 @@ def _upload(request, *, owner: bool):
     if not form.is_valid():
         return render(request, "spreadsheets/preview.html", {"form": form, "owner": owner}, status=400)
     upload = upload_store(uploaded_file=form.cleaned_data["file"], user=request.user, owner=owner)
-    plan = workbook_check(path=upload.path, file_name=upload.file_name, user=request.user, owner=owner)
-    if not plan.ok:
-        upload_discard(upload)
+    plan = None
+    try:
+        plan = workbook_check(path=upload.path, file_name=upload.file_name, user=request.user, owner=owner)
+    finally:
+        if plan is None or not plan.ok:
+            upload_discard(upload)  # kept only for a confirm: never after a refusal or a crash
     return _preview(request, plan, upload.token if plan.ok else None, owner)
 
 
@@ -182,8 +186,16 @@ def _confirm(request, token: str, *, owner: bool):
     if upload is None:
         messages.error(request, "That upload has expired or was already imported: upload the file again.")
         return redirect("spreadsheets")
-    plan = workbook_import(path=upload.path, file_name=upload.file_name, user=request.user, owner=owner)
-    upload_discard(upload)
+    if not upload_claim(upload):
+        # Another click (or tab) confirmed it a moment ago: that one imports it, once.
+        messages.error(
+            request, f"{upload.file_name} was already imported (or is being imported now): nothing more to do."
+        )
+        return redirect("spreadsheets")
+    try:
+        plan = workbook_import(path=upload.path, file_name=upload.file_name, user=request.user, owner=owner)
+    finally:
+        upload_discard(upload)
     if not plan.applied:
         # The data changed since the preview and the file is no longer valid.
         return _preview(request, plan, None, owner)

@@ -82,6 +82,11 @@ _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 TEXT = _MAIN + "t"
 _EPOCH_1900, _EPOCH_1904 = date(1899, 12, 30), date(1904, 1, 1)
 _MAX_RATIO = 200  # uncompressed / compressed, per zip member
+# The widest sheet has 17 columns: a file with values beyond these is not in the
+# format, and a cell reference like ZZZZZZ1 must not make a list of millions of cells.
+MAX_COLUMNS = 100
+MAX_HEADING = 100  # characters in a column's heading
+MAX_CSV_CELL = 131_072  # the csv module's field_size_limit (the most a CSV cell may hold)
 
 
 class WorkbookError(ValueError):
@@ -147,6 +152,39 @@ def _row_limit(file_name: str, count: int) -> None:
         )
 
 
+def _too_wide(file_name: str, where: str) -> WorkbookError:
+    return WorkbookError(
+        f"{file_name} has {where}, beyond column {MAX_COLUMNS}; a kpidash sheet has at most "
+        f"{max(len(c) for c in SHEETS.values())} columns. Delete the columns after the last one "
+        "kpidash uses and upload again."
+    )
+
+
+def _check_headings(where: str, headings: list[str]) -> None:
+    for heading in headings:
+        if len(heading) > MAX_HEADING:
+            raise WorkbookError(
+                f"{where}: a column heading is {len(heading):,} characters long (“{heading[:40]}…”); "
+                "headings are column names such as code or period."
+            )
+
+
+def _check_csv_size(text: str, file_name: str) -> None:
+    """Refuse a CSV file with too many rows, too wide, or with an over-long cell, before any row is checked."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for count, row in enumerate(reader):
+            _row_limit(file_name, count)
+            if len(row) > MAX_COLUMNS and any(cell.strip() for cell in row[MAX_COLUMNS:]):
+                raise _too_wide(file_name, f"values on line {reader.line_num}")
+    except csv.Error:
+        # The csv module stops at a cell of over MAX_CSV_CELL characters (or a broken quote).
+        raise WorkbookError(
+            f"{file_name} cannot be read as CSV at line {reader.line_num}: a cell is longer than "
+            f"{MAX_CSV_CELL:,} characters, or a quoted cell is never closed."
+        ) from None
+
+
 def read_csv(path: Path, file_name: str) -> Sheet:
     raw = path.read_bytes()
     try:
@@ -155,8 +193,10 @@ def read_csv(path: Path, file_name: str) -> Sheet:
         text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
     if "\x00" in text:
         raise WorkbookError(f"{file_name} is not a CSV file (it contains binary data).")
+    _check_csv_size(text, file_name)
     reader = csv.reader(io.StringIO(text, newline=""))
     headings = next(reader, [])
+    _check_headings(file_name, headings)
     columns = [normalise(h) for h in headings]
     name = _sheet_for_columns(columns, file_name)
 
@@ -296,7 +336,16 @@ class _SheetRows:
         headings = [("" if v is None else str(v)) for v in first[1]] if first else []
         while headings and not headings[-1].strip():
             headings.pop()
+        _check_headings(f"Sheet {name} of {self.reader.file_name}", headings)
         return Sheet(name, [normalise(h) for h in headings], rows, headings)
+
+    def check_dimension(self, ref: str) -> None:
+        """Refuse a sheet whose declared extent (`<dimension ref="A1:G250001">`, written before its rows by
+        Excel and LibreOffice) is over the row limit, before reading a row; the count while streaming
+        catches a file that declares less than it holds."""
+        last_row = ref.rpartition(":")[2].lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+        if last_row.isdigit():
+            _row_limit(self.reader.file_name, int(last_row) - 1)
 
     def _rows(self) -> Iterator[tuple[int, list]]:
         """Stream the sheet's rows: expat with defusedxml's guards, handlers kept minimal for speed."""
@@ -367,7 +416,7 @@ _NAMESPACES = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "http://purl.oclc.org/ooxml/spreadsheetml/main",
 )
-_TAGS = {f"{ns} {local}": local for ns in _NAMESPACES for local in ("row", "c", "v", "t", "f", "is")}
+_TAGS = {f"{ns} {local}": local for ns in _NAMESPACES for local in ("row", "c", "v", "t", "f", "is", "dimension")}
 
 
 def _defused_expat():
@@ -406,6 +455,8 @@ class _RowBuilder:
             self.values = []
         elif tag == "f":
             raise self.sheet.formula(self.ref or "?")
+        elif tag == "dimension":
+            self.sheet.check_dimension(attrs.get("ref", ""))
 
     def text(self, data: str) -> None:
         if self.parts is not None:
@@ -416,6 +467,12 @@ class _RowBuilder:
         if tag == "c":
             values = self.values
             column = _column_index(self.ref) if self.ref else len(values)
+            if column >= MAX_COLUMNS:
+                if self.value not in (None, ""):
+                    raise _too_wide(
+                        self.sheet.reader.file_name, f"a value in cell {self.ref} on sheet {self.sheet.name}"
+                    )
+                return  # an empty (formatted) cell far to the right: nothing to read
             if column > len(values):
                 values.extend([None] * (column - len(values)))
             values.append(self.sheet.cell_value(self.kind, self.value, self.style, self.ref))

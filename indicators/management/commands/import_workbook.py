@@ -42,7 +42,10 @@ class Command(BaseCommand):
                 part for part in (error.sheet, f"row {error.row}" if error.row else "", error.column) if part
             )
             self.stderr.write(f"{where}: {error.message}" if where else error.message)
-        if plan.errors:
-            raise CommandError(f"{len(plan.errors)} error(s): nothing was imported.")
+        for sheet, column, count in plan.unlisted_errors:
+            where = ", ".join(part for part in (sheet, column) if part)
+            self.stderr.write(f"{where}: {count} more error(s), not listed")
+        if not plan.ok:
+            raise CommandError(f"{plan.error_count} error(s): nothing was imported.")
         verb = "would change" if dry_run else "changed"
         self.stdout.write(self.style.SUCCESS(f"{file.name}: {verb} {plan.total_changed} row(s)."))
