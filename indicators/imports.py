@@ -689,19 +689,32 @@ class _ResultChecks:
             return f"{indicator.code} {format_period(period)}"
 
         errors = self._period_errors(indicator, period)
-        if self.locks is not None and not errors:
-            errors = self.locks.errors(indicator, period)
         current = self.existing.get((indicator.pk, period)) if indicator.pk else None
         if figures == (None, None, None) and current is not None:
             figures = current[1:]
         value, figure_errors = result_value(indicator, *figures)
+        figures = (value, figures[1], figures[2])
+        if not errors and not figure_errors and self._unchanged(indicator, period, figures, text, current):
+            # Before any lock: a row as stored changes nothing, so an approved return (or a closed
+            # month) left as it was in a template never stops the rest of the file.
+            plan.count(RESULTS, number, key, "unchanged")
+            return
+        if self.locks is not None and not errors:
+            errors = self.locks.errors(indicator, period)
         errors = errors | figure_errors
         if errors:
             for column, message in errors.items():
                 plan.error(RESULTS, number, column, message)
             return
         version = cells.get(self.version_column) if self.version_column else None
-        self._count(number, key, indicator, period, (value, figures[1], figures[2]), text, current, version)
+        self._count(number, key, indicator, period, figures, text, current, version)
+
+    def _unchanged(self, indicator: Indicator, period: date, figures: tuple, text: str | None, current) -> bool:
+        return (
+            current is not None
+            and tuple(current[1:]) == figures
+            and (text is None or self.commentary.get((indicator.pk, period)) == text)
+        )
 
     def _period_errors(self, indicator: Indicator, period: date) -> dict:
         cache_key = (indicator.frequency, period)
@@ -713,9 +726,6 @@ class _ResultChecks:
     def _count(self, number, key, indicator, period, figures, text, current, version=None) -> None:
         figures_changed = current is None or tuple(current[1:]) != figures
         commentary_changed = text is not None and self.commentary.get((indicator.pk, period)) != text
-        if not figures_changed and not commentary_changed:
-            self.plan.count(RESULTS, number, key, "unchanged")
-            return
         expected_version = None
         if self.locks is not None:
             expected_version, conflict = self.locks.version(indicator, period, current, version, self.version_column)
