@@ -169,6 +169,13 @@ class ImportPlan:
     streaming: bool = False  # write new results while the rest of the file is checked
     stream: _ResultStream | None = None
     definitions_applied: bool = False
+    reason: str = ""  # why the import corrects closed months, recorded in the history
+    closed_periods: set[date] = field(default_factory=set)  # closed months whose returns the file changes
+    reason_missing: bool = False  # refused only for want of that reason
+
+    @property
+    def closed_labels(self) -> str:
+        return ", ".join(period_label(p) for p in sorted(self.closed_periods))
 
     @property
     def ok(self) -> bool:
@@ -213,9 +220,9 @@ class ImportPlan:
 # --- entry points ---------------------------------------------------------------
 
 
-def workbook_check(*, path: Path, file_name: str, user, owner: bool = False) -> ImportPlan:
+def workbook_check(*, path: Path, file_name: str, user, owner: bool = False, reason: str = "") -> ImportPlan:
     """Validate a file and work out its changes without writing anything (the dry run)."""
-    plan = ImportPlan(file_name=file_name, user=user, owner=owner)
+    plan = ImportPlan(file_name=file_name, user=user, owner=owner, reason=(reason or "").strip())
     try:
         sheets = open_workbook(Path(path), file_name)
         _plan_sheets(plan, sheets)
@@ -227,11 +234,21 @@ def workbook_check(*, path: Path, file_name: str, user, owner: bool = False) -> 
 
 
 def workbook_import(
-    *, path: Path, file_name: str, user, owner: bool = False, source: str = ImportRecord.Source.WEB
+    *,
+    path: Path,
+    file_name: str,
+    user,
+    owner: bool = False,
+    source: str = ImportRecord.Source.WEB,
+    reason: str = "",
 ) -> ImportPlan:
-    """Check the file, then apply it in one transaction if (and only if) every row is valid."""
+    """Check the file, then apply it in one transaction if (and only if) every row is valid.
+
+    A file that changes returns of a closed month needs a `reason`, as the return form does.
+    """
     if owner or connection.vendor != "postgresql":
-        plan = workbook_check(path=path, file_name=file_name, user=user, owner=owner)
+        plan = workbook_check(path=path, file_name=file_name, user=user, owner=owner, reason=reason)
+        _check_reason(plan)
         if not plan.ok:
             return plan
         with transaction.atomic():
@@ -243,7 +260,22 @@ def workbook_import(
             if plan.ok:
                 _record(plan, source)
         return plan
-    return _import_streaming(path=Path(path), file_name=file_name, user=user, source=source)
+    return _import_streaming(path=Path(path), file_name=file_name, user=user, source=source, reason=reason)
+
+
+def reason_missing_message(plan: ImportPlan) -> str:
+    verb = "is" if len(plan.closed_periods) == 1 else "are"
+    return (
+        f"The file changes returns for {plan.closed_labels}, which {verb} closed: give a reason for the "
+        "correction. It is recorded in the history of each change, as on the return form."
+    )
+
+
+def _check_reason(plan: ImportPlan) -> None:
+    """The return form's rule on the import: closed months are corrected only with a reason."""
+    if plan.ok and plan.closed_periods and not plan.reason:
+        plan.error("", 0, "reason", reason_missing_message(plan))
+        plan.reason_missing = True
 
 
 def _record(plan: ImportPlan, source: str) -> None:
@@ -258,7 +290,7 @@ def _record(plan: ImportPlan, source: str) -> None:
     plan.applied = True
 
 
-def _import_streaming(*, path: Path, file_name: str, user, source: str) -> ImportPlan:
+def _import_streaming(*, path: Path, file_name: str, user, source: str, reason: str) -> ImportPlan:
     """PostgreSQL: one pass that checks every row and writes new results as it goes, in one transaction.
 
     While this thread reads and checks the file, a writer thread sends the new
@@ -266,7 +298,7 @@ def _import_streaming(*, path: Path, file_name: str, user, source: str) -> Impor
     connection, so the database's work overlaps ours. Any error rolls the
     whole transaction back: nothing is written.
     """
-    plan = ImportPlan(file_name=file_name, user=user, streaming=True)
+    plan = ImportPlan(file_name=file_name, user=user, streaming=True, reason=(reason or "").strip())
     try:
         with transaction.atomic():
             lock_versions()  # before any row: the order every writer keeps
@@ -279,6 +311,7 @@ def _import_streaming(*, path: Path, file_name: str, user, source: str) -> Impor
                 plan.error("", 0, "", str(exc), first=True)
             finally:
                 _stream_finish(plan)
+            _check_reason(plan)
             if not plan.ok:
                 raise _Rollback
             apply_plan(plan)
@@ -664,6 +697,7 @@ class _ResultChecks:
             )
         self.period_errors: dict = {}
         self.locks = _OwnerLocks(plan.user, ids) if plan.owner else None
+        self.closed = set() if plan.owner else _closed_periods()  # owners are refused closed months by the locks
         self.version_column: str | None = None  # owner uploads: the column holding each return's version
 
     def row(self, number: int, cells: dict) -> None:
@@ -726,6 +760,8 @@ class _ResultChecks:
     def _count(self, number, key, indicator, period, figures, text, current, version=None) -> None:
         figures_changed = current is None or tuple(current[1:]) != figures
         commentary_changed = text is not None and self.commentary.get((indicator.pk, period)) != text
+        if period in self.closed:
+            self.plan.closed_periods.add(period)
         expected_version = None
         if self.locks is not None:
             expected_version, conflict = self.locks.version(indicator, period, current, version, self.version_column)
@@ -751,6 +787,13 @@ class _ResultChecks:
             )
         )
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
+
+
+def _closed_periods() -> set[date]:
+    from returns.models import ReportingPeriod
+    from returns.permissions import correction_needs_reason
+
+    return {p.period for p in ReportingPeriod.objects.all() if correction_needs_reason(p)}
 
 
 class _OwnerLocks:
@@ -838,7 +881,11 @@ class _Rollback(Exception):
 
 
 def _reason(plan: ImportPlan) -> str:
-    return f"Imported from {plan.file_name}"[:100]
+    """The history's reason (simple_history holds 100 characters: a given reason goes before the file name)."""
+    if not plan.reason:
+        return f"Imported from {plan.file_name}"[:100]
+    reason = f"Imported from {plan.file_name}: {plan.reason}"
+    return reason if len(reason) <= 100 else f"Imported: {plan.reason}"[:100]
 
 
 def _importer(plan: ImportPlan):
@@ -1208,6 +1255,11 @@ def upload_claim(upload: Upload) -> bool:
     except FileNotFoundError:
         return False
     return True
+
+
+def upload_release(upload: Upload) -> None:
+    """Give a claimed upload back (it was refused only for want of a reason), so it can be confirmed again."""
+    upload.path.with_suffix(".importing").rename(upload.path.with_suffix(".json"))
 
 
 def upload_discard(upload: Upload) -> None:

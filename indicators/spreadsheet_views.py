@@ -21,9 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from indicators.imports import (
     ImportPlan,
+    reason_missing_message,
     upload_claim,
     upload_discard,
     upload_load,
+    upload_release,
     upload_store,
     workbook_check,
     workbook_import,
@@ -58,6 +60,26 @@ class UploadForm(forms.Form):
                 f"The file is {file.size / 1_000_000:.1f} MB; the largest file accepted is {limit / 1_000_000:.1f} MB."
             )
         return file
+
+
+class ConfirmForm(forms.Form):
+    """The confirm button's form: a reason, which a file correcting closed months needs (as the return form)."""
+
+    reason = forms.CharField(
+        label="Reason for changing closed months",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"max_length": "Keep the reason to %(limit_value)d characters or fewer."},
+    )
+
+    def describe(self, plan: ImportPlan) -> ConfirmForm:
+        if plan.closed_periods:
+            self.fields["reason"].help_text = (
+                f"The file changes returns for {plan.closed_labels}, after the month closed. Say why: "
+                "the reason is recorded in the history of each change."
+            )
+        return self
 
 
 def _require_performance_team(request) -> None:
@@ -186,6 +208,9 @@ def _confirm(request, token: str, *, owner: bool):
     if upload is None:
         messages.error(request, "That upload has expired or was already imported: upload the file again.")
         return redirect("spreadsheets")
+    confirm_form = ConfirmForm(request.POST)
+    if not confirm_form.is_valid():
+        return _preview_again(request, upload, owner, confirm_form)
     if not upload_claim(upload):
         # Another click (or tab) confirmed it a moment ago: that one imports it, once.
         messages.error(
@@ -193,9 +218,21 @@ def _confirm(request, token: str, *, owner: bool):
         )
         return redirect("spreadsheets")
     try:
-        plan = workbook_import(path=upload.path, file_name=upload.file_name, user=request.user, owner=owner)
-    finally:
+        plan = workbook_import(
+            path=upload.path,
+            file_name=upload.file_name,
+            user=request.user,
+            owner=owner,
+            reason=confirm_form.cleaned_data["reason"],
+        )
+    except BaseException:
         upload_discard(upload)
+        raise
+    if plan.reason_missing:
+        upload_release(upload)  # the same upload, confirmed again with a reason
+        confirm_form.add_error("reason", reason_missing_message(plan))
+        return _preview_again(request, upload, owner, confirm_form)
+    upload_discard(upload)
     if not plan.applied:
         # The data changed since the preview and the file is no longer valid.
         return _preview(request, plan, None, owner)
@@ -203,9 +240,27 @@ def _confirm(request, token: str, *, owner: bool):
     return redirect(reverse("my_returns") if owner else reverse("spreadsheets"))
 
 
-def _preview(request, plan: ImportPlan, token: str | None, owner: bool):
+def _preview_again(request, upload, owner: bool, confirm_form: ConfirmForm):
+    """The preview with the confirm form's errors (the file checked again: the data may have moved on)."""
+    plan = None
+    try:
+        plan = workbook_check(path=upload.path, file_name=upload.file_name, user=request.user, owner=owner)
+    finally:
+        if plan is None or not plan.ok:
+            upload_discard(upload)
+    return _preview(request, plan, upload.token if plan.ok else None, owner, confirm_form, status=400)
+
+
+def _preview(request, plan: ImportPlan, token: str | None, owner: bool, confirm_form=None, status=None):
     confirm_url = None
     if token:
         confirm_url = reverse("spreadsheet_owner_confirm" if owner else "spreadsheet_import_confirm", args=[token])
-    context = {"plan": plan, "confirm_url": confirm_url, "owner": owner, "form": UploadForm()}
-    return render(request, "spreadsheets/preview.html", context, status=200 if plan.ok else 400)
+    confirm_form = (confirm_form or ConfirmForm()).describe(plan)
+    context = {
+        "plan": plan,
+        "confirm_url": confirm_url,
+        "owner": owner,
+        "form": UploadForm(),
+        "confirm_form": confirm_form,
+    }
+    return render(request, "spreadsheets/preview.html", context, status=status or (200 if plan.ok else 400))

@@ -1,11 +1,11 @@
-"""python manage.py import_workbook PATH [--dry-run] [--user USERNAME]"""
+"""python manage.py import_workbook PATH [--dry-run] [--user USERNAME] [--reason TEXT]"""
 
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.imports import workbook_check, workbook_import
+from indicators.imports import reason_missing_message, workbook_check, workbook_import
 from indicators.models import ImportRecord
 
 
@@ -19,8 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("path")
         parser.add_argument("--dry-run", action="store_true", help="check the file and show its changes; write nothing")
         parser.add_argument("--user", help="username to record as the importer (in the history and import record)")
+        parser.add_argument("--reason", default="", help="why the file changes closed months (then required)")
 
-    def handle(self, *args, path: str, dry_run: bool, user: str | None, **options) -> None:
+    def handle(self, *args, path: str, dry_run: bool, user: str | None, reason: str, **options) -> None:
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path} does not exist or is not a file.")
@@ -30,9 +31,13 @@ class Command(BaseCommand):
             if importer is None:
                 raise CommandError(f"No user is called {user!r}.")
         if dry_run:
-            plan = workbook_check(path=file, file_name=file.name, user=importer)
+            plan = workbook_check(path=file, file_name=file.name, user=importer, reason=reason)
+            if plan.ok and plan.closed_periods and not plan.reason:
+                self.stderr.write(f"{reason_missing_message(plan)} Use --reason.")
         else:
-            plan = workbook_import(path=file, file_name=file.name, user=importer, source=ImportRecord.Source.COMMAND)
+            plan = workbook_import(
+                path=file, file_name=file.name, user=importer, source=ImportRecord.Source.COMMAND, reason=reason
+            )
         for sheet, counts in plan.counts.items():
             self.stdout.write(
                 f"{sheet}: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged"
