@@ -417,7 +417,9 @@ def _memoised(clean: Callable) -> Callable:
             return clean(raw)
         if outcome[0]:
             return outcome[1]
-        raise outcome[1]
+        # Raised again without its old traceback: each raise would otherwise chain another, keeping
+        # every bad row's frames (and cells) alive until the check ends.
+        raise outcome[1].with_traceback(None)
 
     return cached
 
@@ -1213,13 +1215,18 @@ def upload_store(*, uploaded_file, user, owner: bool) -> Upload:
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(24)
     path = folder / f"{token}.upload"
-    with path.open("wb") as out:
-        for chunk in uploaded_file.chunks():
-            out.write(chunk)
     name = Path(uploaded_file.name or "upload").name[:200]
-    meta = {"file_name": name, "user_id": user.pk, "owner": owner}
-    (folder / f"{token}.json").write_text(json.dumps(meta))
-    return Upload(token, path, name, user.pk, owner)
+    upload = Upload(token, path, name, user.pk, owner)
+    try:
+        with path.open("wb") as out:
+            for chunk in uploaded_file.chunks():
+                out.write(chunk)
+        meta = {"file_name": name, "user_id": user.pk, "owner": owner}
+        (folder / f"{token}.json").write_text(json.dumps(meta))
+    except BaseException:
+        upload_discard(upload)  # a disk full or a dropped connection leaves no half-written upload
+        raise
+    return upload
 
 
 def upload_load(*, token: str, user, owner: bool) -> Upload | None:

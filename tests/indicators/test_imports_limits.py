@@ -274,3 +274,32 @@ def test_four_simultaneous_confirms_of_one_upload_import_it_once_and_tell_the_ot
     assert Result.objects.count() == 1
     assert ImportRecord.objects.count() == 1
     assert pending_files(settings) == []
+
+
+def test_checking_many_rows_with_the_same_bad_cell_holds_no_memory_per_row(tmp_path, ict01):
+    import tracemalloc
+
+    path = csv_path(tmp_path, HEADER + "ICT01,2019-13,5\n" * 30_000)  # one bad period, parsed once and raised again
+    tracemalloc.start()
+    try:
+        plan = workbook_check(path=path, file_name="results.csv", user=None)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert plan.error_count == 30_000
+    assert peak < 4_000_000, f"{peak / 1e6:.1f} MB"
+
+
+def test_an_upload_that_fails_while_being_stored_leaves_nothing_behind(ict01, performance_user, settings):
+    from indicators.imports import upload_store
+
+    class Broken:
+        name = "results.csv"
+
+        def chunks(self):
+            yield b"code,period,value\n"
+            raise OSError("No space left on device")
+
+    with pytest.raises(OSError):
+        upload_store(uploaded_file=Broken(), user=performance_user, owner=False)
+    assert pending_files(settings) == []
