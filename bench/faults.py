@@ -1,7 +1,7 @@
 """Fault checks: really stop and start Redis, PostgreSQL and a Celery worker on loopback.
 
-    .venv/bin/python bench/faults.py            # all three scenarios
-    .venv/bin/python bench/faults.py 3 3b       # only the worker-killed ones (stop no service)
+    .venv/bin/python bench/faults.py            # every scenario
+    .venv/bin/python bench/faults.py 3 3b 4     # only those that stop no shared service
 
 Needs root (or the postgres owner) on a host whose PostgreSQL cluster and Redis
 on 127.0.0.1 nobody else is using: it shuts Redis down and restarts PostgreSQL.
@@ -25,6 +25,10 @@ and a temporary MEDIA_ROOT and STATIC_ROOT, and loads the demo data.
 3b. The whole worker killed (main process too): the message is held in Redis
    for redelivery after the broker's visibility_timeout (3600 s); checked
    held, not waited for.
+4. Redis hung (SIGSTOP, its own redis-server on port 6392): pages answer within
+   a bounded time drawn without the cache, a burst of requests all answer,
+   /readyz is 503 naming the broker, /healthz 200, sign-in works; after SIGCONT
+   everything is 200 again.
 
 Whatever happens, Redis and PostgreSQL are started again and checked before it
 exits. Prints PASS/FAIL per scenario with timings; exits 1 on any failure.
@@ -44,6 +48,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -195,12 +200,12 @@ def start_worker(name: str) -> subprocess.Popen:
     )
 
 
-def start_gunicorn() -> subprocess.Popen:
+def start_gunicorn(**overrides: str) -> subprocess.Popen:
     log = open(TMP / "gunicorn.log", "w")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "kpidash.wsgi"],
         cwd=ROOT,
-        env=ENV,
+        env={**ENV, **overrides},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -527,11 +532,111 @@ def scenario_whole_worker_killed(check: Check) -> None:
         stop(second)
 
 
+HUNG_PORT = 6392  # scenario 4's own redis-server: the one on 6379 is never stopped by it
+
+
+def scenario_redis_hung(check: Check) -> None:
+    """Redis stopped with SIGSTOP: connections are accepted and nothing is answered.
+
+    gunicorn uses a redis-server of this scenario's own (cache, sessions and
+    broker), so no other user of the machine's Redis is affected. While it is
+    hung, a session signed in before reads its pages within a bounded time,
+    a burst of more requests than gunicorn has threads all answer, /readyz is
+    503 naming the broker, /healthz 200, and someone can sign in; once Redis is
+    continued, /readyz and the pages are back to 200.
+    """
+    url = f"redis://127.0.0.1:{HUNG_PORT}/0"
+    server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(HUNG_PORT), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    gunicorn = None
+    try:
+        ping = ("redis-cli", "-p", str(HUNG_PORT), "ping")
+        ok = wait_for(lambda: sh(*ping, check=False, timeout=5).stdout.strip() == "PONG", 10) is not None
+        if not check.expect(ok, "the scenario's redis-server did not start"):
+            return
+        gunicorn = start_gunicorn(REDIS_URL=url)
+        signed_in = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        if not check.expect(wait_for(lambda: _get(signed_in, "/healthz") == 200, 60) is not None, "gunicorn never up"):
+            return
+        check.expect(_sign_in(signed_in) == 200, "signing in as viewer failed")
+        warm = {path: _get(signed_in, path) for path in PAGES}
+        check.expect(set(warm.values()) == {200}, f"before Redis hung: {warm}")
+
+        server.send_signal(signal.SIGSTOP)
+        try:
+            _while_hung(check, signed_in)
+        finally:
+            server.send_signal(signal.SIGCONT)
+        continued = time.monotonic()
+        back = wait_for(lambda: _get(signed_in, "/readyz") == 200 and _get(signed_in, "/") == 200, 30)
+        check.figures["recovery after SIGCONT (s)"] = round(back, 2) if back is not None else None
+        after = {path: _get(signed_in, path) for path in ("/readyz", *PAGES)}
+        check.note(f"continued, the same session after {time.monotonic() - continued:.1f} s: {after}")
+        check.expect(back is not None and set(after.values()) == {200}, f"after SIGCONT: {after}")
+    finally:
+        stop(gunicorn)
+        server.send_signal(signal.SIGCONT)
+        stop(server)
+
+
+def _while_hung(check: Check, signed_in) -> None:
+    first = {path: _timed(signed_in, path) for path in PAGES}
+    shown = ", ".join(f"{path} {code} in {seconds:.2f} s" for path, (code, seconds) in first.items())
+    check.note(f"hung, the signed-in session's first pages: {shown}")
+    check.figures["first page while hung (s)"] = round(first[PAGES[0]][1], 2)
+    check.expect({code for code, _ in first.values()} == {200}, f"signed-in pages while hung: {first}")
+
+    # A burst: 8 clients, 48 requests, against 2 workers x 2 threads.
+    start = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        burst = list(pool.map(lambda path: _timed(signed_in, path), [*PAGES, "/healthz"] * 12))
+    errors = [code for code, _ in burst if code != 200]
+    check.figures["burst of 48 while hung: errors"] = len(errors)
+    check.figures["burst slowest (s)"] = round(max(seconds for _, seconds in burst), 2)
+    check.figures["burst total (s)"] = round(time.monotonic() - start, 2)
+    check.expect(not errors, f"answers other than 200 in the burst: {errors}")
+
+    ready_code, ready_seconds, ready_body = _timed_body(BASE + "/readyz")
+    check.figures["/readyz while hung (s)"] = round(ready_seconds, 2)
+    check.note(f"/readyz while hung: {ready_code} {ready_body.strip()[:160]}")
+    check.expect(ready_code == 503 and '"failed": ["broker"]' in ready_body, "/readyz does not name only the broker")
+    health = _timed(signed_in, "/healthz")
+    check.figures["/healthz while hung (s)"] = round(health[1], 2)
+    check.expect(health[0] == 200, f"/healthz while hung: {health[0]}")
+    newcomer = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    start = time.monotonic()
+    signed, home = _sign_in(newcomer), _get(newcomer, "/")
+    check.figures["sign-in and home while hung (s)"] = round(time.monotonic() - start, 2)
+    check.expect((signed, home) == (200, 200), f"signing in while hung: {signed}, then home {home}")
+
+
+def _timed(opener, path: str) -> tuple[int, float]:
+    start = time.monotonic()
+    code = _get(opener, path)
+    return code, time.monotonic() - start
+
+
+def _timed_body(url: str) -> tuple[int, float, str]:
+    start = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            code, body = response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        code, body = exc.code, exc.read().decode()
+    except (urllib.error.URLError, OSError):
+        code, body = 0, ""
+    return code, time.monotonic() - start, body
+
+
 SCENARIOS = {
     "1": ("Redis away while a paper is queued", scenario_redis_away),
     "2": ("PostgreSQL restart under gunicorn", scenario_postgres_restart),
     "3": ("Worker killed mid-paper", scenario_worker_killed),
     "3b": ("Whole worker killed mid-paper", scenario_whole_worker_killed),
+    "4": ("Redis hung (SIGSTOP) under gunicorn", scenario_redis_hung),
 }
 
 

@@ -37,7 +37,13 @@ def check_broker() -> None:
     if settings.REDIS_URL:
         import redis
 
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        # The same short timeouts as the cache's: a hung Redis fails this check
+        # within a second instead of holding the probe (and a gunicorn thread).
+        client = redis.Redis.from_url(
+            settings.REDIS_URL,
+            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+            socket_timeout=settings.REDIS_TIMEOUT,
+        )
         try:
             client.ping()
         finally:

@@ -43,6 +43,19 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def env_seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1
+    if not 0 < value <= 60:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0 and at most 60, not {raw!r}.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -175,12 +188,26 @@ STORAGES = {
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport,
 # which needs no server yet runs tasks in a real worker process.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Seconds to wait for Redis to accept a connection and to answer a command, for
+# the cache, the sessions' copy, the broker and /readyz alike. A Redis that hangs
+# (stopped, swapping, behind a partition) rather than refusing must cost a page
+# no more than this per call before it is drawn without the cache.
+REDIS_CONNECT_TIMEOUT = env_seconds("REDIS_CONNECT_TIMEOUT", 0.5)
+REDIS_TIMEOUT = env_seconds("REDIS_TIMEOUT", 0.5)
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # How long Redis holds a message a dead worker had taken before handing it out
-    # again; keep it above KPIDASH_PAPER_TIME_LIMIT.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # How long Redis holds a message a dead worker had taken before handing it out
+        # again; keep it above KPIDASH_PAPER_TIME_LIMIT.
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+        "socket_timeout": REDIS_TIMEOUT,
+    }
+    CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    # Only used if a Redis result backend is ever configured (results are ignored).
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_CONNECT_TIMEOUT
+    CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -234,6 +261,12 @@ if REDIS_URL:
             "KEY_PREFIX": "kpidash",
             "VERSION": KPIDASH_CACHE_VERSION,
             "TIMEOUT": CACHE_SECONDS,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+                # After Redis fails to answer, skip the cache this long before asking again.
+                "retry_after": env_seconds("CACHE_RETRY_SECONDS", 5),
+            },
         }
     }
 else:

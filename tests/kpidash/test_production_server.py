@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,9 +35,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("production")
+@contextmanager
+def production_server(folder: Path, **overrides: str) -> Iterator[str]:
+    """gunicorn with production settings, its own SQLite database and the demo loaded; yields its URL.
+
+    `overrides` add to or replace its environment (REDIS_URL=... for Redis as cache,
+    sessions and broker; without it, the filesystem broker under `folder`).
+    """
     port = _free_port()
     env = _env(
         **{**PRODUCTION, "ALLOWED_HOSTS": "127.0.0.1"},
@@ -50,7 +56,8 @@ def server(tmp_path_factory):
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
         NO_PROXY="127.0.0.1,localhost",
     )
-    env.pop("REDIS_URL", None)  # the filesystem broker under KPIDASH_VAR_DIR: nothing shared with other tests
+    env.pop("REDIS_URL", None)  # nothing shared with other tests unless asked for
+    env.update(overrides)
     for command in (
         ["migrate", "--noinput"],
         ["collectstatic", "--noinput"],
@@ -60,13 +67,16 @@ def server(tmp_path_factory):
         subprocess.run(
             [sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True, capture_output=True, timeout=300
         )
-    process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "kpidash.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    # The log goes to a file: a pipe nobody reads fills up, and then every thread that logs blocks.
+    log = folder / "gunicorn.log"
+    with log.open("w") as stderr:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "kpidash.wsgi"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -77,11 +87,19 @@ def server(tmp_path_factory):
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"gunicorn did not start: {process.stderr.read().decode()[-2000:]}")
+            pytest.fail(f"gunicorn did not start: {log.read_text()[-2000:]}")
         time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with production_server(tmp_path_factory.mktemp("production")) as url:
+        yield url
 
 
 def _set_cookie(response: requests.Response, name: str) -> str:
@@ -90,9 +108,8 @@ def _set_cookie(response: requests.Response, name: str) -> str:
     return headers[0]
 
 
-@pytest.fixture(scope="module")
-def signed_in(server):
-    """Sign in through the real form; return (the session cookie header, the response)."""
+def sign_in(server: str) -> tuple[str, requests.Response]:
+    """Sign in as ops through the real form; return (the session cookie header, the response)."""
     page = requests.get(f"{server}/accounts/login/", headers=HTTPS, timeout=10)
     token = page.cookies["csrftoken"]
     form_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
@@ -110,6 +127,11 @@ def signed_in(server):
     )
     assert response.status_code == 302, response.text[:500]
     return f"sessionid={response.cookies['sessionid']}", response
+
+
+@pytest.fixture(scope="module")
+def signed_in(server):
+    return sign_in(server)
 
 
 def test_plain_http_is_redirected_to_https(server):
