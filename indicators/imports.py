@@ -82,6 +82,13 @@ MAX_CHANGES_SHOWN = 200
 # A file of 200,000 bad rows would otherwise list 200,000 problems (a page of hundreds of
 # megabytes): the first ones are kept and the rest only counted, per sheet and column.
 MAX_ERRORS_SHOWN = 200
+MAX_MESSAGE = 1000  # characters of one problem's message
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
 _INDICATOR_TEXT = ("name", "definition", "data_source")
 _INDICATOR_CHOICES = (
     "kind",
@@ -197,7 +204,8 @@ class ImportPlan:
     def error(self, sheet: str, row: int, column: str, message: str, *, first: bool = False) -> None:
         """Record a problem (`first`: one with the whole file, listed before the rows' problems)."""
         self.error_count += 1
-        error = RowError(sheet, row, column, message)
+        # A message may quote the cell (“'…' is not a number.”), which may be 131,072 characters long.
+        error = RowError(_shorten(sheet, 100), row, _shorten(column, 100), _shorten(message, MAX_MESSAGE))
         if first:
             self.errors.insert(0, error)
             if len(self.errors) <= MAX_ERRORS_SHOWN:

@@ -303,3 +303,11 @@ def test_an_upload_that_fails_while_being_stored_leaves_nothing_behind(ict01, pe
     with pytest.raises(OSError):
         upload_store(uploaded_file=Broken(), user=performance_user, owner=False)
     assert pending_files(settings) == []
+
+
+def test_a_problem_quoting_a_huge_cell_is_shortened_in_the_list(tmp_path, ict01):
+    path = csv_path(tmp_path, HEADER + ("ICT01,2019-11," + "9x" * 50_000 + "\n") * 40)
+    plan = workbook_check(path=path, file_name="results.csv", user=None)
+    assert plan.error_count == 40
+    assert all(len(error.message) <= 1000 for error in plan.errors)
+    assert plan.errors[0].message.startswith("'9x9x9x") and plan.errors[0].message.endswith("…")
