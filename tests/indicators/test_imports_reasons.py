@@ -140,3 +140,16 @@ def test_a_long_reason_keeps_its_start_in_the_history(tmp_path, ict01, performan
     recorded = Result.objects.get(period=OCT).history.first().history_change_reason
     assert recorded.startswith("Imported: Finance restated every month after the audit")
     assert len(recorded) == 100
+
+
+def test_a_reason_over_500_characters_is_refused_on_the_form_and_the_upload_kept(client, ict01, performance_user):
+    client.force_login(performance_user)
+    file = SimpleUploadedFile("results.csv", b"code,period,value\nICT01,2019-10,75\n")
+    confirm_url = client.post(reverse("spreadsheet_import"), {"file": file}).context["confirm_url"]
+    response = client.post(confirm_url, {"reason": "x" * 501})
+    assert response.status_code == 400
+    assert "Keep the reason to 500 characters or fewer." in response.content.decode()
+    assert response.context["confirm_url"] == confirm_url
+    assert Result.objects.get(period=OCT).value == 70
+    assert client.post(confirm_url, {"reason": "Restated"}).status_code == 302
+    assert Result.objects.get(period=OCT).value == 75
