@@ -707,7 +707,8 @@ class _ResultChecks:
             )
         self.period_errors: dict = {}
         self.locks = _OwnerLocks(plan.user, ids) if plan.owner else None
-        self.closed = set() if plan.owner else _closed_periods()  # owners are refused closed months by the locks
+        # Owners are refused closed months by the locks; the performance team may correct them, with a reason.
+        self.closed = _closed_periods()
         self.version_column: str | None = None  # owner uploads: the column holding each return's version
 
     def row(self, number: int, cells: dict) -> None:
@@ -1189,6 +1190,8 @@ def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
                         denominator=row.denominator,
                         commentary=text,
                         expected_version=row.expected_version,
+                        # The preview cannot have the reason yet: workbook_import asks for it before the real run.
+                        reason=plan.reason or ("(given at confirm)" if dry_run else ""),
                     )
                 except ReturnConflict:
                     # Changed between the check and this save (the check's message, with the latest change).

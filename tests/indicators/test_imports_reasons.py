@@ -153,3 +153,27 @@ def test_a_reason_over_500_characters_is_refused_on_the_form_and_the_upload_kept
     assert Result.objects.get(period=OCT).value == 70
     assert client.post(confirm_url, {"reason": "Restated"}).status_code == 302
     assert Result.objects.get(period=OCT).value == 75
+
+
+def test_a_performance_team_member_who_owns_indicators_gives_a_reason_on_the_owner_upload_too(
+    client, ict01, performance_user
+):
+    from django.contrib.auth.models import Group
+
+    from indicators.roles import SERVICE_OWNER
+
+    performance_user.groups.add(Group.objects.get(name=SERVICE_OWNER))
+    ict01.owners.add(performance_user)
+    client.force_login(performance_user)
+    file = SimpleUploadedFile("mine.csv", b"code,period,value,Version (do not edit)\nICT01,2019-10,75,0\n")
+    response = client.post(reverse("spreadsheet_owner_upload"), {"file": file})
+    assert response.status_code == 200, response.context["plan"].errors
+    assert "Reason for changing closed months" in response.content.decode()
+    confirm_url = response.context["confirm_url"]
+    response = client.post(confirm_url, {"reason": ""})
+    assert response.status_code == 400
+    assert MISSING in response.content.decode()
+    assert Result.objects.get(period=OCT).value == 70
+    assert client.post(confirm_url, {"reason": "Restated"}).status_code == 302
+    result = Result.objects.get(period=OCT)
+    assert (result.value, result.history.first().history_change_reason) == (75, "Saved: Restated")
