@@ -19,6 +19,7 @@ import json
 import os
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -127,6 +128,7 @@ def main(args) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
         path.unlink(missing_ok=True)
+        shutil.rmtree(ENV["KPIDASH_IMPORT_DIR"], ignore_errors=True)
 
 
 if __name__ == "__main__":
