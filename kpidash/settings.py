@@ -2,8 +2,9 @@
 
 Defaults are safe for a developer's machine (SQLite under var/, an embedded
 filesystem broker); production sets DATABASE_URL, REDIS_URL, SECRET_KEY,
-DEBUG=0 and ALLOWED_HOSTS. A malformed value stops start-up with a message
-that names the variable, rather than running half-configured.
+DEBUG=0 and ALLOWED_HOSTS. Every variable is read through a typed reader
+(kpidash/env.py): a malformed value stops start-up with a message naming the
+variable, the value and what is allowed, rather than running half-configured.
 """
 
 import hashlib
@@ -11,66 +12,28 @@ import json
 import os
 import tempfile
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from indicators.rules import Rag, Scheme, ToleranceUnit  # plain Python: the allowed values, from one place
+from kpidash import env
+from returns.bank_holidays import NATIONS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("KPIDASH_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = env.path("KPIDASH_VAR_DIR", BASE_DIR / "var")
 
 
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    if raw.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if raw.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no), not {raw!r}.")
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
-
-
-def env_seconds(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1
-    if not 0 < value <= 60:
-        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0 and at most 60, not {raw!r}.")
-    return value
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return [item.strip() for item in raw.split(",") if item.strip()]
-
-
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEBUG = env.boolean("DEBUG", True)
+SECRET_KEY = env.text("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+ALLOWED_HOSTS = env.hosts("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.origins("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -129,7 +92,7 @@ TEMPLATES = [
 
 # Databases: PostgreSQL in production and CI, SQLite by default so a fresh
 # machine needs no server.
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
+DATABASE_URL = env.url("DATABASE_URL", "", schemes=("postgres", "postgresql", "sqlite"))
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'kpidash.sqlite3'}"
@@ -137,11 +100,12 @@ try:
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL,
-            conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+            # Persistent, health-checked connections in production.
+            conn_max_age=env.integer("DB_CONN_MAX_AGE", 0 if DEBUG else 60, minimum=0),
             conn_health_checks=True,
         )
     }
-except ValueError as exc:
+except ValueError as exc:  # e.g. a port that is not a number; the URL itself may hold a password
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes a paper's status.
@@ -171,9 +135,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# collectstatic's target; WhiteNoise serves it with hashed, compressed names when DEBUG is off.
+STATIC_ROOT = env.path("STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_ROOT = env.path("MEDIA_ROOT", VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -187,20 +152,20 @@ STORAGES = {
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport,
 # which needs no server yet runs tasks in a real worker process.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env.url("REDIS_URL", "", schemes=("redis", "rediss", "unix"))
 # Seconds to wait for Redis to accept a connection and to answer a command, for
 # the cache, the sessions' copy, the broker and /readyz alike. A Redis that hangs
 # (stopped, swapping, behind a partition) rather than refusing must cost a page
 # no more than this per call before it is drawn without the cache.
-REDIS_CONNECT_TIMEOUT = env_seconds("REDIS_CONNECT_TIMEOUT", 0.5)
-REDIS_TIMEOUT = env_seconds("REDIS_TIMEOUT", 0.5)
+REDIS_CONNECT_TIMEOUT = env.seconds("REDIS_CONNECT_TIMEOUT", 0.5)
+REDIS_TIMEOUT = env.seconds("REDIS_TIMEOUT", 0.5)
 BROKER_DIR = VAR_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # How long Redis holds a message a dead worker had taken before handing it out
         # again; keep it above KPIDASH_PAPER_TIME_LIMIT.
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "visibility_timeout": env.integer("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
         "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
         "socket_timeout": REDIS_TIMEOUT,
     }
@@ -226,9 +191,7 @@ else:
 # Reading pages cache their parts under keys carrying the data version kept in
 # the database (indicators/cache.py), so any backend is correct: Redis shares
 # the parts between processes, LocMem keeps them per process.
-CACHE_SECONDS = env_int("CACHE_SECONDS", 3600)
-if CACHE_SECONDS <= 0:
-    raise ImproperlyConfigured("CACHE_SECONDS must be a positive number of seconds.")
+CACHE_SECONDS = env.integer("CACHE_SECONDS", 3600, minimum=1)
 
 
 def _code_digest() -> str:
@@ -248,7 +211,7 @@ def _code_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-KPIDASH_CACHE_VERSION = os.environ.get("KPIDASH_CACHE_VERSION") or _code_digest()
+KPIDASH_CACHE_VERSION = env.text("KPIDASH_CACHE_VERSION") or _code_digest()
 
 # Whether every process sees the same cache: what may be kept there that a change
 # in another process must make stale at once (the signed-in user, kpidash/users.py).
@@ -265,7 +228,7 @@ if REDIS_URL:
                 "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
                 "socket_timeout": REDIS_TIMEOUT,
                 # After Redis fails to answer, skip the cache this long before asking again.
-                "retry_after": env_seconds("CACHE_RETRY_SECONDS", 5),
+                "retry_after": env.seconds("CACHE_RETRY_SECONDS", 5, maximum=3600),
             },
         }
     }
@@ -280,18 +243,18 @@ else:
         }
     }
 
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-if os.environ.get("EMAIL_FILE_PATH"):
+EMAIL_BACKEND = env.dotted_path("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+if env.raw("EMAIL_FILE_PATH"):
     # For the file-based backend: each message is written to a file here.
-    EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "kpidash@localhost")
+    EMAIL_FILE_PATH = str(env.path("EMAIL_FILE_PATH", ""))
+DEFAULT_FROM_EMAIL = env.email_address("DEFAULT_FROM_EMAIL", "kpidash@localhost")
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
@@ -299,18 +262,25 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = False
 
 # The organisation's default rating scheme, used where a year's thresholds
 # leave the scheme blank (see indicators/rules.py for the schemes).
-KPIDASH_DEFAULT_SCHEME = os.environ.get("KPIDASH_DEFAULT_SCHEME", "floor")
-KPIDASH_DEFAULT_GREEN_TOLERANCE = Decimal(os.environ.get("KPIDASH_DEFAULT_GREEN_TOLERANCE", "0"))
-KPIDASH_DEFAULT_AMBER_TOLERANCE = Decimal(os.environ.get("KPIDASH_DEFAULT_AMBER_TOLERANCE", "10"))
-KPIDASH_DEFAULT_TOLERANCE_UNIT = os.environ.get("KPIDASH_DEFAULT_TOLERANCE_UNIT", "percent")
+KPIDASH_DEFAULT_SCHEME = env.choice("KPIDASH_DEFAULT_SCHEME", Scheme.FLOOR.value, [s.value for s in Scheme])
+KPIDASH_DEFAULT_GREEN_TOLERANCE = env.decimal("KPIDASH_DEFAULT_GREEN_TOLERANCE", "0", minimum="0")
+KPIDASH_DEFAULT_AMBER_TOLERANCE = env.decimal("KPIDASH_DEFAULT_AMBER_TOLERANCE", "10", minimum="0")
+if KPIDASH_DEFAULT_GREEN_TOLERANCE > KPIDASH_DEFAULT_AMBER_TOLERANCE:
+    raise ImproperlyConfigured(
+        f"KPIDASH_DEFAULT_GREEN_TOLERANCE ({KPIDASH_DEFAULT_GREEN_TOLERANCE}) must not be wider than "
+        f"KPIDASH_DEFAULT_AMBER_TOLERANCE ({KPIDASH_DEFAULT_AMBER_TOLERANCE})."
+    )
+KPIDASH_DEFAULT_TOLERANCE_UNIT = env.choice(
+    "KPIDASH_DEFAULT_TOLERANCE_UNIT", ToleranceUnit.PERCENT.value, [unit.value for unit in ToleranceUnit]
+)
 
 # Spreadsheet imports (see indicators/imports.py): the largest upload and the
 # most rows per sheet accepted; uploads waiting for confirmation are kept under
 # KPIDASH_IMPORT_DIR and deleted after KPIDASH_IMPORT_MAX_AGE seconds.
-KPIDASH_IMPORT_MAX_BYTES = env_int("KPIDASH_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
-KPIDASH_IMPORT_MAX_ROWS = env_int("KPIDASH_IMPORT_MAX_ROWS", 200_000)
-KPIDASH_IMPORT_DIR = Path(os.environ.get("KPIDASH_IMPORT_DIR", VAR_DIR / "imports"))
-KPIDASH_IMPORT_MAX_AGE = env_int("KPIDASH_IMPORT_MAX_AGE", 24 * 3600)
+KPIDASH_IMPORT_MAX_BYTES = env.integer("KPIDASH_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
+KPIDASH_IMPORT_MAX_ROWS = env.integer("KPIDASH_IMPORT_MAX_ROWS", 200_000, minimum=1)
+KPIDASH_IMPORT_DIR = env.path("KPIDASH_IMPORT_DIR", VAR_DIR / "imports")
+KPIDASH_IMPORT_MAX_AGE = env.integer("KPIDASH_IMPORT_MAX_AGE", 24 * 3600, minimum=1)
 # Larger uploads stream to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -320,24 +290,27 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 
 # Committee papers: files live under MEDIA_ROOT/<this folder>, which is never
 # served as a URL (downloads go through a view that checks permission).
-KPIDASH_PAPER_DIR = os.environ.get("KPIDASH_PAPER_DIR", "papers").strip("/") or "papers"
+KPIDASH_PAPER_DIR = env.text("KPIDASH_PAPER_DIR", "papers").strip("/") or "papers"
+if ".." in KPIDASH_PAPER_DIR.split("/") or "\x00" in KPIDASH_PAPER_DIR:
+    raise env.refuse("KPIDASH_PAPER_DIR", KPIDASH_PAPER_DIR, "use a folder name inside MEDIA_ROOT, e.g. papers")
 # Seconds a paper may take in the worker: the soft limit fails it with a reason,
 # the hard limit kills the worker child (the row is then claimable again).
-KPIDASH_PAPER_SOFT_TIME_LIMIT = env_int("KPIDASH_PAPER_SOFT_TIME_LIMIT", 120)
-KPIDASH_PAPER_TIME_LIMIT = env_int("KPIDASH_PAPER_TIME_LIMIT", 180)
+KPIDASH_PAPER_SOFT_TIME_LIMIT = env.integer("KPIDASH_PAPER_SOFT_TIME_LIMIT", 120, minimum=1)
+KPIDASH_PAPER_TIME_LIMIT = env.integer("KPIDASH_PAPER_TIME_LIMIT", 180, minimum=1)
 if KPIDASH_PAPER_TIME_LIMIT <= KPIDASH_PAPER_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured("KPIDASH_PAPER_TIME_LIMIT must be greater than KPIDASH_PAPER_SOFT_TIME_LIMIT.")
+if REDIS_URL and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= KPIDASH_PAPER_TIME_LIMIT:
+    # Otherwise Redis hands a paper still being built to a second worker.
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be greater than KPIDASH_PAPER_TIME_LIMIT.")
 
 # Monthly returns (see returns/): which RAG ratings need commentary before a
 # return can be submitted, and when reminders and escalations are emailed.
-KPIDASH_COMMENTARY_REQUIRED_FOR = env_list("KPIDASH_COMMENTARY_REQUIRED_FOR", ["amber", "red"])
-if not set(KPIDASH_COMMENTARY_REQUIRED_FOR) <= {"green", "amber", "red"}:
-    raise ImproperlyConfigured(
-        f"KPIDASH_COMMENTARY_REQUIRED_FOR must list green, amber and/or red, not {KPIDASH_COMMENTARY_REQUIRED_FOR!r}."
-    )
-KPIDASH_REMINDER_WORKING_DAYS_BEFORE = env_int("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", 3)
-KPIDASH_ESCALATE_WORKING_DAYS_AFTER = env_int("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", 1)
-KPIDASH_BANK_HOLIDAYS = os.environ.get("KPIDASH_BANK_HOLIDAYS", "england-and-wales")  # or scotland, northern-ireland
+KPIDASH_COMMENTARY_REQUIRED_FOR = env.listing(
+    "KPIDASH_COMMENTARY_REQUIRED_FOR", ["amber", "red"], choices=[rag.value for rag in Rag if rag is not Rag.NONE]
+)
+KPIDASH_REMINDER_WORKING_DAYS_BEFORE = env.integer("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", 3, minimum=0, maximum=20)
+KPIDASH_ESCALATE_WORKING_DAYS_AFTER = env.integer("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", 1, minimum=0, maximum=20)
+KPIDASH_BANK_HOLIDAYS = env.choice("KPIDASH_BANK_HOLIDAYS", "england-and-wales", NATIONS)
 CELERY_BEAT_SCHEDULE = {
     "returns-reminders": {
         "task": "returns.tasks.send_reminders",
@@ -350,7 +323,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
+    },
     # WeasyPrint logs every layout step and page at INFO: noise, and slower papers.
     "loggers": {
         "weasyprint": {"level": "WARNING"},
@@ -364,21 +340,17 @@ LOGGING = {
 # Secure by default whenever DEBUG is off; each switch can be overridden, e.g.
 # SECURE_SSL_REDIRECT=0 with SECURE_PROXY_SSL_HEADER=1 when TLS ends at a proxy.
 # Tests import this module with DEBUG unset (on), so they are never forced to HTTPS.
-# collectstatic's target; WhiteNoise serves it with hashed, compressed names when DEBUG is off.
-STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", STATIC_ROOT))
-if not DEBUG and "DB_CONN_MAX_AGE" not in os.environ:
-    DATABASES["default"]["CONN_MAX_AGE"] = 60  # persistent, health-checked connections
-if env_bool("SECURE_PROXY_SSL_HEADER", False):
+if env.boolean("SECURE_PROXY_SSL_HEADER", False):
     # Only behind a proxy that sets (and strips from clients) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe over plain HTTP on the backend port.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SECURE_HSTS_SECONDS = env.integer("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", not DEBUG)
+SESSION_COOKIE_SECURE = env.boolean("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env.boolean("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -387,7 +359,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 # Sessions: idle timeout (refreshed on every request) and absolute lifetime
 # (kpidash.middleware.SessionLifetimeMiddleware), in seconds.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=1)
 # The idle expiry is pushed forward at most once a minute (kpidash.middleware),
 # not on every request: saving the session on every page costs a database write.
 SESSION_SAVE_EVERY_REQUEST = False
@@ -395,8 +367,8 @@ SESSION_SAVE_EVERY_REQUEST = False
 # database (no query per page). Without it, the per-process LocMem cache would
 # keep a signed-out session alive in the other workers, so they stay in the database.
 SESSION_ENGINE = "kpidash.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
-KPIDASH_SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 60)
-KPIDASH_SESSION_MAX_AGE = env_int("SESSION_ABSOLUTE_TIMEOUT", 8 * 60 * 60)
+KPIDASH_SESSION_REFRESH_SECONDS = env.integer("SESSION_REFRESH_SECONDS", 60, minimum=0)
+KPIDASH_SESSION_MAX_AGE = env.integer("SESSION_ABSOLUTE_TIMEOUT", 8 * 60 * 60, minimum=1)
 if not 0 < SESSION_COOKIE_AGE <= KPIDASH_SESSION_MAX_AGE:
     raise ImproperlyConfigured("SESSION_IDLE_TIMEOUT must be positive and at most SESSION_ABSOLUTE_TIMEOUT.")
 
@@ -418,125 +390,134 @@ CONTENT_SECURITY_POLICY = {
 
 # Failed sign-in throttling (django-axes): AXES_FAILURE_LIMIT failures for one
 # username from one IP address lock that pair out for AXES_COOLOFF_MINUTES.
-AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "kpidash.auth.lockout_response"
 # Behind proxies, axes must see the client's address, not the proxy's: the
 # KPIDASH_PROXY_COUNT trusted proxies each append to X-Forwarded-For.
-KPIDASH_PROXY_COUNT = env_int("KPIDASH_PROXY_COUNT", 0)
+KPIDASH_PROXY_COUNT = env.integer("KPIDASH_PROXY_COUNT", 0, minimum=0, maximum=10)
 AXES_CLIENT_IP_CALLABLE = "kpidash.auth.client_ip_address"
 
 # Papers storage. Every web and worker host must see the same files: a shared
 # directory (MEDIA_ROOT, never web-served) or S3-compatible object storage.
-KPIDASH_STORAGE = os.environ.get("KPIDASH_STORAGE", "filesystem")
+KPIDASH_STORAGE = env.choice("KPIDASH_STORAGE", "filesystem", ["filesystem", "s3"])
 if KPIDASH_STORAGE == "s3":
-    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-        raise ImproperlyConfigured("KPIDASH_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             # Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the host's role.
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "bucket_name": env.required("AWS_STORAGE_BUCKET_NAME", "KPIDASH_STORAGE is s3"),
+            "endpoint_url": env.url("AWS_S3_ENDPOINT_URL", "", schemes=("https", "http")) or None,
+            "region_name": env.text("AWS_S3_REGION_NAME") or None,
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
         },
     }
-elif KPIDASH_STORAGE != "filesystem":
-    raise ImproperlyConfigured(f"KPIDASH_STORAGE must be filesystem or s3, not {KPIDASH_STORAGE!r}.")
 
 # Single sign-on. Directory groups map to kpidash roles with KPIDASH_SSO_GROUP_MAP,
 # either JSON ({"group": "Role"}) or "group=Role;group=Role". Users in no mapped
-# group get KPIDASH_SSO_DEFAULT_ROLE, or are refused when it is empty.
-KPIDASH_ROLE_NAMES = ("Service owner", "Performance team", "Committee clerk", "Viewer")  # indicators.roles.ROLES
+# group get KPIDASH_SSO_DEFAULT_ROLE, or are refused when it is set empty. The role
+# names are checked against indicators.roles.ROLES as the apps load (kpidash/apps.py).
 
 
 def env_group_map(name: str) -> dict[str, str]:
-    raw = os.environ.get(name, "").strip()
+    raw = (env.raw(name) or "").strip()
     if raw.startswith("{"):
         try:
             mapping = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from None
-        if not all(isinstance(value, str) for value in mapping.values()):
+        if not isinstance(mapping, dict) or not all(isinstance(value, str) for value in mapping.values()):
             raise ImproperlyConfigured(f"{name} must map each directory group to one role name.")
-    else:
-        mapping = {}
-        for item in filter(None, (part.strip() for part in raw.split(";"))):
-            group, sep, role = item.partition("=")
-            if not sep or not group.strip():
-                raise ImproperlyConfigured(f"{name}: {item!r} is not in the form directory-group=Role.")
-            mapping[group.strip()] = role.strip()
-    unknown = sorted(set(mapping.values()) - set(KPIDASH_ROLE_NAMES))
-    if unknown:
-        raise ImproperlyConfigured(f"{name} names unknown roles {unknown}; roles are {list(KPIDASH_ROLE_NAMES)}.")
+        return mapping
+    mapping = {}
+    for item in filter(None, (part.strip() for part in raw.split(";"))):
+        group, sep, role = item.partition("=")
+        if not sep or not group.strip():
+            raise ImproperlyConfigured(f"{name}: {item!r} is not in the form directory-group=Role.")
+        mapping[group.strip()] = role.strip()
     return mapping
 
 
-def env_required(name: str, because: str) -> str:
-    value = os.environ.get(name, "")
-    if not value:
-        raise ImproperlyConfigured(f"{name} must be set when {because}.")
-    return value
-
-
 KPIDASH_SSO_GROUP_MAP = env_group_map("KPIDASH_SSO_GROUP_MAP")
-KPIDASH_SSO_DEFAULT_ROLE = os.environ.get("KPIDASH_SSO_DEFAULT_ROLE", "Viewer")
-if KPIDASH_SSO_DEFAULT_ROLE and KPIDASH_SSO_DEFAULT_ROLE not in KPIDASH_ROLE_NAMES:
-    raise ImproperlyConfigured(f"KPIDASH_SSO_DEFAULT_ROLE must be one of {list(KPIDASH_ROLE_NAMES)} or empty.")
+KPIDASH_SSO_DEFAULT_ROLE = env.text("KPIDASH_SSO_DEFAULT_ROLE", "Viewer", blank=True)
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend"]
 
 # OpenID Connect (mozilla-django-oidc), on when OIDC_RP_CLIENT_ID is set.
 # OIDC_ENTRA_TENANT_ID fills in Microsoft Entra ID's endpoints.
-OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_ID = env.text("OIDC_RP_CLIENT_ID")
 KPIDASH_OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
 if KPIDASH_OIDC_ENABLED:
-    _tenant = os.environ.get("OIDC_ENTRA_TENANT_ID", "")
+    _tenant = env.text("OIDC_ENTRA_TENANT_ID")
     _entra = f"https://login.microsoftonline.com/{_tenant}"
     _because = "OIDC_RP_CLIENT_ID is set"
-    OIDC_RP_CLIENT_SECRET = env_required("OIDC_RP_CLIENT_SECRET", _because)
+    _web = ("https", "http")
+    OIDC_RP_CLIENT_SECRET = env.required("OIDC_RP_CLIENT_SECRET", _because)
     OIDC_OP_AUTHORIZATION_ENDPOINT = (
-        os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT")
+        env.url("OIDC_OP_AUTHORIZATION_ENDPOINT", "", schemes=_web)
         or (_tenant and f"{_entra}/oauth2/v2.0/authorize")
-        or env_required("OIDC_OP_AUTHORIZATION_ENDPOINT", _because)
+        or env.required("OIDC_OP_AUTHORIZATION_ENDPOINT", _because)
     )
     OIDC_OP_TOKEN_ENDPOINT = (
-        os.environ.get("OIDC_OP_TOKEN_ENDPOINT")
+        env.url("OIDC_OP_TOKEN_ENDPOINT", "", schemes=_web)
         or (_tenant and f"{_entra}/oauth2/v2.0/token")
-        or env_required("OIDC_OP_TOKEN_ENDPOINT", _because)
+        or env.required("OIDC_OP_TOKEN_ENDPOINT", _because)
     )
     OIDC_OP_JWKS_ENDPOINT = (
-        os.environ.get("OIDC_OP_JWKS_ENDPOINT")
+        env.url("OIDC_OP_JWKS_ENDPOINT", "", schemes=_web)
         or (_tenant and f"{_entra}/discovery/v2.0/keys")
-        or env_required("OIDC_OP_JWKS_ENDPOINT", _because)
+        or env.required("OIDC_OP_JWKS_ENDPOINT", _because)
     )
     OIDC_OP_USER_ENDPOINT = (
-        os.environ.get("OIDC_OP_USER_ENDPOINT")
+        env.url("OIDC_OP_USER_ENDPOINT", "", schemes=_web)
         or (_tenant and "https://graph.microsoft.com/oidc/userinfo")
-        or env_required("OIDC_OP_USER_ENDPOINT", _because)
+        or env.required("OIDC_OP_USER_ENDPOINT", _because)
     )
     # The id_token's issuer; checked when set (Entra: .../<tenant>/v2.0).
-    OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER") or (_tenant and f"{_entra}/v2.0")
-    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
-    OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_OP_ISSUER = env.url("OIDC_OP_ISSUER", "", schemes=_web) or (_tenant and f"{_entra}/v2.0")
+    _algorithms = [f"{family}{bits}" for family in ("RS", "PS", "ES", "HS") for bits in (256, 384, 512)]
+    OIDC_RP_SIGN_ALGO = env.choice("OIDC_RP_SIGN_ALGO", "RS256", _algorithms)
+    OIDC_RP_SCOPES = env.text("OIDC_RP_SCOPES", "openid email profile")
+    if "openid" not in OIDC_RP_SCOPES.split():
+        raise env.refuse("OIDC_RP_SCOPES", OIDC_RP_SCOPES, "include openid, e.g. 'openid email profile'")
     OIDC_USE_PKCE = True
-    OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
-    KPIDASH_OIDC_USERNAME_CLAIM = os.environ.get("OIDC_USERNAME_CLAIM", "preferred_username")
-    KPIDASH_OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")  # Entra: groups or roles
+    OIDC_TIMEOUT = env.integer("OIDC_TIMEOUT", 10, minimum=1, maximum=120)
+    KPIDASH_OIDC_USERNAME_CLAIM = env.text("OIDC_USERNAME_CLAIM", "preferred_username")
+    KPIDASH_OIDC_GROUPS_CLAIM = env.text("OIDC_GROUPS_CLAIM", "groups")  # Entra: groups or roles
     LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
     AUTHENTICATION_BACKENDS.append("kpidash.auth.OIDCBackend")
     # Staff sign in through the directory; /accounts/login/ stays for local accounts.
-    if env_bool("OIDC_LOGIN_REDIRECT", True):
+    if env.boolean("OIDC_LOGIN_REDIRECT", True):
         LOGIN_URL = "oidc_authentication_init"
 
 # LDAP / Active Directory (django-auth-ldap), on when AUTH_LDAP_SERVER_URI is set.
-AUTH_LDAP_SERVER_URI = os.environ.get("AUTH_LDAP_SERVER_URI", "")
+AUTH_LDAP_SERVER_URI = env.text("AUTH_LDAP_SERVER_URI")
+for _uri in AUTH_LDAP_SERVER_URI.split():  # python-ldap takes several, space-separated
+    if not _uri.startswith(("ldap://", "ldaps://", "ldapi://")) or _uri.endswith("://"):
+        raise env.refuse("AUTH_LDAP_SERVER_URI", AUTH_LDAP_SERVER_URI, "use ldap:// or ldaps:// URLs, space-separated")
 KPIDASH_LDAP_ENABLED = bool(AUTH_LDAP_SERVER_URI)
 if KPIDASH_LDAP_ENABLED:
+    # Every value is read and checked before python-ldap is imported, so a bad one
+    # is named even on a host without it.
+    _because = "AUTH_LDAP_SERVER_URI is set"
+    AUTH_LDAP_BIND_DN = env.text("AUTH_LDAP_BIND_DN")
+    AUTH_LDAP_BIND_PASSWORD = env.text("AUTH_LDAP_BIND_PASSWORD")
+    AUTH_LDAP_START_TLS = env.boolean("AUTH_LDAP_START_TLS", False)
+    _user_base = env.required("AUTH_LDAP_USER_SEARCH_BASE", _because)
+    _user_filter = env.text("AUTH_LDAP_USER_FILTER", "(sAMAccountName=%(user)s)")
+    if "%(user)s" not in _user_filter:
+        raise env.refuse("AUTH_LDAP_USER_FILTER", _user_filter, "include %(user)s, e.g. (sAMAccountName=%(user)s)")
+    _group_filters = {
+        "active-directory": "(objectClass=group)",
+        "group-of-names": "(objectClass=groupOfNames)",
+        "posix": "(objectClass=posixGroup)",
+    }
+    _group_type = env.choice("AUTH_LDAP_GROUP_TYPE", "active-directory", _group_filters)
+    _group_base = env.required("AUTH_LDAP_GROUP_SEARCH_BASE", _because)
+    _group_filter = env.text("AUTH_LDAP_GROUP_FILTER", _group_filters[_group_type])
     try:
         import ldap
         from django_auth_ldap import config as ldap_config
@@ -544,30 +525,14 @@ if KPIDASH_LDAP_ENABLED:
         raise ImproperlyConfigured(
             "AUTH_LDAP_SERVER_URI is set but python-ldap is not installed: pip install -r requirements-ldap.txt"
         ) from None
-    _because = "AUTH_LDAP_SERVER_URI is set"
-    AUTH_LDAP_BIND_DN = os.environ.get("AUTH_LDAP_BIND_DN", "")
-    AUTH_LDAP_BIND_PASSWORD = os.environ.get("AUTH_LDAP_BIND_PASSWORD", "")
-    AUTH_LDAP_START_TLS = env_bool("AUTH_LDAP_START_TLS", False)
     AUTH_LDAP_CONNECTION_OPTIONS = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: 10}
-    AUTH_LDAP_USER_SEARCH = ldap_config.LDAPSearch(
-        env_required("AUTH_LDAP_USER_SEARCH_BASE", _because),
-        ldap.SCOPE_SUBTREE,
-        os.environ.get("AUTH_LDAP_USER_FILTER", "(sAMAccountName=%(user)s)"),
-    )
-    _group_types = {
-        "active-directory": (ldap_config.NestedActiveDirectoryGroupType, "(objectClass=group)"),
-        "group-of-names": (ldap_config.GroupOfNamesType, "(objectClass=groupOfNames)"),
-        "posix": (ldap_config.PosixGroupType, "(objectClass=posixGroup)"),
-    }
-    _group_type = os.environ.get("AUTH_LDAP_GROUP_TYPE", "active-directory")
-    if _group_type not in _group_types:
-        raise ImproperlyConfigured(f"AUTH_LDAP_GROUP_TYPE must be one of {sorted(_group_types)}, not {_group_type!r}.")
-    AUTH_LDAP_GROUP_TYPE = _group_types[_group_type][0]()
-    AUTH_LDAP_GROUP_SEARCH = ldap_config.LDAPSearch(
-        env_required("AUTH_LDAP_GROUP_SEARCH_BASE", _because),
-        ldap.SCOPE_SUBTREE,
-        os.environ.get("AUTH_LDAP_GROUP_FILTER", _group_types[_group_type][1]),
-    )
+    AUTH_LDAP_USER_SEARCH = ldap_config.LDAPSearch(_user_base, ldap.SCOPE_SUBTREE, _user_filter)
+    AUTH_LDAP_GROUP_TYPE = {
+        "active-directory": ldap_config.NestedActiveDirectoryGroupType,
+        "group-of-names": ldap_config.GroupOfNamesType,
+        "posix": ldap_config.PosixGroupType,
+    }[_group_type]()
+    AUTH_LDAP_GROUP_SEARCH = ldap_config.LDAPSearch(_group_base, ldap.SCOPE_SUBTREE, _group_filter)
     AUTH_LDAP_USER_ATTR_MAP = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
     AUTH_LDAP_ALWAYS_UPDATE_USER = True
     AUTHENTICATION_BACKENDS.append("kpidash.auth.LDAPBackend")
@@ -576,9 +541,7 @@ if KPIDASH_LDAP_ENABLED:
 AUTHENTICATION_BACKENDS.append("kpidash.auth.ModelBackend")
 
 # Logging: one line per record on stdout; LOG_FORMAT=json for log shippers.
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
-if LOG_FORMAT not in {"plain", "json"}:
-    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
+LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ["plain", "json"])
 LOGGING["formatters"]["json"] = {
     "()": "pythonjsonlogger.json.JsonFormatter",
     "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",

@@ -8,9 +8,11 @@ import re
 import runpy
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
 from indicators.roles import ROLES
 
@@ -35,6 +37,11 @@ _OURS = (
     "AXES_",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 )  # the last: set by the browser tests
+
+
+SOURCE = (ROOT / "kpidash" / "settings.py").read_text()
+# Every variable kpidash/settings.py reads: each goes through a reader of kpidash/env.py.
+READ = set(re.findall(r'(?:env\.\w+|env_group_map)\(\s*"([A-Z][A-Z0-9_]+)"', SOURCE))
 
 
 def _env(**overrides: str) -> dict[str, str]:
@@ -64,7 +71,8 @@ def load_settings(**overrides: str) -> dict:
     Faster than a subprocess, for the many cases of bad values; the running
     Django's own settings are untouched.
     """
-    env = {**_env(KPIDASH_CACHE_VERSION="test"), **overrides}
+    env = {key: value for key, value in _env().items() if key not in READ}
+    env = {**env, "KPIDASH_CACHE_VERSION": "test", **overrides}
     env.pop("DJANGO_SETTINGS_MODULE")
     saved = dict(os.environ)
     os.environ.clear()
@@ -141,8 +149,28 @@ def test_an_idle_timeout_longer_than_the_lifetime_is_refused():
     assert "SESSION_IDLE_TIMEOUT must be positive and at most SESSION_ABSOLUTE_TIMEOUT." in result.stderr
 
 
-def test_the_settings_role_names_are_the_roles():
-    assert setting(["KPIDASH_ROLE_NAMES"])["KPIDASH_ROLE_NAMES"] == list(ROLES)
+def test_the_single_sign_on_roles_are_checked_against_the_one_list_of_roles(settings):
+    from kpidash.apps import check_role_settings
+
+    check_role_settings()  # the shipped defaults name real roles
+    assert not any(f'"{role}"' in SOURCE for role in ROLES if role != "Viewer"), "settings.py copies the roles"
+    settings.KPIDASH_SSO_DEFAULT_ROLE = "viewer"
+    with pytest.raises(ImproperlyConfigured) as refused:
+        check_role_settings()
+    assert "KPIDASH_SSO_DEFAULT_ROLE='viewer' is not allowed: use one of " + ", ".join(map(repr, ROLES)) in str(
+        refused.value
+    )
+
+
+def test_an_unknown_default_role_stops_start_up():
+    result = run(["manage.py", "check"], KPIDASH_SSO_DEFAULT_ROLE="Admin")
+    assert result.returncode != 0
+    assert "KPIDASH_SSO_DEFAULT_ROLE='Admin' is not allowed" in result.stderr
+
+
+def test_an_empty_default_role_refuses_users_in_no_mapped_group():
+    assert load_settings(KPIDASH_SSO_DEFAULT_ROLE="")["KPIDASH_SSO_DEFAULT_ROLE"] == ""
+    assert load_settings()["KPIDASH_SSO_DEFAULT_ROLE"] == "Viewer"
 
 
 @pytest.mark.parametrize(
@@ -220,7 +248,8 @@ def test_papers_can_live_in_s3_compatible_storage():
 
 def test_an_unknown_storage_stops_start_up():
     result = run(["manage.py", "check"], KPIDASH_STORAGE="ftp")
-    assert "KPIDASH_STORAGE must be filesystem or s3, not 'ftp'." in result.stderr
+    assert result.returncode != 0
+    assert "KPIDASH_STORAGE='ftp' is not allowed: use one of 'filesystem', 's3'." in result.stderr
 
 
 def test_json_logs_are_one_object_per_line_on_stdout():
@@ -268,3 +297,191 @@ def test_the_cache_version_is_the_code_digest_unless_set():
     assert values["CACHES"]["default"]["VERSION"] == values["KPIDASH_CACHE_VERSION"]
     pinned = setting(["KPIDASH_CACHE_VERSION"], KPIDASH_CACHE_VERSION="release-42")
     assert pinned == {"KPIDASH_CACHE_VERSION": "release-42"}
+
+
+# --- every variable, validated at start-up --------------------------------------
+
+OIDC = {"OIDC_RP_CLIENT_ID": "app-id", "OIDC_RP_CLIENT_SECRET": "app-secret", "OIDC_ENTRA_TENANT_ID": "tenant-1"}
+LDAP = {
+    "AUTH_LDAP_SERVER_URI": "ldaps://dc1.council.internal",
+    "AUTH_LDAP_USER_SEARCH_BASE": "ou=staff,dc=council,dc=internal",
+    "AUTH_LDAP_GROUP_SEARCH_BASE": "ou=groups,dc=council,dc=internal",
+}
+S3 = {"KPIDASH_STORAGE": "s3", "AWS_STORAGE_BUCKET_NAME": "papers"}
+A_NUMBER = "use a whole number of at least"
+SECONDS = "use a number of seconds above 0 and at most"
+BOOLEAN = "use 1 or 0 (true/false, yes/no, on/off)"
+
+# (variable, a mistyped value, what else must be set for it to be read, what the message says is allowed)
+BAD_VALUES = [
+    ("DEBUG", "maybe", {}, BOOLEAN),
+    ("ALLOWED_HOSTS", "https://kpidash.example.gov.uk", {}, "list host names such as kpidash.example.gov.uk"),
+    ("CSRF_TRUSTED_ORIGINS", "kpidash.example.gov.uk", {}, "list origins such as https://kpidash.example.gov.uk"),
+    ("DATABASE_URL", "mysql://kpidash@db/kpidash", {}, "use a URL starting postgres:// or postgresql:// or sqlite://"),
+    ("DB_CONN_MAX_AGE", "forever", {}, f"{A_NUMBER} 0"),
+    ("REDIS_URL", "127.0.0.1:6379", {}, "use a URL starting redis:// or rediss:// or unix://"),
+    ("REDIS_CONNECT_TIMEOUT", "500ms", {}, f"{SECONDS} 60"),
+    ("REDIS_TIMEOUT", "0", {}, f"{SECONDS} 60"),
+    ("CACHE_RETRY_SECONDS", "-1", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, f"{SECONDS} 3600"),
+    ("CELERY_VISIBILITY_TIMEOUT", "1h", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, f"{A_NUMBER} 1"),
+    ("CACHE_SECONDS", "0", {}, f"{A_NUMBER} 1"),
+    ("CELERY_TASK_ALWAYS_EAGER", "sometimes", {}, BOOLEAN),
+    ("EMAIL_BACKEND", "django.core.mail.backends.smpt.EmailBackend", {}, "use an importable dotted path"),
+    ("DEFAULT_FROM_EMAIL", "kpidash", {}, "use an email address"),
+    (
+        "KPIDASH_DEFAULT_SCHEME",
+        "flor",
+        {},
+        "use one of 'floor', 'tolerance', 'target_only', 'tolerance_trend', 'data_only'",
+    ),
+    ("KPIDASH_DEFAULT_GREEN_TOLERANCE", "five", {}, "use a number of at least 0, e.g. 2.5"),
+    ("KPIDASH_DEFAULT_AMBER_TOLERANCE", "-3", {}, "use a number of at least 0, e.g. 2.5"),
+    ("KPIDASH_DEFAULT_TOLERANCE_UNIT", "percnt", {}, "use one of 'percent', 'absolute'"),
+    ("KPIDASH_IMPORT_MAX_BYTES", "10MB", {}, f"{A_NUMBER} 1"),
+    ("KPIDASH_IMPORT_MAX_ROWS", "0", {}, f"{A_NUMBER} 1"),
+    ("KPIDASH_IMPORT_MAX_AGE", "1d", {}, f"{A_NUMBER} 1"),
+    ("KPIDASH_PAPER_DIR", "../etc", {}, "use a folder name inside MEDIA_ROOT"),
+    ("KPIDASH_PAPER_SOFT_TIME_LIMIT", "2m", {}, f"{A_NUMBER} 1"),
+    ("KPIDASH_PAPER_TIME_LIMIT", "3m", {}, f"{A_NUMBER} 1"),
+    ("KPIDASH_COMMENTARY_REQUIRED_FOR", "amber,redd", {}, "list some of 'green', 'amber', 'red'"),
+    ("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", "three", {}, "use a whole number from 0 to 20"),
+    ("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", "-1", {}, "use a whole number from 0 to 20"),
+    ("KPIDASH_BANK_HOLIDAYS", "wales", {}, "use one of 'england-and-wales', 'scotland', 'northern-ireland'"),
+    ("LOG_LEVEL", "verbose", {}, "use one of 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'"),
+    ("LOG_FORMAT", "xml", {}, "use one of 'plain', 'json'"),
+    ("SECURE_PROXY_SSL_HEADER", "https", {}, BOOLEAN),
+    ("SECURE_SSL_REDIRECT", "y", {}, BOOLEAN),
+    ("SECURE_HSTS_SECONDS", "1y", {}, f"{A_NUMBER} 0"),
+    ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "sure", {}, BOOLEAN),
+    ("SECURE_HSTS_PRELOAD", "2", {}, BOOLEAN),
+    ("SESSION_COOKIE_SECURE", "secure", {}, BOOLEAN),
+    ("CSRF_COOKIE_SECURE", "t", {}, BOOLEAN),
+    ("SESSION_IDLE_TIMEOUT", "30m", {}, f"{A_NUMBER} 1"),
+    ("SESSION_REFRESH_SECONDS", "-5", {}, f"{A_NUMBER} 0"),
+    ("SESSION_ABSOLUTE_TIMEOUT", "0", {}, f"{A_NUMBER} 1"),
+    ("AXES_FAILURE_LIMIT", "0", {}, f"{A_NUMBER} 1"),
+    ("AXES_COOLOFF_MINUTES", "15m", {}, f"{A_NUMBER} 1"),
+    ("KPIDASH_PROXY_COUNT", "one", {}, "use a whole number from 0 to 10"),
+    ("KPIDASH_STORAGE", "ftp", {}, "use one of 'filesystem', 's3'"),
+    ("AWS_S3_ENDPOINT_URL", "s3.example.internal", S3, "use a URL starting https:// or http://"),
+    ("OIDC_OP_AUTHORIZATION_ENDPOINT", "login.example/authorize", OIDC, "use a URL starting https://"),
+    ("OIDC_OP_TOKEN_ENDPOINT", "login.example/token", OIDC, "use a URL starting https://"),
+    ("OIDC_OP_JWKS_ENDPOINT", "ftp://login.example/keys", OIDC, "use a URL starting https://"),
+    ("OIDC_OP_USER_ENDPOINT", "userinfo", OIDC, "use a URL starting https://"),
+    ("OIDC_OP_ISSUER", "tenant-1", OIDC, "use a URL starting https://"),
+    ("OIDC_RP_SIGN_ALGO", "RSA256", OIDC, "use one of 'RS256', 'RS384', 'RS512', 'PS256'"),
+    ("OIDC_RP_SCOPES", "email profile", OIDC, "include openid"),
+    ("OIDC_TIMEOUT", "10s", OIDC, "use a whole number from 1 to 120"),
+    ("OIDC_LOGIN_REDIRECT", "off please", OIDC, BOOLEAN),
+    ("AUTH_LDAP_SERVER_URI", "dc1.council.internal", {}, "use ldap:// or ldaps:// URLs"),
+    ("AUTH_LDAP_START_TLS", "tls", LDAP, BOOLEAN),
+    ("AUTH_LDAP_USER_FILTER", "(sAMAccountName=user)", LDAP, "include %(user)s"),
+    ("AUTH_LDAP_GROUP_TYPE", "ad", LDAP, "use one of 'active-directory', 'group-of-names', 'posix'"),
+]
+# Any text is a valid value of these (names, paths, secrets, filters): nothing to refuse but absence.
+FREE_TEXT = {
+    "SECRET_KEY",  # required when DEBUG is off: test_production_refuses_to_start_without_a_secret_key
+    "KPIDASH_VAR_DIR",
+    "MEDIA_ROOT",
+    "STATIC_ROOT",
+    "KPIDASH_IMPORT_DIR",
+    "EMAIL_FILE_PATH",
+    "KPIDASH_CACHE_VERSION",
+    "AWS_S3_REGION_NAME",
+    "KPIDASH_SSO_DEFAULT_ROLE",  # checked against the roles as the apps load (test above)
+    "KPIDASH_SSO_GROUP_MAP",  # test_a_malformed_group_map_stops_start_up_naming_the_variable
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_ENTRA_TENANT_ID",
+    "OIDC_USERNAME_CLAIM",
+    "OIDC_GROUPS_CLAIM",
+    "AUTH_LDAP_BIND_DN",
+    "AUTH_LDAP_BIND_PASSWORD",
+    "AUTH_LDAP_GROUP_FILTER",
+}
+# Required when a feature is on (test_a_required_variable_missing_stops_start_up).
+REQUIRED = {
+    "AWS_STORAGE_BUCKET_NAME": S3,
+    "OIDC_RP_CLIENT_SECRET": OIDC,
+    "AUTH_LDAP_USER_SEARCH_BASE": LDAP,
+    "AUTH_LDAP_GROUP_SEARCH_BASE": LDAP,
+}
+
+
+def refusal(**env: str) -> str:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        load_settings(**env)
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(("name", "bad", "context", "allowed"), BAD_VALUES, ids=[row[0] for row in BAD_VALUES])
+def test_a_mistyped_setting_stops_start_up_naming_the_variable_value_and_what_is_allowed(name, bad, context, allowed):
+    message = refusal(**context, **{name: bad})
+    assert message.startswith(f"{name}={bad!r} is not allowed: "), message
+    assert allowed in message
+
+
+def test_every_variable_the_settings_read_is_checked_here():
+    named = {row[0] for row in BAD_VALUES} | FREE_TEXT | set(REQUIRED)
+    assert READ - named == set(), "add a row for each new variable to BAD_VALUES (or FREE_TEXT)"
+    assert len(READ) > 70 and "os.environ" not in SOURCE, "read variables through kpidash/env.py"
+
+
+@pytest.mark.parametrize(("name", "context"), REQUIRED.items(), ids=list(REQUIRED))
+def test_a_required_variable_missing_stops_start_up(name, context):
+    env = {key: value for key, value in context.items() if key != name}
+    assert " must be set when " in refusal(**env) and refusal(**env).startswith(name)
+
+
+def test_a_database_url_refused_does_not_show_its_password():
+    message = refusal(DATABASE_URL="mysql://kpidash:hunter2-secret@db.example/kpidash")
+    assert message.startswith("DATABASE_URL='mysql://kpidash:***@db.example/kpidash' is not allowed")
+    assert "hunter2" not in message
+
+
+def test_a_green_tolerance_wider_than_the_amber_is_refused():
+    message = refusal(KPIDASH_DEFAULT_GREEN_TOLERANCE="12", KPIDASH_DEFAULT_AMBER_TOLERANCE="10")
+    assert (
+        message == "KPIDASH_DEFAULT_GREEN_TOLERANCE (12) must not be wider than KPIDASH_DEFAULT_AMBER_TOLERANCE (10)."
+    )
+
+
+def test_a_visibility_timeout_shorter_than_a_paper_is_refused():
+    message = refusal(REDIS_URL="redis://127.0.0.1:6379/0", CELERY_VISIBILITY_TIMEOUT="60")
+    assert message == "CELERY_VISIBILITY_TIMEOUT must be greater than KPIDASH_PAPER_TIME_LIMIT."
+
+
+def test_well_formed_values_are_read_as_their_types():
+    values = load_settings(
+        KPIDASH_DEFAULT_SCHEME="tolerance",
+        KPIDASH_DEFAULT_GREEN_TOLERANCE="2.5",
+        KPIDASH_DEFAULT_AMBER_TOLERANCE="7.25",
+        KPIDASH_DEFAULT_TOLERANCE_UNIT="absolute",
+        KPIDASH_COMMENTARY_REQUIRED_FOR="red",
+        KPIDASH_BANK_HOLIDAYS="scotland",
+        LOG_LEVEL="WARNING",
+        STATIC_ROOT="/srv/kpidash/static",
+        DEBUG="off",
+        SECRET_KEY="x" * 50,
+    )
+    assert values["KPIDASH_DEFAULT_SCHEME"] == "tolerance"
+    assert values["KPIDASH_DEFAULT_GREEN_TOLERANCE"] == Decimal("2.5")
+    assert values["KPIDASH_DEFAULT_AMBER_TOLERANCE"] == Decimal("7.25")
+    assert values["KPIDASH_DEFAULT_TOLERANCE_UNIT"] == "absolute"
+    assert values["KPIDASH_COMMENTARY_REQUIRED_FOR"] == ["red"]
+    assert values["KPIDASH_BANK_HOLIDAYS"] == "scotland"
+    assert values["LOGGING"]["root"]["level"] == "WARNING"
+    assert values["STATIC_ROOT"] == Path("/srv/kpidash/static")
+    assert values["DEBUG"] is False
+    assert SOURCE.count("\nSTATIC_ROOT =") == 1, "STATIC_ROOT is set in one place"
+
+
+def test_redis_timeouts_reach_the_cache_the_broker_and_the_health_check():
+    values = load_settings(REDIS_URL="redis://127.0.0.1:6379/0", REDIS_CONNECT_TIMEOUT="0.25", REDIS_TIMEOUT="0.4")
+    options = values["CACHES"]["default"]["OPTIONS"]
+    assert (options["socket_connect_timeout"], options["socket_timeout"], options["retry_after"]) == (0.25, 0.4, 5)
+    broker = values["CELERY_BROKER_TRANSPORT_OPTIONS"]
+    assert (broker["socket_connect_timeout"], broker["socket_timeout"]) == (0.25, 0.4)
+    assert values["CELERY_BROKER_CONNECTION_TIMEOUT"] == 0.25
+    assert (values["REDIS_CONNECT_TIMEOUT"], values["REDIS_TIMEOUT"]) == (0.25, 0.4)  # kpidash/health.py
+    defaults = load_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert defaults["REDIS_CONNECT_TIMEOUT"] <= 0.5 and defaults["REDIS_TIMEOUT"] <= 0.5
