@@ -44,6 +44,22 @@ _OPERATIONS = (
 )
 
 
+class CacheSkipped(RedisConnectionError):
+    """Raised without asking Redis, because it did not answer a moment ago."""
+
+
+class SkippedCallsFilter(logging.Filter):
+    """Drop the callers' "cache unavailable" records for skipped calls (settings LOGGING).
+
+    Each caller logs the failure it handles, with its traceback: for skipped calls,
+    a dozen a page, that would be kilobytes of log a request while Redis hangs. The
+    skip itself is logged once each time it starts (`_Unanswered.failed`).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], CacheSkipped))
+
+
 class _Unanswered:
     """When each set of servers last failed to answer, shared by every thread's cache in the process."""
 
@@ -53,9 +69,7 @@ class _Unanswered:
 
     def check(self, servers: tuple[str, ...]) -> None:
         if time.monotonic() < self._until.get(servers, 0.0):
-            raise RedisConnectionError(
-                "Redis did not answer a moment ago; the cache is skipped until it is asked again"
-            )
+            raise CacheSkipped("Redis did not answer a moment ago; the cache is skipped until it is asked again")
 
     def failed(self, servers: tuple[str, ...], retry_after: float, error: Exception) -> None:
         with self._lock:

@@ -8,6 +8,8 @@ sign-in page answer; once it is continued, everything is as before.
 
 from __future__ import annotations
 
+import io
+import logging
 import shutil
 import signal
 import subprocess
@@ -22,7 +24,7 @@ import requests
 from celery import Celery
 from kombu.exceptions import OperationalError
 
-from kpidash.redis_cache import RedisCache
+from kpidash.redis_cache import RedisCache, SkippedCallsFilter
 from tests.kpidash.test_production_server import HTTPS, _free_port, production_server, sign_in
 from tests.kpidash.test_settings_env import load_settings
 
@@ -100,6 +102,31 @@ def test_a_hung_redis_costs_the_cache_one_timeout_then_is_skipped_until_asked_ag
         assert 0.4 < time.monotonic() - start < 2
     time.sleep(1.1)
     assert cache.get("part") == "<p>Dashboard</p>"
+
+
+def test_calls_skipped_while_redis_hangs_log_no_traceback_each(redis_server, settings):
+    url, process = redis_server
+    cache = RedisCache(f"{url}/1", {"OPTIONS": {"socket_timeout": 0.5, "retry_after": 5}})
+    cache.get("part")
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    handler.addFilter(SkippedCallsFilter())
+    caller = logging.getLogger("tests.hung_redis.caller")
+    caller.addHandler(handler)
+    try:
+        with hung(process):
+            for _ in range(12):  # as the page's callers do: log the failure, draw without the cache
+                try:
+                    cache.get("part")
+                except redis.RedisError:
+                    caller.warning("Cache unavailable", exc_info=True)
+    finally:
+        caller.removeHandler(handler)
+        time.sleep(0.1)
+    # The call that timed out is logged, with its traceback; the 11 skipped after it are not.
+    assert log.getvalue().count("Cache unavailable") == 1, log.getvalue()
+    assert "redis.exceptions.TimeoutError" in log.getvalue()
+    assert "skipped_cache_calls" in settings.LOGGING["handlers"]["console"]["filters"]
 
 
 def test_a_hung_broker_fails_a_publish_within_seconds(redis_server, tmp_path):
