@@ -14,6 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib import rcParams  # noqa: E402
+from matplotlib.backends._backend_agg import BufferRegion  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
@@ -55,16 +56,26 @@ class _Chart:
         axes.tick_params(axis="x", labelsize=7)
         axes.spines[["top", "right"]].set_visible(False)
         axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
-        self.legends: dict[tuple, Legend] = {}
+        self.legends: dict[tuple, BufferRegion] = {}
 
-    def _legend(self, handles: list) -> None:
+    def _render(self, handles: list) -> None:
+        """Draw the figure. A legend sits on white beside the axes and reads the
+        same on every chart with the same lines, so it is drawn the first time
+        and its pixels copied back afterwards: text is most of a chart's cost."""
         key = tuple(handle.get_label() for handle in handles)
-        if key not in self.legends:
-            self.legends[key] = Legend(
-                self.axes, handles, list(key), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7
-            )
-        self.axes.legend_ = self.legends[key]
-        self.axes.legend_.set_figure(self.figure)
+        if key in self.legends:
+            self.axes.legend_ = None
+            self.figure.canvas.draw()
+            self.figure.canvas.restore_region(self.legends[key])
+            return
+        legend = Legend(
+            self.axes, handles, list(key), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7
+        )
+        self.axes.legend_ = legend
+        legend.set_figure(self.figure)
+        self.figure.canvas.draw()
+        area = legend.get_window_extent().padded(2)
+        self.legends[key] = self.figure.canvas.copy_from_bbox(area)
 
     def draw(self, points: list, is_kpi: bool) -> bytes:
         xs = list(range(len(points)))
@@ -84,7 +95,6 @@ class _Chart:
             handles.append(self.band_key)
         self.value.set_data(xs, values)
         handles.append(self.value)
-        self._legend(handles)
         shown_values = [v for v in values + (first + second if handles[:-1] else []) if v == v]
         low, high = min(shown_values), max(shown_values)
         pad = (high - low) * 0.08 or abs(high) * 0.05 or 1
@@ -93,13 +103,13 @@ class _Chart:
         # Every other month labelled, ending on the latest.
         ticks = xs[::-2][::-1]
         self.axes.set_xticks(ticks, [_label(points[i][0]) for i in ticks])
+        self._render(handles)
         return _png(self.figure)
 
 
 def _png(figure: Figure) -> bytes:
     # Straight from the Agg buffer through Pillow at low compression: several
     # times faster than savefig's default PNG path, for a file a little larger.
-    figure.canvas.draw()
     image = Image.frombuffer("RGBA", figure.canvas.get_width_height(), figure.canvas.buffer_rgba())
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="PNG", compress_level=1)
