@@ -1,33 +1,40 @@
 """The paper as PDF: an HTML template and print CSS, rendered by WeasyPrint.
 
-WeasyPrint may fetch nothing but data: URIs (the charts) and files under our
-own static folders; anything else (http, other files) is refused, so text in a
-snapshot can never make the renderer read the server's files or the network.
+WeasyPrint may fetch nothing but the paper's own charts (handed over from
+memory), data: URIs and files under our own static folders; anything else
+(http, other files) is refused, so text in a snapshot can never make the
+renderer read the server's files or the network.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from indicators.wording import strip_control
 from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
 
+CHART_SCHEME = "kpidash-chart:"
+
 
 class StaticOnlyFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that reads data: URIs and our static files only."""
+    """A WeasyPrint URL fetcher that reads the paper's charts, data: URIs and our static files only."""
 
-    def __init__(self) -> None:
+    def __init__(self, charts: dict[str, bytes] | None = None) -> None:
         super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=False)
         self.roots = [Path(root).resolve() for root in [*settings.STATICFILES_DIRS, settings.STATIC_ROOT]]
+        self.charts = charts or {}
 
     def fetch(self, url, headers=None):
+        if url.startswith(CHART_SCHEME):
+            if url not in self.charts:
+                raise ValueError(f"Refused to fetch {url}: the paper has no such chart.")
+            return URLFetcherResponse(url, self.charts[url], {"Content-Type": "image/png"})
         if url.startswith("file:"):
             from urllib.request import url2pathname
 
@@ -45,12 +52,18 @@ class StaticOnlyFetcher(URLFetcher):
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 
 
-def _data_uri(png: bytes | None) -> str | None:
-    return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+def _chart_url(index: int) -> str:
+    return f"{CHART_SCHEME}{index}"
+
+
+def chart_files(content: PaperContent) -> dict[str, bytes]:
+    """Each chart under a URL the fetcher answers from memory: as data: URIs the
+    megabyte of base64 went through WeasyPrint's HTML parser a character at a time."""
+    return {_chart_url(i): section.chart for i, section in enumerate(content.sections) if section.chart is not None}
 
 
 def paper_html(content: PaperContent) -> str:
-    sections = [(section, _data_uri(section.chart)) for section in content.sections]
+    sections = [(section, section.chart and _chart_url(i)) for i, section in enumerate(content.sections)]
     context = {
         "c": content,
         "s": content.snapshot,
@@ -67,5 +80,6 @@ def paper_html(content: PaperContent) -> str:
 
 def render_pdf(content: PaperContent) -> bytes:
     base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    document = HTML(string=paper_html(content), base_url=base_url, url_fetcher=StaticOnlyFetcher())
+    fetcher = StaticOnlyFetcher(chart_files(content))
+    document = HTML(string=paper_html(content), base_url=base_url, url_fetcher=fetcher)
     return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -96,6 +97,17 @@ def test_demo_pdf_says_the_seed_counts_and_names_the_ict_help_desk_as_red(demo_p
     assert "Page 1 of" in text
 
 
+def test_demo_pdf_has_a_chart_for_every_kpi_and_activity_indicator(demo_paper_files):
+    from pypdf import PdfReader
+
+    charts = set()
+    for page in PdfReader(io.BytesIO(demo_paper_files.pdf)).pages:
+        for reference in (page["/Resources"].get("/XObject") or {}).values():
+            if reference.get_object().get("/Subtype") == "/Image":
+                charts.add(reference.idnum)
+    assert len(charts) == 35
+
+
 def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper_files):
     from docx import Document
 
@@ -103,7 +115,7 @@ def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper
     text = docx_text(data)
     assert SEED_SENTENCE in text
     assert RED_NAMED in text
-    document = Document(__import__("io").BytesIO(data))
+    document = Document(io.BytesIO(data))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "2. Performance Dashboard" in headings and "Guidance Notes" in headings
     assert "ICT02 – Positive feedback rating with the ICT help desk" in headings
@@ -249,6 +261,17 @@ def test_the_pdf_renderer_fetches_nothing_but_data_and_static_files(settings):
         with pytest.raises(ValueError, match="Refused|disallowed"):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+
+
+def test_the_pdf_renderer_reads_the_papers_own_charts_from_memory_and_no_other(settings):
+    from reports.pdf import CHART_SCHEME, StaticOnlyFetcher
+
+    fetcher = StaticOnlyFetcher({f"{CHART_SCHEME}0": b"\x89PNG chart"})
+    response = fetcher.fetch(f"{CHART_SCHEME}0")
+    assert response.read() == b"\x89PNG chart"
+    assert response.headers.get_content_type() == "image/png"
+    with pytest.raises(ValueError, match="no such chart"):
+        fetcher.fetch(f"{CHART_SCHEME}1")
 
 
 def _running(committee, started_seconds_ago: int) -> Paper:
