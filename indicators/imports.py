@@ -261,9 +261,12 @@ def workbook_import(
             return plan
         with transaction.atomic():
             lock_versions()  # before any row: the order every writer keeps
+            _lock_periods()
+            if not owner:
+                _check_closed_again(plan)  # a month may have closed since the check
             if owner:
                 owner_apply(plan, dry_run=False)
-            else:
+            elif plan.ok:
                 apply_plan(plan)
             if plan.ok:
                 _record(plan, source)
@@ -310,6 +313,7 @@ def _import_streaming(*, path: Path, file_name: str, user, source: str, reason: 
     try:
         with transaction.atomic():
             lock_versions()  # before any row: the order every writer keeps
+            _lock_periods()  # before the rows are checked against the months' status
             with connection.cursor() as cursor:
                 # Foreign keys are checked as the rows stream in, not all at the commit.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -798,6 +802,25 @@ class _ResultChecks:
             )
         )
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
+
+
+def _lock_periods() -> None:
+    """Lock every month's row until the import commits, so no month closes while it is checked and applied.
+
+    A close waits for the import, and an import waits for a close in flight and
+    then reads the month as closed. Taken after the version lock, as the return
+    services take their month's row (`returns.services._locked_period`).
+    """
+    from returns.models import ReportingPeriod
+
+    list(ReportingPeriod.objects.select_for_update().order_by("period").values_list("pk", flat=True))
+
+
+def _check_closed_again(plan: ImportPlan) -> None:
+    """The closed months the plan changes, read again under `_lock_periods`; a reason if one has closed."""
+    closed = _closed_periods()
+    plan.closed_periods = {row.period for row in plan.results if row.period in closed}
+    _check_reason(plan)
 
 
 def _closed_periods() -> set[date]:

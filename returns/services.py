@@ -132,12 +132,23 @@ def _locked_commentary(indicator: Indicator, period: date) -> Commentary | None:
     return commentary
 
 
-def _check_lock(user, indicator: Indicator, period: date, commentary: Commentary | None) -> ReportingPeriod | None:
-    reporting_period = ReportingPeriod.objects.filter(period=period).first()
+def _locked_period(period: date) -> ReportingPeriod | None:
+    """The month's row, locked until the transaction ends, so a save and the month's close queue.
+
+    A save that has the lock lands before the close (which waits for it); one
+    that waits for the close then reads the month as closed and is refused. Call
+    inside `bumps_combined`, after the version lock: the close takes only this
+    row, so the two cannot deadlock.
+    """
+    return ReportingPeriod.objects.select_for_update().filter(period=period).first()
+
+
+def _check_lock(
+    user, indicator: Indicator, period: date, commentary: Commentary | None, reporting_period: ReportingPeriod | None
+) -> None:
     reason = lock_reason(user, indicator, period, reporting_period=reporting_period, commentary=commentary)
     if reason:
         raise ReturnLocked(reason)
-    return reporting_period
 
 
 @dataclass(frozen=True)
@@ -261,10 +272,11 @@ def return_save(
     if approve and not performance:
         raise ReturnLocked("Only the performance team can approve returns.")
     try:
-        # The version lock before the return's row, and one bump for the result and the commentary.
+        # The version lock, then the month's, then the return's row; one bump for the result and the commentary.
         with transaction.atomic(), bumps_combined():
+            reporting_period = _locked_period(period)
             current = _locked_commentary(indicator, period)
-            reporting_period = _check_lock(user, indicator, period, current)
+            _check_lock(user, indicator, period, current, reporting_period)
             _check_version(current, expected_version, indicator, period)
             stored, errors = _figure_errors(indicator, value, numerator, denominator)
             if performance and correction_needs_reason(reporting_period) and not reason:
@@ -296,8 +308,9 @@ def return_save(
 def _submitted_for_decision(user, indicator: Indicator, period: date, expected_version: int | None) -> Commentary:
     if not is_performance_team(user):
         raise ReturnLocked("Only the performance team can approve or return a return.")
+    reporting_period = _locked_period(period)
     current = _locked_commentary(indicator, period)
-    _check_lock(user, indicator, period, current)
+    _check_lock(user, indicator, period, current, reporting_period)
     _check_version(current, expected_version, indicator, period)
     if current is None or current.status != CommentaryStatus.SUBMITTED:
         status = current.get_status_display().lower() if current else "missing"
@@ -391,7 +404,11 @@ def period_open(*, period: date, deadline: date, user) -> ReportingPeriod:
 
 @transaction.atomic
 def period_close(*, period: date, user) -> ReportingPeriod:
-    """Close a month: owners can no longer change its returns."""
+    """Close a month: owners can no longer change its returns.
+
+    It waits for the month's saves in flight (each holds the month's row, see
+    `_locked_period`), and saves that start meanwhile wait for it.
+    """
     _require_performance_team(user)
     reporting_period = ReportingPeriod.objects.select_for_update().filter(period=period).first()
     if reporting_period is None or not reporting_period.is_open:

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.urls import reverse
 
+from indicators import imports
 from indicators.imports import workbook_check, workbook_import
 from indicators.models import Commentary, Directorate, ImportRecord, Indicator, Result
 from returns.models import PeriodStatus, ReportingPeriod
@@ -177,3 +179,23 @@ def test_a_performance_team_member_who_owns_indicators_gives_a_reason_on_the_own
     assert client.post(confirm_url, {"reason": "Restated"}).status_code == 302
     result = Result.objects.get(period=OCT)
     assert (result.value, result.history.first().history_change_reason) == (75, "Saved: Restated")
+
+
+def test_a_month_closed_between_the_check_and_the_import_asks_for_a_reason_and_changes_nothing(
+    monkeypatch, tmp_path, ict01, performance_user
+):
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL checks and applies in one transaction, under the months' locks")
+    path = csv_path(tmp_path, "code,period,value\nICT01,2019-11,80\n")
+    check = imports.workbook_check
+
+    def check_then_close(**kwargs):
+        plan = check(**kwargs)
+        ReportingPeriod.objects.filter(period=NOV).update(status=PeriodStatus.CLOSED)
+        return plan
+
+    monkeypatch.setattr(imports, "workbook_check", check_then_close)
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
+    assert not plan.applied
+    assert [(e.column, e.message) for e in plan.errors] == [("reason", MISSING.replace("October", "November"))]
+    assert not Result.objects.filter(period=NOV).exists()
