@@ -104,3 +104,46 @@ def test_without_javascript_the_page_offers_check_progress(demo, browser, live_s
         assert "60% done" in page.locator("#paper-status").inner_text()
     finally:
         context.close()
+
+
+def test_the_status_page_can_stop_and_restart_its_updates_and_shows_the_finished_paper_in_place(
+    demo, page, sign_in, axe_scan
+):
+    """WCAG 2.2.1/2.2.2: the automatic updates can be stopped and started again, are announced
+    politely in the same live region, and the finished paper appears without a reload."""
+    load_demo_paper_settings()
+    paper = services.paper_request(
+        committee=Committee.objects.get(slug="policy-and-resources"),
+        period=date(2019, 11, 1),
+        meeting_date=date(2020, 1, 21),
+        user=None,
+        enqueue=False,
+    )
+    sign_in(get_user_model().objects.get(username="viewer"))
+    polls = []
+    page.on("request", lambda request: polls.append(request.url) if request.url.endswith("/status.json") else None)
+    with page.expect_request(lambda request: request.url.endswith("/status.json"), timeout=10_000):
+        page.goto(paper.get_absolute_url())
+    region = page.locator("#paper-status [role=status]")
+    assert region.get_attribute("role") == "status"  # polite: announced without taking focus
+    page.evaluate("window.samePage = true; document.querySelector('#paper-status [role=status]').dataset.kept = 'yes'")
+    assert axe_scan() == []  # while the poller is running
+
+    page.get_by_role("button", name="Stop checking").click()
+    assert "not checking" in page.locator("#paper-check-hint").inner_text()
+    count = len(polls)
+    page.wait_for_timeout(4_000)
+    assert len(polls) == count  # stopped means stopped
+    assert axe_scan() == []
+
+    Paper.objects.filter(pk=paper.pk).update(status=PaperStatus.READY, progress=100)
+    page.get_by_role("button", name="Start checking again").click()
+    # focus is on the button the swap removes
+    page.get_by_role("link", name="PDF").wait_for(timeout=10_000)
+    assert page.evaluate("window.samePage === true")  # no reload: the reader keeps their place
+    assert region.get_attribute("data-kept") == "yes"  # the same live region, so the change is announced
+    assert region.inner_text().startswith("Ready")
+    assert page.get_by_role("button", name="Stop checking").count() == 0
+    assert page.get_by_role("link", name="Check progress").count() == 0
+    assert page.evaluate("document.activeElement.textContent") == "Download"  # not lost to the top of the page
+    assert axe_scan() == []
