@@ -1,29 +1,29 @@
 """The performance team's admin: indicators with their thresholds and recent
-results inline, the latest value and RAG in the list, history on every record."""
+results inline, the latest value and RAG in the list, history on every record.
+
+Results and commentary are read only here (`ReturnOnlyAdmin`), and nothing
+imports or exports spreadsheets: the return page and the Spreadsheets page
+change them through the services that keep the returns' rules."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import DateField, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.dashboard import KpiRow, dashboard_queryset, indicator_row, latest_data_period
-from indicators.forms import FinancialYearField, PeriodField
+from indicators.forms import FinancialYearField
 from indicators.models import Commentary, Committee, Directorate, ImportRecord, Indicator, Result, Threshold
 from indicators.periods import add_months, period_label
-from indicators.resources import IndicatorResource, ResultResource, ThresholdResource
 
 admin.site.site_header = "kpidash administration"
 admin.site.site_title = "kpidash"
 admin.site.index_title = "Performance team"
-
-
-class HistoryImportExportAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
-    """Spreadsheet import/export plus the audit history of each record."""
 
 
 @admin.register(Directorate)
@@ -77,22 +77,23 @@ class ThresholdInline(admin.TabularInline):
     ]
 
 
-class ResultForm(forms.ModelForm):
-    period = PeriodField()
-
-    class Meta:
-        model = Result
-        fields = ["indicator", "period", "value", "numerator", "denominator"]
-
-
 class RecentResultInline(admin.TabularInline):
-    """The last two years of results; older ones are in the Results list."""
+    """The last two years of results, read only (see `ReturnOnlyAdmin`); older ones are in the Results list."""
 
     model = Result
-    form = ResultForm
-    extra = 1
+    extra = 0
     fields = ["period", "value", "numerator", "denominator"]
+    readonly_fields = fields
     verbose_name_plural = "results (last 24 months)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
     def get_queryset(self, request):
         since = add_months(timezone.localdate().replace(day=1), -24)
@@ -100,8 +101,7 @@ class RecentResultInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(HistoryImportExportAdmin):
-    resource_classes = [IndicatorResource]
+class IndicatorAdmin(SimpleHistoryAdmin):
     list_display = [
         "code",
         "name",
@@ -169,8 +169,7 @@ class IndicatorFixedOnChange:
 
 
 @admin.register(Threshold)
-class ThresholdAdmin(IndicatorFixedOnChange, HistoryImportExportAdmin):
-    resource_classes = [ThresholdResource]
+class ThresholdAdmin(IndicatorFixedOnChange, SimpleHistoryAdmin):
     form = ThresholdForm
     list_display = ["indicator", "year_label", "scheme", "target", "floor", "lower", "upper"]
     list_filter = ["financial_year", "scheme", "indicator__kind", "indicator__directorate"]
@@ -183,35 +182,73 @@ class ThresholdAdmin(IndicatorFixedOnChange, HistoryImportExportAdmin):
         return obj.year_label
 
 
+class ReturnOnlyAdmin(SimpleHistoryAdmin):
+    """A return's figure or commentary: listed and shown with its history, changed only on its return page.
+
+    The return page's service (`returns.services.return_save`, which the grid
+    and both spreadsheet imports also use) checks the figure, decides the
+    return's status (an edit after approval goes back to submitted) and records
+    who changed it and why; a form here would skip all three. So nothing here
+    adds, changes, deletes or reverts one, and each links to its return page.
+    """
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":  # simple_history's revert saves an old version with view rights alone
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @admin.display(description="Change it on")
+    def return_page(self, obj) -> str:
+        url = reverse("return_edit", args=[obj.period, obj.indicator.code])
+        return format_html(
+            '<a href="{}">the return page for {} {}</a>', url, obj.indicator.code, period_label(obj.period)
+        )
+
+
 @admin.register(Result)
-class ResultAdmin(IndicatorFixedOnChange, HistoryImportExportAdmin):
-    resource_classes = [ResultResource]
-    form = ResultForm
+class ResultAdmin(ReturnOnlyAdmin):
     list_display = ["indicator", "period_label", "value", "numerator", "denominator", "entered_by", "updated_at"]
     list_filter = ["indicator__directorate", "indicator__kind", "period"]
     search_fields = ["indicator__code", "indicator__name"]
     list_select_related = ["indicator", "entered_by"]
-    autocomplete_fields = ["indicator"]
     date_hierarchy = "period"
+    fields = ["indicator", "period", "value", "numerator", "denominator", "entered_by", "entered_at", "return_page"]
+    readonly_fields = ["return_page"]
 
     @admin.display(description="Period", ordering="period")
     def period_label(self, obj: Result) -> str:
         return obj.period_label
 
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.entered_by = request.user
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(Commentary)
-class CommentaryAdmin(IndicatorFixedOnChange, SimpleHistoryAdmin):
+class CommentaryAdmin(ReturnOnlyAdmin):
     list_display = ["indicator", "period", "status", "author", "approver", "approved_at"]
     list_filter = ["status", "indicator__directorate", "period"]
     search_fields = ["indicator__code", "indicator__name", "text"]
     list_select_related = ["indicator", "author", "approver"]
-    autocomplete_fields = ["indicator"]
-    raw_id_fields = ["author", "approver"]
+    fields = [
+        "indicator",
+        "period",
+        "text",
+        "status",
+        "version",
+        "author",
+        "submitted_at",
+        "approver",
+        "approved_at",
+        "return_reason",
+        "return_page",
+    ]
+    readonly_fields = ["return_page"]
 
 
 @admin.register(ImportRecord)

@@ -1,9 +1,10 @@
-"""Spreadsheet resources (django-import-export), shared by the admin and imports.
+"""The workbook's columns (django-import-export resources) and how each cell is parsed.
 
-The resources declare the workbook's columns and how each cell is parsed and
-written (their widgets). The admin's import/export uses them directly; the bulk
-import in `indicators/imports.py` calls the same widgets' `clean()` per cell, so
-a column's parsing rules live here and only here.
+The spreadsheet import (`indicators/imports.py`) calls these widgets' `clean()`
+per cell, so a column's parsing rules live here and only here. Nothing imports
+or exports through the resources themselves: the admin's own import/export was
+removed (no size or zip-bomb checks, live formulas in its files, no versioning
+or approval reset), and the Spreadsheets page reads and writes the workbook.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ class IndicatorResource(resources.ModelResource):
     directorate = fields.Field(
         attribute="directorate", column_name="directorate", widget=widgets.ForeignKeyWidget(Directorate, "name")
     )
-    # Export-only in the admin (the committees the directorate reports to);
+    # Export-only (the committees the directorate reports to);
     # the spreadsheet import links the directorate to the committees named.
     committee = fields.Field(column_name="committee", readonly=True, widget=TextWidget())
     owners = fields.Field(attribute="owners", column_name="owners", widget=OwnersWidget())
@@ -292,7 +293,7 @@ class ResultResource(resources.ModelResource):
     value = fields.Field(attribute="value", column_name="value", widget=NumberWidget())
     numerator = fields.Field(attribute="numerator", column_name="numerator", widget=NumberWidget())
     denominator = fields.Field(attribute="denominator", column_name="denominator", widget=NumberWidget())
-    # The admin exports commentary but does not import it: the spreadsheet
+    # Exported but not imported through the resource: the spreadsheet
     # import (/spreadsheets/import/) does, with its history and approval rules.
     commentary = fields.Field(column_name="commentary", readonly=True, widget=TextWidget())
 

@@ -2,11 +2,15 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
-from indicators.models import Commentary, Committee, Directorate, Indicator, Result, Threshold
+from indicators.models import Commentary, CommentaryStatus, Committee, Directorate, Indicator, Result, Threshold
+from returns.models import PeriodStatus, ReportingPeriod
+from returns.services import return_approve, return_save
 
 MODELS = [Directorate, Committee, Indicator, Threshold, Result, Commentary]
+EDITABLE = [Directorate, Committee, Indicator, Threshold]  # results and commentary: on the return page
+DEC = date(2019, 12, 1)
 
 
 def admin_url(model, action="changelist", *args):
@@ -14,10 +18,16 @@ def admin_url(model, action="changelist", *args):
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
-def test_performance_team_can_open_every_admin_list_and_add_form(demo, client, performance_user, model):
+def test_performance_team_can_open_every_admin_list(demo, client, performance_user, model):
     client.force_login(performance_user)
 
     assert client.get(admin_url(model)).status_code == 200
+
+
+@pytest.mark.parametrize("model", EDITABLE, ids=lambda m: m.__name__)
+def test_performance_team_can_open_the_add_form_of_what_the_admin_edits(demo, client, performance_user, model):
+    client.force_login(performance_user)
+
     assert client.get(admin_url(model, "add")).status_code == 200
 
 
@@ -51,53 +61,112 @@ def test_admin_is_refused_to_users_without_staff_rights(demo, client, request, p
     assert reverse("admin:login") in response["Location"]
 
 
-def result_form(indicator, **overrides):
-    return {
-        "indicator": indicator.pk,
-        "period": "2019-12",
-        "value": "90",
-        "numerator": "",
-        "denominator": "",
-        **overrides,
-    }
+# --- results and commentary: changed only on the return page (returns.services) -------------
 
 
-@pytest.mark.parametrize(
-    ("overrides", "field", "message"),
-    [
-        ({"value": "ninety"}, "value", "Enter a number."),
-        ({"period": "2019-13"}, "period", "month must be 01–12"),
-        ({"period": "December"}, "period", "expected YYYY-MM"),
-        ({"period": "2019-11"}, None, "already exists"),
-    ],
-    ids=["non-number", "bad-month", "not-a-period", "duplicate"],
-)
-def test_bad_result_in_the_admin_gets_a_clear_error_and_saves_nothing(
-    demo, client, performance_user, overrides, field, message
-):
+@pytest.fixture
+def approved_return(demo, owner_user, performance_user):
+    """ICT02's December 2019 return, submitted by its owner and approved."""
+    ReportingPeriod.objects.create(period=DEC, deadline=date(2020, 1, 10), status=PeriodStatus.OPEN)
+    indicator = Indicator.objects.get(code="ICT02")
+    indicator.owners.set([owner_user])
+    return_save(indicator=indicator, period=DEC, user=owner_user, value=Decimal("96"), commentary="Good.", submit=True)
+    return_approve(indicator=indicator, period=DEC, user=performance_user)
+    return Result.objects.get(indicator=indicator, period=DEC), Commentary.objects.get(indicator=indicator, period=DEC)
+
+
+def return_unchanged(result, commentary) -> bool:
+    fresh_result, fresh_commentary = Result.objects.get(pk=result.pk), Commentary.objects.get(pk=commentary.pk)
+    return (fresh_result.value, fresh_result.history.count()) == (Decimal("96"), result.history.count()) and (
+        fresh_commentary.status,
+        fresh_commentary.text,
+        fresh_commentary.version,
+    ) == (CommentaryStatus.APPROVED, "Good.", commentary.version)
+
+
+@pytest.mark.parametrize("model", [Result, Commentary], ids=lambda m: m.__name__)
+def test_the_admin_cannot_add_a_result_or_commentary_that_skips_the_return_rules(demo, client, performance_user, model):
     client.force_login(performance_user)
     indicator = Indicator.objects.get(code="ICT01")
-    before = Result.objects.count()
+    before = model.objects.count()
 
-    response = client.post(admin_url(Result, "add"), result_form(indicator, **overrides))
+    response = client.post(
+        admin_url(model, "add"), {"indicator": indicator.pk, "period": "2019-12", "value": "90", "text": "Typed in."}
+    )
 
-    assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert message in " ".join(errors.get(field or "__all__", []))
-    assert Result.objects.count() == before
+    assert response.status_code == 403
+    assert model.objects.count() == before
 
 
-def test_result_for_a_month_a_quarterly_indicator_does_not_report_is_refused_in_the_admin(
-    demo, client, performance_user
+def test_the_admin_cannot_change_an_approved_figure_without_it_going_back_for_approval(
+    client, performance_user, approved_return
 ):
+    """Through the admin the edit would keep the return approved and record no reason: it is refused."""
+    result, commentary = approved_return
     client.force_login(performance_user)
-    quarterly = Indicator.objects.get(code="HR03")
-    Result.objects.filter(indicator=quarterly, period=date(2019, 10, 1)).delete()
 
-    response = client.post(admin_url(Result, "add"), result_form(quarterly, period="2019-10"))
+    changed = client.post(admin_url(Result, "change", result.pk), {"period": "2019-12", "value": "10"})
+    text = client.post(admin_url(Commentary, "change", commentary.pk), {"text": "Rewritten.", "status": "approved"})
 
-    assert "quarter ends" in " ".join(response.context["adminform"].form.errors["period"])
-    assert not Result.objects.filter(indicator=quarterly, period=date(2019, 10, 1)).exists()
+    assert (changed.status_code, text.status_code) == (403, 403)
+    assert return_unchanged(result, commentary)
+
+
+def test_the_admin_cannot_revert_or_delete_a_return(client, performance_user, approved_return):
+    result, commentary = approved_return
+    client.force_login(performance_user)
+    first = result.history.earliest()
+
+    revert = client.post(admin_url(Result, "simple_history", result.pk, first.history_id), {})
+    deleted = client.post(admin_url(Commentary, "delete", commentary.pk), {"post": "yes"})
+
+    assert (revert.status_code, deleted.status_code) == (403, 403)
+    assert return_unchanged(result, commentary)
+
+
+def test_the_indicator_page_shows_recent_results_read_only_and_ignores_posted_ones(
+    client, monkeypatch, performance_user, approved_return
+):
+    result, commentary = approved_return
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args: date(2020, 1, 15))  # December is recent
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", result.indicator.pk)
+    page = client.get(url)
+    data = {**page.context["adminform"].form.initial, "results-0-id": result.pk, "results-0-value": "10"}
+    data = {name: ("" if value is None else value) for name, value in data.items()}
+    data["owners"] = [user.pk for user in result.indicator.owners.all()]
+    data |= {"results-TOTAL_FORMS": "1", "results-INITIAL_FORMS": "1", "thresholds-TOTAL_FORMS": "0"}
+    data |= {"thresholds-INITIAL_FORMS": "0", "results-0-indicator": result.indicator.pk}
+
+    client.post(url, data)
+
+    assert "December 2019" in page.content.decode()  # shown
+    assert 'name="results-0-value"' not in page.content.decode()  # not an input
+    assert return_unchanged(result, commentary)
+
+
+@pytest.mark.parametrize("model", [Result, Commentary], ids=lambda m: m.__name__)
+def test_a_result_or_commentary_in_the_admin_links_to_its_return_page(client, performance_user, approved_return, model):
+    client.force_login(performance_user)
+    obj = next(item for item in approved_return if isinstance(item, model))
+
+    page = client.get(admin_url(model, "change", obj.pk)).content.decode()
+
+    assert f'href="{reverse("return_edit", args=[DEC, "ICT02"])}"' in page
+    assert "the return page for ICT02 December 2019" in page
+
+
+@pytest.mark.parametrize("model", [Indicator, Threshold, Result], ids=lambda m: m.__name__)
+def test_the_admin_has_no_spreadsheet_import_or_export_of_its_own(demo, client, performance_user, model):
+    """The Spreadsheets page imports and exports through the checked reader, writer and services."""
+    client.force_login(performance_user)
+
+    page = client.get(admin_url(model)).content.decode()
+
+    for action in ("import", "export"):
+        with pytest.raises(NoReverseMatch):
+            admin_url(model, action)
+        assert f'href="{action}/' not in page
 
 
 def test_floor_on_the_wrong_side_of_target_in_the_admin_saves_nothing(demo, client, performance_user):
@@ -128,11 +197,10 @@ def test_performance_team_adds_a_threshold_for_a_new_year(demo, client, performa
     assert (threshold.target, threshold.floor) == (Decimal(20), Decimal(25))
 
 
-@pytest.mark.parametrize("model", [Result, Threshold, Commentary], ids=lambda m: m.__name__)
-def test_a_saved_figure_keeps_its_indicator_in_the_admin(demo, client, performance_user, model):
+def test_a_saved_threshold_keeps_its_indicator_in_the_admin(demo, client, performance_user):
     """Moving it would leave the first indicator's cached pages showing it."""
     client.force_login(performance_user)
-    obj = model.objects.filter(indicator__code="ICT02").first()
-    page = client.get(admin_url(model, "change", obj.pk)).content.decode()
+    obj = Threshold.objects.filter(indicator__code="ICT02").first()
+    page = client.get(admin_url(Threshold, "change", obj.pk)).content.decode()
     assert 'name="indicator"' not in page  # shown, not editable
-    assert 'name="indicator"' in client.get(admin_url(model, "add")).content.decode()
+    assert 'name="indicator"' in client.get(admin_url(Threshold, "add")).content.decode()
