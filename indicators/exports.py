@@ -4,7 +4,8 @@ Every output takes its columns from `COLUMNS` and its values from
 `dashboard_records`, so the download, the command and (through the same
 `Dashboard`) the page cannot disagree. Ratings are machine words
 (`green|amber|red|`, `improved|unchanged|worsened|`); numbers are rounded to
-the indicator's decimal places and stay numbers.
+the indicator's decimal places half-up by `rules.round_for_display`, as the
+page, the paper and the ratings round them, and stay numbers.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from openpyxl.styles import Font
 
 from indicators.dashboard import ActivityRow, Dashboard, KpiRow
 from indicators.periods import format_period, period_label
+from indicators.rules import round_for_display
 
 # (key, heading): keys head the CSV and the command's output; headings the XLSX.
 COLUMNS: list[tuple[str, str]] = [
@@ -98,12 +100,6 @@ def period_note(row: Row, period: date) -> str:
     return f"Last reported: {period_label(row.period or row.last_reported)}"
 
 
-def _rounded(value: Decimal | None, decimals: int) -> Decimal | None:
-    if value is None:
-        return None
-    return value.quantize(Decimal(1).scaleb(-decimals))
-
-
 def _common(row: Row, period: date) -> dict:
     indicator = row.indicator
     reported = row.period or row.last_reported
@@ -117,8 +113,8 @@ def _common(row: Row, period: date) -> dict:
         "unit": indicator.unit,
         "value_period": format_period(reported) if reported else "",
         "value_status": value_status(row, period),
-        "latest_value": _rounded(row.value, indicator.decimals),
-        "previous_year": _rounded(row.previous_year, indicator.decimals),
+        "latest_value": round_for_display(row.value, indicator.decimals),
+        "previous_year": round_for_display(row.previous_year, indicator.decimals),
     }
 
 
@@ -128,11 +124,11 @@ def kpi_record(row: KpiRow, period: date) -> dict:
         **dict.fromkeys(KEYS, None),
         **_common(row, period),
         "month_rag": row.month_rag.value,
-        "ytd_value": _rounded(row.ytd_value, d),
+        "ytd_value": round_for_display(row.ytd_value, d),
         "ytd_rag": row.ytd_rag.value,
         "rag": row.rag.value,
-        "target": _rounded(row.target, d),
-        "floor": _rounded(row.floor, d),
+        "target": round_for_display(row.target, d),
+        "floor": round_for_display(row.floor, d),
         "direction": row.direction.value,
         "expected_range": "",
     }
@@ -146,8 +142,8 @@ def activity_record(row: ActivityRow, period: date) -> dict:
         "ytd_rag": "",
         "rag": "",
         "direction": "",
-        "lower_threshold": _rounded(row.lower, row.indicator.decimals),
-        "upper_threshold": _rounded(row.upper, row.indicator.decimals),
+        "lower_threshold": round_for_display(row.lower, row.indicator.decimals),
+        "upper_threshold": round_for_display(row.upper, row.indicator.decimals),
         "expected_range": row.range.value,
     }
 

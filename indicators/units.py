@@ -1,7 +1,9 @@
 """Units of measure and how values in each are written for people."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from enum import StrEnum
+
+from indicators.rules import round_for_display
 
 
 class Unit(StrEnum):
@@ -53,7 +55,7 @@ def format_value(value: Decimal | None, unit: Unit | str, decimals: int) -> str:
     if value is None:
         return "–"
     unit = Unit(unit)
-    rounded = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    rounded = round_for_display(value, decimals)
     text = f"{abs(rounded):,.{decimals}f}"
     sign = "-" if rounded < 0 else ""
     if unit is Unit.CURRENCY:
