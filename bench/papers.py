@@ -56,9 +56,9 @@ def _setup_django(root: Path = ROOT) -> None:
     django.setup()
 
 
-def one_paper(root: Path = ROOT, fonttools: bool = False) -> None:
+def one_paper(root: Path = ROOT, fonttools: bool = False, as_json: bool = False) -> None:
     """Child process: build the demo paper twice, print timings and peak memory
-    (and, last, the same as one JSON line for --baseline to read)."""
+    (with as_json, last, the same as one JSON line for --baseline to read)."""
     _setup_django(root)
     import resource
 
@@ -89,11 +89,14 @@ def one_paper(root: Path = ROOT, fonttools: bool = False) -> None:
         result[label], result[f"{label}_cpu"] = done - start, cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"  peak memory (max RSS): {peak:.0f} MB")
-    print(json.dumps({**result, "peak_mb": peak, "pdf_kb": len(pdf) // 1024, "docx_kb": len(docx) // 1024}))
+    if as_json:
+        print(json.dumps({**result, "peak_mb": peak, "pdf_kb": len(pdf) // 1024, "docx_kb": len(docx) // 1024}))
 
 
 def _one_paper_process(env: dict[str, str], root: Path = ROOT, fonttools: bool = False) -> dict:
-    command = [sys.executable, __file__, "--one", "--root", str(root)] + (["--fonttools"] if fonttools else [])
+    command = [sys.executable, __file__, "--one", "--json", "--root", str(root)]
+    if fonttools:
+        command.append("--fonttools")
     # In the tree measured: Celery puts the working directory first on sys.path.
     completed = subprocess.run(command, check=True, cwd=root, env={**os.environ, **env}, capture_output=True, text=True)
     return json.loads(completed.stdout.strip().splitlines()[-1])
@@ -226,9 +229,10 @@ if __name__ == "__main__":
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     parser.add_argument("--fonttools", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.one:
         _environment()
-        one_paper(arguments.root, arguments.fonttools)
+        one_paper(arguments.root, arguments.fonttools, arguments.json)
     else:
         main(arguments)
