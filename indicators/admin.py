@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.dashboard import KpiRow, dashboard_queryset, indicator_row, latest_data_period
-from indicators.forms import FinancialYearField
+from indicators.forms import FinancialYearField, NumberField
 from indicators.models import Commentary, Committee, Directorate, ImportRecord, Indicator, Result, Threshold
 from indicators.periods import add_months, period_label
 
@@ -46,6 +46,9 @@ class ThresholdForm(forms.ModelForm):
 
     class Meta:
         model = Threshold
+        field_classes = dict.fromkeys(
+            ["target", "floor", "green_tolerance", "amber_tolerance", "lower", "upper"], NumberField
+        )
         fields = [
             "indicator",
             "financial_year",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -61,7 +62,8 @@ def safe_cell(value):
     """A value fit for a spreadsheet cell: numbers stay numbers, formula-like text is defused.
 
     Text beginning with =, +, -, @, tab or carriage return gets a leading
-    apostrophe, so "=HYPERLINK(...)" in an indicator name is shown, not run.
+    apostrophe, so "=HYPERLINK(...)" in an indicator name is shown, not run;
+    control characters no cell may hold are removed (`_legal`), in CSV too.
     """
     if value is None:
         return ""
@@ -69,10 +71,20 @@ def safe_cell(value):
         return value
     if isinstance(value, int | float | Decimal):
         return value
-    text = str(value)
+    text = _legal(str(value))
     if text.startswith(_FORMULA_STARTS):
         return "'" + text
     return text
+
+
+# Characters no XLSX cell (XML 1.0) may hold: openpyxl refuses them, so one stored before they
+# were refused on input would make every download holding it fail. Word's line and page breaks
+# become newlines; the rest are dropped.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _legal(text: str) -> str:
+    return _ILLEGAL.sub(lambda found: "\n" if found.group() in "\x0b\x0c" else "", text)
 
 
 def value_status(row: Row, period: date) -> str:

@@ -1,8 +1,10 @@
 from datetime import date
+from decimal import Decimal
 
 from django import forms
 
 from indicators.periods import FinancialYear, format_period, parse_period
+from indicators.validators import NumberError, parse_number
 
 
 class PeriodField(forms.Field):
@@ -51,3 +53,25 @@ class FinancialYearField(forms.Field):
             return FinancialYear.parse(text).start_year
         except ValueError as exc:
             raise forms.ValidationError(str(exc), code="invalid_financial_year") from None
+
+
+class NumberField(forms.DecimalField):
+    """A figure, read by `validators.parse_number` as the spreadsheet import reads a cell.
+
+    So "1,234" is 1234 on the form as in a file, and "12,5" is refused on both with the
+    same reason; input that is no number at all keeps the form's "Enter a number."
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        kwargs.setdefault("max_digits", 20)
+        kwargs.setdefault("decimal_places", 6)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: object) -> Decimal | None:
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_number(value)
+        except NumberError as exc:
+            message = self.error_messages["invalid"] if exc.code == "invalid" else str(exc)
+            raise forms.ValidationError(message, code=exc.code) from None

@@ -52,7 +52,6 @@ from indicators.models import (
     Result,
     Threshold,
     result_period_errors,
-    result_value,
     threshold_errors,
 )
 from indicators.periods import FinancialYear, format_period, period_label
@@ -63,6 +62,7 @@ from indicators.resources import (
     column_widgets,
     split_names,
 )
+from indicators.validators import commentary_error, figure_errors
 from indicators.workbook import (
     ABOUT,
     INDICATORS,
@@ -530,7 +530,9 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
         errors["directorate"] = "Enter the directorate the indicator belongs to."
     owners, committees = _people_and_committees(cells, lookups, errors)
     try:
-        indicator.clean_fields(exclude=["directorate", "owners", "code"])
+        # Every field's own checks (the code's form and length, lengths, choices, control characters)
+        # here at the preview, so the confirm cannot fail on one the database enforces.
+        indicator.clean_fields(exclude=["directorate", "owners"])
     except ValidationError as exc:
         errors.update({name: messages[0] for name, messages in exc.message_dict.items()})
     if errors:
@@ -741,16 +743,18 @@ class _ResultChecks:
         current = self.existing.get((indicator.pk, period)) if indicator.pk else None
         if figures == (None, None, None) and current is not None:
             figures = current[1:]
-        value, figure_errors = result_value(indicator, *figures)
+        value, figure_problems = figure_errors(indicator, *figures)
         figures = (value, figures[1], figures[2])
-        if not errors and not figure_errors and self._unchanged(indicator, period, figures, text, current):
+        if text is not None and (problem := commentary_error(text)):
+            figure_problems["commentary"] = problem
+        if not errors and not figure_problems and self._unchanged(indicator, period, figures, text, current):
             # Before any lock: a row as stored changes nothing, so an approved return (or a closed
             # month) left as it was in a template never stops the rest of the file.
             plan.count(RESULTS, number, key, "unchanged")
             return
         if self.locks is not None and not errors:
             errors = self.locks.errors(indicator, period)
-        errors = errors | figure_errors
+        errors = errors | figure_problems
         if errors:
             for column, message in errors.items():
                 plan.error(RESULTS, number, column, message)

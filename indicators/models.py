@@ -20,12 +20,19 @@ from simple_history.models import HistoricalRecords
 from indicators.periods import FinancialYear, Frequency, period_error, period_label
 from indicators.rules import Polarity, RatingRule, Scheme, ToleranceUnit, YtdMethod
 from indicators.units import Unit, format_value
+from indicators.validators import (
+    CODE_MAX_LENGTH,
+    figure_errors,
+    validate_code,
+    validate_commentary,
+    validate_no_control_characters,
+)
 
 VALUE_DIGITS = {"max_digits": 20, "decimal_places": 6}
 
 
 class Directorate(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[validate_no_control_characters])
     slug = models.SlugField(max_length=100, unique=True)
 
     class Meta:
@@ -44,7 +51,7 @@ class DirectionBasis(models.TextChoices):
 
 
 class Committee(models.Model):
-    name = models.CharField(max_length=200, unique=True)
+    name = models.CharField(max_length=200, unique=True, validators=[validate_no_control_characters])
     slug = models.SlugField(max_length=100, unique=True)
     directorates = models.ManyToManyField(Directorate, related_name="committees")
     direction_basis = models.CharField(
@@ -129,10 +136,14 @@ class IndicatorQuerySet(models.QuerySet):
 
 class Indicator(models.Model):
     code = models.CharField(
-        "reference", max_length=20, unique=True, help_text="A short unique reference such as ICT01."
+        "reference",
+        max_length=CODE_MAX_LENGTH,
+        unique=True,
+        validators=[validate_code],
+        help_text="A short unique reference such as ICT01: letters and digits, with - _ or . between them.",
     )
-    name = models.CharField(max_length=300)
-    definition = models.TextField(blank=True)
+    name = models.CharField(max_length=300, validators=[validate_no_control_characters])
+    definition = models.TextField(blank=True, validators=[validate_no_control_characters])
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.KPI)
     polarity = models.CharField(max_length=1, choices=POLARITY_CHOICES, default=Polarity.HIGH)
     unit = models.CharField(max_length=20, choices=UNIT_CHOICES, default=Unit.PERCENTAGE)
@@ -155,7 +166,7 @@ class Indicator(models.Model):
         default=Headline.MONTH,
         help_text="Which rating the cover report counts: the latest period's or the year to date.",
     )
-    data_source = models.CharField(max_length=300, blank=True)
+    data_source = models.CharField(max_length=300, blank=True, validators=[validate_no_control_characters])
     active = models.BooleanField(default=True)
     allow_out_of_range = models.BooleanField(
         "values may fall outside 0–100",
@@ -298,7 +309,7 @@ class Result(models.Model):
         if self.period is not None:
             self.period = self.period.replace(day=1)
             errors.update(result_period_errors(self.period, indicator, timezone.localdate()))
-        value, fraction_errors = result_value(indicator, self.value, self.numerator, self.denominator)
+        value, fraction_errors = figure_errors(indicator, self.value, self.numerator, self.denominator)
         errors.update(fraction_errors)
         if not fraction_errors:
             self.value = value
@@ -336,40 +347,6 @@ def result_period_errors(period, indicator: Indicator | None, today) -> dict[str
     return errors
 
 
-def result_value(
-    indicator: Indicator | None, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None
-) -> tuple[Decimal | None, dict[str, str]]:
-    """The value to store (from the fraction when one is given) and what is wrong with the figures."""
-    if numerator is None and denominator is None:
-        if value is None:
-            return None, {"value": "Enter a value, or a numerator and a denominator."}
-        return value, _range_errors(indicator, value, "value")
-    if numerator is None or denominator is None:
-        missing = "denominator" if denominator is None else "numerator"
-        return None, {missing: f"Enter the {missing} too, or neither."}
-    if denominator == 0:
-        return None, {"denominator": "The denominator cannot be zero."}
-    if indicator is not None and indicator.numerator_le_denominator and numerator > denominator:
-        return None, {
-            "numerator": (
-                f"The numerator ({numerator.normalize():f}) must not be more than the denominator "
-                f"({denominator.normalize():f}) for {indicator.code}."
-            )
-        }
-    scale = Unit(indicator.unit).scale if indicator is not None else Decimal(1)
-    value = (numerator / denominator * scale).quantize(Decimal("0.000001"))
-    return value, _range_errors(indicator, value, "numerator")
-
-
-def _range_errors(indicator: Indicator | None, value: Decimal, field: str) -> dict[str, str]:
-    """A percentage stays within 0–100 unless the indicator allows otherwise (as in the return form)."""
-    if indicator is None or indicator.unit != Unit.PERCENTAGE or indicator.allow_out_of_range:
-        return {}
-    if 0 <= value <= 100:
-        return {}
-    return {field: f"A percentage must be between 0 and 100; {value.normalize():f} is not."}
-
-
 class CommentaryStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"
@@ -382,7 +359,7 @@ class Commentary(models.Model):
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="commentaries")
     period = models.DateField()
-    text = models.TextField(blank=True)
+    text = models.TextField(blank=True, validators=[validate_commentary])
     status = models.CharField(max_length=10, choices=CommentaryStatus.choices, default=CommentaryStatus.DRAFT)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

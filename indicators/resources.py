@@ -10,7 +10,7 @@ or approval reset), and the Spreadsheets page reads and writes the workbook.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from import_export import fields, resources, widgets
@@ -31,13 +31,12 @@ from indicators.models import (
     Threshold,
 )
 from indicators.periods import FinancialYear, format_period, parse_period
+from indicators.validators import parse_number
 
 # Formula-like text is written with a leading apostrophe (see exports.safe_cell);
 # reading strips it again so an export re-imports unchanged.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = ";"
-MAX_VALUE = Decimal(10) ** 14  # DecimalField(max_digits=20, decimal_places=6)
-SIX_PLACES = Decimal("0.000001")
 
 
 def unescape_text(text: str) -> str:
@@ -58,22 +57,10 @@ class TextWidget(widgets.CharWidget):
 
 
 class NumberWidget(widgets.DecimalWidget):
-    """A finite number that fits the database's 20 digits, 6 after the point."""
+    """A finite number that fits the database's 20 digits, 6 after the point (`validators.parse_number`)."""
 
     def clean(self, value, row=None, **kwargs) -> Decimal | None:
-        if isinstance(value, str):
-            value = value.strip()
-        if value is None or value == "":
-            return None
-        try:
-            number = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", ""))
-        except (InvalidOperation, ValueError):
-            raise ValueError(f"{value!r} is not a number.") from None
-        if not number.is_finite():
-            raise ValueError(f"{value!r} is not a number.")
-        if abs(number) >= MAX_VALUE:
-            raise ValueError(f"{value} is too large (at most 14 digits before the decimal point).")
-        return number.quantize(SIX_PLACES) if number.as_tuple().exponent < -6 else number
+        return parse_number(value)
 
 
 class WholeNumberWidget(widgets.IntegerWidget):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from indicators import spreadsheet_views, views
+from indicators import converters, spreadsheet_views, views  # noqa: F401 (converters registers <code:…>)
 
 # A dashboard's address without a period shows the latest period with data;
 # periods are YYYY-MM, validated by the view (a malformed one is a 404 saying why).
@@ -20,7 +20,7 @@ urlpatterns = [
         views.directorate_download,
         name="directorate_dashboard_download",
     ),
-    path("indicators/<str:code>/", views.indicator_detail, name="indicator_detail"),
+    path("indicators/<code:code>/", views.indicator_detail, name="indicator_detail"),
     # Spreadsheets (indicators/spreadsheet_views.py): export, import with preview, owner templates.
     path("spreadsheets/", spreadsheet_views.spreadsheets_home, name="spreadsheets"),
     path("spreadsheets/export.xlsx", spreadsheet_views.export_xlsx, name="spreadsheet_export"),

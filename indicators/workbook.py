@@ -169,9 +169,9 @@ def _check_headings(where: str, headings: list[str]) -> None:
             )
 
 
-def _check_csv_size(text: str, file_name: str) -> None:
+def _check_csv_size(text: str, file_name: str, delimiter: str = ",") -> None:
     """Refuse a CSV file with too many rows, too wide, or with an over-long cell, before any row is checked."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for count, row in enumerate(reader):
             _row_limit(file_name, count)
@@ -185,16 +185,42 @@ def _check_csv_size(text: str, file_name: str) -> None:
         ) from None
 
 
-def read_csv(path: Path, file_name: str) -> Sheet:
-    raw = path.read_bytes()
+def _decode_csv(raw: bytes, file_name: str) -> str:
+    """A CSV file's text: UTF-8 (with or without Excel's byte-order mark), UTF-16 with its mark
+    (Excel's "Unicode Text"), or else Windows-1252 (Excel's "CSV" on Windows)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise WorkbookError(
+                f"{file_name} is marked as UTF-16 text but cannot be read as it: save it as "
+                "“CSV UTF-8 (Comma delimited)” and upload that."
+            ) from None
+    sample = raw[:4096]
+    if len(sample) >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4:
+        raise WorkbookError(
+            f"{file_name} looks like UTF-16 text without the mark that says so, which kpidash cannot read "
+            "reliably: save it as “CSV UTF-8 (Comma delimited)” and upload that."
+        )
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")  # Excel's "CSV" on Windows
+        return raw.decode("cp1252", errors="replace")
+
+
+def _delimiter(text: str) -> str:
+    """Tab for a file whose heading line has tabs but no comma (Excel's "Unicode Text", "Text (Tab delimited)")."""
+    heading = text.split("\n", 1)[0]
+    return "\t" if "\t" in heading and "," not in heading else ","
+
+
+def read_csv(path: Path, file_name: str) -> Sheet:
+    text = _decode_csv(path.read_bytes(), file_name)
     if "\x00" in text:
         raise WorkbookError(f"{file_name} is not a CSV file (it contains binary data).")
-    _check_csv_size(text, file_name)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = _delimiter(text)
+    _check_csv_size(text, file_name, delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     headings = next(reader, [])
     _check_headings(file_name, headings)
     columns = [normalise(h) for h in headings]

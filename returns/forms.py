@@ -10,11 +10,13 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from indicators.forms import NumberField
 from indicators.periods import parse_period
 from indicators.units import Unit
+from indicators.validators import COMMENTARY_MAX_LENGTH
 from returns.services import NON_FIELD, ReturnError
 
-_DECIMAL = {"max_digits": 20, "decimal_places": 6, "required": False}
+_DECIMAL = {"required": False}
 
 
 def _decimal_input() -> forms.TextInput:
@@ -31,13 +33,13 @@ class ErrorsFromServiceMixin:
 
 
 class ReturnForm(ErrorsFromServiceMixin, forms.Form):
-    value = forms.DecimalField(label="Value", **_DECIMAL, widget=_decimal_input())
-    numerator = forms.DecimalField(label="Numerator", **_DECIMAL, widget=_decimal_input())
-    denominator = forms.DecimalField(label="Denominator", **_DECIMAL, widget=_decimal_input())
+    value = NumberField(label="Value", **_DECIMAL, widget=_decimal_input())
+    numerator = NumberField(label="Numerator", **_DECIMAL, widget=_decimal_input())
+    denominator = NumberField(label="Denominator", **_DECIMAL, widget=_decimal_input())
     commentary = forms.CharField(
         label="Commentary",
         required=False,
-        max_length=5000,
+        max_length=COMMENTARY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Required when the figure is rated Amber or Red: explain it and what is being done.",
     )

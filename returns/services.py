@@ -18,14 +18,13 @@ from django.utils import timezone
 from indicators.cache import bumps_combined
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.periods import period_label
-from indicators.rules import Rag, value_from_fraction
-from indicators.units import Unit
+from indicators.rules import Rag
+from indicators.validators import commentary_error, figure_errors
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.permissions import correction_needs_reason, is_performance_team, lock_reason
 from returns.rows import ReturnRow, return_row, returns_queryset
 
 NON_FIELD = "__all__"
-HUNDRED = Decimal(100)
 
 
 class ReturnError(Exception):
@@ -48,33 +47,15 @@ class ReturnConflict(ReturnError):
 
 
 def _figure_errors(
-    indicator: Indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None
+    indicator: Indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None, text: str
 ) -> tuple[Decimal | None, dict[str, list[str]]]:
-    """The value to store (computed from a fraction when given) and what is wrong with the input."""
-    if numerator is None and denominator is None:
-        if value is None:
-            return None, {"value": ["Enter a value, or a numerator and a denominator."]}
-    elif value is not None:
-        return None, {"value": ["Enter either a value or a numerator and a denominator, not both."]}
-    elif numerator is None or denominator is None:
-        missing = "denominator" if denominator is None else "numerator"
-        return None, {missing: [f"Enter the {missing} too, or neither."]}
-    elif denominator == 0:
-        return None, {"denominator": ["The denominator cannot be zero."]}
-    elif indicator.numerator_le_denominator and numerator > denominator:
-        return None, {
-            "numerator": [
-                f"The numerator ({numerator.normalize():f}) must not be more than the denominator "
-                f"({denominator.normalize():f}) for {indicator.code}."
-            ]
-        }
-    else:
-        value = value_from_fraction(numerator, denominator, Unit(indicator.unit).scale)
-        value = value.quantize(Decimal("0.000001"))
-    if indicator.unit == Unit.PERCENTAGE and not indicator.allow_out_of_range and not 0 <= value <= HUNDRED:
-        field = "value" if numerator is None else "numerator"
-        return None, {field: [f"A percentage must be between 0 and 100; {value.normalize():f} is not."]}
-    return value, {}
+    """The value to store and what is wrong with the figure and commentary (`indicators.validators`)."""
+    stored, errors = figure_errors(indicator, value, numerator, denominator)
+    problems = {name: [message] for name, message in errors.items()}
+    message = commentary_error(text)
+    if message:
+        problems["commentary"] = [message]
+    return stored, problems
 
 
 def _commentary_required(rag: Rag) -> bool:
@@ -278,7 +259,7 @@ def return_save(
             current = _locked_commentary(indicator, period)
             _check_lock(user, indicator, period, current, reporting_period)
             _check_version(current, expected_version, indicator, period)
-            stored, errors = _figure_errors(indicator, value, numerator, denominator)
+            stored, errors = _figure_errors(indicator, value, numerator, denominator, text)
             if performance and correction_needs_reason(reporting_period) and not reason:
                 errors["reason"] = [f"Give a reason for changing a return after {period_label(period)} closed."]
             if errors:

@@ -2,6 +2,7 @@ from datetime import date
 
 from django.urls import path, register_converter
 
+from indicators import converters  # noqa: F401 (registers <code:…>)
 from indicators.periods import format_period, parse_period
 from returns import views
 
@@ -25,8 +26,8 @@ urlpatterns = [
     path("returns/missing/", views.missing_returns, name="missing_returns"),
     path("returns/missing/remind/", views.reminders_send_now, name="reminders_send_now"),
     path("returns/<period:period>/enter/", views.returns_enter, name="returns_enter"),
-    path("returns/<period:period>/<str:code>/", views.return_edit, name="return_edit"),
-    path("returns/<period:period>/<str:code>/decide/", views.return_decide, name="return_decide"),
+    path("returns/<period:period>/<code:code>/", views.return_edit, name="return_edit"),
+    path("returns/<period:period>/<code:code>/decide/", views.return_decide, name="return_decide"),
     path("review/", views.review, name="review"),
     path("review/approve/", views.review_approve, name="review_approve"),
     path("periods/", views.periods, name="periods"),

@@ -204,3 +204,49 @@ def test_a_saved_threshold_keeps_its_indicator_in_the_admin(demo, client, perfor
     page = client.get(admin_url(Threshold, "change", obj.pk)).content.decode()
     assert 'name="indicator"' not in page  # shown, not editable
     assert 'name="indicator"' in client.get(admin_url(Threshold, "add")).content.decode()
+
+
+def indicator_form(directorate, **overrides):
+    """The admin's add-indicator form, with its empty threshold and result inlines."""
+    data = {
+        "code": "NEW01",
+        "name": "New indicator",
+        "kind": "kpi",
+        "directorate": directorate.pk,
+        "active": "on",
+        "polarity": "H",
+        "unit": "percentage",
+        "decimals": "1",
+        "frequency": "monthly",
+        "ytd_method": "ratio",
+        "headline": "month",
+    }
+    for prefix in ("thresholds", "results"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    return data | overrides
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"code": "ZZ/01"}, "code", "“ZZ/01” cannot be a code: use letters and digits"),
+        ({"code": "X" * 21}, "code", "at most 20 characters"),
+        ({"name": "Escape\x1b here"}, "name", "control character (U+001B, escape)"),
+    ],
+)
+def test_an_indicator_the_site_could_not_link_to_or_export_is_refused_in_the_admin(
+    demo, client, performance_user, overrides, field, message
+):
+    client.force_login(performance_user)
+    directorate = Directorate.objects.first()
+    response = client.post(admin_url(Indicator, "add"), indicator_form(directorate, **overrides))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors[field])
+    assert not Indicator.objects.filter(name__in=["New indicator", "Escape\x1b here"]).exists()
+
+
+def test_an_indicator_code_with_the_documented_separators_is_saved_in_the_admin(demo, client, performance_user):
+    client.force_login(performance_user)
+    response = client.post(admin_url(Indicator, "add"), indicator_form(Directorate.objects.first(), code="ASC_3.1-b"))
+    assert response.status_code == 302
+    assert client.get(reverse("indicator_detail", args=["ASC_3.1-b"])).status_code == 200

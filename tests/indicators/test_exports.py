@@ -110,3 +110,60 @@ def test_page_csv_and_command_agree_row_by_row_for_november_2019(client, demo, v
         assert sorted(shown) == sorted([row["month_rag"] or "none", row["ytd_rag"] or "none"]), row["ref"]
         month_cell = cells.split("kp-rag--")[1]
         assert month_cell.startswith(row["month_rag"] or "none"), row["ref"]
+
+
+# --- control characters stored before they were refused (issue 15 item 6) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a\x0bb", "a\nb"),
+        ("a\x0cb", "a\nb"),
+        ("a\x1b[31mb", "a[31mb"),
+        ("\x01=1+2", "'=1+2"),
+        ("t\tn\nr\r", "t\tn\nr\r"),
+    ],
+)
+def test_safe_cell_removes_characters_no_cell_may_hold_and_turns_words_breaks_into_newlines(value, expected):
+    assert safe_cell(value) == expected
+
+
+def test_every_download_still_answers_when_stored_text_holds_control_characters(
+    client, demo, owner_user, performance_user, viewer_user
+):
+    from datetime import date
+
+    from django.urls import reverse
+
+    from indicators.models import Commentary
+    from returns.models import PeriodStatus, ReportingPeriod
+
+    nov = date(2019, 11, 1)
+    ict02 = Indicator.objects.get(code="ICT02")
+    ict02.owners.add(owner_user)
+    Indicator.objects.filter(pk=ict02.pk).update(name="Calls\x1b answered")
+    Commentary.objects.update_or_create(indicator=ict02, period=nov, defaults={"text": "Line\x0bbreak \x1b[0m"})
+    ReportingPeriod.objects.create(period=nov, status=PeriodStatus.OPEN, deadline=date(2019, 12, 10))
+
+    client.force_login(viewer_user)
+    for url in (XLSX_URL, CSV_URL):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    names = [
+        row[2] for row in load_workbook(io.BytesIO(client.get(XLSX_URL).content)).active.iter_rows(values_only=True)
+    ]
+    assert "Calls answered" in names
+
+    client.force_login(performance_user)
+    export = client.get(reverse("spreadsheet_export"))
+    assert export.status_code == 200
+    results = load_workbook(io.BytesIO(export.content))["Results"]
+    assert "Line\nbreak [0m" in [row[6] for row in results.iter_rows(values_only=True)]
+    assert client.get(reverse("spreadsheet_export_csv", args=["results"])).status_code == 200
+
+    client.force_login(owner_user)
+    template = client.get(reverse("spreadsheet_owner_template"))
+    assert template.status_code == 200
+    rows = load_workbook(io.BytesIO(template.content))["Results"].iter_rows(values_only=True)
+    assert "Line\nbreak [0m" in [row[6] for row in rows]

@@ -195,6 +195,15 @@ def test_one_invalid_row_saves_nothing_and_the_error_names_the_indicator_and_lin
     assert stored("ICT01") == stored("ICT02") == (None, "", 0)
 
 
+def test_a_stray_comma_or_a_negative_denominator_in_one_row_saves_nothing_and_says_which_row(client, owner):
+    response = post(client, {"ICT01-value": "12,5", "ICT02-numerator": "-450", "ICT02-denominator": "-500"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "ICT01: &#x27;12,5&#x27; is not a number: a comma may only separate thousands" in page
+    assert "ICT02: The denominator must be more than zero; -500 is not" in page
+    assert stored("ICT01") == stored("ICT02") == (None, "", 0)
+
+
 def test_a_row_refused_by_the_service_rolls_back_the_rows_already_saved(client, owner):
     # ICT01 is saved first (rows go in code order); ICT02, Red without commentary, is refused.
     response = post(client, {"ICT01-value": "75", "ICT01-commentary": "Fine.", "ICT02-value": "85"}, action="submit")

@@ -70,8 +70,17 @@ def test_numerator_and_denominator_give_the_value(open_period, ict02, owner_user
         (
             {"value": D("90"), "numerator": D("1"), "denominator": D("2")},
             "value",
-            "Enter either a value or a numerator and a denominator, not both.",
+            "The value (90) does not match the numerator and denominator (1 / 2 gives 50): "
+            "give the value or the fraction, or make them agree.",
         ),
+        (
+            {"numerator": D("-900"), "denominator": D("-2")},
+            "denominator",
+            "The denominator must be more than zero; -2 is not (a negative figure's minus sign goes on the numerator).",
+        ),
+        ({"numerator": D("1"), "denominator": D("-2")}, "denominator", None),
+        ({"value": D("90"), "commentary": "Line one\x0bline two"}, "commentary", None),
+        ({"value": D("90"), "commentary": "x" * 5001}, "commentary", None),
     ],
 )
 def test_bad_figures_are_refused_with_a_field_error_and_nothing_is_written(
@@ -79,9 +88,28 @@ def test_bad_figures_are_refused_with_a_field_error_and_nothing_is_written(
 ):
     with pytest.raises(ReturnError) as caught:
         _save(ict02, owner_user, **figures)
-    assert caught.value.errors == {field: [message]}
+    assert list(caught.value.errors) == [field]
+    if message is not None:
+        assert caught.value.errors == {field: [message]}
     assert not Result.objects.filter(indicator=ict02, period=DEC).exists()
     assert not Commentary.objects.filter(indicator=ict02, period=DEC).exists()
+
+
+def test_a_value_given_with_a_fraction_that_agrees_to_the_shown_places_stores_the_fractions_value(
+    open_period, ict02, owner_user
+):
+    row = _save(ict02, owner_user, value=D("33.3"), numerator=D("1"), denominator=D("3"))
+    assert row.value == D("33.333333")
+
+
+def test_commentary_over_the_limit_or_with_a_control_character_says_why(open_period, ict02, owner_user):
+    with pytest.raises(ReturnError) as caught:
+        _save(ict02, owner_user, value=D("90"), commentary="x" * 5001)
+    assert caught.value.errors["commentary"] == ["Keep the commentary to 5,000 characters or fewer; it has 5,001."]
+    with pytest.raises(ReturnError) as caught:
+        _save(ict02, owner_user, value=D("90"), commentary="Escape \x1b[31m red")
+    assert "control character (U+001B, escape) at character 8" in caught.value.errors["commentary"][0]
+    assert _save(ict02, owner_user, value=D("90"), commentary="Tab\tand\nnew line").value == D("90")
 
 
 def test_an_indicator_may_allow_percentages_outside_0_to_100(open_period, ict02, owner_user):

@@ -346,6 +346,9 @@ def test_only_the_team_sends_reminders_now(client, setup, persona, django_captur
         ({"value": "abc", "version": "0", "action": "save"}, "Enter a number."),
         ({"value": "90", "action": "save"}, "This field is required."),
         ({"value": "90", "version": "x", "action": "save"}, "Enter a whole number."),
+        ({"value": "1,2,3", "version": "0", "action": "save"}, "a comma may only separate thousands"),
+        ({"numerator": "-900", "denominator": "-2", "version": "0", "action": "save"}, "must be more than zero"),
+        ({"value": "90", "commentary": "Esc\x1b", "version": "0", "action": "save"}, "U+001B"),
     ],
 )
 def test_hand_crafted_bad_input_gets_a_specific_error_and_writes_nothing(client, setup, owner_user, data, message):
@@ -354,6 +357,14 @@ def test_hand_crafted_bad_input_gets_a_specific_error_and_writes_nothing(client,
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Result.objects.filter(indicator__code="ICT02", period=DEC).exists()
+
+
+def test_a_figure_with_thousands_commas_is_read_on_the_form_as_in_a_spreadsheet(client, setup, owner_user):
+    Indicator.objects.filter(code="ICT02").update(allow_out_of_range=True)
+    client.force_login(owner_user)
+    data = {"value": "1,234.5", "version": "0", "action": "save"}
+    assert client.post(reverse("return_edit", args=[DEC, "ICT02"]), data).status_code == 302
+    assert Result.objects.get(indicator__code="ICT02", period=DEC).value == Decimal("1234.5")
 
 
 def test_bulk_approve_with_unreadable_choices_says_so(client, setup, performance_user):

@@ -1,0 +1,190 @@
+"""The import checks every rule the database and the return form enforce, at the preview."""
+
+from __future__ import annotations
+
+import codecs
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from indicators.imports import workbook_check, workbook_import
+from indicators.models import Commentary, ImportRecord, Indicator, Result
+from tests.indicators.test_imports import RESULTS_HEADER, csv_file, messages
+from tests.indicators.test_imports import directorate as _directorate
+from tests.indicators.test_imports import ict01 as _ict01
+from tests.indicators.test_imports_views import NOV, upload
+from tests.indicators.test_imports_views import indicators as _indicators
+from tests.indicators.test_imports_views import periods as _periods
+
+directorate, ict01, indicators, periods = _directorate, _ict01, _indicators, _periods
+
+INDICATORS_HEADER = "code,name,directorate\n"
+DIRECTORATE = "Strategic and Corporate Services"
+
+
+@pytest.fixture(autouse=True)
+def _import_dir(settings, tmp_path):
+    settings.KPIDASH_IMPORT_DIR = tmp_path / "imports"
+
+
+@pytest.fixture
+def count01(directorate):
+    return Indicator.objects.create(code="NUM01", name="Visits", directorate=directorate, unit="number")
+
+
+# --- codes (issue 15 item 2) and lengths (item 10) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("ZZ/01", "“ZZ/01” cannot be a code: use letters and digits, optionally separated by “-”, “_” or “.”"),
+        ("ZZ 01", "“ZZ 01” cannot be a code"),
+        ("X" * 21, "Ensure this value has at most 20 characters (it has 21)."),
+    ],
+)
+def test_an_indicator_code_the_site_cannot_link_to_or_store_is_refused_at_the_preview(
+    tmp_path, directorate, performance_user, code, message
+):
+    path = csv_file(tmp_path, INDICATORS_HEADER + f"{code},Broken,{DIRECTORATE}\n", "indicators.csv")
+    plan = workbook_check(path=path, file_name="indicators.csv", user=performance_user)
+    [error] = plan.errors
+    assert (error.sheet, error.row, error.column) == ("Indicators", 2, "code") and message in error.message
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+    assert not plan.applied and not Indicator.objects.exists()
+
+
+def test_every_field_length_of_an_indicator_is_checked_at_the_preview(tmp_path, directorate, performance_user):
+    path = csv_file(tmp_path, INDICATORS_HEADER + f"OK01,{'n' * 301},{DIRECTORATE}\n", "indicators.csv")
+    plan = workbook_check(path=path, file_name="indicators.csv", user=performance_user)
+    assert messages(plan) == ["Indicators|2|name|Ensure this value has at most 300 characters (it has 301)."]
+
+
+def test_a_code_with_the_documented_separators_imports_and_its_pages_answer(
+    client, tmp_path, directorate, performance_user
+):
+    path = csv_file(tmp_path, INDICATORS_HEADER + f"ASC_3.1-b,Separators,{DIRECTORATE}\n", "indicators.csv")
+    assert workbook_import(path=path, file_name="indicators.csv", user=performance_user).applied
+    client.force_login(performance_user)
+    assert client.get(reverse("indicator_detail", args=["ASC_3.1-b"])).status_code == 200
+
+
+# --- numbers (item 12), denominators (item 13), value and fraction ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cells", "column", "message"),
+    [
+        ("1,2,3,,", "value", "'1,2,3' is not a number: a comma may only separate thousands"),
+        ("12,5,,", "value", "'12,5' is not a number: a comma may only separate thousands"),
+        (",-900,-2", "denominator", "The denominator must be more than zero; -2 is not"),
+        (",900,-2", "denominator", "The denominator must be more than zero; -2 is not"),
+        ("7,3,2", "value", "The value (7) does not match the numerator and denominator (3 / 2 gives 1.5)"),
+    ],
+)
+def test_a_stray_comma_a_negative_denominator_or_a_disagreeing_value_is_refused(
+    tmp_path, count01, performance_user, cells, column, message
+):
+    Indicator.objects.filter(pk=count01.pk).update(numerator_le_denominator=False)
+    quoted = ",".join(f'"{cell}"' if "," in cell else cell for cell in _split(cells))
+    path = csv_file(tmp_path, "code,period,value,numerator,denominator\n" + f"NUM01,2019-11,{quoted}\n")
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
+    assert not plan.applied and not Result.objects.exists()
+    [error] = plan.errors
+    assert error.column == column and message in error.message
+
+
+def _split(cells: str) -> list[str]:
+    """'1,2,3,,' → the value '1,2,3' and two blanks; otherwise three cells."""
+    parts = cells.split(",")
+    return [",".join(parts[:-2]), *parts[-2:]] if len(parts) > 3 else parts
+
+
+def test_numbers_with_thousands_commas_are_read_as_the_form_reads_them(tmp_path, count01, performance_user):
+    path = csv_file(tmp_path, 'code,period,value\nNUM01,2019-11,"1,234,567.5"\nNUM01,2019-10,"1,234"\n')
+    assert workbook_import(path=path, file_name="results.csv", user=performance_user).applied
+    assert sorted(Result.objects.values_list("value", flat=True)) == [Decimal("1234"), Decimal("1234567.5")]
+
+
+def test_an_export_holding_both_value_and_fraction_imports_unchanged(tmp_path, ict01, performance_user):
+    Result.objects.create(indicator=ict01, period=NOV, value=Decimal("33.333333"), numerator=1, denominator=3)
+    path = csv_file(tmp_path, RESULTS_HEADER + "ICT01,2019-11,33.333333,1,3,\n")
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
+    assert plan.ok and plan.counts["Results"].unchanged == 1
+
+
+# --- commentary: control characters (item 6) and the limit (item 11) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("Line\x0bbreak", "control character (U+000B, vertical tab, Word's line break) at character 5"),
+        ("\x1b[31mRed", "control character (U+001B, escape) at character 1"),
+        ("x" * 5001, "Keep the commentary to 5,000 characters or fewer; it has 5,001."),
+    ],
+)
+def test_the_performance_teams_import_refuses_commentary_the_return_form_would(
+    tmp_path, ict01, performance_user, text, message
+):
+    path = csv_file(tmp_path, RESULTS_HEADER + f"ICT01,2019-11,85,,,{text}\n")
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
+    assert not plan.applied and not Result.objects.exists() and not Commentary.objects.exists()
+    [error] = plan.errors
+    assert error.column == "commentary" and message in error.message
+
+
+def test_control_characters_in_an_indicators_text_are_refused(tmp_path, directorate, performance_user):
+    path = csv_file(tmp_path, INDICATORS_HEADER + f"OK01,Bell\x07name,{DIRECTORATE}\n", "indicators.csv")
+    plan = workbook_check(path=path, file_name="indicators.csv", user=performance_user)
+    [error] = plan.errors
+    assert error.column == "name" and "U+0007" in error.message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x" * 5001, "Keep the commentary to 5,000 characters or fewer; it has 5,001."),
+        ("Pasted\x0bfrom Word", "control character (U+000B"),
+    ],
+)
+def test_an_owner_upload_keeps_to_the_return_forms_commentary_rules(
+    client, indicators, periods, owner_user, text, message
+):
+    client.force_login(owner_user)
+    response = client.post(
+        reverse("spreadsheet_owner_upload"), {"file": upload(RESULTS_HEADER + f"ICT01,2019-11,85,,,{text}\n")}
+    )
+    assert response.status_code == 400
+    [error] = response.context["plan"].errors
+    assert error.column == "commentary" and message in error.message
+    assert not Result.objects.exists() and not Commentary.objects.exists() and not ImportRecord.objects.exists()
+
+
+# --- UTF-16 (item 16) ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("bom", "encoding"), [(codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")])
+@pytest.mark.parametrize("separator", [",", "\t"])
+def test_a_utf16_csv_or_unicode_text_file_from_excel_is_read(
+    tmp_path, ict01, performance_user, bom, encoding, separator
+):
+    text = separator.join(["code", "period", "value", "commentary"]) + "\r\n"
+    text += separator.join(["ICT01", "2019-11", "85.5", "Diolch – ŵ"]) + "\r\n"
+    path = tmp_path / "results.csv"
+    path.write_bytes(bom + text.encode(encoding))
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
+    assert plan.applied, messages(plan)
+    assert Result.objects.get().value == Decimal("85.5")
+    assert Commentary.objects.get().text == "Diolch – ŵ"
+
+
+def test_a_utf16_csv_without_its_mark_is_refused_saying_to_save_it_as_utf8(tmp_path, ict01, performance_user):
+    path = tmp_path / "results.csv"
+    path.write_bytes("code,period,value\r\nICT01,2019-11,85\r\n".encode("utf-16-le"))
+    plan = workbook_check(path=path, file_name="results.csv", user=performance_user)
+    assert messages(plan) == [
+        "|0||results.csv looks like UTF-16 text without the mark that says so, which kpidash cannot read "
+        "reliably: save it as “CSV UTF-8 (Comma delimited)” and upload that."
+    ]
