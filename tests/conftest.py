@@ -5,10 +5,16 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from hypothesis import settings
 
 from indicators.demo import load_demo
 from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 from tests.demo_copy import load_demo_copy
+
+# No per-example deadline: these machines are noisy and the first example of a test may
+# load the URLconf or a template (hundreds of ms); a deadline would make such tests flaky.
+settings.register_profile("kpidash", deadline=None)
+settings.load_profile("kpidash")
 
 
 @pytest.fixture(autouse=True)
