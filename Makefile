@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test lint assets migrate demo clean bench
+.PHONY: run test lint typecheck assets migrate demo clean bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ test: $(BIN)/.installed assets
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# mypy with django-stubs over the modules listed in pyproject.toml ([tool.mypy] files).
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) node_modules static/build staticfiles var

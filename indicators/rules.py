@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
+from typing import overload
 
 __all__ = [
     "Polarity",
@@ -164,7 +165,7 @@ class RatingRule:
             Scheme.TOLERANCE_TREND: self._trend_errors,
         }
         check = checks.get(self.scheme)
-        return check() if check else {}
+        return check(self.target) if check else {}
 
     def _errors_without_target(self) -> dict[str, str]:
         errors = {}
@@ -175,33 +176,33 @@ class RatingRule:
                 errors[field] = f"Set a target before {_ARTICLES[field]} {name}."
         return errors
 
-    def _floor_errors(self) -> dict[str, str]:
+    def _floor_errors(self, target: Decimal) -> dict[str, str]:
         if self.floor is None:
             return {"floor": "A floor standard is required for the floor scheme."}
-        floor, target = _plain(self.floor), _plain(self.target)
-        if self.polarity is Polarity.HIGH and self.floor > self.target:
+        floor = self.floor
+        if self.polarity is Polarity.HIGH and floor > target:
             return {
                 "floor": (
-                    f"For a higher-is-better indicator the floor standard ({floor}) "
-                    f"must not be above the target ({target})."
+                    f"For a higher-is-better indicator the floor standard ({_plain(floor)}) "
+                    f"must not be above the target ({_plain(target)})."
                 )
             }
-        if self.polarity is Polarity.LOW and self.floor < self.target:
+        if self.polarity is Polarity.LOW and floor < target:
             return {
                 "floor": (
-                    f"For a lower-is-better indicator the floor standard ({floor}) "
-                    f"must not be below the target ({target})."
+                    f"For a lower-is-better indicator the floor standard ({_plain(floor)}) "
+                    f"must not be below the target ({_plain(target)})."
                 )
             }
         if self.polarity is Polarity.TARGET:
-            return _non_negative(self, "green_tolerance") or self._green_within_floor_errors()
+            return _non_negative(self, "green_tolerance") or self._green_within_floor_errors(target, floor)
         return {}  # H/L ignore green_tolerance: Green means the target is met
 
-    def _green_within_floor_errors(self) -> dict[str, str]:
+    def _green_within_floor_errors(self, target: Decimal, floor: Decimal) -> dict[str, str]:
         # Under T the green band must fit inside the floor distance, or Amber
         # could never happen and the floor standard would mean nothing.
-        green = _band(self.green_tolerance, self.target, self.tolerance_unit)
-        distance = abs(self.target - self.floor)
+        green = _band(self.green_tolerance, target, self.tolerance_unit)
+        distance = abs(target - floor)
         if green > distance:
             return {
                 "green_tolerance": (
@@ -212,18 +213,18 @@ class RatingRule:
             }
         return {}
 
-    def _tolerance_errors(self) -> dict[str, str]:
+    def _tolerance_errors(self, target: Decimal) -> dict[str, str]:
         errors: dict[str, str] = {}
         for field in _TOLERANCE_FIELDS:
             errors |= _required(self, field) | _non_negative(self, field)
-        if not errors and self.green_tolerance > self.amber_tolerance:
+        green, amber = self.green_tolerance, self.amber_tolerance
+        if not errors and green is not None and amber is not None and green > amber:
             errors["green_tolerance"] = (
-                f"The green tolerance ({_plain(self.green_tolerance)}) must not be "
-                f"wider than the amber tolerance ({_plain(self.amber_tolerance)})."
+                f"The green tolerance ({_plain(green)}) must not be wider than the amber tolerance ({_plain(amber)})."
             )
         return errors
 
-    def _trend_errors(self) -> dict[str, str]:
+    def _trend_errors(self, target: Decimal) -> dict[str, str]:
         return _non_negative(self, "green_tolerance") | _required(self, "green_tolerance")
 
 
@@ -273,11 +274,11 @@ def _band(tolerance: Decimal | None, target: Decimal, unit: ToleranceUnit) -> De
     return abs(target) * tolerance / HUNDRED
 
 
-def _green_band(rule: RatingRule) -> Decimal:
+def _green_band(rule: RatingRule, target: Decimal) -> Decimal:
     """How far from target still rates Green (0 except for tolerance bands)."""
     if rule.scheme is Scheme.FLOOR and rule.polarity is not Polarity.TARGET:
         return ZERO  # Kent: Green means the target itself is met
-    return _band(rule.green_tolerance, rule.target, rule.tolerance_unit)
+    return _band(rule.green_tolerance, target, rule.tolerance_unit)
 
 
 def rate(value: Decimal | None, rule: RatingRule, *, last_year: Decimal | None = None) -> Rag:
@@ -286,35 +287,37 @@ def rate(value: Decimal | None, rule: RatingRule, *, last_year: Decimal | None =
     ``last_year`` (same period last year) is used only by TOLERANCE_TREND.
     Values are rated as given: round them first (see :func:`assess`).
     """
-    if value is None or rule.target is None or rule.scheme is Scheme.DATA_ONLY:
+    target = rule.target
+    if value is None or target is None or rule.scheme is Scheme.DATA_ONLY:
         return Rag.NONE
     with localcontext() as ctx:
         ctx.prec = PRECISION
-        shortfall = _shortfall(value, rule.target, rule.polarity)
+        shortfall = _shortfall(value, target, rule.polarity)
         if rule.scheme is Scheme.TARGET_ONLY:
             return Rag.GREEN if shortfall == 0 else Rag.RED
-        if shortfall <= _green_band(rule):
+        if shortfall <= _green_band(rule, target):
             return Rag.GREEN
         if rule.scheme is Scheme.FLOOR:
-            return _rate_below_green_floor(value, rule)
+            return _rate_below_green_floor(value, rule, target)
         if rule.scheme is Scheme.TOLERANCE_TREND:
             return _rate_on_trend(value, rule, last_year)
         if rule.amber_tolerance is None:
             return Rag.AMBER  # an amber band that is not set cannot be missed
-        amber = _band(rule.amber_tolerance, rule.target, rule.tolerance_unit)
+        amber = _band(rule.amber_tolerance, target, rule.tolerance_unit)
         return Rag.AMBER if shortfall <= amber else Rag.RED
 
 
-def _rate_below_green_floor(value: Decimal, rule: RatingRule) -> Rag:
+def _rate_below_green_floor(value: Decimal, rule: RatingRule, target: Decimal) -> Rag:
     """FLOOR scheme, target missed: Amber if the floor standard is achieved."""
-    if rule.floor is None:
+    floor = rule.floor
+    if floor is None:
         return Rag.AMBER  # a floor that is not set cannot be missed
     if rule.polarity is Polarity.TARGET:
-        achieved = abs(value - rule.target) <= abs(rule.target - rule.floor)
+        achieved = abs(value - target) <= abs(target - floor)
     elif rule.polarity is Polarity.HIGH:
-        achieved = value >= rule.floor
+        achieved = value >= floor
     else:
-        achieved = value <= rule.floor
+        achieved = value <= floor
     return Rag.AMBER if achieved else Rag.RED
 
 
@@ -403,10 +406,10 @@ def aggregate_ytd(method: YtdMethod, points: Sequence[Point], *, scale: Decimal 
     values = [p.value for p in points if p.value is not None]
     method = YtdMethod(method)
     if method is YtdMethod.RATIO:
-        pairs = [p for p in points if p.numerator is not None and p.denominator is not None]
+        pairs = [(p.numerator, p.denominator) for p in points if p.numerator is not None and p.denominator is not None]
         if pairs:
-            numerator = sum((p.numerator for p in pairs), ZERO)
-            denominator = sum((p.denominator for p in pairs), ZERO)
+            numerator = sum((n for n, _ in pairs), ZERO)
+            denominator = sum((d for _, d in pairs), ZERO)
             return value_from_fraction(numerator, denominator, scale)
         method = YtdMethod.MEAN
     if not values:
@@ -419,6 +422,12 @@ def aggregate_ytd(method: YtdMethod, points: Sequence[Point], *, scale: Decimal 
     return total if method is YtdMethod.SUM else total / len(values)
 
 
+@overload
+def round_for_display(value: Decimal, decimals: int) -> Decimal: ...
+@overload
+def round_for_display(value: None, decimals: int) -> None: ...
+@overload
+def round_for_display(value: Decimal | None, decimals: int) -> Decimal | None: ...
 def round_for_display(value: Decimal | None, decimals: int) -> Decimal | None:
     """``value`` rounded half-up to ``decimals`` places (as printed); None stays None."""
     if value is None:

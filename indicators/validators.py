@@ -138,7 +138,8 @@ def parse_number(raw) -> Decimal | None:
         raise NumberError(f"{raw!r} is not a number.", "invalid")
     if abs(number) >= MAX_VALUE:
         raise NumberError(f"{raw} is too large (at most 14 digits before the decimal point).", "too_large")
-    return number.quantize(SIX_PLACES) if number.as_tuple().exponent < -6 else number
+    exponent = number.as_tuple().exponent  # an int for a finite number
+    return number.quantize(SIX_PLACES) if isinstance(exponent, int) and exponent < -6 else number
 
 
 # --- figures -----------------------------------------------------------------------------
@@ -185,6 +186,8 @@ def figure_errors(
         }
     scale = Unit(indicator.unit).scale if indicator is not None else Decimal(1)
     computed = value_from_fraction(numerator, denominator, scale)
+    if computed is None:  # a zero denominator, refused above
+        return None, {"denominator": "The denominator cannot be zero."}
     if abs(computed) >= MAX_VALUE:
         return None, {"numerator": f"{_plain(numerator)} / {_plain(denominator)} is too large a value to store."}
     computed = computed.quantize(SIX_PLACES)
