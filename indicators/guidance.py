@@ -14,7 +14,7 @@ from indicators import wording
 from indicators.dashboard import Dashboard, KpiRow
 from indicators.models import DirectionBasis
 from indicators.rules import Polarity, Rag, Scheme, describe_polarity, describe_rule
-from indicators.wording import Counts
+from indicators.wording import RagCounts
 
 DATA_ONLY = "Data only – reported for information, not RAG rated"
 NO_RAG = "No RAG – data not available, or no target set (missing data is never rated Red)"
@@ -109,13 +109,13 @@ def rag_summary(ratings: list[Rag]) -> str:
     return f"{line}, {unrated} not rated" if unrated else line
 
 
-def rag_counts(dashboard: Dashboard) -> Counts:
+def rag_counts(dashboard: Dashboard) -> RagCounts:
     """The KPIs by the rating the cover report counts; unrated ones by why."""
     tally = dict.fromkeys(("green", "amber", "red", "unrated", "untargeted", "information"), 0)
     for row in dashboard.kpis:
         tally[row.rag.value if row.rag is not Rag.NONE else _unrated_reason(row)] += 1
     rated_schemes = {row.rule.scheme for row in dashboard.kpis if row.rule is not None and row.rag is not Rag.NONE}
-    return Counts(**tally, floor_scheme=rated_schemes <= {Scheme.FLOOR})
+    return RagCounts(**tally, floor_scheme=rated_schemes <= {Scheme.FLOOR})
 
 
 def _unrated_reason(row: KpiRow) -> str:

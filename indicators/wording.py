@@ -33,7 +33,7 @@ NUMBER_WORDS = (
 
 
 @dataclass(frozen=True)
-class Counts:
+class RagCounts:
     """KPIs by headline RAG; the unrated ones by why: no figure (`unrated`), no
     target (`untargeted`), or a data-only indicator (`information`)."""
 
@@ -89,7 +89,7 @@ def _was(n: int) -> str:
     return "was" if n == 1 else "were"
 
 
-def _rated_phrases(counts: Counts) -> list[tuple[int, str]]:
+def _rated_phrases(counts: RagCounts) -> list[tuple[int, str]]:
     if counts.floor_scheme:
         return [
             (counts.green, f"achieved target and {_was(counts.green)} RAG rated Green"),
@@ -103,7 +103,7 @@ def _rated_phrases(counts: Counts) -> list[tuple[int, str]]:
     ]
 
 
-def _phrases(counts: Counts) -> list[tuple[int, str]]:
+def _phrases(counts: RagCounts) -> list[tuple[int, str]]:
     parts = [
         *_rated_phrases(counts),
         (counts.unrated, "could not be RAG rated (data to be supplied)"),
@@ -113,7 +113,7 @@ def _phrases(counts: Counts) -> list[tuple[int, str]]:
     return [(n, phrase) for n, phrase in parts if n]
 
 
-def counts_sentence(counts: Counts) -> str:
+def counts_sentence(counts: RagCounts) -> str:
     """The summary's counts sentence, e.g. the seed's "21 of the 25 KPIs achieved target …"."""
     total = counts.total
     if total == 0:
@@ -153,7 +153,7 @@ BULLET_MEANINGS = {
 NEUTRAL_MEANING = "see the Guidance Notes for what this means under each indicator's rating scheme"
 
 
-def status_bullets(counts: Counts) -> tuple[str, list[str]]:
+def status_bullets(counts: RagCounts) -> tuple[str, list[str]]:
     """Paragraph 2.4: its lead-in and one bullet per RAG colour that occurs."""
     if counts.total == 0:
         return "There are no KPIs to RAG rate for this period.", []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indicators.wording import (
-    Counts,
+    RagCounts,
     RedIndicator,
     counts_sentence,
     red_paragraphs,
@@ -192,7 +192,7 @@ def _dashboard_paragraphs(snapshot: dict) -> list[str]:
 
 
 def paper_content(snapshot: dict, progress=lambda percent: None) -> PaperContent:
-    counts = Counts(**snapshot["counts"])
+    counts = RagCounts(**snapshot["counts"])
     reds = [RedIndicator(item["name"], item["commentary"]) for item in snapshot["kpis"] if item["rag"] == "red"]
     lead, bullets = status_bullets(counts)
     summary = [snapshot["settings"]["summary_intro"], counts_sentence(counts)]

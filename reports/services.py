@@ -24,7 +24,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from indicators.models import Committee
 from reports.models import Paper, PaperSettings, PaperStatus
-from reports.snapshot import build_snapshot, committee_dashboard, readiness_gaps
+from reports.snapshot import build_snapshot, paper_dashboard, readiness_gaps
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def paper_settings_for(committee: Committee) -> PaperSettings:
 
 def paper_readiness(*, committee: Committee, period: date) -> list[str]:
     """What the paper would show as missing: figures not entered, commentary not approved."""
-    return readiness_gaps(committee_dashboard(committee, period))
+    return readiness_gaps(paper_dashboard(committee, period))
 
 
 PAPER_TASK = "reports.tasks.paper_generate_task"

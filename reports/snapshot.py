@@ -152,7 +152,7 @@ def _settings(settings: PaperSettings, values: dict[str, str]) -> dict:
     return {**texts, "from": [block.split("\n") for block in people], **contacts}
 
 
-def committee_dashboard(committee: Committee, period: date) -> Dashboard:
+def paper_dashboard(committee: Committee, period: date) -> Dashboard:
     indicators = Indicator.objects.active().for_committee(committee).distinct()
     return build_dashboard(indicators, period, direction_basis=committee.direction_basis)
 
@@ -196,7 +196,7 @@ def build_snapshot(
     meeting_date: date,
     as_at: datetime | None = None,
 ) -> dict:
-    dashboard = committee_dashboard(committee, period)
+    dashboard = paper_dashboard(committee, period)
     directorate = " and ".join(d.name for d in committee.directorates.order_by("name"))
     fy = FinancialYear.containing(period).label
     values = {

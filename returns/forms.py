@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import date
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from indicators.forms import NumberField
-from indicators.periods import parse_period
+from indicators.forms import NumberField, PeriodField
 from indicators.units import Unit
 from indicators.validators import COMMENTARY_MAX_LENGTH
 from returns.services import NON_FIELD, ReturnError
@@ -159,17 +157,6 @@ class SendBackForm(ErrorsFromServiceMixin, forms.Form):
         error_messages={"required": "Say why the return is being sent back, so its owner can put it right."},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
-
-
-class PeriodField(forms.CharField):
-    def to_python(self, value) -> date | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        try:
-            return parse_period(text.strip())
-        except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from None
 
 
 class PeriodOpenForm(ErrorsFromServiceMixin, forms.Form):

@@ -16,7 +16,7 @@ _SAME_SAVE = timedelta(seconds=2)
 
 
 @dataclass(frozen=True)
-class Change:
+class FieldChange:
     field: str
     old: str
     new: str
@@ -27,7 +27,7 @@ class HistoryEntry:
     when: datetime
     who: str
     reason: str
-    changes: list[Change] = field(default_factory=list)
+    changes: list[FieldChange] = field(default_factory=list)
 
 
 def _show(indicator: Indicator, name: str, value) -> str:
@@ -47,7 +47,7 @@ def _entries(model, indicator: Indicator, period: date) -> list[HistoryEntry]:
     entries, previous = [], None
     for record in records.order_by("history_date", "history_id"):
         changes = [
-            Change(label, _show(indicator, name, getattr(previous, name, None)), _show(indicator, name, new))
+            FieldChange(label, _show(indicator, name, getattr(previous, name, None)), _show(indicator, name, new))
             for name, label in _FIELDS[model].items()
             if (new := getattr(record, name)) != getattr(previous, name, None) and (previous or new not in (None, ""))
         ]

@@ -1,25 +1,7 @@
-from datetime import date
+from django.urls import path
 
-from django.urls import path, register_converter
-
-from indicators import converters  # noqa: F401 (registers <code:…>)
-from indicators.periods import format_period, parse_period
+from indicators import converters  # noqa: F401 (registers <code:…> and <period:…>)
 from returns import views
-
-
-class PeriodConverter:
-    """A reporting period in URLs, as YYYY-MM."""
-
-    regex = "[0-9]{4}-[0-9]{2}"
-
-    def to_python(self, value: str) -> date:
-        return parse_period(value)  # ValueError → 404
-
-    def to_url(self, value: date) -> str:
-        return format_period(value)
-
-
-register_converter(PeriodConverter, "period")
 
 urlpatterns = [
     path("returns/", views.my_returns, name="my_returns"),

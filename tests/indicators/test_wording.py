@@ -3,7 +3,7 @@
 import pytest
 
 from indicators.wording import (
-    Counts,
+    RagCounts,
     RedIndicator,
     counts_sentence,
     fill,
@@ -23,42 +23,42 @@ SEED = (
 @pytest.mark.parametrize(
     ("counts", "sentence"),
     [
-        (Counts(21, 3, 1), SEED),
+        (RagCounts(21, 3, 1), SEED),
         (
-            Counts(1, 1, 1),
+            RagCounts(1, 1, 1),
             "1 of the 3 KPIs achieved target and was RAG rated Green, 1 was below target but did achieve the floor "
             "standard (Amber) and 1 did not achieve the floor standard (Red).",
         ),
         (
-            Counts(20, 5, 0),
+            RagCounts(20, 5, 0),
             "20 of the 25 KPIs achieved target and were RAG rated Green and 5 were below target but did achieve the "
             "floor standard (Amber).",
         ),
         (
-            Counts(0, 4, 2),
+            RagCounts(0, 4, 2),
             "4 of the 6 KPIs were below target but did achieve the floor standard (Amber) and 2 did not achieve the "
             "floor standard (Red).",
         ),
-        (Counts(25, 0, 0), "All 25 KPIs achieved target and were RAG rated Green."),
-        (Counts(0, 7, 0), "All 7 KPIs were below target but did achieve the floor standard (Amber)."),
-        (Counts(0, 0, 4), "None of the 4 KPIs achieved the floor standard: all 4 were RAG rated Red."),
-        (Counts(1, 0, 0), "The one KPI achieved target and was RAG rated Green."),
-        (Counts(0, 0, 1), "The one KPI did not achieve the floor standard (Red)."),
-        (Counts(0, 0, 0), "There are no KPIs on the dashboard for this period."),
+        (RagCounts(25, 0, 0), "All 25 KPIs achieved target and were RAG rated Green."),
+        (RagCounts(0, 7, 0), "All 7 KPIs were below target but did achieve the floor standard (Amber)."),
+        (RagCounts(0, 0, 4), "None of the 4 KPIs achieved the floor standard: all 4 were RAG rated Red."),
+        (RagCounts(1, 0, 0), "The one KPI achieved target and was RAG rated Green."),
+        (RagCounts(0, 0, 1), "The one KPI did not achieve the floor standard (Red)."),
+        (RagCounts(0, 0, 0), "There are no KPIs on the dashboard for this period."),
         (
-            Counts(20, 3, 1, 1),
+            RagCounts(20, 3, 1, 1),
             "20 of the 25 KPIs achieved target and were RAG rated Green, 3 were below target but did achieve the "
             "floor standard (Amber), 1 did not achieve the floor standard (Red) and 1 could not be RAG rated (data "
             "to be supplied).",
         ),
-        (Counts(0, 0, 0, 3), "None of the 3 KPIs could be RAG rated (data to be supplied)."),
+        (RagCounts(0, 0, 0, 3), "None of the 3 KPIs could be RAG rated (data to be supplied)."),
         (
-            Counts(3, 0, 0, information=1),
+            RagCounts(3, 0, 0, information=1),
             "3 of the 4 KPIs achieved target and were RAG rated Green and 1 was reported for information only "
             "(not RAG rated).",
         ),
         (
-            Counts(2, 1, 0, untargeted=1),
+            RagCounts(2, 1, 0, untargeted=1),
             "2 of the 4 KPIs achieved target and were RAG rated Green, 1 was below target but did achieve the floor "
             "standard (Amber) and 1 had no target set, so was not RAG rated.",
         ),
@@ -105,7 +105,7 @@ def test_several_red_indicators_are_listed_and_no_red_says_so():
     ("counts", "lead", "bullets"),
     [
         (
-            Counts(21, 3, 1),
+            RagCounts(21, 3, 1),
             "Of the 25 KPIs, the latest RAG status are as follows:",
             [
                 "21 are rated Green – the target was achieved or exceeded;",
@@ -115,21 +115,21 @@ def test_several_red_indicators_are_listed_and_no_red_says_so():
             ],
         ),
         (
-            Counts(1, 0, 0),
+            RagCounts(1, 0, 0),
             "Of the 1 KPI, the latest RAG status are as follows:",
             [
                 "1 is rated Green – the target was achieved or exceeded.",
             ],
         ),
         (
-            Counts(2, 0, 0, 1),
+            RagCounts(2, 0, 0, 1),
             "Of the 3 KPIs, the latest RAG status are as follows:",
             [
                 "2 are rated Green – the target was achieved or exceeded;",
                 "1 has no RAG rating – data to be supplied.",
             ],
         ),
-        (Counts(), "There are no KPIs to RAG rate for this period.", []),
+        (RagCounts(), "There are no KPIs to RAG rate for this period.", []),
     ],
     ids=["seed", "single", "unrated", "zero"],
 )
@@ -179,7 +179,7 @@ def test_fill_replaces_known_placeholders_and_leaves_other_braces():
 
 
 def test_status_bullets_say_why_a_kpi_is_not_rated():
-    lead, bullets = status_bullets(Counts(1, 0, 0, unrated=1, untargeted=1, information=2))
+    lead, bullets = status_bullets(RagCounts(1, 0, 0, unrated=1, untargeted=1, information=2))
     assert bullets[1:] == [
         "1 has no RAG rating – data to be supplied;",
         "1 has no RAG rating – no target set;",
@@ -188,7 +188,7 @@ def test_status_bullets_say_why_a_kpi_is_not_rated():
 
 
 def test_counts_under_other_schemes_do_not_speak_of_floor_standards():
-    counts = Counts(green=3, amber=1, red=2, information=1, floor_scheme=False)
+    counts = RagCounts(green=3, amber=1, red=2, information=1, floor_scheme=False)
 
     assert counts_sentence(counts) == (
         "3 of the 7 KPIs were RAG rated Green, 1 was RAG rated Amber, 2 were RAG rated Red "
