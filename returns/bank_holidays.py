@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
 
+from dateutil import easter as dateutil_easter
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -45,20 +46,6 @@ def configured_nation() -> str:
     return nation
 
 
-def easter_sunday(year: int) -> date:
-    """Gregorian Easter by the anonymous algorithm (Meeus/Jones/Butcher)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    el = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * el) // 451
-    month, day = divmod(h + el - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
 def _first_monday(year: int, month: int) -> date:
     first = date(year, month, 1)
     return first + timedelta(days=(MONDAY - first.weekday()) % 7)
@@ -82,7 +69,7 @@ def _fixed_days(nation: str, year: int) -> list[tuple[date, str]]:
 
 
 def _movable_days(nation: str, year: int) -> dict[date, str]:
-    easter = easter_sunday(year)
+    easter = dateutil_easter.easter(year)  # Gregorian (the western churches')
     days = {
         easter - timedelta(days=2): "Good Friday",
         _first_monday(year, 5): "Early May bank holiday",

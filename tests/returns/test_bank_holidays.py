@@ -1,11 +1,11 @@
 """The bank holidays by rule, against the dates GOV.UK publishes (https://www.gov.uk/bank-holidays)."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from returns.bank_holidays import configured_nation, easter_sunday, rule_holidays
+from returns.bank_holidays import configured_nation, rule_holidays
 
 # GOV.UK's published dates, written out rather than worked out.
 ENGLAND_AND_WALES = {
@@ -54,8 +54,10 @@ def test_the_rules_give_govuks_published_dates(nation, year):
     ("year", "easter"),
     [(2019, date(2019, 4, 21)), (2024, date(2024, 3, 31)), (2038, date(2038, 4, 25)), (2285, date(2285, 3, 22))],
 )
-def test_easter_by_the_anonymous_gregorian_algorithm(year, easter):
-    assert easter_sunday(year) == easter
+def test_good_friday_and_easter_monday_follow_gregorian_easter(year, easter):
+    days = rule_holidays("england-and-wales", year)
+    assert days[easter - timedelta(days=2)] == "Good Friday"
+    assert days[easter + timedelta(days=1)] == "Easter Monday"
 
 
 def test_christmas_and_boxing_day_both_at_a_weekend_move_to_monday_and_tuesday():
