@@ -20,6 +20,7 @@ class IndicatorsConfig(AppConfig):
         # Permissions exist only after migrate has run, so the groups that
         # hold them are (re)made then rather than in a migration.
         post_migrate.connect(_ensure_roles, dispatch_uid="kpidash-ensure-roles")
+        from indicators import checks  # noqa: F401 (registers the stored-data checks)
         from indicators.cache import connect_signals
         from indicators.roles import connect_role_signals
         from kpidash.users import connect_user_signals
