@@ -149,12 +149,22 @@ def _next_status(
         return _Status(CommentaryStatus.SUBMITTED, submitted=True)
     if not changed:
         return _Status(old)
+    return _Status(status_after_edit(old, performance=performance))
+
+
+def status_after_edit(old: str, *, performance: bool) -> str:
+    """A return's status once its figure or commentary is changed (not submitted or approved by the change).
+
+    The one rule for every path a change comes by (the return form, the grid, owner uploads,
+    the performance team's import): an approved return goes back to "submitted" for approving
+    again, as does a submitted one the performance team edits; a returned one waits for its
+    owner to resubmit; anything else is a draft.
+    """
     if old == CommentaryStatus.APPROVED or (performance and old == CommentaryStatus.SUBMITTED):
-        # An edit to an approved return needs approving again.
-        return _Status(CommentaryStatus.SUBMITTED)
+        return CommentaryStatus.SUBMITTED
     if old == CommentaryStatus.RETURNED:
-        return _Status(old)  # still waiting for the owner to resubmit
-    return _Status(CommentaryStatus.DRAFT)
+        return old
+    return CommentaryStatus.DRAFT
 
 
 def _ensure_baseline(instance) -> None:
@@ -168,8 +178,8 @@ def _ensure_baseline(instance) -> None:
         )
 
 
-def _save(instance, user, change_reason: str) -> None:
-    """Save with the history record naming who and why (also outside a request)."""
+def save_with_history(instance, user, change_reason: str) -> None:
+    """Save with the history record naming who and why (also outside a request): every path's one way."""
     instance._history_user = user
     instance._change_reason = change_reason[:100] or None  # simple_history's field holds 100
     instance.save()
@@ -185,7 +195,7 @@ def _write_result(indicator: Indicator, period: date, user, figures: tuple, chan
         return False
     result.value, result.numerator, result.denominator = value, numerator, denominator
     result.entered_by, result.entered_at = user, timezone.now()
-    _save(result, user, change_reason)
+    save_with_history(result, user, change_reason)
     return True
 
 
@@ -213,7 +223,7 @@ def _write_commentary(
     elif status.status != CommentaryStatus.APPROVED:
         commentary.approver, commentary.approved_at = None, None
     commentary.version += 1
-    _save(commentary, user, change_reason)
+    save_with_history(commentary, user, change_reason)
 
 
 def _fetch_row(indicator: Indicator, period: date) -> ReturnRow:
@@ -306,7 +316,7 @@ def return_approve(*, indicator: Indicator, period: date, user, expected_version
         current.status = CommentaryStatus.APPROVED
         current.approver, current.approved_at = user, timezone.now()
         current.version += 1
-        _save(current, user, "Approved")
+        save_with_history(current, user, "Approved")
         return current
 
 
@@ -322,7 +332,7 @@ def return_send_back(
         current.status, current.return_reason = CommentaryStatus.RETURNED, reason
         current.approver, current.approved_at = None, None
         current.version += 1
-        _save(current, user, f"Returned: {reason}")
+        save_with_history(current, user, f"Returned: {reason}")
         return current
 
 
@@ -379,7 +389,7 @@ def period_open(*, period: date, deadline: date, user) -> ReportingPeriod:
     reporting_period.status, reporting_period.deadline = PeriodStatus.OPEN, deadline
     reporting_period.opened_by, reporting_period.opened_at = user, timezone.now()
     reporting_period.closed_by, reporting_period.closed_at = None, None
-    _save(reporting_period, user, "Reopened" if existing else "Opened")
+    save_with_history(reporting_period, user, "Reopened" if existing else "Opened")
     return reporting_period
 
 
@@ -396,5 +406,5 @@ def period_close(*, period: date, user) -> ReportingPeriod:
         raise ReturnError(f"{period_label(period)} is not open, so it cannot be closed.")
     reporting_period.status = PeriodStatus.CLOSED
     reporting_period.closed_by, reporting_period.closed_at = user, timezone.now()
-    _save(reporting_period, user, "Closed")
+    save_with_history(reporting_period, user, "Closed")
     return reporting_period
