@@ -78,6 +78,7 @@ def build_dataset() -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from accounts.roles import PERFORMANCE_TEAM, VIEWER, ensure_roles
     from indicators.models import (
         Commentary,
         CommentaryStatus,
@@ -89,7 +90,6 @@ def build_dataset() -> dict:
         Threshold,
     )
     from indicators.periods import Frequency, is_reporting_period
-    from indicators.roles import PERFORMANCE_TEAM, VIEWER, ensure_roles
 
     rnd = random.Random(20191130)
     ensure_roles()

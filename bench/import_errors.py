@@ -53,8 +53,8 @@ def prepare(rows: int) -> Path:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from accounts.roles import PERFORMANCE_TEAM
     from indicators.models import Directorate, Indicator
-    from indicators.roles import PERFORMANCE_TEAM
 
     directorate = Directorate.objects.create(name="Bench", slug="bench")
     for n in range(3):

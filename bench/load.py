@@ -105,7 +105,7 @@ SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
 WRK = "/usr/bin/wrk"
 DB_NAME = "kpidash_load"
-PASSWORD = "kpidash-demo"  # the demo users' password (indicators/demo.py)
+PASSWORD = "kpidash-demo"  # the demo users' password (demo/data.py)
 BROWSERS = ["viewer", "owner", "owner2", "performance", "clerk"]
 PAGES = [
     "/",
@@ -649,8 +649,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from indicators.models import Indicator, Result
-from indicators.roles import SERVICE_OWNER
-from indicators.demo import DEMO_USERS
+from accounts.roles import SERVICE_OWNER
+from demo.data import DEMO_USERS
 
 role = DEMO_USERS["owner"][1]
 assert role == SERVICE_OWNER, role

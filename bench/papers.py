@@ -136,8 +136,8 @@ def compare(env: dict[str, str], revision: str, rounds: int, fonttools: bool) ->
 def _prepare() -> None:
     from django.core.management import call_command
 
-    from indicators.demo import load_demo
-    from reports.demo import load_demo_paper_settings
+    from demo.data import load_demo
+    from demo.papers import load_demo_paper_settings
     from reports.models import Paper
 
     call_command("migrate", verbosity=0)

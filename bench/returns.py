@@ -130,8 +130,8 @@ def main() -> None:
     from django.db import connections
     from django.test import Client
 
+    from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER
     from indicators.models import Directorate
-    from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER
     from returns.models import ReportingPeriod
 
     try:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.imports import (
     ImportPlan,
     reason_missing_message,
@@ -31,7 +32,6 @@ from indicators.imports import (
     workbook_import,
 )
 from indicators.models import ImportRecord
-from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.workbook import (
     SHEETS,
     export_sheets,

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django_tables2 import RequestConfig
 
+from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.cache import STRUCTURE, cache_key, cached, cached_many, data_version, data_versions
 from indicators.charts import indicator_chart, render_svg
 from indicators.dashboard import Dashboard, cached_dashboard, dashboard_queryset, indicator_row, latest_data_period
@@ -39,7 +40,6 @@ from indicators.models import (
     Threshold,
 )
 from indicators.periods import FinancialYear, format_period, parse_period, period_label, same_period_last_year
-from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.rules import Rag, expected_range, rate, round_for_display
 from indicators.tables import (
     KIND_FILTER_CHOICES,

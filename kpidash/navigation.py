@@ -6,7 +6,7 @@ views still check permissions themselves.
 
 from django.urls import NoReverseMatch, reverse
 
-from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER, user_roles
+from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER, user_roles
 
 # (key, label, URL name, roles that see it; None = every signed-in user)
 SECTIONS = [

@@ -48,9 +48,12 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",  # failed sign-in throttling (see the security block below)
     "kpidash",  # wiring only: the check_ready management command
+    # Lowest first: an app imports only the apps listed before it (README "Layout").
+    "accounts",
     "indicators",
     "returns",
     "reports",
+    "demo",  # the demonstration organisation and `manage.py load_demo`
 ]
 
 MIDDLEWARE = [
@@ -203,7 +206,7 @@ def _code_digest() -> str:
     share entries across versions. Sessions, kept in the database too, survive it.
     """
     digest = hashlib.sha256()
-    for folder in ("kpidash", "indicators", "returns", "reports", "templates"):
+    for folder in ("kpidash", "accounts", "indicators", "returns", "reports", "templates"):
         for path in sorted((BASE_DIR / folder).rglob("*")):
             if path.suffix in {".py", ".html", ".txt"} and path.is_file():
                 digest.update(path.relative_to(BASE_DIR).as_posix().encode())
@@ -214,7 +217,7 @@ def _code_digest() -> str:
 KPIDASH_CACHE_VERSION = env.text("KPIDASH_CACHE_VERSION") or _code_digest()
 
 # Whether every process sees the same cache: what may be kept there that a change
-# in another process must make stale at once (the signed-in user, kpidash/users.py).
+# in another process must make stale at once (the signed-in user, accounts/users.py).
 KPIDASH_SHARED_CACHE = bool(REDIS_URL)
 if REDIS_URL:
     CACHES = {
@@ -398,11 +401,11 @@ AXES_FAILURE_LIMIT = env.integer("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env.integer("AXES_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "kpidash.auth.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.auth.lockout_response"
 # Behind proxies, axes must see the client's address, not the proxy's: the
 # KPIDASH_PROXY_COUNT trusted proxies each append to X-Forwarded-For.
 KPIDASH_PROXY_COUNT = env.integer("KPIDASH_PROXY_COUNT", 0, minimum=0, maximum=10)
-AXES_CLIENT_IP_CALLABLE = "kpidash.auth.client_ip_address"
+AXES_CLIENT_IP_CALLABLE = "accounts.auth.client_ip_address"
 
 # Papers storage. Every web and worker host must see the same files: a shared
 # directory (MEDIA_ROOT, never web-served) or S3-compatible object storage.
@@ -424,7 +427,7 @@ if KPIDASH_STORAGE == "s3":
 # Single sign-on. Directory groups map to kpidash roles with KPIDASH_SSO_GROUP_MAP,
 # either JSON ({"group": "Role"}) or "group=Role;group=Role". Users in no mapped
 # group get KPIDASH_SSO_DEFAULT_ROLE, or are refused when it is set empty. The role
-# names are checked against indicators.roles.ROLES as the apps load (kpidash/apps.py).
+# names are checked against accounts.roles.ROLES as the apps load (accounts/apps.py).
 
 
 def env_group_map(name: str) -> dict[str, str]:
@@ -492,7 +495,7 @@ if KPIDASH_OIDC_ENABLED:
     KPIDASH_OIDC_USERNAME_CLAIM = env.text("OIDC_USERNAME_CLAIM", "preferred_username")
     KPIDASH_OIDC_GROUPS_CLAIM = env.text("OIDC_GROUPS_CLAIM", "groups")  # Entra: groups or roles
     LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
-    AUTHENTICATION_BACKENDS.append("kpidash.auth.OIDCBackend")
+    AUTHENTICATION_BACKENDS.append("accounts.auth.OIDCBackend")
     # Staff sign in through the directory; /accounts/login/ stays for local accounts.
     if env.boolean("OIDC_LOGIN_REDIRECT", True):
         LOGIN_URL = "oidc_authentication_init"
@@ -539,10 +542,10 @@ if KPIDASH_LDAP_ENABLED:
     AUTH_LDAP_GROUP_SEARCH = ldap_config.LDAPSearch(_group_base, ldap.SCOPE_SUBTREE, _group_filter)
     AUTH_LDAP_USER_ATTR_MAP = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
     AUTH_LDAP_ALWAYS_UPDATE_USER = True
-    AUTHENTICATION_BACKENDS.append("kpidash.auth.LDAPBackend")
+    AUTHENTICATION_BACKENDS.append("accounts.auth.LDAPBackend")
 
-# Django's ModelBackend, reading the signed-in user from the cache (kpidash/users.py).
-AUTHENTICATION_BACKENDS.append("kpidash.auth.ModelBackend")
+# Django's ModelBackend, reading the signed-in user from the cache (accounts/users.py).
+AUTHENTICATION_BACKENDS.append("accounts.auth.ModelBackend")
 
 # Logging: one line per record on stdout; LOG_FORMAT=json for log shippers.
 LOG_FORMAT = env.choice("LOG_FORMAT", "plain", ["plain", "json"])

@@ -3,7 +3,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kpidash import auth, health
+from accounts import auth
+from kpidash import health
 
 urlpatterns = [
     path(

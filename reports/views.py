@@ -7,9 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, user_roles
 from indicators.models import Committee
 from indicators.periods import format_period
-from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, user_roles
 from reports.forms import PaperRequestForm
 from reports.models import Paper, PaperStatus
 from reports.services import CONTENT_TYPES, PaperError, paper_readiness, paper_request, paper_retry

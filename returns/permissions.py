@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.models import Commentary, CommentaryStatus, Indicator
 from indicators.periods import Frequency, period_error, period_label
-from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from returns.models import ReportingPeriod
 
 _UNSET = object()

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 
+from accounts.roles import PERFORMANCE_TEAM
 from indicators.models import Indicator
-from indicators.roles import PERFORMANCE_TEAM
 from returns.models import ReportingPeriod
 from returns.rows import ReturnRow, return_rows
 from returns.workdays import bank_holidays, is_working_day, working_days_between

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from hypothesis import settings
 
-from indicators.demo import load_demo
-from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from demo.data import load_demo
 from tests.demo_copy import load_demo_copy
 
 # No per-example deadline: these machines are noisy and the first example of a test may
@@ -36,7 +36,7 @@ def _empty_cache():
 
 @pytest.fixture
 def demo(db):
-    """The demo directorates, indicators, results and users (see indicators/demo.py).
+    """The demo directorates, indicators, results and users (see demo/data.py).
 
     No reporting period is open: tests open the ones they need. Loaded for real
     by the first test that asks, then copied in (tests/demo_copy.py).

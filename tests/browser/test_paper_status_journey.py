@@ -9,9 +9,9 @@ import pytest
 from celery import Celery
 from django.contrib.auth import get_user_model
 
+from demo.papers import load_demo_paper_settings
 from indicators.models import Committee
 from reports import services
-from reports.demo import load_demo_paper_settings
 from reports.models import Paper, PaperStatus
 from tests.services import REDIS_URL, require_redis
 from tests.workers import start_worker

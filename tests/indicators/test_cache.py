@@ -12,9 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
 
+from demo.data import load_demo
 from indicators import views
 from indicators.cache import data_version, data_version_bump, data_versions
-from indicators.demo import load_demo
 from indicators.imports import workbook_import
 from indicators.models import Committee, DataVersion, Indicator, Result, Threshold
 from returns.models import PeriodStatus, ReportingPeriod

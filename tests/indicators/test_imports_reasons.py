@@ -162,7 +162,7 @@ def test_a_performance_team_member_who_owns_indicators_gives_a_reason_on_the_own
 ):
     from django.contrib.auth.models import Group
 
-    from indicators.roles import SERVICE_OWNER
+    from accounts.roles import SERVICE_OWNER
 
     performance_user.groups.add(Group.objects.get(name=SERVICE_OWNER))
     ict01.owners.add(performance_user)

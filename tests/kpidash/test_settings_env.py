@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from indicators.roles import ROLES
+from accounts.roles import ROLES
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
@@ -150,7 +150,7 @@ def test_an_idle_timeout_longer_than_the_lifetime_is_refused():
 
 
 def test_the_single_sign_on_roles_are_checked_against_the_one_list_of_roles(settings):
-    from kpidash.apps import check_role_settings
+    from accounts.apps import check_role_settings
 
     check_role_settings()  # the shipped defaults name real roles
     assert not any(f'"{role}"' in SOURCE for role in ROLES if role != "Viewer"), "settings.py copies the roles"
@@ -211,8 +211,8 @@ def test_an_entra_tenant_fills_in_the_openid_endpoints():
     )
     assert values["AUTHENTICATION_BACKENDS"] == [
         "axes.backends.AxesStandaloneBackend",
-        "kpidash.auth.OIDCBackend",
-        "kpidash.auth.ModelBackend",
+        "accounts.auth.OIDCBackend",
+        "accounts.auth.ModelBackend",
     ]
     assert values["OIDC_OP_TOKEN_ENDPOINT"] == "https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token"
     assert values["OIDC_OP_JWKS_ENDPOINT"] == "https://login.microsoftonline.com/tenant-1/discovery/v2.0/keys"
@@ -228,7 +228,7 @@ def test_oidc_without_its_secret_stops_start_up():
 def test_without_single_sign_on_only_local_accounts_sign_in():
     values = setting(["AUTHENTICATION_BACKENDS", "LOGIN_URL"])
     assert values == {
-        "AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", "kpidash.auth.ModelBackend"],
+        "AUTHENTICATION_BACKENDS": ["axes.backends.AxesStandaloneBackend", "accounts.auth.ModelBackend"],
         "LOGIN_URL": "login",
     }
 

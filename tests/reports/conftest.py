@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from demo.papers import load_demo_paper_settings
 from indicators.models import Committee
-from reports.demo import load_demo_paper_settings
 
 NOVEMBER_2019 = date(2019, 11, 1)
 MEETING = date(2020, 1, 21)

@@ -14,10 +14,10 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from indicators.demo import load_demo
+from accounts.roles import COMMITTEE_CLERK
+from demo.data import load_demo
+from demo.papers import load_demo_paper_settings
 from indicators.models import Commentary, CommentaryStatus, Committee, Indicator, Result
-from indicators.roles import COMMITTEE_CLERK
-from reports.demo import load_demo_paper_settings
 from reports.models import Paper, PaperStatus
 from reports.services import PaperError, paper_generate, paper_readiness, paper_request, paper_retry, render_paper_files
 from tests.conftest import make_user

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from indicators.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
-from reports.demo import load_demo_paper_settings
+from demo.data import DEMO_PASSWORD, DEMO_USERS, load_demo
+from demo.papers import load_demo_paper_settings
 
 
 class Command(BaseCommand):

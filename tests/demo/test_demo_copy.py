@@ -6,8 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from demo.data import load_demo
 from indicators.cache import ALL, STRUCTURE, data_versions
-from indicators.demo import load_demo
 from tests.demo_copy import _insert, _load_and_record
 
 

@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 from indicators.cache import bumps_deferred
 from indicators.models import (
     Commentary,
@@ -35,7 +36,6 @@ from indicators.models import (
     Threshold,
 )
 from indicators.periods import Frequency, is_reporting_period
-from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 from indicators.units import Unit
 from returns.models import ReportingPeriod
 

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from indicators.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, VIEWER
+from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, VIEWER
 
 pytestmark = pytest.mark.django_db
 

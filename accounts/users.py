@@ -25,7 +25,7 @@ sessions at their next request.
 With a per-process cache (no Redis) a change made in one process would not
 reach the others, so the user comes from the database there, as in Django.
 The same round trip to the cache fetches the user's cached roles
-(indicators.roles), so a warm page asks the cache once for both.
+(accounts.roles), so a warm page asks the cache once for both.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
-from indicators import roles
+from accounts import roles
 
 logger = logging.getLogger(__name__)
 

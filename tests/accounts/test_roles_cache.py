@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER, ensure_roles, user_roles
+from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER, ensure_roles, user_roles
 
 
 def fresh(user):

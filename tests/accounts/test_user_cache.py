@@ -1,4 +1,4 @@
-"""The signed-in user is read from the cache between requests, and never served stale (kpidash.users)."""
+"""The signed-in user is read from the cache between requests, and never served stale (accounts.users)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from kpidash import users
+from accounts import users
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit hooks run as in production
 
@@ -24,7 +24,7 @@ def shared_cache(settings):
 def sign_in(client, user):
     response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
-    assert client.session["_auth_user_backend"] == "kpidash.auth.ModelBackend"
+    assert client.session["_auth_user_backend"] == "accounts.auth.ModelBackend"
 
 
 def user_queries(client, path="/") -> tuple[int, list[str]]:

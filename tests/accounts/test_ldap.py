@@ -11,7 +11,7 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 
-from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 
 pytestmark = pytest.mark.django_db
 
@@ -150,8 +150,8 @@ def ldap_settings(slapd, settings):
     settings.AUTH_LDAP_ALWAYS_UPDATE_USER = True
     settings.AUTHENTICATION_BACKENDS = [
         "axes.backends.AxesStandaloneBackend",
-        "kpidash.auth.LDAPBackend",
-        "kpidash.auth.ModelBackend",
+        "accounts.auth.LDAPBackend",
+        "accounts.auth.ModelBackend",
     ]
     settings.KPIDASH_SSO_GROUP_MAP = {"KPI Performance Team": PERFORMANCE_TEAM, "KPI Service Owners": SERVICE_OWNER}
     settings.KPIDASH_SSO_DEFAULT_ROLE = VIEWER

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from indicators.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
-from tests.kpidash.fake_idp import FakeIdP
+from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from tests.accounts.fake_idp import FakeIdP
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +48,8 @@ def idp(settings, monkeypatch):
     settings.LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
     settings.AUTHENTICATION_BACKENDS = [
         "axes.backends.AxesStandaloneBackend",
-        "kpidash.auth.OIDCBackend",
-        "kpidash.auth.ModelBackend",
+        "accounts.auth.OIDCBackend",
+        "accounts.auth.ModelBackend",
     ]
     settings.KPIDASH_SSO_GROUP_MAP = {"grp-performance": PERFORMANCE_TEAM, "grp-owners": SERVICE_OWNER}
     settings.KPIDASH_SSO_DEFAULT_ROLE = VIEWER

@@ -1,8 +1,8 @@
 from datetime import date
 from io import StringIO
 
+from demo.data import load_demo
 from indicators.dashboard import build_dashboard
-from indicators.demo import load_demo
 from indicators.models import Committee, Indicator, Result, Threshold
 from indicators.rules import Rag, Scheme
 from returns.models import ReportingPeriod

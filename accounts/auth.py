@@ -23,8 +23,8 @@ from django.utils import timezone
 from mozilla_django_oidc import views as oidc_views
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from indicators.roles import PERFORMANCE_TEAM, ROLES, ensure_roles
-from kpidash.users import CachedUserMixin
+from accounts.roles import PERFORMANCE_TEAM, ROLES, ensure_roles
+from accounts.users import CachedUserMixin
 
 logger = logging.getLogger(__name__)
 
