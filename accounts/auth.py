@@ -1,4 +1,4 @@
-"""Sign-in wiring: single sign-on backends, directory groups to roles, lockout page.
+"""Sign-in: the backends (local, OpenID Connect, LDAP), directory groups to roles, the lockout page.
 
 OpenID Connect (mozilla-django-oidc) and LDAP (django-auth-ldap) are switched on
 by settings (see the sign-on block in kpidash/settings.py). Both end in
@@ -14,13 +14,10 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend as _ModelBackend
-from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import Group
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import path
 from django.utils import timezone
-from mozilla_django_oidc import views as oidc_views
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from accounts.roles import PERFORMANCE_TEAM, ROLES, ensure_roles
@@ -128,32 +125,6 @@ if _LDAPBackend is not None:
                 return None  # in no mapped group and no default role: not a kpidash user
             user_sync_roles(user=user, roles=roles)
             return user
-
-
-def _only_when_oidc(view):
-    # Single sign-on pages exist only when OIDC is configured; otherwise a plain 404.
-    @login_not_required
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not settings.KPIDASH_OIDC_ENABLED:
-            raise Http404("Single sign-on is not configured.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
-
-
-oidc_urlpatterns = [
-    path(
-        "callback/",
-        _only_when_oidc(oidc_views.OIDCAuthenticationCallbackView.as_view()),
-        name="oidc_authentication_callback",
-    ),
-    path(
-        "authenticate/",
-        _only_when_oidc(oidc_views.OIDCAuthenticationRequestView.as_view()),
-        name="oidc_authentication_init",
-    ),
-    path("logout/", _only_when_oidc(oidc_views.OIDCLogoutView.as_view()), name="oidc_logout"),
-]
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
