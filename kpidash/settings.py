@@ -47,13 +47,13 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",  # failed sign-in throttling (see the security block below)
-    "kpidash",  # wiring only: the check_ready management command
-    # Lowest first: an app imports only the apps listed before it (README "Layout").
+    # Lowest first: an app imports only apps listed before it, and none imports demo (README "Layout").
     "accounts",
     "indicators",
     "returns",
     "reports",
     "demo",  # the demonstration organisation and `manage.py load_demo`
+    "kpidash",  # wiring only: the check_ready management command
 ]
 
 MIDDLEWARE = [
