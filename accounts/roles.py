@@ -21,7 +21,8 @@ ROLES = (SERVICE_OWNER, PERFORMANCE_TEAM, COMMITTEE_CLERK, VIEWER)
 
 # app label -> models the performance team manages in full.
 _PERFORMANCE_TEAM_MODELS = {
-    "indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary", "importrecord"],
+    "indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary"],
+    "spreadsheets": ["importrecord"],
     "returns": ["reportingperiod", "bankholidaychange"],
     "reports": ["papersettings", "paper"],
 }

@@ -4,7 +4,7 @@
 
 Creates its own database (kpidash_bench_import, dropped afterwards unless
 --keep), writes the workbook with openpyxl (write-only), then imports it
-through kpidash's import (`indicators.imports.workbook_import`) and, on the
+through kpidash's import (`spreadsheets.services.workbook_import`) and, on the
 same file (or its first --rows-plain rows: the plain resource saves row by
 row and 100,000 rows would take many minutes) and the same database, through
 a plain django-import-export `ModelResource` with default settings. Each
@@ -107,8 +107,8 @@ def measure(which: str, path: str) -> None:
 
 
 def _ours(path: str) -> dict:
-    from indicators.imports import workbook_import
-    from indicators.models import ImportRecord
+    from spreadsheets.models import ImportRecord
+    from spreadsheets.services import workbook_import
 
     started = time.perf_counter()
     plan = workbook_import(path=Path(path), file_name=Path(path).name, user=None, source=ImportRecord.Source.COMMAND)
@@ -125,7 +125,7 @@ def _plain(path: str) -> dict:
     from import_export import fields, resources, widgets
 
     from indicators.models import Indicator, Result
-    from indicators.resources import PeriodWidget
+    from spreadsheets.resources import PeriodWidget
 
     class PlainResultResource(resources.ModelResource):
         # Only what is needed to read the same columns; everything else default.

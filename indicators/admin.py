@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.dashboard import KpiRow, dashboard_queryset, indicator_row, latest_data_period
 from indicators.forms import FinancialYearField, NumberField
-from indicators.models import Commentary, Committee, Directorate, ImportRecord, Indicator, Result, Threshold
+from indicators.models import Commentary, Committee, Directorate, Indicator, Result, Threshold
 from indicators.periods import add_months, period_label
 
 admin.site.site_header = "kpidash administration"
@@ -252,20 +252,3 @@ class CommentaryAdmin(ReturnOnlyAdmin):
         "return_page",
     ]
     readonly_fields = ["return_page"]
-
-
-@admin.register(ImportRecord)
-class ImportRecordAdmin(admin.ModelAdmin):
-    """A read-only log of applied spreadsheet imports."""
-
-    list_display = ["file_name", "source", "user", "created_at", "total_changed"]
-    list_filter = ["source", "created_at"]
-    search_fields = ["file_name", "user__username"]
-    list_select_related = ["user"]
-    readonly_fields = ["file_name", "source", "user", "created_at", "counts"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

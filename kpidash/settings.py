@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "indicators",
     "returns",
     "reports",
+    "spreadsheets",
     "demo",  # the demonstration organisation and `manage.py load_demo`
     "kpidash",  # wiring only: the check_ready management command
 ]
@@ -278,7 +279,7 @@ KPIDASH_DEFAULT_TOLERANCE_UNIT = env.choice(
     "KPIDASH_DEFAULT_TOLERANCE_UNIT", ToleranceUnit.PERCENT.value, [unit.value for unit in ToleranceUnit]
 )
 
-# Spreadsheet imports (see indicators/imports.py): the largest upload and the
+# Spreadsheet imports (see spreadsheets/services.py): the largest upload and the
 # most rows per sheet accepted; uploads waiting for confirmation are kept under
 # KPIDASH_IMPORT_DIR and deleted after KPIDASH_IMPORT_MAX_AGE seconds.
 KPIDASH_IMPORT_MAX_BYTES = env.integer("KPIDASH_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("papers/", include("reports.urls")),
     path("", include("indicators.urls")),
     path("", include("returns.urls")),
+    path("", include("spreadsheets.urls")),
 ]

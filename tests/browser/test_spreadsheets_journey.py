@@ -8,8 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from openpyxl import load_workbook
 
-from indicators.models import Commentary, ImportRecord, Result
+from indicators.models import Commentary, Result
 from returns.services import period_open
+from spreadsheets.models import ImportRecord
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 

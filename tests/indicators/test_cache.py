@@ -15,10 +15,10 @@ from django.urls import reverse
 from demo.data import load_demo
 from indicators import views
 from indicators.cache import data_version, data_version_bump, data_versions
-from indicators.imports import workbook_import
 from indicators.models import Committee, DataVersion, Indicator, Result, Threshold
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import return_save
+from spreadsheets.services import workbook_import
 
 NOV = date(2019, 11, 1)
 DASHBOARD = "/committees/policy-and-resources/2019-11/"

@@ -9,10 +9,10 @@ import pytest
 from django.db import connection, transaction
 
 from indicators.cache import lock_versions
-from indicators.imports import workbook_import
 from indicators.models import Commentary, Result
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import ReturnConflict, ReturnLocked, period_close, return_save
+from spreadsheets.services import workbook_import
 from tests.returns.conftest import DEC
 from tests.threads import run_together
 
@@ -234,7 +234,7 @@ def test_a_performance_team_import_checked_while_the_month_was_open_lands_before
     settings.KPIDASH_IMPORT_DIR = tmp_path / "imports"
     path = tmp_path / "results.csv"
     path.write_text("code,period,value\nICT02,2019-12,96\n", encoding="utf-8")
-    paused = _Paused(monkeypatch, "indicators.imports._closed_periods")
+    paused = _Paused(monkeypatch, "spreadsheets.plan.closed_periods")
     plans = []
 
     def upload():

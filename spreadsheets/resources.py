@@ -1,6 +1,6 @@
 """The workbook's columns (django-import-export resources) and how each cell is parsed.
 
-The spreadsheet import (`indicators/imports.py`) calls these widgets' `clean()`
+The spreadsheet import (`spreadsheets/plan.py`) calls these widgets' `clean()`
 per cell, so a column's parsing rules live here and only here. Nothing imports
 or exports through the resources themselves: the admin's own import/export was
 removed (no size or zip-bomb checks, live formulas in its files, no versioning

@@ -13,10 +13,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.urls import reverse
 
-from indicators import imports
-from indicators.imports import workbook_check, workbook_import
-from indicators.models import Commentary, Directorate, ImportRecord, Indicator, Result
+from indicators.models import Commentary, Directorate, Indicator, Result
 from returns.models import PeriodStatus, ReportingPeriod
+from spreadsheets import services
+from spreadsheets.models import ImportRecord
+from spreadsheets.services import workbook_check, workbook_import
 
 NOV, OCT = date(2019, 11, 1), date(2019, 10, 1)
 MISSING = (
@@ -187,14 +188,14 @@ def test_a_month_closed_between_the_check_and_the_import_asks_for_a_reason_and_c
     if connection.vendor == "postgresql":
         pytest.skip("PostgreSQL checks and applies in one transaction, under the months' locks")
     path = csv_path(tmp_path, "code,period,value\nICT01,2019-11,80\n")
-    check = imports.workbook_check
+    check = services.workbook_check
 
     def check_then_close(**kwargs):
         plan = check(**kwargs)
         ReportingPeriod.objects.filter(period=NOV).update(status=PeriodStatus.CLOSED)
         return plan
 
-    monkeypatch.setattr(imports, "workbook_check", check_then_close)
+    monkeypatch.setattr(services, "workbook_check", check_then_close)
     plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
     assert not plan.applied
     assert [(e.column, e.message) for e in plan.errors] == [("reason", MISSING.replace("October", "November"))]

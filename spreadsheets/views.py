@@ -20,19 +20,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
-from indicators.imports import (
-    ImportPlan,
-    reason_missing_message,
-    upload_claim,
-    upload_discard,
-    upload_load,
-    upload_release,
-    upload_store,
-    workbook_check,
-    workbook_import,
-)
-from indicators.models import ImportRecord
-from indicators.workbook import (
+from returns.models import ReportingPeriod
+from spreadsheets.models import ImportRecord
+from spreadsheets.plan import ImportPlan, reason_missing_message
+from spreadsheets.services import workbook_check, workbook_import
+from spreadsheets.uploads import upload_claim, upload_discard, upload_load, upload_release, upload_store
+from spreadsheets.workbook import (
     SHEETS,
     export_sheets,
     owner_template_sheets,
@@ -184,8 +177,6 @@ def owner_confirm(request, token: str):
 
 
 def _open_periods() -> list:
-    from returns.models import ReportingPeriod
-
     return sorted(ReportingPeriod.objects.open().values_list("period", flat=True))
 
 

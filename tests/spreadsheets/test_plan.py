@@ -8,14 +8,15 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from indicators.imports import workbook_check, workbook_import
-from indicators.models import Commentary, ImportRecord, Indicator, Result
-from tests.indicators.test_imports import RESULTS_HEADER, csv_file, messages
-from tests.indicators.test_imports import directorate as _directorate
-from tests.indicators.test_imports import ict01 as _ict01
-from tests.indicators.test_imports_views import NOV, upload
-from tests.indicators.test_imports_views import indicators as _indicators
-from tests.indicators.test_imports_views import periods as _periods
+from indicators.models import Commentary, Indicator, Result
+from spreadsheets.models import ImportRecord
+from spreadsheets.services import workbook_check, workbook_import
+from tests.spreadsheets.test_services import RESULTS_HEADER, csv_file, messages
+from tests.spreadsheets.test_services import directorate as _directorate
+from tests.spreadsheets.test_services import ict01 as _ict01
+from tests.spreadsheets.test_views import NOV, upload
+from tests.spreadsheets.test_views import indicators as _indicators
+from tests.spreadsheets.test_views import periods as _periods
 
 directorate, ict01, indicators, periods = _directorate, _ict01, _indicators, _periods
 

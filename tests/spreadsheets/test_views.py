@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from indicators.models import Commentary, CommentaryStatus, Directorate, ImportRecord, Indicator, Result
+from indicators.models import Commentary, CommentaryStatus, Directorate, Indicator, Result
 from returns.models import PeriodStatus, ReportingPeriod
+from spreadsheets.models import ImportRecord
 from tests.conftest import make_user
 
 NOV, OCT = date(2019, 11, 1), date(2019, 10, 1)

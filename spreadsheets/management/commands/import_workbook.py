@@ -5,8 +5,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.imports import reason_missing_message, workbook_check, workbook_import
-from indicators.models import ImportRecord
+from spreadsheets.models import ImportRecord
+from spreadsheets.plan import reason_missing_message
+from spreadsheets.services import workbook_check, workbook_import
 
 
 class Command(BaseCommand):

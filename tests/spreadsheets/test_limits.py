@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from indicators.imports import MAX_ERRORS_SHOWN, workbook_check
 from indicators.models import Directorate, Indicator, Result
+from spreadsheets.plan import MAX_ERRORS_SHOWN
+from spreadsheets.services import workbook_check
 
 HEADER = "code,period,value\n"
 
@@ -197,7 +198,7 @@ def test_an_upload_whose_check_crashes_is_removed_all_the_same(client, ict01, pe
     def crash(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("indicators.spreadsheet_views.workbook_check", crash)
+    monkeypatch.setattr("spreadsheets.views.workbook_check", crash)
     client.raise_request_exception = False
     client.force_login(performance_user)
     file = SimpleUploadedFile("results.csv", (HEADER + "ICT01,2019-11,5\n").encode())
@@ -216,7 +217,7 @@ def test_an_upload_whose_import_crashes_at_confirm_is_removed_all_the_same(
     def crash(**kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("indicators.spreadsheet_views.workbook_import", crash)
+    monkeypatch.setattr("spreadsheets.views.workbook_import", crash)
     client.raise_request_exception = False
     assert client.post(confirm_url).status_code == 500
     assert pending_files(settings) == []
@@ -235,16 +236,16 @@ def test_four_simultaneous_confirms_of_one_upload_import_it_once_and_tell_the_ot
     from django.contrib.messages import get_messages
     from django.test import Client
 
-    from indicators import imports
-    from indicators.models import ImportRecord
+    from spreadsheets import plan
+    from spreadsheets.models import ImportRecord
     from tests.threads import run_together
 
     def slow_open(*args):
         time.sleep(0.3)  # a big file: every confirm arrives while the first is still reading it
         return real_open(*args)
 
-    real_open = imports.open_workbook
-    monkeypatch.setattr(imports, "open_workbook", slow_open)
+    real_open = plan.open_workbook
+    monkeypatch.setattr(plan, "open_workbook", slow_open)
 
     first = Client()
     first.force_login(performance_user)
@@ -291,7 +292,7 @@ def test_checking_many_rows_with_the_same_bad_cell_holds_no_memory_per_row(tmp_p
 
 
 def test_an_upload_that_fails_while_being_stored_leaves_nothing_behind(ict01, performance_user, settings):
-    from indicators.imports import upload_store
+    from spreadsheets.uploads import upload_store
 
     class Broken:
         name = "results.csv"

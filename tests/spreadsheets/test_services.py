@@ -14,11 +14,12 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from indicators.dashboard import build_dashboard
-from indicators.imports import workbook_check, workbook_import
-from indicators.models import Commentary, Directorate, ImportRecord, Indicator, Result, Threshold
+from indicators.models import Commentary, Directorate, Indicator, Result, Threshold
 from indicators.periods import add_months, format_period
 from indicators.rules import Rag
-from indicators.workbook import export_sheets, write_xlsx
+from spreadsheets.models import ImportRecord
+from spreadsheets.services import workbook_check, workbook_import
+from spreadsheets.workbook import export_sheets, write_xlsx
 
 LIBREOFFICE = shutil.which("libreoffice") or shutil.which("soffice")
 RESULTS_HEADER = "code,period,value,numerator,denominator,commentary\n"
@@ -354,7 +355,7 @@ def test_rows_of_a_new_indicator_with_errors_point_back_to_it(tmp_path, director
 def test_the_admin_resources_still_import_and_export_the_workbook_columns(ict01, owner_user):
     import tablib
 
-    from indicators.resources import IndicatorResource, ResultResource
+    from spreadsheets.resources import IndicatorResource, ResultResource
 
     dataset = tablib.Dataset(headers=["code", "period", "value", "numerator", "denominator", "commentary"])
     dataset.append(["ICT01", "2019-11", "5", "", "", ""])
@@ -393,7 +394,7 @@ def test_a_bad_row_after_thousands_of_good_ones_still_writes_nothing(tmp_path, d
 def test_a_failure_while_writing_rolls_everything_back(tmp_path, ict01, performance_user, monkeypatch):
     from django.db import connection
 
-    import indicators.imports as imports
+    from spreadsheets import apply
 
     if connection.vendor != "postgresql":
         pytest.skip("the streaming writer runs on PostgreSQL")
@@ -401,7 +402,7 @@ def test_a_failure_while_writing_rolls_everything_back(tmp_path, ict01, performa
     def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "_copy_history", fail)
+    monkeypatch.setattr(apply, "_copy_history", fail)
     text = "code,financial_year,target,floor\nICT01,2019/20,90,80\n"
     workbook_import(path=csv_file(tmp_path, text, "thresholds.csv"), file_name="t.csv", user=performance_user)
     plan = workbook_import(

@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from returns.services import return_approve, return_save
-from tests.indicators.test_imports_views import NOV, _set_value, _template, _upload_workbook, upload
-from tests.indicators.test_imports_views import indicators as _indicators
-from tests.indicators.test_imports_views import periods as _periods
+from tests.spreadsheets.test_views import NOV, _set_value, _template, _upload_workbook, upload
+from tests.spreadsheets.test_views import indicators as _indicators
+from tests.spreadsheets.test_views import periods as _periods
 
 indicators, periods = _indicators, _periods  # the same fixtures, by the names the tests ask for
 

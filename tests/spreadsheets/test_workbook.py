@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from indicators.workbook import (
+from spreadsheets.workbook import (
     RESULTS,
     WorkbookError,
     normalise,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.workbook import SHEETS, export_sheets, sheet_name, utf8_bom, write_csv, write_xlsx
+from spreadsheets.workbook import SHEETS, export_sheets, sheet_name, utf8_bom, write_csv, write_xlsx
 
 
 class Command(BaseCommand):

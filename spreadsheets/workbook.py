@@ -6,7 +6,7 @@ yields each sheet's rows as Python values (text, `Decimal`, `date`, `bool`),
 refuses formula cells, zip bombs and files that are not spreadsheets, and stops
 at the row limit while streaming. CSV files hold one sheet, named by their
 columns. Writing uses openpyxl's write-only mode, with formula-like text
-neutralised (`indicators.exports.safe_cell`).
+neutralised (`indicators.exports.safe_cell`, shared with the dashboard's downloads).
 """
 
 from __future__ import annotations

@@ -1,0 +1,382 @@
+"""Applying an import: a valid plan's writes, in one transaction, with their audit history and record.
+
+Results are written in bulk (100,000 rows take seconds) with a history row
+each; indicators, thresholds and commentary are saved one by one, with
+history. On PostgreSQL the import is a single pass: new results (and their
+history) are sent by binary COPY from a writer thread while later rows are
+still being checked (`spreadsheets.plan` calls `_stream_start` before the
+Results rows), inside the one transaction, which any error rolls back.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from datetime import date
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from indicators.cache import data_version_bump, lock_versions
+from indicators.models import Commentary, CommentaryStatus, Result
+from returns.models import ReportingPeriod
+from spreadsheets.models import ImportRecord
+from spreadsheets.plan import ImportPlan, ResultRow, check_reason, plan_file
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _reason(plan: ImportPlan) -> str:
+    """The history's reason (simple_history holds 100 characters: a given reason goes before the file name)."""
+    if not plan.reason:
+        return f"Imported from {plan.file_name}"[:100]
+    reason = f"Imported from {plan.file_name}: {plan.reason}"
+    return reason if len(reason) <= 100 else f"Imported: {plan.reason}"[:100]
+
+
+def _importer(plan: ImportPlan):
+    return plan.user if getattr(plan.user, "pk", None) else None
+
+
+def apply_plan(plan: ImportPlan) -> None:
+    """Write a valid plan's changes with their audit history (call inside a transaction)."""
+    _apply_definitions(plan)
+    user, reason = _importer(plan), _reason(plan)
+    _write_results(plan.results, user, reason)
+    _write_commentary(plan.results, user, reason)
+    _reopen_approved(plan.results, user, reason)
+
+
+def _apply_definitions(plan: ImportPlan) -> None:
+    """The Indicators and Thresholds sheets' changes (once)."""
+    if plan.definitions_applied:
+        return
+    plan.definitions_applied = True
+    user, reason = _importer(plan), _reason(plan)
+    for indicator, owners, committees in plan.indicators:
+        _save_with_history(indicator, user, reason)
+        if owners is not None:
+            indicator.owners.set(owners)
+        for committee in committees:
+            committee.directorates.add(indicator.directorate)
+    for threshold in plan.thresholds:
+        _save_with_history(threshold, user, reason)
+
+
+def _save_with_history(instance, user, reason: str) -> None:
+    instance._history_user = user
+    instance._change_reason = reason
+    instance.save()
+
+
+BATCH = 10_000
+STREAM_BATCH = 2_000  # small, so little is left to write once the last row is checked
+_RESULT_COLUMNS = (
+    "indicator_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "entered_by_id",
+    "entered_at",
+    "updated_at",
+)
+
+
+def _write_results(rows: list[ResultRow], user, reason: str) -> None:
+    """Insert new results, update changed ones, and add a history record for each (in bulk)."""
+    now = timezone.now()
+    user_id = user.pk if user else None
+    created, updated = [], []
+    for row in rows:
+        if row.figures_changed and not row.streamed:
+            values = [
+                row.existing_id,
+                row.indicator.pk,
+                row.period,
+                row.value,
+                row.numerator,
+                row.denominator,
+                user_id,
+                now,
+                now,
+            ]
+            (updated if row.existing_id else created).append(values)
+    for start in range(0, max(len(created), len(updated)), BATCH):
+        if connection.vendor == "postgresql":
+            connection.ensure_connection()
+            with connection.connection.cursor() as raw:
+                _write_results_postgresql(raw, created[start : start + BATCH], updated[start : start + BATCH])
+                _copy_history(raw, created[start : start + BATCH], "+", user_id, reason, now)
+                _copy_history(raw, updated[start : start + BATCH], "~", user_id, reason, now)
+        else:
+            _write_results_orm(created[start : start + BATCH], updated[start : start + BATCH])
+            _write_history(created[start : start + BATCH], "+", user_id, reason, now)
+            _write_history(updated[start : start + BATCH], "~", user_id, reason, now)
+
+
+def _write_results_orm(created: list[list], updated: list[list]) -> None:
+    objects = [Result(**dict(zip(_RESULT_COLUMNS, values[1:], strict=True))) for values in created]
+    Result.objects.bulk_create(objects)
+    for values, result in zip(created, objects, strict=True):
+        values[0] = result.pk
+    Result.objects.bulk_update(
+        [Result(pk=values[0], **dict(zip(_RESULT_COLUMNS, values[1:], strict=True))) for values in updated],
+        ["value", "numerator", "denominator", "updated_at"],
+    )
+
+
+def _write_results_postgresql(raw, created: list[list], updated: list[list]) -> None:
+    """COPY, not INSERT: ids come from the table's sequence first, then the rows stream in (no per-row SQL).
+
+    `raw` is a psycopg cursor: the streaming writer calls this from its own thread.
+    """
+    table = Result._meta.db_table
+    if created:
+        raw.execute(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", [len(created)]
+        )
+        for values, (pk,) in zip(created, raw.fetchall(), strict=True):
+            values[0] = pk
+        _copy_rows(raw, Result, ["id", *_RESULT_COLUMNS], created)
+    if updated:
+        raw.execute(
+            "CREATE TEMPORARY TABLE kpidash_result_import "
+            "(id bigint, value numeric, numerator numeric, denominator numeric, updated_at timestamptz) "
+            "ON COMMIT DROP"
+        )
+        with raw.copy("COPY kpidash_result_import FROM STDIN") as copy:
+            for v in updated:
+                copy.write_row((v[0], v[3], v[4], v[5], v[8]))
+        raw.execute(
+            f"UPDATE {table} AS r SET value = u.value, numerator = u.numerator, "
+            "denominator = u.denominator, updated_at = u.updated_at "
+            "FROM kpidash_result_import AS u WHERE r.id = u.id"
+        )
+        raw.execute("DROP TABLE kpidash_result_import")
+
+
+def _write_history(rows: list[list], history_type: str, user_id, reason: str, now) -> None:
+    """The audit history's records for rows written in bulk (save() would have made them one by one)."""
+    if rows:
+        historical = Result.history.model
+        historical.objects.bulk_create(
+            historical(
+                id=values[0],
+                **dict(zip(_RESULT_COLUMNS, values[1:], strict=True)),
+                history_date=now,
+                history_type=history_type,
+                history_user_id=user_id,
+                history_change_reason=reason,
+            )
+            for values in rows
+        )
+
+
+def _copy_history(raw, rows: list[list], history_type: str, user_id, reason: str, now) -> None:
+    """PostgreSQL: the history records for rows written by COPY, by COPY too."""
+    if rows:
+        columns = [
+            "id",
+            *_RESULT_COLUMNS,
+            "history_date",
+            "history_type",
+            "history_user_id",
+            "history_change_reason",
+        ]
+        extra = (now, history_type, user_id, reason)
+        _copy_rows(raw, Result.history.model, columns, ((*values, *extra) for values in rows))
+
+
+class _ResultStream:
+    """Writes new results and their history from a background thread, on the import's own connection.
+
+    The main thread only queues rows (it makes no queries while the stream is
+    open); psycopg serialises use of the connection, and waiting on the server
+    releases the GIL, so PostgreSQL's work overlaps the checking of later rows.
+    """
+
+    def __init__(self, plan: ImportPlan) -> None:
+        connection.ensure_connection()
+        self.raw_connection = connection.connection
+        self.user_id = getattr(_importer(plan), "pk", None)
+        self.reason, self.now = _reason(plan), timezone.now()
+        self.pending: list[list] = []
+        self.queue: queue.Queue = queue.Queue(maxsize=4)
+        self.failure: Exception | None = None
+        self.thread = threading.Thread(target=self._run, name="kpidash-import-writer", daemon=True)
+        self.thread.start()
+
+    def add(self, indicator_id: int, period: date, figures: tuple) -> None:
+        self.pending.append([None, indicator_id, period, *figures, self.user_id, self.now, self.now])
+        if len(self.pending) >= STREAM_BATCH:
+            self.queue.put(self.pending)
+            self.pending = []
+
+    def finish(self) -> Exception | None:
+        """Write what is left, stop the thread, and return what went wrong in it (if anything)."""
+        if self.pending:
+            self.queue.put(self.pending)
+            self.pending = []
+        self.queue.put(None)
+        self.thread.join()
+        return self.failure
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.failure is not None:
+                continue  # keep draining so the main thread never blocks
+            try:
+                with self.raw_connection.cursor() as raw:
+                    _write_results_postgresql(raw, batch, [])
+                    _copy_history(raw, batch, "+", self.user_id, self.reason, self.now)
+            except Exception as exc:  # reported by finish(); the transaction is then rolled back
+                self.failure = exc
+
+
+_COPY_TYPES = {
+    "AutoField": "int4",
+    "BigAutoField": "int8",
+    "IntegerField": "int4",
+    "BigIntegerField": "int8",
+    "DateField": "date",
+    "DateTimeField": "timestamptz",
+    "DecimalField": "numeric",
+    "CharField": "text",
+    "TextField": "text",
+}
+
+
+def _copy_rows(raw_cursor, model, columns: list[str], rows) -> None:
+    """Binary COPY of `rows` into `model`'s table (psycopg 3), the fastest way into PostgreSQL."""
+    types = []
+    for column in columns:
+        field = model._meta.get_field(column.removesuffix("_id") if column.endswith("_id") else column)
+        target = field.target_field if field.is_relation else field
+        types.append(_COPY_TYPES[target.get_internal_type()])
+    with raw_cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for values in rows:
+            copy.write_row(values)
+
+
+def _write_commentary(rows: list[ResultRow], user, reason: str) -> None:
+    changed = [row for row in rows if row.commentary_changed]
+    if not changed:
+        return
+    current = {
+        (c.indicator_id, c.period): c
+        for c in Commentary.objects.filter(indicator__in={row.indicator.pk for row in changed})
+    }
+    for row in changed:
+        commentary = current.get((row.indicator.pk, row.period))
+        if commentary is None:
+            commentary = Commentary(indicator=row.indicator, period=row.period, author=user)
+        elif commentary.is_approved:
+            # An edit resets approval, as it does in the return form.
+            commentary.status = CommentaryStatus.SUBMITTED
+        commentary.text = row.commentary
+        commentary.version += 1
+        _save_with_history(commentary, user, reason)
+
+
+def _reopen_approved(rows: list[ResultRow], user, reason: str) -> None:
+    """A changed figure is a new version of its return (so a stale owner template or form cannot
+    overwrite it), and sends an approved return back for review, as the return form does."""
+    changed = {(row.indicator.pk, row.period) for row in rows if row.figures_changed and row.existing_id}
+    if not changed:
+        return
+    commentaries = Commentary.objects.filter(
+        indicator__in={pk for pk, _ in changed},
+        period__in={period for _, period in changed},
+    )
+    bumped = []
+    for commentary in commentaries:
+        if (commentary.indicator_id, commentary.period) not in changed:
+            continue
+        commentary.version += 1
+        if commentary.status == CommentaryStatus.APPROVED:
+            commentary.status = CommentaryStatus.SUBMITTED
+            _save_with_history(commentary, user, f"{reason}: figure changed after approval")
+        else:
+            bumped.append(commentary)
+    Commentary.objects.bulk_update(bumped, ["version"], batch_size=BATCH)
+
+
+def record_import(plan: ImportPlan, source: str) -> None:
+    # Results written by bulk_create/COPY send no signals: one bump for the whole import, in its transaction.
+    data_version_bump()
+    plan.record = ImportRecord.objects.create(
+        user=plan.user if getattr(plan.user, "pk", None) else None,
+        file_name=plan.file_name[:255],
+        source=ImportRecord.Source.OWNER if plan.owner else source,
+        counts={sheet: counts.as_dict() for sheet, counts in plan.counts.items()},
+    )
+    plan.applied = True
+
+
+def import_streaming(*, path: Path, file_name: str, user, source: str, reason: str) -> ImportPlan:
+    """PostgreSQL: one pass that checks every row and writes new results as it goes, in one transaction.
+
+    While this thread reads and checks the file, a writer thread sends the new
+    results and their history to PostgreSQL (binary COPY) on the same
+    connection, so the database's work overlaps ours. Any error rolls the
+    whole transaction back: nothing is written.
+    """
+    plan = ImportPlan(file_name=file_name, user=user, stream_start=_stream_start, reason=(reason or "").strip())
+    try:
+        with transaction.atomic():
+            lock_versions()  # before any row: the order every writer keeps
+            lock_periods()  # before the rows are checked against the months' status
+            with connection.cursor() as cursor:
+                # Foreign keys are checked as the rows stream in, not all at the commit.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            try:
+                plan_file(plan, path, file_name)
+            finally:
+                _stream_finish(plan)
+            check_reason(plan)
+            if not plan.ok:
+                raise _Rollback
+            apply_plan(plan)
+            record_import(plan, source)
+    except _Rollback:
+        plan.applied = False
+    return plan
+
+
+def _stream_finish(plan: ImportPlan) -> None:
+    if plan.stream is None:
+        return
+    failure = plan.stream.finish()
+    plan.stream = None
+    if failure is not None and plan.ok:
+        plan.error(
+            "",
+            0,
+            "",
+            (
+                f"The results could not be saved ({type(failure).__name__}: {failure}), so nothing was imported. "
+                "Try again; if it happens again, tell the system administrator."
+            ),
+        )
+
+
+def _stream_start(plan: ImportPlan) -> _ResultStream:
+    """Before the Results rows are checked: indicators and thresholds first (new results may belong to
+    new indicators), then the writer that new results are sent to as they are checked."""
+    _apply_definitions(plan)
+    return _ResultStream(plan)
+
+
+def lock_periods() -> None:
+    """Lock every month's row until the import commits, so no month closes while it is checked and applied.
+
+    A close waits for the import, and an import waits for a close in flight and
+    then reads the month as closed. Taken after the version lock, as the return
+    services take their month's row (`returns.services._locked_period`).
+    """
+    list(ReportingPeriod.objects.select_for_update().order_by("period").values_list("pk", flat=True))
