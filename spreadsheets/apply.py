@@ -90,7 +90,8 @@ def _write_results(rows: list[ResultRow], user, reason: str) -> None:
     """Insert new results, update changed ones, and add a history record for each (in bulk)."""
     now = timezone.now()
     user_id = user.pk if user else None
-    created, updated = [], []
+    created: list[list] = []
+    updated: list[list] = []
     for row in rows:
         if row.figures_changed and not row.streamed:
             values = [
@@ -278,7 +279,7 @@ def _write_commentary(rows: list[ResultRow], user, reason: str) -> None:
         elif commentary.is_approved:
             # An edit resets approval, as it does in the return form.
             commentary.status = CommentaryStatus.SUBMITTED
-        commentary.text = row.commentary
+        commentary.text = row.commentary or ""  # never None here: only rows with commentary changed it
         commentary.version += 1
         _save_with_history(commentary, user, reason)
 

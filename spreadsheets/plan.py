@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -124,9 +124,9 @@ class ResultRow:
     row: int
     indicator: Indicator
     period: date
-    value: object
-    numerator: object
-    denominator: object
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
     commentary: str | None
     existing_id: int | None
     figures_changed: bool
@@ -135,8 +135,13 @@ class ResultRow:
     expected_version: int | None = None  # owner uploads: the return's version the row was checked against
 
 
+_Figures = tuple[Decimal | None, Decimal | None, Decimal | None]  # value, numerator, denominator
+
+
 class ResultWriter(Protocol):
     def add(self, indicator_id: int, period: date, figures: tuple) -> None: ...
+
+    def finish(self) -> Exception | None: ...
 
 
 @dataclass
@@ -144,7 +149,7 @@ class ImportPlan:
     """What a file would change, and everything wrong with it."""
 
     file_name: str
-    user: object
+    user: Any  # the importing user, or None (a command run without --user)
     owner: bool = False
     errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_SHOWN problems
     error_count: int = 0  # every problem found, listed or not
@@ -251,9 +256,9 @@ def _plan_sheets(plan: ImportPlan, sheets: list[Sheet]) -> None:
         plan.error("", 0, "", f"The file has none of the sheets {', '.join(SHEETS)}.")
     context = _Context(plan)
     for name, planner in ((INDICATORS, _plan_indicators), (THRESHOLDS, _plan_thresholds), (RESULTS, _plan_results)):
-        sheet = by_name.get(name)
-        if sheet is not None and _check_columns(plan, name, sheet):
-            planner(plan, context, sheet)
+        found = by_name.get(name)
+        if found is not None and _check_columns(plan, name, found):
+            planner(plan, context, found)
 
 
 def _check_columns(plan: ImportPlan, name: str, sheet: Sheet) -> bool:
@@ -569,7 +574,8 @@ class _ResultChecks:
     """Per-row result validation with everything it needs loaded up front."""
 
     def __init__(self, plan: ImportPlan, context: _Context, with_commentary: bool) -> None:
-        self.plan, self.context, self.seen = plan, context, {}
+        self.plan, self.context = plan, context
+        self.seen: dict[tuple[str, date], int] = {}
         ids = [i.pk for i in context.indicators.values() if i.pk]
         self.existing = (
             {
@@ -609,8 +615,9 @@ class _ResultChecks:
             return  # a blank line of an owner template: nothing to import
         seen_key = (indicator.code, period)
         if seen_key in self.seen:
-            key = f"{indicator.code} {format_period(period)}"
-            _duplicate(plan, RESULTS, self.seen, seen_key, number, "period", key)
+            _duplicate(
+                plan, RESULTS, self.seen, seen_key, number, "period", f"{indicator.code} {format_period(period)}"
+            )
             return
         self.seen[seen_key] = number
 
@@ -654,7 +661,7 @@ class _ResultChecks:
             errors = self.period_errors[cache_key] = result_period_errors(period, indicator, self.context.today)
         return errors
 
-    def _count(self, number, key, indicator, period, figures, text, current, version=None) -> None:
+    def _count(self, number, key, indicator, period, figures: _Figures, text, current, version=None) -> None:
         figures_changed = current is None or tuple(current[1:]) != figures
         commentary_changed = text is not None and self.commentary.get((indicator.pk, period)) != text
         if period in self.closed:
@@ -675,12 +682,12 @@ class _ResultChecks:
                 indicator,
                 period,
                 *figures,
-                text,
-                current[0] if current else None,
-                figures_changed,
-                commentary_changed,
-                streamed,
-                expected_version,
+                commentary=text,
+                existing_id=current[0] if current else None,
+                figures_changed=figures_changed,
+                commentary_changed=commentary_changed,
+                streamed=streamed,
+                expected_version=expected_version,
             )
         )
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")

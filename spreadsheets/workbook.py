@@ -17,7 +17,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -466,7 +466,8 @@ class _RowBuilder:
         self.sheet, self.rows = sheet, rows
         self.values: list = []
         self.number = self.count = 0
-        self.ref, self.kind, self.style, self.value = "", "n", None, None
+        self.ref, self.kind, self.style = "", "n", None
+        self.value: str | None = None
         self.parts: list[str] | None = None
 
     def start(self, name: str, attrs: dict) -> None:
@@ -541,7 +542,7 @@ ABOUT_TEXT = [
 ]
 
 
-def write_xlsx(out, sheets: dict[str, Iterable[list]], about: list[str] | None = None) -> None:
+def write_xlsx(out, sheets: Mapping[str, Iterable[list]], about: list[str] | None = None) -> None:
     """Write `sheets` (name → rows, the first row the column names) to `out` as XLSX."""
     book = Workbook(write_only=True)
     bold = Font(bold=True)
