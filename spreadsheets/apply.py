@@ -19,8 +19,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from indicators.cache import data_version_bump, lock_versions
-from indicators.models import Commentary, CommentaryStatus, Result
+from indicators.models import Commentary, Result
 from returns.models import ReportingPeriod
+from returns.services import save_with_history, status_after_edit
 from spreadsheets.models import ImportRecord
 from spreadsheets.plan import ImportPlan, ResultRow, check_reason, plan_file
 
@@ -57,19 +58,13 @@ def _apply_definitions(plan: ImportPlan) -> None:
     plan.definitions_applied = True
     user, reason = _importer(plan), _reason(plan)
     for indicator, owners, committees in plan.indicators:
-        _save_with_history(indicator, user, reason)
+        save_with_history(indicator, user, reason)
         if owners is not None:
             indicator.owners.set(owners)
         for committee in committees:
             committee.directorates.add(indicator.directorate)
     for threshold in plan.thresholds:
-        _save_with_history(threshold, user, reason)
-
-
-def _save_with_history(instance, user, reason: str) -> None:
-    instance._history_user = user
-    instance._change_reason = reason
-    instance.save()
+        save_with_history(threshold, user, reason)
 
 
 BATCH = 10_000
@@ -276,12 +271,12 @@ def _write_commentary(rows: list[ResultRow], user, reason: str) -> None:
         commentary = current.get((row.indicator.pk, row.period))
         if commentary is None:
             commentary = Commentary(indicator=row.indicator, period=row.period, author=user)
-        elif commentary.is_approved:
-            # An edit resets approval, as it does in the return form.
-            commentary.status = CommentaryStatus.SUBMITTED
+        else:
+            # The return form's rule: an edit sends an approved return back for approving again.
+            commentary.status = status_after_edit(commentary.status, performance=True)
         commentary.text = row.commentary or ""  # never None here: only rows with commentary changed it
         commentary.version += 1
-        _save_with_history(commentary, user, reason)
+        save_with_history(commentary, user, reason)
 
 
 def _reopen_approved(rows: list[ResultRow], user, reason: str) -> None:
@@ -299,9 +294,10 @@ def _reopen_approved(rows: list[ResultRow], user, reason: str) -> None:
         if (commentary.indicator_id, commentary.period) not in changed:
             continue
         commentary.version += 1
-        if commentary.status == CommentaryStatus.APPROVED:
-            commentary.status = CommentaryStatus.SUBMITTED
-            _save_with_history(commentary, user, f"{reason}: figure changed after approval")
+        status = status_after_edit(commentary.status, performance=True)
+        if status != commentary.status:
+            commentary.status = status
+            save_with_history(commentary, user, f"{reason}: figure changed after approval")
         else:
             bumped.append(commentary)
     Commentary.objects.bulk_update(bumped, ["version"], batch_size=BATCH)
