@@ -21,9 +21,11 @@ from django.utils import timezone
 from indicators.cache import data_version_bump, lock_versions
 from indicators.models import Commentary, Result
 from returns.models import ReportingPeriod
-from returns.services import save_with_history, status_after_edit
+from returns.services import ReturnConflict, ReturnError, return_save, save_with_history, status_after_edit
 from spreadsheets.models import ImportRecord
+from spreadsheets.owners import changed_since_message
 from spreadsheets.plan import ImportPlan, ResultRow, check_reason, plan_file
+from spreadsheets.workbook import OWNER_VERSION, RESULTS
 
 
 class _Rollback(Exception):
@@ -377,3 +379,40 @@ def lock_periods() -> None:
     services take their month's row (`returns.services._locked_period`).
     """
     list(ReportingPeriod.objects.select_for_update().order_by("period").values_list("pk", flat=True))
+
+
+def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
+    """Save an owner's rows through the return form's service; roll back on any error (or a dry run)."""
+    try:
+        with transaction.atomic():
+            for row in plan.results:
+                fraction = row.numerator is not None or row.denominator is not None
+                text = row.commentary
+                if text is None:
+                    existing = Commentary.objects.filter(indicator=row.indicator, period=row.period).first()
+                    text = existing.text if existing else ""
+                try:
+                    return_save(
+                        indicator=row.indicator,
+                        period=row.period,
+                        user=plan.user,
+                        value=None if fraction else row.value,
+                        numerator=row.numerator,
+                        denominator=row.denominator,
+                        commentary=text,
+                        expected_version=row.expected_version,
+                        # The preview cannot have the reason yet: workbook_import asks for it before the real run.
+                        reason=plan.reason or ("(given at confirm)" if dry_run else ""),
+                    )
+                except ReturnConflict:
+                    # Changed between the check and this save (the check's message, with the latest change).
+                    plan.error(RESULTS, row.row, OWNER_VERSION, changed_since_message(row.indicator, row.period))
+                except ReturnError as exc:
+                    for column, messages in exc.errors.items():
+                        column = "value" if column == "__all__" else column
+                        for message in messages:
+                            plan.error(RESULTS, row.row, column, message)
+            if dry_run or not plan.ok:
+                raise _Rollback
+    except _Rollback:
+        pass

@@ -1,31 +1,21 @@
-"""A service owner's upload: the return form's rules, applied to the rows of an owner template.
+"""A service owner's upload: the return form's locks, applied to the rows of an owner template.
 
 The checks (`OwnerLocks`: their own indicators, open months, the return's
 version the template was made from) run while the file is planned; the rows
 are then saved through `returns.services.return_save`, the same service as the
-return form, in one transaction (rolled back for the preview's dry run).
+return form (`spreadsheets.apply.owner_apply`).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
-
-from django.db import transaction
 
 from indicators.models import Commentary, Indicator
 from indicators.periods import period_label
 from returns.models import ReportingPeriod
 from returns.permissions import lock_reason
-from returns.services import ReturnConflict, ReturnError, return_last_change, return_save
-from spreadsheets.workbook import OWNER_VERSION, RESULTS
-
-if TYPE_CHECKING:
-    from spreadsheets.plan import ImportPlan
-
-
-class _Rollback(Exception):
-    pass
+from returns.services import return_last_change
+from spreadsheets.workbook import OWNER_VERSION
 
 
 class OwnerLocks:
@@ -95,40 +85,3 @@ def version_unknown_message(indicator: Indicator, period: date, why: str) -> str
         f"on {last.when}) and {why}, so kpidash cannot tell whether it changed after the file was made: "
         "nothing was imported. Download a fresh template and enter your figures in it."
     )
-
-
-def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
-    """Save an owner's rows through the return form's service; roll back on any error (or a dry run)."""
-    try:
-        with transaction.atomic():
-            for row in plan.results:
-                fraction = row.numerator is not None or row.denominator is not None
-                text = row.commentary
-                if text is None:
-                    existing = Commentary.objects.filter(indicator=row.indicator, period=row.period).first()
-                    text = existing.text if existing else ""
-                try:
-                    return_save(
-                        indicator=row.indicator,
-                        period=row.period,
-                        user=plan.user,
-                        value=None if fraction else row.value,
-                        numerator=row.numerator,
-                        denominator=row.denominator,
-                        commentary=text,
-                        expected_version=row.expected_version,
-                        # The preview cannot have the reason yet: workbook_import asks for it before the real run.
-                        reason=plan.reason or ("(given at confirm)" if dry_run else ""),
-                    )
-                except ReturnConflict:
-                    # Changed between the check and this save (the check's message, with the latest change).
-                    plan.error(RESULTS, row.row, OWNER_VERSION, changed_since_message(row.indicator, row.period))
-                except ReturnError as exc:
-                    for column, messages in exc.errors.items():
-                        column = "value" if column == "__all__" else column
-                        for message in messages:
-                            plan.error(RESULTS, row.row, column, message)
-            if dry_run or not plan.ok:
-                raise _Rollback
-    except _Rollback:
-        pass

@@ -8,7 +8,7 @@ records the import (`spreadsheets.apply`). Importing a file twice changes nothin
 A service owner's upload (`owner=True`) may hold only the Results sheet, only
 for their indicators and open periods; its rows are saved through
 `returns.services.return_save`, the same service as the return form
-(`spreadsheets.owners`).
+(checked by `spreadsheets.owners`, saved by `spreadsheets.apply.owner_apply`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,8 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from indicators.cache import lock_versions
-from spreadsheets.apply import apply_plan, import_streaming, lock_periods, record_import
+from spreadsheets.apply import apply_plan, import_streaming, lock_periods, owner_apply, record_import
 from spreadsheets.models import ImportRecord
-from spreadsheets.owners import owner_apply
 from spreadsheets.plan import ImportPlan, check_closed_again, check_reason, plan_file
 
 

@@ -37,16 +37,6 @@ FORBIDDEN = {
     "kpidash": {"demo"},
 }
 
-# (importing module, imported module) pairs that break the rules today and go
-# when the spreadsheet import/export moves from indicators/ to spreadsheets/
-# (issue 13 item 1). That move empties this set; nothing else may be added to it.
-PENDING_SPREADSHEETS_MOVE = {
-    ("indicators.imports", "returns.models"),
-    ("indicators.imports", "returns.permissions"),
-    ("indicators.imports", "returns.services"),
-    ("indicators.spreadsheet_views", "returns.models"),
-}
-
 
 def _module_name(path: Path) -> str:
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
@@ -175,14 +165,8 @@ def test_the_parser_sees_imports_inside_functions_and_from_package_imports():
 
 
 def test_every_import_points_down_the_stack():
-    breaches = _breaches() - PENDING_SPREADSHEETS_MOVE
+    breaches = _breaches()
     assert not breaches, "\n".join(f"{module} imports {target}" for module, target in sorted(breaches))
-
-
-def test_the_pending_spreadsheets_pairs_are_still_there():
-    """An entry the spreadsheets move has fixed comes out of PENDING_SPREADSHEETS_MOVE, so the set only shrinks."""
-    fixed = PENDING_SPREADSHEETS_MOVE - _breaches()
-    assert not fixed, f"no longer imported, remove from PENDING_SPREADSHEETS_MOVE: {sorted(fixed)}"
 
 
 def test_no_app_but_the_demo_itself_imports_the_demo():

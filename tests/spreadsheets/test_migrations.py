@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from indicators.roles import PERFORMANCE_TEAM
+from accounts.roles import PERFORMANCE_TEAM
 from spreadsheets.models import ImportRecord
 
 BEFORE = [("indicators", "0006_validated_codes_and_text"), ("spreadsheets", None)]
