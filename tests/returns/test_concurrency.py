@@ -168,7 +168,7 @@ def test_an_owners_save_that_started_before_the_close_lands_before_it(
 def test_a_save_that_starts_while_the_month_is_closing_is_refused_as_closed(
     monkeypatch, open_period, ict02, owner_user, performance_user
 ):
-    paused = _Paused(monkeypatch, "returns.services._save")  # the close's own save of the month
+    paused = _Paused(monkeypatch, "returns.services.save_with_history")  # the close's own save of the month
     refused = []
 
     def save():
