@@ -102,7 +102,7 @@ class RowError:
 
 
 @dataclass
-class Counts:
+class SheetCounts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -112,7 +112,7 @@ class Counts:
 
 
 @dataclass(frozen=True)
-class Change:
+class RowChange:
     sheet: str
     row: int
     key: str
@@ -154,8 +154,8 @@ class ImportPlan:
     errors: list[RowError] = field(default_factory=list)  # the first MAX_ERRORS_SHOWN problems
     error_count: int = 0  # every problem found, listed or not
     unlisted: dict[tuple[str, str], int] = field(default_factory=dict)  # (sheet, column) → problems not listed
-    counts: dict[str, Counts] = field(default_factory=dict)
-    changes: list[Change] = field(default_factory=list)
+    counts: dict[str, SheetCounts] = field(default_factory=dict)
+    changes: list[RowChange] = field(default_factory=list)
     indicators: list[tuple[Indicator, list | None, list]] = field(default_factory=list)
     thresholds: list[Threshold] = field(default_factory=list)
     results: list[ResultRow] = field(default_factory=list)
@@ -209,10 +209,10 @@ class ImportPlan:
 
     def count(self, sheet: str, row: int, key, action: str) -> None:
         """Count a row's outcome; `key` names it in the preview (a callable is only called when shown)."""
-        counts = self.counts.get(sheet) or self.counts.setdefault(sheet, Counts())
+        counts = self.counts.get(sheet) or self.counts.setdefault(sheet, SheetCounts())
         setattr(counts, action, getattr(counts, action) + 1)
         if action != "unchanged" and len(self.changes) < MAX_CHANGES_SHOWN:
-            self.changes.append(Change(sheet, row, key() if callable(key) else key, action))
+            self.changes.append(RowChange(sheet, row, key() if callable(key) else key, action))
 
 
 def reason_missing_message(plan: ImportPlan) -> str:
