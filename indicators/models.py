@@ -390,6 +390,12 @@ class Commentary(models.Model):
     def is_approved(self) -> bool:
         return self.status == CommentaryStatus.APPROVED
 
+    def set_status(self, status: str) -> None:
+        """Move to `status`; an approval (who and when) stays recorded only while the return is approved."""
+        self.status = status
+        if status != CommentaryStatus.APPROVED:
+            self.approver, self.approved_at = None, None
+
 
 class DataVersion(models.Model):
     """A number that changes whenever anything in its scope that a reading page shows changes.

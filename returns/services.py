@@ -215,13 +215,12 @@ def _write_commentary(
     if commentary.pk is None or commentary.text != text:
         commentary.author = user
     now = timezone.now()
-    commentary.text, commentary.status = text, status.status
+    commentary.text = text
+    commentary.set_status(status.status)
     if status.submitted:
         commentary.submitted_at, commentary.return_reason = now, ""
     if status.approved:
         commentary.approver, commentary.approved_at = user, now
-    elif status.status != CommentaryStatus.APPROVED:
-        commentary.approver, commentary.approved_at = None, None
     commentary.version += 1
     save_with_history(commentary, user, change_reason)
 

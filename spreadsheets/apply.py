@@ -275,7 +275,7 @@ def _write_commentary(rows: list[ResultRow], user, reason: str) -> None:
             commentary = Commentary(indicator=row.indicator, period=row.period, author=user)
         else:
             # The return form's rule: an edit sends an approved return back for approving again.
-            commentary.status = status_after_edit(commentary.status, performance=True)
+            commentary.set_status(status_after_edit(commentary.status, performance=True))
         commentary.text = row.commentary or ""  # never None here: only rows with commentary changed it
         commentary.version += 1
         save_with_history(commentary, user, reason)
@@ -298,7 +298,7 @@ def _reopen_approved(rows: list[ResultRow], user, reason: str) -> None:
         commentary.version += 1
         status = status_after_edit(commentary.status, performance=True)
         if status != commentary.status:
-            commentary.status = status
+            commentary.set_status(status)
             save_with_history(commentary, user, f"{reason}: figure changed after approval")
         else:
             bumped.append(commentary)

@@ -81,6 +81,29 @@ def test_importing_the_same_file_again_changes_nothing(tmp_path, ict01, performa
     assert Result.history.count() == history
 
 
+def test_changed_commentary_sends_an_approved_return_back_and_forgets_its_approval(tmp_path, ict01, performance_user):
+    Result.objects.create(indicator=ict01, period=date(2019, 11, 1), value=Decimal(80))
+    approved = Commentary.objects.create(
+        indicator=ict01,
+        period=date(2019, 11, 1),
+        text="Fine.",
+        status="approved",
+        approver=performance_user,
+        approved_at=timezone.now(),
+    )
+    path = csv_file(tmp_path, RESULTS_HEADER + "ICT01,2019-11,80,,,Better explained.\n")
+
+    workbook_import(path=path, file_name="results.csv", user=performance_user)
+
+    approved.refresh_from_db()
+    assert (approved.text, approved.status, approved.approver, approved.approved_at) == (
+        "Better explained.",
+        "submitted",
+        None,
+        None,
+    )
+
+
 def test_a_changed_value_updates_the_result_and_its_history(tmp_path, ict01, performance_user):
     Result.objects.create(indicator=ict01, period=date(2019, 11, 1), value=Decimal(80))
     path = csv_file(tmp_path, RESULTS_HEADER + "ICT01,2019-11,85.5,,,\n")
@@ -92,13 +115,21 @@ def test_a_changed_value_updates_the_result_and_its_history(tmp_path, ict01, per
 
 def test_a_changed_figure_sends_an_approved_return_back_for_review(tmp_path, ict01, performance_user):
     Result.objects.create(indicator=ict01, period=date(2019, 11, 1), value=Decimal(80))
-    approved = Commentary.objects.create(indicator=ict01, period=date(2019, 11, 1), text="Fine.", status="approved")
+    approved = Commentary.objects.create(
+        indicator=ict01,
+        period=date(2019, 11, 1),
+        text="Fine.",
+        status="approved",
+        approver=performance_user,
+        approved_at=timezone.now(),
+    )
     path = csv_file(tmp_path, RESULTS_HEADER + "ICT01,2019-11,85.5,,,\n")
 
     workbook_import(path=path, file_name="results.csv", user=performance_user)
 
     approved.refresh_from_db()
     assert approved.status == "submitted"
+    assert (approved.approver, approved.approved_at) == (None, None)  # as the return form does
     assert approved.version == 1
     assert "figure changed after approval" in approved.history.latest("history_date").history_change_reason
 
