@@ -128,6 +128,7 @@ class IndicatorQuerySet(models.QuerySet):
         return self.filter(active=True)
 
     def for_committee(self, committee: Committee) -> IndicatorQuerySet:
+        """A committee's indicators: those of its directorates (each once: an indicator has one directorate)."""
         return self.filter(directorate__committees=committee)
 
     def owned_by(self, user) -> IndicatorQuerySet:

@@ -153,7 +153,7 @@ def _settings(settings: PaperSettings, values: dict[str, str]) -> dict:
 
 
 def paper_dashboard(committee: Committee, period: date) -> Dashboard:
-    indicators = Indicator.objects.active().for_committee(committee).distinct()
+    indicators = Indicator.objects.active().for_committee(committee)
     return build_dashboard(indicators, period, direction_basis=committee.direction_basis)
 
 
