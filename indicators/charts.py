@@ -6,6 +6,12 @@ range as a band. `render_svg` draws it as an accessible `<svg role="img">`
 with a `<title>` and `<desc>`; `TrendChart.rows` gives the same figures for
 the table alternative. `indicator_chart` builds one from an indicator's
 already-fetched results and thresholds, without touching the database.
+
+The dashboard's small graphics are here too: `sparkline_svg` draws a row's
+recent values (decorative, hidden from assistive technology; `sparkline_text`
+is what it reads instead) and `rating_bar` lays out the stacked bar of the
+KPIs' ratings. Both use SVG attributes, never style attributes, which the
+Content-Security-Policy forbids.
 """
 
 from __future__ import annotations
@@ -263,3 +269,97 @@ def _described(chart: TrendChart, year: FinancialYear, period: date) -> TrendCha
         sentences.append(f"Expected range {chart.format(chart.lower)} to {chart.format(chart.upper)}.")
     sentences.append("The figures are also given in the table below the chart.")
     return replace(chart, description=" ".join(sentences))
+
+
+# --- the dashboard's sparklines and rating bar -----------------------------------
+
+SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 72, 24, 3
+
+
+def sparkline_svg(values: list[Decimal | None]) -> str:
+    """A row's recent values as a small line, oldest on the left; empty when there are none.
+
+    Decorative (aria-hidden): the same figures are written out by `sparkline_text`.
+    Each line is scaled to its own lowest and highest value, to show the shape.
+    """
+    numbers = [float(v) for v in values if v is not None]
+    if not numbers:
+        return ""
+    low, high = min(numbers), max(numbers)
+    steps = max(len(values) - 1, 1)
+
+    def point(index: int, value: Decimal) -> tuple[float, float]:
+        share = (float(value) - low) / (high - low) if high > low else 0.5
+        x = SPARK_PAD + (SPARK_WIDTH - 2 * SPARK_PAD) * (index / steps if len(values) > 1 else 0.5)
+        return x, SPARK_HEIGHT - SPARK_PAD - (SPARK_HEIGHT - 2 * SPARK_PAD) * share
+
+    runs, run = [], []
+    for index, value in enumerate([*values, None]):
+        if value is None:
+            if len(run) > 1:
+                runs.append(" ".join(f"{x:.1f},{y:.1f}" for x, y in run))
+            run = []
+        else:
+            run.append(point(index, value))
+    lines = "".join(
+        f'<polyline class="kp-spark__line" points="{points}" fill="none" stroke="{TEXT}" stroke-width="1.5"/>'
+        for points in runs
+    )
+    # A dot on the latest figure, and on any figure with no neighbour to join.
+    latest = max(i for i, v in enumerate(values) if v is not None)
+    dots = [(i, v) for i, v in enumerate(values) if v is not None and (i == latest or _alone(values, i))]
+    circles = "".join(
+        f'<circle class="kp-spark__dot" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{TEXT}"/>'
+        for x, y in (point(i, v) for i, v in dots)
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="kp-spark" width="{SPARK_WIDTH}" height="{SPARK_HEIGHT}" '
+        f'viewBox="0 0 {SPARK_WIDTH} {SPARK_HEIGHT}" aria-hidden="true" focusable="false">{lines}{circles}</svg>'
+    )
+
+
+def _alone(values: list, index: int) -> bool:
+    before = values[index - 1] if index > 0 else None
+    after = values[index + 1] if index + 1 < len(values) else None
+    return before is None and after is None
+
+
+def sparkline_text(trend: Iterable[tuple[date, Decimal | None]], format: Callable[[Decimal | None], str]) -> str:
+    """The sparkline's figures in words: 'December 2018 to November 2019: 95.1%, no figure, …, 97.8%'."""
+    trend = list(trend)
+    if not any(value is not None for _, value in trend):
+        return "No figures in the last 12 months."
+    figures = ", ".join("no figure" if value is None else format(value) for _, value in trend)
+    if len(trend) == 1:
+        return f"{period_label(trend[0][0])}: {figures}."
+    return f"{period_label(trend[0][0])} to {period_label(trend[-1][0])}: {figures}."
+
+
+@dataclass(frozen=True)
+class BarSegment:
+    """One rating's share of the stacked bar, as percentages of its width."""
+
+    rag: str  # green, amber, red or none: the segment's CSS modifier and the legend's RAG tag
+    count: int
+    x: float
+    width: float
+
+    @property
+    def middle(self) -> float:
+        return round(self.x + self.width / 2, 2)
+
+    @property
+    def labelled(self) -> bool:
+        """Whether the segment is wide enough to write its number in (the legend always does)."""
+        return self.width >= 6
+
+
+def rating_bar(green: int, amber: int, red: int, none: int) -> list[BarSegment]:
+    """Every rating with its count, and where its segment sits; a rating with no KPIs has no width."""
+    total = green + amber + red + none
+    segments, x = [], 0.0
+    for rag, count in (("green", green), ("amber", amber), ("red", red), ("none", none)):
+        width = round(100 * count / total, 2) if total else 0.0
+        segments.append(BarSegment(rag, count, round(x, 2), width))
+        x += width
+    return segments

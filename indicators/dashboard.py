@@ -54,6 +54,11 @@ from indicators.units import Unit
 # Results older than this are not needed for any figure on a dashboard: the
 # latest value, its year to date, and the same figures a year earlier.
 HISTORY_MONTHS = 24
+# How far back a row's sparkline reaches, counting the dashboard's own month.
+TREND_MONTHS = 12
+
+# A row's recent values, oldest first: (period, value as displayed, or None where there is no figure).
+Trend = tuple[tuple[date, Decimal | None], ...]
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class KpiRow:
     rule: RatingRule | None
     commentary: Commentary | None
     last_reported: date | None = None
+    trend: Trend = ()
 
     @property
     def stale(self) -> bool:
@@ -95,6 +101,7 @@ class ActivityRow:
     range: ExpectedRange
     previous_year: Decimal | None
     last_reported: date | None = None
+    trend: Trend = ()
 
     @property
     def stale(self) -> bool:
@@ -223,6 +230,7 @@ class _History:
 
     def __init__(self, indicator: Indicator, period: date) -> None:
         self.indicator = indicator
+        self.period = period
         self.frequency = Frequency(indicator.frequency)
         self.results = {r.period: r for r in indicator.window_results}
         self.thresholds = {t.financial_year: t for t in indicator.window_thresholds}
@@ -233,6 +241,11 @@ class _History:
     def value(self, period: date | None) -> Decimal | None:
         result = self.results.get(period) if period else None
         return result.value if result else None
+
+    def trend(self) -> Trend:
+        """The reporting periods of the last TREND_MONTHS up to the dashboard's period, with their values."""
+        periods = reporting_periods(self.frequency, add_months(self.period, 1 - TREND_MONTHS), self.period)
+        return tuple((p, round_for_display(self.value(p), self.indicator.decimals)) for p in periods)
 
     def threshold(self, period: date) -> Threshold | None:
         return self.thresholds.get(FinancialYear.containing(period).start_year)
@@ -279,6 +292,7 @@ class _History:
             rule=rule,
             commentary=self.commentary.get(period) if period else None,
             last_reported=indicator.last_reported,
+            trend=self.trend(),
         )
 
     def activity_row(self) -> ActivityRow:
@@ -299,6 +313,7 @@ class _History:
                 self.value(same_period_last_year(period)) if period else None, indicator.decimals
             ),
             last_reported=indicator.last_reported,
+            trend=self.trend(),
         )
 
 

@@ -9,7 +9,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from indicators.charts import TrendChart, indicator_chart, render_svg, y_ticks
+from indicators.charts import (
+    TrendChart,
+    indicator_chart,
+    rating_bar,
+    render_svg,
+    sparkline_svg,
+    sparkline_text,
+    y_ticks,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 MONTHS = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
@@ -107,3 +115,57 @@ def test_indicator_page_shows_the_chart_and_its_table_alternative(client, demo, 
     )
     assert "Latest value 88.6% in November 2019. Target 95.0%. Floor standard 90.0%." in root.find(f"{SVG}desc").text
     assert 'id="chart-table"' in html and "The chart’s figures as a table" in html
+
+
+# --- the dashboard's sparklines and rating bar ------------------------------------
+
+
+def test_a_sparkline_is_hidden_from_screen_readers_and_styled_without_style_attributes():
+    root = parse(sparkline_svg([D("90"), D("95"), D("92")]))
+    assert root.get("aria-hidden") == "true" and root.get("focusable") == "false"
+    assert not [element for element in root.iter() if "style" in element.attrib]
+
+
+def test_a_sparkline_runs_oldest_to_newest_from_lowest_to_highest_and_dots_the_latest_figure():
+    root = parse(sparkline_svg([D("90"), D("100"), D("95")]))
+    points = [tuple(map(float, p.split(","))) for p in root.find(f"{SVG}polyline").get("points").split()]
+    assert [x for x, _ in points] == sorted(x for x, _ in points)
+    assert points[1][1] < points[2][1] < points[0][1]  # SVG's y grows downwards: the highest value is on top
+    (dot,) = root.findall(f"{SVG}circle")
+    assert (float(dot.get("cx")), float(dot.get("cy"))) == points[2]
+
+
+def test_a_missing_figure_breaks_the_sparkline_and_a_lone_figure_gets_a_dot():
+    root = parse(sparkline_svg([D("1"), D("2"), None, D("3"), None, D("4"), D("5")]))
+    assert len(root.findall(f"{SVG}polyline")) == 2
+    assert len(root.findall(f"{SVG}circle")) == 2  # the lone 3 and the latest, 5
+
+
+def test_a_flat_or_single_figure_sparkline_draws_without_dividing_by_zero():
+    assert parse(sparkline_svg([D("7"), D("7")])).find(f"{SVG}polyline") is not None
+    assert len(parse(sparkline_svg([D("7")])).findall(f"{SVG}circle")) == 1
+
+
+def test_a_row_without_figures_has_no_sparkline_and_says_so():
+    assert sparkline_svg([None, None]) == ""
+    assert sparkline_text([(date(2019, 11, 1), None)], str) == "No figures in the last 12 months."
+
+
+def test_the_sparkline_text_names_its_months_and_every_figure_including_the_gaps():
+    trend = [(date(2019, 9, 1), D("90.5")), (date(2019, 10, 1), None), (date(2019, 11, 1), D("88.6"))]
+    assert sparkline_text(trend, lambda v: f"{v}%") == "September 2019 to November 2019: 90.5%, no figure, 88.6%."
+
+
+def test_the_rating_bar_lays_the_counts_end_to_end_across_the_whole_width():
+    segments = rating_bar(21, 3, 1, 0)
+    assert [(s.rag, s.count, s.x, s.width) for s in segments] == [
+        ("green", 21, 0.0, 84.0),
+        ("amber", 3, 84.0, 12.0),
+        ("red", 1, 96.0, 4.0),
+        ("none", 0, 100.0, 0.0),
+    ]
+    assert [s.labelled for s in segments] == [True, True, False, False]  # too narrow for its number: the legend has it
+
+
+def test_a_rating_bar_without_kpis_has_no_width():
+    assert {s.width for s in rating_bar(0, 0, 0, 0)} == {0.0}
