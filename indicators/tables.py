@@ -18,6 +18,7 @@ from django.template.loader import get_template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
+from indicators.charts import sparkline_svg, sparkline_text
 from indicators.dashboard import ActivityRow, KpiRow
 from indicators.exports import period_note
 from indicators.models import Kind
@@ -55,7 +56,16 @@ def _previous_year(row: KpiRow | ActivityRow):
     # Kent prints last year's figures in italics; the label says so for everyone else.
     when = period_label(same_period_last_year(row.period)) if row.period else "previous year"
     return format_html(
-        '<i>{}</i><br><span class="govuk-body-s">{}</span>', row.indicator.format(row.previous_year), when
+        '<i>{}</i><br><span class="kp-period-note">{}</span>', row.indicator.format(row.previous_year), when
+    )
+
+
+def _trend(row: KpiRow | ActivityRow, period: date):
+    """The sparkline, hidden from assistive technology, and its figures as text for it instead."""
+    return format_html(
+        '{}<span class="govuk-visually-hidden">{}</span>',
+        mark_safe(sparkline_svg([value for _, value in row.trend])),  # noqa: S308 - numbers and our markup only
+        sparkline_text(row.trend, row.indicator.format),
     )
 
 
@@ -76,13 +86,15 @@ class Display:
     """
 
     row: KpiRow | ActivityRow
-    cells: list[tuple[bool, str, str]] = field(default_factory=list)  # (row header?, class, html)
+    # (row header?, class, column header: the cell's label when rows stack on a phone, html)
+    cells: list[tuple[bool, str, str, str]] = field(default_factory=list)
 
 
 class _DashboardTable(tables.Table):
     ref = tables.Column(accessor="row__indicator__code", verbose_name="Ref")
     indicator = tables.Column(accessor="row__indicator__name", verbose_name="Indicator")
     directorate = tables.Column(accessor="row__indicator__directorate__name", verbose_name="Directorate")
+    trend = tables.Column(accessor="row__trend", verbose_name="Last 12 months", orderable=False)
 
     # column name -> (cell class, how the cell is drawn from the row and the dashboard period)
     CELLS: dict = {
@@ -92,10 +104,11 @@ class _DashboardTable(tables.Table):
                 '<a class="govuk-link" href="{}">{}</a>', row.indicator.get_absolute_url(), row.indicator.code
             ),
         ),
-        "indicator": (CELL, lambda row, period: row.indicator.name),
+        "indicator": (f"{CELL} kp-dashboard-table__name", lambda row, period: row.indicator.name),
         "directorate": (CELL, lambda row, period: row.indicator.directorate.name),
         "value": (NUMBER_WRAPPING, _value_with_period),
         "previous_year": (NUMBER_WRAPPING, lambda row, period: _previous_year(row)),
+        "trend": (f"{CELL} kp-trend", _trend),
     }
 
     def __init__(self, rows, *, period: date, caption: str, show_directorate: bool = True, **kwargs):
@@ -103,11 +116,16 @@ class _DashboardTable(tables.Table):
         if not show_directorate:
             kwargs["exclude"] = ("directorate",)
         super().__init__([Display(row) for row in rows], **kwargs)
-        names = [column.name for column in self.columns]
+        columns = [(column.name, str(column.header)) for column in self.columns]
         for display in self.data:
             display.cells = [
-                (name == "ref", self.CELLS[name][0], conditional_escape(self.CELLS[name][1](display.row, period)))
-                for name in names
+                (
+                    name == "ref",
+                    self.CELLS[name][0],
+                    header,
+                    conditional_escape(self.CELLS[name][1](display.row, period)),
+                )
+                for name, header in columns
             ]
 
     class Meta:
@@ -158,6 +176,7 @@ class KpiTable(_DashboardTable):
             "target",
             "floor",
             "previous_year",
+            "trend",
             "direction",
         )
 
@@ -180,7 +199,7 @@ class ActivityTable(_DashboardTable):
     }
 
     class Meta(_DashboardTable.Meta):
-        sequence = ("ref", "indicator", "directorate", "value", "lower", "upper", "range", "previous_year")
+        sequence = ("ref", "indicator", "directorate", "value", "lower", "upper", "range", "previous_year", "trend")
 
 
 # --- filters ----------------------------------------------------------------------

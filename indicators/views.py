@@ -25,10 +25,10 @@ from django_tables2 import RequestConfig
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.cache import STRUCTURE, cache_key, cached, cached_many, data_version, data_versions
-from indicators.charts import indicator_chart, render_svg
+from indicators.charts import indicator_chart, rating_bar, render_svg
 from indicators.dashboard import Dashboard, cached_dashboard, dashboard_queryset, indicator_row, latest_data_period
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
-from indicators.guidance import counts_sentence, guidance_notes, rag_summary
+from indicators.guidance import counts_sentence, guidance_notes, rag_counts, rag_summary
 from indicators.models import (
     Commentary,
     CommentaryStatus,
@@ -240,7 +240,11 @@ def _dashboard_parts(request, scope: Scope, period_text: str | None, form: Dashb
     )
     shown = [t for t, show in ((kpi_table, kpis or not activities), (activity_table, activities or not kpis)) if show]
     filters = urlencode({k: v for k, v in request.GET.items() if k in form.fields and v})
+    counts = rag_counts(dashboard)  # the counts sentence's, so the bar and the sentence agree
+    unrated = counts.unrated + counts.untargeted + counts.information
     return {
+        "kpi_total": counts.total,
+        "rating_bar": rating_bar(counts.green, counts.amber, counts.red, unrated),
         "period_label": label,
         "tables": mark_safe("".join(_render_table(request, t) for t in shown)),  # noqa: S308
         "has_activities": bool(dashboard.activities),

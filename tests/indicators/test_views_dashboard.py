@@ -66,6 +66,64 @@ def test_committee_dashboard_defaults_to_the_latest_period_and_counts_21_3_1(cli
     assert len(kpi_refs(response)) == 25
 
 
+def rating_counts(html: str) -> dict[str, str]:
+    """The rating summary's counts as written, by rating."""
+    summary = html.split('id="rating-summary"')[1].split("</div>")[0]
+    found = re.findall(r'id="rating-count-(\w+)">.*?class="kp-rating-summary__number">(\d+)<', summary)
+    return dict(found)
+
+
+def row_html(html: str, code: str) -> str:
+    return html.split(f'id="row-{code}"')[1].split("</tr>")[0]
+
+
+def test_the_rating_summary_writes_the_counts_sentences_21_3_1_and_none_unrated(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    response = client.get(NOVEMBER)
+    html = response.content.decode()
+    assert rating_counts(html) == {"green": "21", "amber": "3", "red": "1", "none": "0"}
+    assert "Ratings of the 25 KPIs, November 2019" in text(response)
+    bar = html.split('class="kp-rating-bar"')[1].split("</svg>")[0]
+    assert 'aria-hidden="true"' in bar and "style=" not in bar
+    assert re.findall(r'segment--(\w+)" x="([\d.]+)%" y="0" width="([\d.]+)%"', bar) == [
+        ("green", "0.0", "84.0"),
+        ("amber", "84.0", "12.0"),
+        ("red", "96.0", "4.0"),
+    ]
+
+
+def test_the_rating_summary_counts_every_kpi_whatever_the_filters(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    html = client.get(NOVEMBER, {"rag": "amber"}).content.decode()
+    assert rating_counts(html) == {"green": "21", "amber": "3", "red": "1", "none": "0"}
+
+
+def test_a_directorate_dashboard_has_the_rating_summary_and_sparklines_too(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    html = client.get("/directorates/strategic-and-corporate-services/2019-11/").content.decode()
+    assert rating_counts(html) == {"green": "21", "amber": "3", "red": "1", "none": "0"}
+    assert html.count('class="kp-spark"') == 25 + 10  # every KPI and activity indicator
+
+
+def test_each_row_has_a_sparkline_hidden_from_screen_readers_with_its_twelve_months_in_text(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    html = client.get(NOVEMBER).content.decode()
+    row = row_html(html, "ICT02")
+    spark = row.split('<svg xmlns="http://www.w3.org/2000/svg" class="kp-spark"')[1].split("</svg>")[0]
+    assert 'aria-hidden="true"' in spark and "style=" not in spark
+    assert (
+        '<span class="govuk-visually-hidden">December 2018 to November 2019: 93.9%, 97.4%, 98.0%, 92.3%, 99.8%, '
+        "91.8%, 96.7%, 98.2%, 95.0%, 99.0%, 93.0%, 88.6%.</span>" in row
+    )
+    assert re.search(r'<th scope="col" class="govuk-table__header">\s*Last 12 months\s*</th>', html)
+
+
+def test_a_quarterly_kpis_sparkline_has_its_four_quarters(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    row = row_html(client.get(NOVEMBER).content.decode(), "HR05")
+    assert "December 2018 to September 2019: 5.4%, 4.1%, 6.7%, 4.3%." in row
+
+
 def test_tolerance_band_committee_counts_sentence_does_not_mention_floor_standards(client, demo, viewer_user):
     client.force_login(viewer_user)
     page = text(client.get("/committees/environment-and-transport/"))
