@@ -293,7 +293,8 @@ def sparkline_svg(values: list[Decimal | None]) -> str:
         x = SPARK_PAD + (SPARK_WIDTH - 2 * SPARK_PAD) * (index / steps if len(values) > 1 else 0.5)
         return x, SPARK_HEIGHT - SPARK_PAD - (SPARK_HEIGHT - 2 * SPARK_PAD) * share
 
-    runs, run = [], []
+    runs: list[str] = []  # polyline points, one string per run of figures without a gap
+    run: list[tuple[float, float]] = []
     for index, value in enumerate([*values, None]):
         if value is None:
             if len(run) > 1:
