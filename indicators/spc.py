@@ -110,6 +110,10 @@ class Variation(StrEnum):
     NEUTRAL_LOW = "neutral_low"
     NONE = ""
 
+    @property
+    def label(self) -> str:
+        return _VARIATION_LABELS[self]
+
 
 class Assurance(StrEnum):
     """The assurance icon; ``NONE`` without a target, for T polarity, or without enough data."""
@@ -118,6 +122,28 @@ class Assurance(StrEnum):
     FAIL = "fail"
     HIT_AND_MISS = "hit_and_miss"
     NONE = ""
+
+    @property
+    def label(self) -> str:
+        return _ASSURANCE_LABELS[self]
+
+
+_VARIATION_LABELS = {
+    Variation.COMMON_CAUSE: "Common cause: no significant change",
+    Variation.IMPROVEMENT_HIGH: "Special cause improvement (higher)",
+    Variation.IMPROVEMENT_LOW: "Special cause improvement (lower)",
+    Variation.CONCERN_HIGH: "Special cause concern (higher)",
+    Variation.CONCERN_LOW: "Special cause concern (lower)",
+    Variation.NEUTRAL_HIGH: "Special cause (higher), neither better nor worse",
+    Variation.NEUTRAL_LOW: "Special cause (lower), neither better nor worse",
+    Variation.NONE: "Not enough data",
+}
+_ASSURANCE_LABELS = {
+    Assurance.PASS: "Consistently passes the target",
+    Assurance.FAIL: "Consistently fails the target",
+    Assurance.HIT_AND_MISS: "Hit and miss: the target is met some months and not others",
+    Assurance.NONE: "No assurance",
+}
 
 
 @dataclass(frozen=True)
@@ -452,12 +478,7 @@ def _summarise(
     latest = next((p for p in reversed(points) if p.value is not None and p.phase == len(phases) - 1), None)
     trial = current is not None and current.trial
     if current is None or latest is None or not current.enough_for_icons:
-        count = current.count if current else 0
-        where = " in the current phase" if len(phases) > 1 else ""
-        reason = (
-            f"Not enough data: {count} value{'' if count == 1 else 's'}{where}; "
-            f"SPC needs at least {MIN_POINTS_FOR_ICONS} to show whether a change is real."
-        )
+        reason = _not_enough(current, several_phases=len(phases) > 1)
         return SpcResult(tuple(points), tuple(phases), Variation.NONE, Assurance.NONE, trial, reason, None, settings)
     variation = _variation(latest.cause, latest.side)
     assurance = _assurance(exact, target, polarity)
@@ -467,3 +488,14 @@ def _summarise(
     elif target is None:
         reason = "No assurance icon without a target."
     return SpcResult(tuple(points), tuple(phases), variation, assurance, trial, reason, latest.period, settings)
+
+
+def _not_enough(current: PhaseLimits | None, *, several_phases: bool) -> str:
+    count = current.count if current else 0
+    where = " in the current phase" if several_phases else ""
+    if count >= MIN_POINTS_FOR_ICONS:  # enough values, but never two months running
+        return f"Not enough data: no two consecutive values{where} to measure the variation from."
+    return (
+        f"Not enough data: {count} value{'' if count == 1 else 's'}{where}; "
+        f"SPC needs at least {MIN_POINTS_FOR_ICONS} to show whether a change is real."
+    )

@@ -371,6 +371,18 @@ def test_missing_months_do_not_count_towards_the_13():
     assert "12 values" in result.reason
 
 
+def test_values_never_two_months_running_have_no_limits_and_say_so():
+    result = chart([1, None] * 14)
+    assert result.phases[0].count == 14 and result.phases[0].upper_limit is None
+    assert result.reason == "Not enough data: no two consecutive values to measure the variation from."
+
+
+def test_every_icon_has_a_label():
+    assert Variation.CONCERN_LOW.label == "Special cause concern (lower)"
+    assert Assurance.FAIL.label == "Consistently fails the target"
+    assert all(v.label for v in Variation) and all(a.label for a in Assurance)
+
+
 def test_a_short_latest_phase_means_not_enough_data_even_with_a_long_history():
     result = chart([1, 2] * 10 + [5] * 5, phase_starts=[20])
     assert result.variation is Variation.NONE
