@@ -26,8 +26,9 @@ implementation, the R package NHSRplotthedots (``R/ptd_spc_standard.R``,
   between the 2σ line and the limit).
 * **Gaps.** A missing month (value ``None``) has no signal and is not counted;
   the moving range across it is not computed (it would span two months and
-  overstate the variation), and it breaks shifts, trends and two-of-three: the
-  run rules need *consecutive* months.
+  overstate the variation). The run rules (shift, trend, two of three) read the
+  recorded values in order, so a gap neither breaks nor extends a run: a late
+  return must not reset a sustained shift to "common cause" for seven months.
 * **Improvement or concern** from the polarity: H (higher is better) makes a
   high signal an improvement, L the reverse, T neither ("neutral"). A point with
   both an improvement and a concern signal is an improvement (as the MDC tool).
@@ -295,18 +296,6 @@ def _public_limits(start: int, count: int, exact: _Exact | None) -> PhaseLimits:
 # --- rules ----------------------------------------------------------------------
 
 
-def _segments(values: Sequence[Fraction | None]) -> list[range]:
-    """Runs of consecutive recorded values (a gap ends a segment)."""
-    segments, start = [], None
-    for i, value in enumerate([*values, None]):
-        if value is not None and start is None:
-            start = i
-        elif value is None and start is not None:
-            segments.append(range(start, i))
-            start = None
-    return segments
-
-
 def _flag_runs(keys: Sequence[Side | None], length: int) -> list[Side | None]:
     """Mark every element of a run of ≥ ``length`` equal, non-None keys with that key."""
     marks: list[Side | None] = [None] * len(keys)
@@ -371,17 +360,18 @@ def _phase_signals(values: Sequence[Fraction | None], exact: _Exact | None, sett
     found: list[set[Signal]] = [set() for _ in values]
     if exact is None or exact.spread is None:
         return found
-    for segment in _segments(values):
-        run = [values[i] for i in segment]
-        per_rule = (
-            [_outside(v, exact) for v in run],
-            _shift(run, exact, settings.shift_length),
-            _trend(run, settings.trend_length),
-            _two_of_three(run, exact),
-        )
-        for offset, i in enumerate(segment):
-            for signals in per_rule:
-                found[i] |= signals[offset]
+    # A gap neither breaks nor extends a run: the rules read the recorded values in order.
+    recorded = [i for i, v in enumerate(values) if v is not None]
+    run = [values[i] for i in recorded]
+    per_rule = (
+        [_outside(v, exact) for v in run],
+        _shift(run, exact, settings.shift_length),
+        _trend(run, settings.trend_length),
+        _two_of_three(run, exact),
+    )
+    for offset, i in enumerate(recorded):
+        for signals in per_rule:
+            found[i] |= signals[offset]
     return found
 
 

@@ -326,13 +326,21 @@ def test_a_gap_has_no_signal_and_no_moving_range_either_side():
     assert result.phases[0].mean == Decimal("2.5")
 
 
-def test_a_gap_breaks_a_shift_and_a_trend():
+def test_a_gap_neither_breaks_nor_extends_a_shift_or_a_trend():
+    # Seven recorded values above the mean with a missing month among them: still a shift.
     shift = BASE + [1, 1, 1, None, 1, 1, 1, 1] + [-1] * 7
-    assert flagged(chart(shift), SHIFT) == list(range(16, 23))
+    assert flagged(chart(shift), SHIFT) == [8, 9, 10, 12, 13, 14, 15, *range(16, 23)]  # the gap (11) has none
+    assert flagged(chart(BASE + [1, 1, 1, None, 1, 1, 1] + [-1] * 6), SHIFT) == []  # six values: the gap is no 7th
     trend = [1, 2, 3, None, 4, 5, 6, 7]
-    assert flagged(chart(trend), TREND) == []
-    assert flagged(chart(trend, trend_length=5), TREND) == []
-    assert flagged(chart([1, 2, 3, None, 4, 5, 6, 7, 8]), TREND) == []
+    assert flagged(chart(trend), TREND) == [0, 1, 2, 4, 5, 6, 7]
+    assert flagged(chart([1, 2, 3, None, 4, 5, 6]), TREND) == []
+
+
+def test_a_late_return_does_not_reset_a_sustained_shift():
+    values = [50, 52, 49, 51, 53, 48, 50, 51, 49, 52, 50, 51, 49] + [56, 57, 55, 56, 57, 58, None, 56, 57]
+    result = chart(values)
+    assert result.variation is Variation.IMPROVEMENT_HIGH
+    assert SHIFT in result.points[-1].rules
 
 
 def test_a_missing_latest_month_leaves_the_icons_on_the_latest_value():
