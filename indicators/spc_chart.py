@@ -12,8 +12,9 @@ cause, blue square improvement, orange triangle concern, purple diamond neutral.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from html import escape
@@ -56,6 +57,7 @@ class XmrChart:
     target: Decimal | None
     format: Callable[[Decimal | None], str]
     description: str = ""
+    phase_notes: list[str] = field(default_factory=list)  # "Phase 2 from April 2019: <reason>"
 
     @property
     def rows(self) -> list[tuple[str, str, str]]:
@@ -76,10 +78,13 @@ def point_signal(point) -> str:
 # --- building ---------------------------------------------------------------------
 
 
-def indicator_xmr(indicator, results: Iterable, thresholds: Iterable, period: date) -> XmrChart | None:
+def indicator_xmr(
+    indicator, results: Iterable, thresholds: Iterable, period: date, phases: Iterable = ()
+) -> XmrChart | None:
     """The XmR chart of every reporting period from the first value to `period`; None without values.
 
-    The target (for the assurance icon) is the financial year's target of a KPI.
+    The target (for the assurance icon) is the financial year's target of a KPI. `phases` are
+    the indicator's `Phase` rows (start, reason); one starting outside the chart is left out.
     """
     recorded = sorted((r for r in results if r.period <= period and r.value is not None), key=lambda r: r.period)
     if not recorded:
@@ -89,13 +94,20 @@ def indicator_xmr(indicator, results: Iterable, thresholds: Iterable, period: da
     year = FinancialYear.containing(period).start_year
     threshold = next((t for t in thresholds if t.financial_year == year), None)
     target = threshold.target if threshold is not None and indicator.is_kpi else None
-    result = xmr([(p, values.get(p)) for p in periods], polarity=Polarity(indicator.polarity), target=target)
+    shown = sorted((p for p in phases if periods[0] < p.start <= periods[-1]), key=lambda p: p.start)
+    result = xmr(
+        [(p, values.get(p)) for p in periods],
+        polarity=Polarity(indicator.polarity),
+        target=target,
+        phase_starts=[bisect_left(periods, p.start) for p in shown],
+    )
     chart = XmrChart(
         title=f"{indicator.code} {indicator.name}: statistical process control (XmR) chart",
         periods=periods,
         result=result,
         target=target,
         format=indicator.format,
+        phase_notes=[f"Phase {n} from {period_label(p.start)}: {p.reason}" for n, p in enumerate(shown, start=2)],
     )
     return replace(chart, description=_description(chart))
 

@@ -332,7 +332,8 @@ def _indicator_page(code: str, period_text: str) -> dict:
             chart=chart,
             chart_svg=mark_safe(render_svg(chart)),  # noqa: S308 - render_svg escapes all text
         )
-        context.update(_xmr_context(indicator_xmr(indicator, results, thresholds, period)))
+        phases = list(indicator.phases.all())
+        context.update(_xmr_context(indicator_xmr(indicator, results, thresholds, period, phases)))
     return context
 
 

@@ -8,8 +8,10 @@ from decimal import Decimal as D
 from types import SimpleNamespace
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
 
-from indicators.models import Indicator, Result
+from indicators.models import Indicator, Phase, Result
 from indicators.periods import add_months
 from indicators.rules import Polarity
 from indicators.spc import Assurance, Variation, xmr
@@ -195,3 +197,68 @@ def test_indicator_page_says_not_enough_data_for_a_short_history(client, demo, v
     variation = html[html.index('id="spc-variation"') : html.index('id="spc-assurance"')]
     assert "Not enough data: 11 values; SPC needs at least 13 to show whether a change is real." in variation
     assert "kp-spc-icon" not in variation
+
+
+# --- phases ------------------------------------------------------------------------------
+
+
+def test_indicator_xmr_starts_a_phase_at_each_phase_row_inside_the_chart():
+    rows = results([D(v) for v in SHIFTED])
+    phases = [
+        SimpleNamespace(start=date(2019, 5, 1), reason="New booking system"),
+        SimpleNamespace(start=date(2017, 1, 1), reason="Before the first value"),
+        SimpleNamespace(start=date(2020, 1, 1), reason="After the period shown"),
+    ]
+    chart = indicator_xmr(indicator(), rows, [], date(2019, 11, 1), phases)
+    assert [phase.start for phase in chart.result.phases] == [0, 13]
+    assert chart.phase_notes == ["Phase 2 from May 2019: New booking system"]
+    assert "(phase 2, from May 2019)" in chart.description
+
+
+def test_a_phase_start_must_be_a_reporting_period_and_needs_a_reason(demo):
+    quarterly = Indicator.objects.filter(frequency="quarterly").first() or Indicator.objects.first()
+    quarterly.frequency = "quarterly"
+    phase = Phase(indicator=quarterly, start=date(2019, 5, 1), reason="  ")
+    with pytest.raises(ValidationError) as raised:
+        phase.full_clean()
+    assert set(raised.value.message_dict) == {"start", "reason"}
+    Phase(indicator=quarterly, start=date(2019, 6, 1), reason="New system").full_clean()
+
+
+def test_a_new_phase_shows_on_the_indicator_page_with_its_reason(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    before = client.get("/indicators/ICT02/").content.decode()
+    assert 'id="xmr-phases"' not in before
+    ict02 = Indicator.objects.get(code="ICT02")
+    Phase.objects.create(indicator=ict02, start=date(2019, 4, 1), reason="New help desk contract")
+    html = client.get("/indicators/ICT02/").content.decode()  # the page's cache is keyed on its data
+    assert "Phase 2 from April 2019: New help desk contract" in html
+    start = html.index('class="kp-chart kp-xmr"')
+    assert html[start : html.index("</svg>", start)].count('class="kp-xmr__mean"') == 2
+    variation = html[html.index('id="spc-variation"') : html.index('id="spc-assurance"')]
+    assert "Not enough data: 8 values in the current phase" in variation
+    assert Phase.history.filter(reason="New help desk contract").exists()
+
+
+def test_the_performance_team_maintains_phases_in_the_indicator_admin(demo, client, performance_user):
+    client.force_login(performance_user)
+    ict02 = Indicator.objects.get(code="ICT02")
+    page = client.get(reverse("admin:indicators_indicator_change", args=[ict02.pk])).content.decode()
+    assert "SPC phases (rebased limits)" in page and 'name="phases-TOTAL_FORMS"' in page
+
+
+def test_a_phase_added_in_the_admin_is_saved_with_its_history(demo, client, performance_user):
+    client.force_login(performance_user)
+    ict02 = Indicator.objects.get(code="ICT02")
+    url = reverse("admin:indicators_indicator_change", args=[ict02.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    data["owners"] = [user.pk for user in ict02.owners.all()]
+    for prefix in ("thresholds", "results"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    data |= {"phases-TOTAL_FORMS": "1", "phases-INITIAL_FORMS": "0", "phases-0-indicator": ict02.pk}
+    data |= {"phases-0-start": "2019-04-01", "phases-0-reason": "New help desk contract"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert list(ict02.phases.values_list("start", "reason")) == [(date(2019, 4, 1), "New help desk contract")]
+    assert Phase.history.filter(indicator=ict02).count() == 1
