@@ -21,12 +21,12 @@ ROLES = (SERVICE_OWNER, PERFORMANCE_TEAM, COMMITTEE_CLERK, VIEWER)
 
 # app label -> models the performance team manages in full.
 _PERFORMANCE_TEAM_MODELS = {
-    "indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary"],
+    "indicators": ["directorate", "committee", "indicator", "threshold", "phase", "result", "commentary"],
     "spreadsheets": ["importrecord"],
     "returns": ["reportingperiod", "bankholidaychange"],
     "reports": ["papersettings", "paper"],
 }
-_VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold", "result", "commentary"]}
+_VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold", "phase", "result", "commentary"]}
 # The apps whose permissions the roles hold.
 ROLE_APPS = frozenset(_PERFORMANCE_TEAM_MODELS) | frozenset(_VIEW_ONLY)
 

@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.dashboard import KpiRow, dashboard_queryset, indicator_row, latest_data_period
 from indicators.forms import FinancialYearField, NumberField
-from indicators.models import Commentary, Committee, Directorate, Indicator, Result, Threshold
+from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result, Threshold
 from indicators.periods import add_months, period_label
 
 admin.site.site_header = "kpidash administration"
@@ -80,6 +80,15 @@ class ThresholdInline(admin.TabularInline):
     ]
 
 
+class PhaseInline(admin.TabularInline):
+    """SPC phases: each starts fresh process limits from its period (issue 16, rebasing)."""
+
+    model = Phase
+    extra = 0
+    fields = ["start", "reason"]
+    verbose_name_plural = "SPC phases (rebased limits)"
+
+
 class RecentResultInline(admin.TabularInline):
     """The last two years of results, read only (see `ReturnOnlyAdmin`); older ones are in the Results list."""
 
@@ -120,7 +129,7 @@ class IndicatorAdmin(SimpleHistoryAdmin):
     list_filter = ["kind", "polarity", "frequency", "unit", "directorate", "active"]
     search_fields = ["code", "name", "definition"]
     filter_horizontal = ["owners"]
-    inlines = [ThresholdInline, RecentResultInline]
+    inlines = [ThresholdInline, PhaseInline, RecentResultInline]
     fieldsets = [
         (None, {"fields": ["code", "name", "definition", "kind", "directorate", "owners", "active"]}),
         ("Measure", {"fields": ["polarity", "unit", "decimals", "frequency", "ytd_method", "headline"]}),

@@ -39,7 +39,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from indicators.models import Commentary, Committee, DataVersion, Directorate, Indicator, Result, Threshold
+from indicators.models import Commentary, Committee, DataVersion, Directorate, Indicator, Phase, Result, Threshold
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ K = TypeVar("K")
 
 ALL, STRUCTURE = "all", "structure"
 # A figure: what one indicator's pages, its directorate's and its committees' dashboards show.
-FIGURES = (Result, Threshold, Commentary)
+FIGURES = (Result, Threshold, Commentary, Phase)
 # Everything else a dashboard, the home page or an indicator page shows.
 STRUCTURAL = (Directorate, Committee, Indicator)
 WATCHED_M2M = (Committee.directorates.through, Indicator.owners.through)

@@ -348,6 +348,39 @@ def result_period_errors(period, indicator: Indicator | None, today) -> dict[str
     return errors
 
 
+class Phase(models.Model):
+    """A new phase of an indicator's SPC chart from ``start``: its limits are computed afresh.
+
+    Rebasing is a person's decision with a reason (a new process, a changed
+    definition), never automatic; see ``indicators/spc.py``.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="phases")
+    start = models.DateField(help_text="The first reporting period of the new phase.")
+    reason = models.TextField(help_text="Why the process changed, e.g. a new system or a changed definition.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator__code", "start"]
+        constraints = [models.UniqueConstraint(fields=["indicator", "start"], name="one_phase_per_indicator_start")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} phase from {period_label(self.start)}"
+
+    def clean(self) -> None:
+        errors = {}
+        indicator = getattr(self, "indicator", None)
+        if indicator is not None and self.start is not None:
+            message = period_error(self.start, Frequency(indicator.frequency))
+            if message:
+                errors["start"] = message
+        if not (self.reason or "").strip():
+            errors["reason"] = "Say why the process changed: a new phase needs a reason."
+        if errors:
+            raise ValidationError(errors)
+
+
 class CommentaryStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     SUBMITTED = "submitted", "Submitted"

@@ -41,6 +41,7 @@ from indicators.models import (
 )
 from indicators.periods import FinancialYear, format_period, parse_period, period_label, same_period_last_year
 from indicators.rules import Rag, expected_range, rate, round_for_display
+from indicators.spc_chart import icon_svg, indicator_xmr, render_xmr_svg
 from indicators.tables import (
     KIND_FILTER_CHOICES,
     RAG_FILTER_CHOICES,
@@ -335,7 +336,21 @@ def _indicator_page(code: str, period_text: str) -> dict:
             chart=chart,
             chart_svg=mark_safe(render_svg(chart)),  # noqa: S308 - render_svg escapes all text
         )
+        phases = list(indicator.phases.all())
+        context.update(_xmr_context(indicator_xmr(indicator, results, thresholds, period, phases)))
     return context
+
+
+def _xmr_context(xmr) -> dict:
+    if xmr is None:
+        return {}
+    result = xmr.result
+    return {
+        "xmr": xmr,
+        "xmr_svg": mark_safe(render_xmr_svg(xmr)),  # noqa: S308 - render_xmr_svg escapes all text
+        "variation_icon": mark_safe(icon_svg(result.variation)),  # noqa: S308 - no text from data
+        "assurance_icon": mark_safe(icon_svg(result.assurance)),  # noqa: S308
+    }
 
 
 # --- page parts -------------------------------------------------------------------

@@ -24,5 +24,5 @@ def test_other_roles_only_view_indicators():
     for role in (COMMITTEE_CLERK, VIEWER):
         assert codenames(role, "returns", "reports") == set()
         assert codenames(role, "indicators") == {
-            f"view_{m}" for m in ("directorate", "committee", "indicator", "threshold", "result", "commentary")
+            f"view_{m}" for m in ("directorate", "committee", "indicator", "threshold", "phase", "result", "commentary")
         }

@@ -137,6 +137,7 @@ def test_the_indicator_page_shows_recent_results_read_only_and_ignores_posted_on
     data["owners"] = [user.pk for user in result.indicator.owners.all()]
     data |= {"results-TOTAL_FORMS": "1", "results-INITIAL_FORMS": "1", "thresholds-TOTAL_FORMS": "0"}
     data |= {"thresholds-INITIAL_FORMS": "0", "results-0-indicator": result.indicator.pk}
+    data |= {"phases-TOTAL_FORMS": "0", "phases-INITIAL_FORMS": "0"}
 
     client.post(url, data)
 
@@ -207,7 +208,7 @@ def test_a_saved_threshold_keeps_its_indicator_in_the_admin(demo, client, perfor
 
 
 def indicator_form(directorate, **overrides):
-    """The admin's add-indicator form, with its empty threshold and result inlines."""
+    """The admin's add-indicator form, with its empty threshold, phase and result inlines."""
     data = {
         "code": "NEW01",
         "name": "New indicator",
@@ -221,7 +222,7 @@ def indicator_form(directorate, **overrides):
         "ytd_method": "ratio",
         "headline": "month",
     }
-    for prefix in ("thresholds", "results"):
+    for prefix in ("thresholds", "phases", "results"):
         data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
     return data | overrides
 

@@ -1,0 +1,326 @@
+"""The XmR (statistical process control) chart on the indicator page, as accessible SVG.
+
+`indicator_xmr` builds an `XmrChart` from an indicator's already-fetched
+results and thresholds (no database access) by running `spc.xmr` over every
+reporting period up to the one shown; `render_xmr_svg` draws it as an
+`<svg role="img">` with a `<title>` and `<desc>`, and `XmrChart.rows` gives the
+table alternative with each point's signal. Special-cause points differ by
+colour *and* shape (Making Data Count colours; each marker has a dark outline so
+it stands out from the white background whatever its colour): grey circle common
+cause, blue square improvement, orange triangle concern, purple diamond neutral.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+from html import escape
+
+from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH, y_ticks
+from indicators.periods import FinancialYear, Frequency, period_label, reporting_periods
+from indicators.rules import Polarity
+from indicators.spc import Assurance, Cause, Rule, SpcResult, Variation, xmr
+
+NHS_BLUE, NHS_ORANGE, NHS_GREY, NHS_PURPLE = "#005EB8", "#ED8B00", "#768692", "#330072"
+LIMIT_GREY = "#425563"
+BOTTOM = 110  # room for two rows of legend under the x axis
+
+# Cause → (colour, shape, legend label). None is a month without a value (no marker).
+MARKERS = {
+    Cause.COMMON: (NHS_GREY, "circle", "Common cause"),
+    Cause.IMPROVEMENT: (NHS_BLUE, "square", "Special cause improvement"),
+    Cause.CONCERN: (NHS_ORANGE, "triangle", "Special cause concern"),
+    Cause.NEUTRAL: (NHS_PURPLE, "diamond", "Special cause, neither better nor worse"),
+}
+RULE_TEXT = {
+    Rule.OUTSIDE_LIMITS: "beyond a process limit",
+    Rule.SHIFT: "a run on one side of the mean",
+    Rule.TREND: "a run rising or falling",
+    Rule.TWO_OF_THREE: "two of three near a process limit",
+}
+CAUSE_TEXT = {
+    Cause.COMMON: "Common cause",
+    Cause.IMPROVEMENT: "Improvement",
+    Cause.CONCERN: "Concern",
+    Cause.NEUTRAL: "Special cause",
+}
+
+
+@dataclass(frozen=True)
+class XmrChart:
+    title: str
+    periods: list[date]
+    result: SpcResult
+    target: Decimal | None
+    format: Callable[[Decimal | None], str]
+    description: str = ""
+    phase_notes: list[str] = field(default_factory=list)  # "Phase 2 from April 2019: <reason>"
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """(period, value, signal) as text, for the table alternative."""
+        return [(period_label(p.period), self.format(p.value), point_signal(p)) for p in self.result.points]
+
+
+def point_signal(point) -> str:
+    """e.g. "Concern: beyond a process limit, a run on one side of the mean"; "No value" for a gap."""
+    if point.cause is None:
+        return "No value"
+    if point.cause is Cause.COMMON:
+        return "Common cause"
+    rules = ", ".join(RULE_TEXT[rule] for rule in Rule if rule in point.rules)
+    return f"{CAUSE_TEXT[point.cause]} ({point.side.value}): {rules}"
+
+
+# --- building ---------------------------------------------------------------------
+
+
+def indicator_xmr(
+    indicator, results: Iterable, thresholds: Iterable, period: date, phases: Iterable = ()
+) -> XmrChart | None:
+    """The XmR chart of every reporting period from the first value to `period`; None without values.
+
+    The target (for the assurance icon) is the financial year's target of a KPI. `phases` are
+    the indicator's `Phase` rows (start, reason); one starting outside the chart is left out.
+    """
+    recorded = sorted((r for r in results if r.period <= period and r.value is not None), key=lambda r: r.period)
+    if not recorded:
+        return None
+    values = {r.period: r.value for r in recorded}
+    periods = reporting_periods(Frequency(indicator.frequency), recorded[0].period, period)
+    year = FinancialYear.containing(period).start_year
+    threshold = next((t for t in thresholds if t.financial_year == year), None)
+    target = threshold.target if threshold is not None and indicator.is_kpi else None
+    shown = sorted((p for p in phases if periods[0] < p.start <= periods[-1]), key=lambda p: p.start)
+    result = xmr(
+        [(p, values.get(p)) for p in periods],
+        polarity=Polarity(indicator.polarity),
+        target=target,
+        phase_starts=[bisect_left(periods, p.start) for p in shown],
+    )
+    chart = XmrChart(
+        title=f"{indicator.code} {indicator.name}: statistical process control (XmR) chart",
+        periods=periods,
+        result=result,
+        target=target,
+        format=indicator.format,
+        phase_notes=[f"Phase {n} from {period_label(p.start)}: {p.reason}" for n, p in enumerate(shown, start=2)],
+    )
+    return replace(chart, description=_description(chart))
+
+
+def _description(chart: XmrChart) -> str:
+    result, fmt = chart.result, chart.format
+    first, last = period_label(chart.periods[0]), period_label(chart.periods[-1])
+    recorded = sum(p.value is not None for p in result.points)
+    sentences = [f"{recorded} value{'' if recorded == 1 else 's'} from {first} to {last}."]
+    phase = result.phases[-1]
+    if phase.upper_limit is not None:
+        trial = "trial " if phase.trial else ""
+        sentences.append(
+            f"Mean {fmt(phase.mean)}, {trial}process limits {fmt(phase.lower_limit)} to {fmt(phase.upper_limit)}"
+            + (
+                f" (phase {len(result.phases)}, from {period_label(chart.periods[phase.start])})."
+                if len(result.phases) > 1
+                else "."
+            )
+        )
+    if chart.target is not None:
+        sentences.append(f"Target {fmt(chart.target)}.")
+    if result.variation is not Variation.NONE:
+        sentences.append(f"Variation: {result.variation.label}.")
+    if result.assurance is not Assurance.NONE:
+        sentences.append(f"Assurance: {result.assurance.label}.")
+    if result.reason:
+        sentences.append(result.reason)
+    special = sum(p.cause not in (None, Cause.COMMON) for p in result.points)
+    sentences.append(f"{special} point{'' if special == 1 else 's'} show{'s' if special == 1 else ''} special cause.")
+    sentences.append("The figures and each point's signal are also given in the table below the chart.")
+    return " ".join(sentences)
+
+
+# --- drawing ----------------------------------------------------------------------
+
+
+class _Frame:
+    def __init__(self, count: int, ticks: list[float]) -> None:
+        self.count, self.low, self.high = count, ticks[0], ticks[-1]
+        self.plot_w, self.plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(self, index: float) -> float:
+        return LEFT + self.plot_w * (index + 0.5) / self.count
+
+    def y(self, value: Decimal | float) -> float:
+        return TOP + self.plot_h * (1 - (float(value) - self.low) / (self.high - self.low))
+
+
+def _segment(frame: _Frame, start: int, end: int, value: Decimal, colour: str, dash: str, css: str, width=2) -> str:
+    y = frame.y(value)
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<line class="{css}" x1="{frame.x(start - 0.5):.1f}" x2="{frame.x(end - 0.5):.1f}" y1="{y:.1f}" '
+        f'y2="{y:.1f}" stroke="{colour}" stroke-width="{width}"{dash_attr}/>'
+    )
+
+
+def _phase_lines(frame: _Frame, chart: XmrChart) -> str:
+    out, phases = [], chart.result.phases
+    for number, phase in enumerate(phases):
+        end = phases[number + 1].start if number + 1 < len(phases) else len(chart.periods)
+        if number:
+            x = frame.x(phase.start - 0.5)
+            out.append(
+                f'<line class="kp-xmr__phase" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + frame.plot_h}" '
+                f'stroke="{TEXT}" stroke-width="1" stroke-dasharray="4 4"/>'
+                f'<text x="{x + 4:.1f}" y="{TOP + 14}">Phase {number + 1}</text>'
+            )
+        if phase.mean is not None:
+            out.append(_segment(frame, phase.start, end, phase.mean, TEXT, "", "kp-xmr__mean"))
+        if phase.upper_limit is None:
+            continue
+        for value in (phase.upper_limit, phase.lower_limit):
+            out.append(_segment(frame, phase.start, end, value, LIMIT_GREY, "8 4", "kp-xmr__limit"))
+        for value in (phase.upper_two_sigma, phase.lower_two_sigma):
+            out.append(_segment(frame, phase.start, end, value, AXIS, "2 3", "kp-xmr__two-sigma", width=1))
+    return "".join(out)
+
+
+def _marker(x: float, y: float, cause: Cause) -> str:
+    colour, shape, _ = MARKERS[cause]
+    common = f'class="kp-xmr__point kp-xmr__point--{cause.value}" fill="{colour}" stroke="{TEXT}" stroke-width="1"'
+    if shape == "circle":
+        return f'<circle {common} cx="{x:.1f}" cy="{y:.1f}" r="4.5"/>'
+    if shape == "square":
+        return f'<rect {common} x="{x - 5:.1f}" y="{y - 5:.1f}" width="10" height="10"/>'
+    if shape == "triangle":
+        return f'<polygon {common} points="{x:.1f},{y - 6:.1f} {x + 6:.1f},{y + 5:.1f} {x - 6:.1f},{y + 5:.1f}"/>'
+    return (
+        f'<polygon {common} points="{x:.1f},{y - 7:.1f} {x + 7:.1f},{y:.1f} {x:.1f},{y + 7:.1f} {x - 7:.1f},{y:.1f}"/>'
+    )
+
+
+def _values(frame: _Frame, chart: XmrChart) -> str:
+    out, run = [], []
+    for index, point in enumerate([*chart.result.points, None]):
+        if point is not None and point.value is not None:
+            run.append(f"{frame.x(index):.1f},{frame.y(point.value):.1f}")
+            continue
+        if len(run) > 1:
+            out.append(
+                f'<polyline class="kp-xmr__values" points="{" ".join(run)}" fill="none" stroke="{NHS_GREY}" '
+                f'stroke-width="2"/>'
+            )
+        run = []
+    for index, point in enumerate(chart.result.points):
+        if point.value is not None:
+            out.append(_marker(frame.x(index), frame.y(point.value), point.cause))
+    return "".join(out)
+
+
+def _axes(frame: _Frame, chart: XmrChart, ticks: list[float]) -> str:
+    out = []
+    for tick in ticks:
+        y = frame.y(tick)
+        out.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="{AXIS}" stroke-width="1" '
+            f'stroke-opacity="0.5"/>'
+            f'<text x="{LEFT - 8}" y="{y + 5:.1f}" text-anchor="end">{escape(chart.format(Decimal(str(tick))))}</text>'
+        )
+    base = TOP + frame.plot_h
+    out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{base}" y2="{base}" stroke="{TEXT}" stroke-width="1"/>')
+    every = max(1, -(-len(chart.periods) // 8))  # at most 8 labels
+    for index, period in enumerate(chart.periods):
+        if index % every == 0 or index == len(chart.periods) - 1:
+            label = f"{period_label(period)[:3]} {period.year % 100:02d}"
+            out.append(f'<text x="{frame.x(index):.1f}" y="{base + 20}" text-anchor="middle">{label}</text>')
+    return "".join(out)
+
+
+def _legend(chart: XmrChart) -> str:
+    causes = [Cause.COMMON, *(c for c in MARKERS if c is not Cause.COMMON and _has(chart, c))]
+    items = [("line", TEXT, "", "Mean"), ("line", LIMIT_GREY, "8 4", "Process limits")]
+    if chart.target is not None:
+        items.append(("line", GREEN, "10 4", f"Target {chart.format(chart.target)}"))
+    items += [("marker", cause, "", MARKERS[cause][2]) for cause in causes]
+    y, x, out = HEIGHT - BOTTOM + 48, LEFT, []
+    for kind, what, dash, label in items:
+        width = 8 * len(label) + 46
+        if x + width > WIDTH - RIGHT:
+            x, y = LEFT, y + 24
+        if kind == "line":
+            dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+            out.append(
+                f'<line x1="{x}" x2="{x + 28}" y1="{y - 4}" y2="{y - 4}" stroke="{what}" stroke-width="2"{dash_attr}/>'
+            )
+        else:
+            out.append(_marker(x + 14, y - 4, what))
+        out.append(f'<text x="{x + 34}" y="{y + 1}">{escape(label)}</text>')
+        x += width
+    return "".join(out)
+
+
+def _has(chart: XmrChart, cause: Cause) -> bool:
+    return any(p.cause is cause for p in chart.result.points)
+
+
+def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr") -> str:
+    """The XmR chart as an `<svg role="img">` string, labelled by its title and description."""
+    result = chart.result
+    lines = [v for ph in result.phases for v in (ph.mean, ph.upper_limit, ph.lower_limit) if v is not None]
+    values = [p.value for p in result.points if p.value is not None]
+    ticks = y_ticks([*values, *lines, *([chart.target] if chart.target is not None else [])])
+    frame = _Frame(len(chart.periods), ticks)
+    body = [_axes(frame, chart, ticks), _phase_lines(frame, chart)]
+    if chart.target is not None:
+        y = frame.y(chart.target)
+        body.append(
+            f'<line class="kp-xmr__target" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{GREEN}" stroke-width="2" stroke-dasharray="10 4"/>'
+        )
+    body += [_values(frame, chart), _legend(chart)]
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="kp-chart kp-xmr" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="100%" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'font-family="arial, sans-serif" font-size="14" fill="{TEXT}">'
+        f'<title id="{chart_id}-title">{escape(chart.title)}</title>'
+        f'<desc id="{chart_id}-desc">{escape(chart.description)}</desc>'
+        f"{''.join(body)}</svg>"
+    )
+
+
+# --- icons --------------------------------------------------------------------------
+
+_VARIATION_ICON = {
+    Variation.COMMON_CAUSE: (NHS_GREY, "~"),
+    Variation.IMPROVEMENT_HIGH: (NHS_BLUE, "H"),
+    Variation.IMPROVEMENT_LOW: (NHS_BLUE, "L"),
+    Variation.CONCERN_HIGH: (NHS_ORANGE, "H"),
+    Variation.CONCERN_LOW: (NHS_ORANGE, "L"),
+    Variation.NEUTRAL_HIGH: (NHS_PURPLE, "H"),
+    Variation.NEUTRAL_LOW: (NHS_PURPLE, "L"),
+}
+_ASSURANCE_ICON = {
+    Assurance.PASS: (NHS_BLUE, "P"),
+    Assurance.FAIL: (NHS_ORANGE, "F"),
+    Assurance.HIT_AND_MISS: (NHS_GREY, "?"),
+}
+
+
+def icon_svg(value: Variation | Assurance) -> str:
+    """A small MDC-style icon (coloured circle, letter) for a variation or assurance; "" for none.
+
+    Decorative: the label beside it says the same in words, so it is hidden from screen readers.
+    """
+    colour, letter = {**_VARIATION_ICON, **_ASSURANCE_ICON}.get(value, (None, ""))
+    if colour is None:
+        return ""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="kp-spc-icon kp-spc-icon--{value.value}" viewBox="0 0 28 28" '
+        f'width="28" height="28" aria-hidden="true" focusable="false">'
+        f'<circle cx="14" cy="14" r="12.5" fill="#ffffff" stroke="{colour}" stroke-width="3"/>'
+        f'<text x="14" y="19" text-anchor="middle" font-family="arial, sans-serif" font-size="14" '
+        f'font-weight="bold" fill="{TEXT}">{letter}</text></svg>'
+    )

@@ -1,0 +1,264 @@
+"""The XmR chart on the indicator page: its SVG, table alternative, icons, and the page that shows them."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import date
+from decimal import Decimal as D
+from types import SimpleNamespace
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from indicators.models import Indicator, Phase, Result
+from indicators.periods import add_months
+from indicators.rules import Polarity
+from indicators.spc import Assurance, Variation, xmr
+from indicators.spc_chart import XmrChart, icon_svg, indicator_xmr, render_xmr_svg
+
+SVG = "{http://www.w3.org/2000/svg}"
+START = date(2018, 4, 1)
+# 13 steady months below the mean, then a sustained rise (a shift above it).
+SHIFTED = [50, 52, 49, 51, 53, 48, 50, 51, 49, 52, 50, 51, 49, 56, 57, 55, 56, 57, 58, 56, 57]
+
+
+def fmt(value):
+    return "–" if value is None else f"{value:.1f}"
+
+
+def make_chart(values, *, polarity=Polarity.HIGH, target=None, phase_starts=()) -> XmrChart:
+    periods = [add_months(START, i) for i in range(len(values))]
+    series = [(p, None if v is None else D(str(v))) for p, v in zip(periods, values, strict=True)]
+    result = xmr(series, polarity=polarity, target=target, phase_starts=phase_starts)
+    return XmrChart(title="X1 XmR", periods=periods, result=result, target=target, format=fmt, description="d")
+
+
+def parse(chart: XmrChart) -> ET.Element:
+    return ET.fromstring(render_xmr_svg(chart))
+
+
+def by_class(root: ET.Element, css: str) -> list[ET.Element]:
+    return [el for el in root.iter() if css in (el.get("class") or "").split()]
+
+
+def test_xmr_chart_is_an_accessible_image_with_title_and_description():
+    root = parse(make_chart(SHIFTED))
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "xmr-title xmr-desc"
+    assert root.find(f"{SVG}title").text == "X1 XmR"
+    assert root.find(f"{SVG}desc").text == "d"
+
+
+def test_special_cause_points_differ_by_colour_and_shape():
+    root = parse(make_chart(SHIFTED))
+    concern = by_class(root, "kp-xmr__point--concern")
+    improvement = by_class(root, "kp-xmr__point--improvement")
+    common = by_class(root, "kp-xmr__point--common_cause")
+    # Legend markers carry the class too: one of each kind shown.
+    assert len(improvement) == 8 + 1 and len(concern) >= 2 and common
+    assert {el.tag for el in improvement} == {f"{SVG}rect"} and {el.get("fill") for el in improvement} == {"#005EB8"}
+    assert {el.tag for el in concern} == {f"{SVG}polygon"} and {el.get("fill") for el in concern} == {"#ED8B00"}
+    assert {el.tag for el in common} == {f"{SVG}circle"}
+    texts = [el.text for el in root.iter(f"{SVG}text")]
+    assert {"Common cause", "Special cause improvement", "Special cause concern", "Mean", "Process limits"} <= set(
+        texts
+    )
+
+
+def test_limits_mean_and_target_lines_are_drawn():
+    root = parse(make_chart(SHIFTED, target=D("54")))
+    assert len(by_class(root, "kp-xmr__mean")) == 1
+    assert len(by_class(root, "kp-xmr__limit")) == 2 and len(by_class(root, "kp-xmr__two-sigma")) == 2
+    assert len(by_class(root, "kp-xmr__target")) == 1
+    assert "Target 54.0" in [el.text for el in root.iter(f"{SVG}text")]
+    assert not by_class(parse(make_chart(SHIFTED)), "kp-xmr__target")
+
+
+def test_each_phase_has_its_own_mean_and_limits_and_a_marked_start():
+    root = parse(make_chart(SHIFTED, phase_starts=[13]))
+    means = by_class(root, "kp-xmr__mean")
+    assert len(means) == 2 and means[0].get("y1") != means[1].get("y1")
+    assert len(by_class(root, "kp-xmr__limit")) == 4
+    assert len(by_class(root, "kp-xmr__phase")) == 1
+    assert "Phase 2" in [el.text for el in root.iter(f"{SVG}text")]
+
+
+def test_table_rows_give_each_points_signal_and_say_when_a_month_has_no_value():
+    rows = make_chart(SHIFTED[:13] + [None] + SHIFTED[13:]).rows
+    assert rows[0] == ("April 2018", "50.0", "Common cause")
+    assert rows[13] == ("May 2019", "–", "No value")
+    assert rows[-2] == ("December 2019", "56.0", "Improvement (high): a run on one side of the mean")
+    assert rows[-3][2] == (
+        "Improvement (high): beyond a process limit, a run on one side of the mean, two of three near a process limit"
+    )
+
+
+def test_a_gap_splits_the_line_of_values():
+    root = parse(make_chart([1, 2, 3, None, 2, 1]))
+    lines = by_class(root, "kp-xmr__values")
+    assert [len(line.get("points").split()) for line in lines] == [3, 2]
+
+
+def test_text_in_the_chart_is_escaped():
+    chart = make_chart([1, 2, 3])
+    svg = render_xmr_svg(XmrChart(**{**chart.__dict__, "title": "<b>&</b>"}))
+    assert "<b>" not in svg and ET.fromstring(svg).find(f"{SVG}title").text == "<b>&</b>"
+
+
+@pytest.mark.parametrize(
+    ("value", "letter"),
+    [
+        (Variation.COMMON_CAUSE, "~"),
+        (Variation.IMPROVEMENT_HIGH, "H"),
+        (Variation.CONCERN_LOW, "L"),
+        (Assurance.PASS, "P"),
+        (Assurance.FAIL, "F"),
+        (Assurance.HIT_AND_MISS, "?"),
+    ],
+)
+def test_icons_are_decorative_with_a_letter_so_colour_is_not_the_only_cue(value, letter):
+    root = ET.fromstring(icon_svg(value))
+    assert root.get("aria-hidden") == "true"
+    assert root.find(f"{SVG}text").text == letter
+
+
+def test_no_icon_without_a_variation_or_assurance():
+    assert icon_svg(Variation.NONE) == icon_svg(Assurance.NONE) == ""
+
+
+# --- building the chart from an indicator's rows ------------------------------------
+
+
+def indicator(**extra):
+    fields = dict(code="X1", name="Thing", frequency="monthly", polarity="H", is_kpi=True, format=fmt)
+    return SimpleNamespace(**{**fields, **extra})
+
+
+def results(values, start=START, step=1):
+    return [SimpleNamespace(period=add_months(start, i * step), value=v) for i, v in enumerate(values)]
+
+
+def test_indicator_xmr_runs_over_every_period_to_the_one_shown_with_missing_months_as_gaps():
+    rows = [r for r in results([D(v) for v in SHIFTED]) if r.period != date(2018, 7, 1)]
+    chart = indicator_xmr(indicator(), rows, [], date(2019, 11, 1))
+    assert chart.periods[0] == START and chart.periods[-1] == date(2019, 11, 1)
+    assert chart.result.points[3].value is None  # July 2018 has no row
+    assert len(chart.periods) == 20  # December 2019 onwards is after the period shown
+    assert chart.title == "X1 Thing: statistical process control (XmR) chart"
+    assert chart.description.startswith("19 values from April 2018 to November 2019. Mean ")
+
+
+def test_indicator_xmr_takes_the_years_target_for_a_kpi_only():
+    thresholds = [SimpleNamespace(financial_year=2019, target=D("54"))]
+    rows = results([D(v) for v in SHIFTED])
+    kpi = indicator_xmr(indicator(), rows, thresholds, date(2019, 11, 1))
+    assert kpi.target == D("54") and kpi.result.assurance is not Assurance.NONE
+    activity = indicator_xmr(indicator(is_kpi=False), rows, thresholds, date(2019, 11, 1))
+    assert activity.target is None and activity.result.assurance is Assurance.NONE
+
+
+def test_indicator_xmr_of_a_quarterly_indicator_uses_quarters():
+    rows = results([D(v) for v in range(1, 6)], start=date(2018, 6, 1), step=3)
+    chart = indicator_xmr(indicator(frequency="quarterly"), rows, [], date(2019, 6, 1))
+    assert chart.periods == [date(2018, 6, 1), date(2018, 9, 1), date(2018, 12, 1), date(2019, 3, 1), date(2019, 6, 1)]
+    assert "Not enough data: 5 values" in chart.description
+
+
+def test_no_xmr_chart_without_values():
+    assert indicator_xmr(indicator(), results([None, None]), [], date(2019, 11, 1)) is None
+
+
+# --- the page --------------------------------------------------------------------------
+
+
+def test_indicator_page_shows_the_xmr_chart_its_table_and_the_icons_in_words(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    html = client.get("/indicators/ICT02/").content.decode()
+    start = html.index('<svg xmlns="http://www.w3.org/2000/svg" role="img" class="kp-chart kp-xmr"')
+    root = ET.fromstring(html[start : html.index("</svg>", start) + 6])
+    assert root.find(f"{SVG}title").text.endswith(": statistical process control (XmR) chart")
+    assert "Target 95.0%." in root.find(f"{SVG}desc").text
+    assert 'id="xmr-table"' in html and "The XmR chart’s figures and signals as a table" in html
+    assert "Year on year" in html and html.index('class="kp-chart"') < start  # beside today's chart
+    variation = html[html.index('id="spc-variation"') : html.index('id="spc-assurance"')]
+    assert "Variation (SPC)" in variation and "kp-spc-icon" in variation
+    assert any(v.label in variation for v in Variation if v is not Variation.NONE)
+    assurance = html[html.index('id="spc-assurance"') :][:1500]
+    assert any(a.label in assurance for a in Assurance if a is not Assurance.NONE)
+    assert ' style="' not in html[start : html.index("</svg>", start)]  # CSP: no inline styles
+
+
+def test_indicator_page_says_not_enough_data_for_a_short_history(client, demo, viewer_user):
+    ict02 = Indicator.objects.get(code="ICT02")
+    Result.objects.filter(indicator=ict02, period__lt=date(2019, 1, 1)).delete()
+    client.force_login(viewer_user)
+    html = client.get("/indicators/ICT02/").content.decode()
+    variation = html[html.index('id="spc-variation"') : html.index('id="spc-assurance"')]
+    assert "Not enough data: 11 values; SPC needs at least 13 to show whether a change is real." in variation
+    assert "kp-spc-icon" not in variation
+
+
+# --- phases ------------------------------------------------------------------------------
+
+
+def test_indicator_xmr_starts_a_phase_at_each_phase_row_inside_the_chart():
+    rows = results([D(v) for v in SHIFTED])
+    phases = [
+        SimpleNamespace(start=date(2019, 5, 1), reason="New booking system"),
+        SimpleNamespace(start=date(2017, 1, 1), reason="Before the first value"),
+        SimpleNamespace(start=date(2020, 1, 1), reason="After the period shown"),
+    ]
+    chart = indicator_xmr(indicator(), rows, [], date(2019, 11, 1), phases)
+    assert [phase.start for phase in chart.result.phases] == [0, 13]
+    assert chart.phase_notes == ["Phase 2 from May 2019: New booking system"]
+    assert "(phase 2, from May 2019)" in chart.description
+
+
+def test_a_phase_start_must_be_a_reporting_period_and_needs_a_reason(demo):
+    quarterly = Indicator.objects.filter(frequency="quarterly").first() or Indicator.objects.first()
+    quarterly.frequency = "quarterly"
+    phase = Phase(indicator=quarterly, start=date(2019, 5, 1), reason="  ")
+    with pytest.raises(ValidationError) as raised:
+        phase.full_clean()
+    assert set(raised.value.message_dict) == {"start", "reason"}
+    Phase(indicator=quarterly, start=date(2019, 6, 1), reason="New system").full_clean()
+
+
+def test_a_new_phase_shows_on_the_indicator_page_with_its_reason(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    before = client.get("/indicators/ICT02/").content.decode()
+    assert 'id="xmr-phases"' not in before
+    ict02 = Indicator.objects.get(code="ICT02")
+    Phase.objects.create(indicator=ict02, start=date(2019, 4, 1), reason="New help desk contract")
+    html = client.get("/indicators/ICT02/").content.decode()  # the page's cache is keyed on its data
+    assert "Phase 2 from April 2019: New help desk contract" in html
+    start = html.index('class="kp-chart kp-xmr"')
+    assert html[start : html.index("</svg>", start)].count('class="kp-xmr__mean"') == 2
+    variation = html[html.index('id="spc-variation"') : html.index('id="spc-assurance"')]
+    assert "Not enough data: 8 values in the current phase" in variation
+    assert Phase.history.filter(reason="New help desk contract").exists()
+
+
+def test_the_performance_team_maintains_phases_in_the_indicator_admin(demo, client, performance_user):
+    client.force_login(performance_user)
+    ict02 = Indicator.objects.get(code="ICT02")
+    page = client.get(reverse("admin:indicators_indicator_change", args=[ict02.pk])).content.decode()
+    assert "SPC phases (rebased limits)" in page and 'name="phases-TOTAL_FORMS"' in page
+
+
+def test_a_phase_added_in_the_admin_is_saved_with_its_history(demo, client, performance_user):
+    client.force_login(performance_user)
+    ict02 = Indicator.objects.get(code="ICT02")
+    url = reverse("admin:indicators_indicator_change", args=[ict02.pk])
+    form = client.get(url).context["adminform"].form
+    data = {name: ("" if value is None else value) for name, value in form.initial.items()}
+    data["owners"] = [user.pk for user in ict02.owners.all()]
+    for prefix in ("thresholds", "results"):
+        data |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+    data |= {"phases-TOTAL_FORMS": "1", "phases-INITIAL_FORMS": "0", "phases-0-indicator": ict02.pk}
+    data |= {"phases-0-start": "2019-04-01", "phases-0-reason": "New help desk contract"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert list(ict02.phases.values_list("start", "reason")) == [(date(2019, 4, 1), "New help desk contract")]
+    assert Phase.history.filter(indicator=ict02).count() == 1
