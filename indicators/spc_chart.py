@@ -232,8 +232,9 @@ def _axes(frame: _Frame, chart: XmrChart, ticks: list[float]) -> str:
     base = TOP + frame.plot_h
     out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{base}" y2="{base}" stroke="{TEXT}" stroke-width="1"/>')
     every = max(1, -(-len(chart.periods) // 8))  # at most 8 labels
+    last = len(chart.periods) - 1
     for index, period in enumerate(chart.periods):
-        if index % every == 0 or index == len(chart.periods) - 1:
+        if (last - index) % every == 0:  # counted back from the latest, so it is labelled and none crowd it
             label = f"{period_label(period)[:3]} {period.year % 100:02d}"
             out.append(f'<text x="{frame.x(index):.1f}" y="{base + 20}" text-anchor="middle">{label}</text>')
     return "".join(out)

@@ -66,6 +66,18 @@ def test_special_cause_points_differ_by_colour_and_shape():
     )
 
 
+@pytest.mark.parametrize("months", [13, 20, 24, 37, 60])
+def test_the_month_labels_are_evenly_spaced_and_end_on_the_latest_month(months):
+    root = parse(make_chart([50 + i % 3 for i in range(months)]))
+    labels = [el for el in root.iter(f"{SVG}text") if el.get("text-anchor") == "middle"]
+    xs = [float(el.get("x")) for el in labels]
+    assert 2 <= len(labels) <= 8
+    gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+    assert max(gaps) - min(gaps) < 0.5  # one spacing (to the printed 0.1 px): no two labels crowd each other
+    latest = add_months(START, months - 1)
+    assert labels[-1].text == f"{latest:%b} {latest.year % 100:02d}"
+
+
 def test_limits_mean_and_target_lines_are_drawn():
     root = parse(make_chart(SHIFTED, target=D("54")))
     assert len(by_class(root, "kp-xmr__mean")) == 1
