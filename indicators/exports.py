@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -24,6 +23,7 @@ from openpyxl.styles import Font
 from indicators.dashboard import ActivityRow, Dashboard, KpiRow
 from indicators.periods import format_period, period_label
 from indicators.rules import round_for_display
+from indicators.wording import strip_control
 
 # (key, heading): keys head the CSV and the command's output; headings the XLSX.
 COLUMNS: list[tuple[str, str]] = [
@@ -63,7 +63,7 @@ def safe_cell(value):
 
     Text beginning with =, +, -, @, tab or carriage return gets a leading
     apostrophe, so "=HYPERLINK(...)" in an indicator name is shown, not run;
-    control characters no cell may hold are removed (`_legal`), in CSV too.
+    control characters no cell may hold are removed (`wording.strip_control`), in CSV too.
     """
     if value is None:
         return ""
@@ -71,20 +71,12 @@ def safe_cell(value):
         return value
     if isinstance(value, int | float | Decimal):
         return value
-    text = _legal(str(value))
+    # A character no XLSX cell may hold stored before such text was refused would make every
+    # download holding it fail (openpyxl refuses it): drop it, keeping Word's breaks as newlines.
+    text = strip_control(str(value), breaks="\n")
     if text.startswith(_FORMULA_STARTS):
         return "'" + text
     return text
-
-
-# Characters no XLSX cell (XML 1.0) may hold: openpyxl refuses them, so one stored before they
-# were refused on input would make every download holding it fail. Word's line and page breaks
-# become newlines; the rest are dropped.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _legal(text: str) -> str:
-    return _ILLEGAL.sub(lambda found: "\n" if found.group() in "\x0b\x0c" else "", text)
 
 
 def value_status(row: Row, period: date) -> str:

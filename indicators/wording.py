@@ -190,5 +190,6 @@ def fill(template: str, values: dict[str, str]) -> str:
     return template
 
 
-def strip_control(text: str) -> str:
-    return _CONTROL.sub("", text)
+def strip_control(text: str, *, breaks: str = "") -> str:
+    """`text` without control characters; Word's line and page breaks (U+000B, U+000C) become `breaks`."""
+    return _CONTROL.sub(lambda found: breaks if found.group() in "\x0b\x0c" else "", text)

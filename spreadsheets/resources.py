@@ -32,6 +32,7 @@ from indicators.models import (
 )
 from indicators.periods import FinancialYear, format_period, parse_period
 from indicators.validators import parse_number
+from spreadsheets.workbook import INDICATORS, SHEETS
 
 # Formula-like text is written with a leading apostrophe (see exports.safe_cell);
 # reading strips it again so an export re-imports unchanged.
@@ -200,25 +201,7 @@ class IndicatorResource(resources.ModelResource):
     class Meta:
         model = Indicator
         import_id_fields = ("code",)
-        fields = (
-            "code",
-            "name",
-            "definition",
-            "kind",
-            "polarity",
-            "unit",
-            "decimals",
-            "frequency",
-            "ytd_method",
-            "directorate",
-            "committee",
-            "owners",
-            "headline",
-            "data_source",
-            "active",
-            "allow_out_of_range",
-            "numerator_le_denominator",
-        )
+        fields = tuple(SHEETS[INDICATORS])  # the workbook's columns, in its order
         export_order = fields
         clean_model_instances = True
         skip_unchanged = True
