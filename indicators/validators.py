@@ -93,6 +93,19 @@ def validate_commentary(text: str) -> None:
         raise ValidationError(message, code="commentary")
 
 
+# Why a return was changed after its month closed, or an import of closed months (the
+# history keeps its first 100 characters); why the performance team sent a return back.
+REASON_MAX_LENGTH = 500
+SEND_BACK_REASON_MAX_LENGTH = 2000
+
+
+def reason_error(reason: str, limit: int = REASON_MAX_LENGTH) -> str | None:
+    """Why `reason` is too long to record, or None: the same limit on the form, the service and the command."""
+    if len(reason or "") > limit:
+        return f"Keep the reason to {limit:,} characters or fewer; it has {len(reason):,}."
+    return None
+
+
 # --- numbers ---------------------------------------------------------------------------
 
 MAX_VALUE = Decimal(10) ** 14  # DecimalField(max_digits=20, decimal_places=6)

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from indicators.forms import NumberField, PeriodField
 from indicators.units import Unit
-from indicators.validators import COMMENTARY_MAX_LENGTH
+from indicators.validators import COMMENTARY_MAX_LENGTH, REASON_MAX_LENGTH, SEND_BACK_REASON_MAX_LENGTH
 from returns.services import NON_FIELD, ReturnError
 
 _DECIMAL = {"required": False}
@@ -44,7 +44,7 @@ class ReturnForm(ErrorsFromServiceMixin, forms.Form):
     reason = forms.CharField(
         label="Reason for the change",
         required=False,
-        max_length=500,
+        max_length=REASON_MAX_LENGTH,
         help_text="Recorded in the history. Required when the period is closed.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -151,7 +151,7 @@ class SendBackForm(ErrorsFromServiceMixin, forms.Form):
 
     reason = forms.CharField(
         label="Why are you returning it?",
-        max_length=2000,
+        max_length=SEND_BACK_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The owner sees this with the return.",
         error_messages={"required": "Say why the return is being sent back, so its owner can put it right."},

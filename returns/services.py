@@ -19,7 +19,7 @@ from indicators.cache import bumps_combined
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.periods import period_label
 from indicators.rules import Rag
-from indicators.validators import commentary_error, figure_errors
+from indicators.validators import SEND_BACK_REASON_MAX_LENGTH, commentary_error, figure_errors, reason_error
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.permissions import correction_needs_reason, is_performance_team, lock_reason
 from returns.rows import ReturnRow, return_row, returns_queryset
@@ -271,6 +271,8 @@ def return_save(
             stored, errors = _figure_errors(indicator, value, numerator, denominator, text)
             if performance and correction_needs_reason(reporting_period) and not reason:
                 errors["reason"] = [f"Give a reason for changing a return after {period_label(period)} closed."]
+            if message := reason_error(reason):
+                errors["reason"] = [message]
             if errors:
                 raise ReturnError(errors)
             change_reason = _change_reason(reason, submit=submit, approve=approve)
@@ -328,8 +330,10 @@ def return_send_back(
         current = _submitted_for_decision(user, indicator, period, expected_version)
         if not reason:
             raise ReturnError({"reason": ["Say why the return is being sent back, so its owner can put it right."]})
-        current.status, current.return_reason = CommentaryStatus.RETURNED, reason
-        current.approver, current.approved_at = None, None
+        if message := reason_error(reason, SEND_BACK_REASON_MAX_LENGTH):
+            raise ReturnError({"reason": [message]})
+        current.set_status(CommentaryStatus.RETURNED)
+        current.return_reason = reason
         current.version += 1
         save_with_history(current, user, f"Returned: {reason}")
         return current

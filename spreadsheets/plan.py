@@ -30,7 +30,7 @@ from indicators.models import (
     threshold_errors,
 )
 from indicators.periods import FinancialYear, format_period, period_label
-from indicators.validators import commentary_error, figure_errors
+from indicators.validators import commentary_error, figure_errors, reason_error
 from returns.models import ReportingPeriod
 from returns.permissions import correction_needs_reason
 from spreadsheets.models import ImportRecord
@@ -228,6 +228,8 @@ def check_reason(plan: ImportPlan) -> None:
     if plan.ok and plan.closed_periods and not plan.reason:
         plan.error("", 0, "reason", reason_missing_message(plan))
         plan.reason_missing = True
+    elif plan.ok and (message := reason_error(plan.reason)):
+        plan.error("", 0, "reason", message)
 
 
 def plan_file(plan: ImportPlan, path: Path, file_name: str) -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
+from indicators.validators import REASON_MAX_LENGTH
 from returns.models import ReportingPeriod
 from spreadsheets.models import ImportRecord
 from spreadsheets.plan import ImportPlan, reason_missing_message
@@ -61,7 +62,7 @@ class ConfirmForm(forms.Form):
     reason = forms.CharField(
         label="Reason for changing closed months",
         required=False,
-        max_length=500,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": "Keep the reason to %(limit_value)d characters or fewer."},
     )

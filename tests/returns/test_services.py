@@ -272,6 +272,24 @@ def test_sending_back_needs_a_reason_that_the_owner_then_sees(open_period, ict01
     assert (_commentary(ict01).status, _commentary(ict01).return_reason) == ("returned", "Check the call logs")
 
 
+def test_a_reason_over_its_limit_is_refused_by_the_service_as_by_the_form(
+    closed_period, ict02, performance_user, owner_user
+):
+    with pytest.raises(ReturnError) as caught:
+        return_save(indicator=ict02, period=NOV, user=performance_user, value=D("89"), reason="r" * 501)
+    assert caught.value.errors == {"reason": ["Keep the reason to 500 characters or fewer; it has 501."]}
+    assert Result.objects.get(indicator=ict02, period=NOV).value == D("88.6")
+
+
+def test_a_send_back_reason_over_its_limit_is_refused_and_changes_nothing(
+    open_period, ict01, owner_user, performance_user
+):
+    _save(ict01, owner_user, value=D("75"), submit=True)
+    with pytest.raises(ReturnError, match="Keep the reason to 2,000 characters or fewer; it has 2,001."):
+        return_send_back(indicator=ict01, period=DEC, user=performance_user, reason="r" * 2001)
+    assert _commentary(ict01).status == "submitted"
+
+
 def test_only_the_performance_team_approves(open_period, ict01, owner_user):
     _save(ict01, owner_user, value=D("75"), submit=True)
     with pytest.raises(ReturnLocked):

@@ -122,6 +122,15 @@ def test_the_preview_asks_for_a_reason_and_a_confirm_without_one_keeps_the_uploa
     assert ImportRecord.objects.count() == 1
 
 
+def test_the_import_command_refuses_a_reason_over_the_forms_limit_and_changes_nothing(
+    tmp_path, ict01, performance_user
+):
+    path = csv_path(tmp_path, "code,period,value\nICT01,2019-10,75\n")
+    with pytest.raises(CommandError, match="1 error"):
+        call_command("import_workbook", str(path), "--reason", "r" * 501, stderr=io.StringIO(), stdout=io.StringIO())
+    assert Result.objects.get(period=OCT).value == 70
+
+
 def test_the_import_command_takes_a_reason_for_closed_months(tmp_path, ict01, performance_user):
     path = csv_path(tmp_path, "code,period,value\nICT01,2019-10,75\n")
     err = io.StringIO()
