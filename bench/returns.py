@@ -83,6 +83,9 @@ def build(first: int, last: int, owner, directorate) -> None:
         for i in indicators
         for m in range(0, 25)
     )
+    from indicators.ratings import refresh
+
+    refresh(dict.fromkeys(i.pk for i in indicators))  # bulk_create sends no signals
     Commentary.objects.bulk_create(
         Commentary(
             indicator=i,

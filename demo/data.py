@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from indicators import ratings
 from indicators.cache import bumps_deferred
 from indicators.models import (
     Commentary,
@@ -732,7 +733,7 @@ def load_demo(*, open_december: bool = True) -> dict[str, int]:
     2020); tests pass False and open the periods they need themselves.
     """
     # All or nothing, with one version bump for the whole load rather than one per row.
-    with transaction.atomic(), bumps_deferred():
+    with transaction.atomic(), bumps_deferred(), ratings.deferred():
         return _load_demo(open_december)
 
 
@@ -773,4 +774,5 @@ def _load_demo(open_december: bool) -> dict[str, int]:
         unique_fields=["indicator", "period"],
         update_fields=["value", "numerator", "denominator", "entered_by", "entered_at"],
     )
+    ratings.refresh(dict.fromkeys({result.indicator_id for result in results}))  # bulk_create sends no signals
     return {"indicators": len(SCS) + len(GET), "results": len(results), "users": len(users)}

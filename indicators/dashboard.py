@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 
@@ -23,39 +24,17 @@ from indicators.models import (
     Headline,
     Indicator,
     Kind,
+    Rating,
     Result,
     Threshold,
 )
-from indicators.periods import (
-    FinancialYear,
-    Frequency,
-    add_months,
-    fy_periods_to,
-    previous_period,
-    reporting_periods,
-    same_period_last_year,
-)
-from indicators.rules import (
-    Direction,
-    ExpectedRange,
-    Point,
-    Polarity,
-    Rag,
-    RatingRule,
-    Scheme,
-    YtdMethod,
-    aggregate_ytd,
-    assess,
-    expected_range,
-    round_for_display,
-)
-from indicators.units import Unit
+from indicators.periods import FinancialYear, Frequency, add_months, reporting_periods
+from indicators.ratings import TREND_MONTHS, direction
+from indicators.rules import Direction, ExpectedRange, Rag, RatingRule
 
 # Results older than this are not needed for any figure on a dashboard: the
 # latest value, its year to date, and the same figures a year earlier.
 HISTORY_MONTHS = 24
-# How far back a row's sparkline reaches, counting the dashboard's own month.
-TREND_MONTHS = 12
 
 # A row's recent values, oldest first: (period, value as displayed, or None where there is no figure).
 Trend = tuple[tuple[date, Decimal | None], ...]
@@ -128,17 +107,21 @@ class Dashboard:
 
 
 def dashboard_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySet[Indicator]:
-    """The indicators with everything a dashboard needs, in five queries."""
+    """The indicators with everything a dashboard row needs, in four queries.
+
+    Each row's figures were worked out when its result was written (`Rating`,
+    see `ratings.py`): a dashboard reads one rating per indicator, the latest
+    on or before `period` within HISTORY_MONTHS, not its history.
+    """
     since = add_months(period, -HISTORY_MONTHS)
     years = [FinancialYear.containing(since).start_year, FinancialYear.containing(period).start_year]
+    # Every recorded figure has a rating, so the latest rating is the latest figure: found on the
+    # (indicator, period) index, where a MAX over the indicator's results would read them all.
     latest = (
-        Result.objects.filter(indicator=OuterRef("pk"), period__lte=period, value__isnull=False)
-        .values("indicator")
-        .annotate(latest=Max("period"))
-        .values("latest")
+        Rating.objects.filter(indicator=OuterRef("pk"), period__lte=period).order_by("-period").values("period")[:1]
     )
-    latest_of_commentary_indicator = (
-        Result.objects.filter(indicator=OuterRef("indicator"), period__lte=period, value__isnull=False)
+    latest_rated = (
+        Rating.objects.filter(indicator=OuterRef("indicator"), period__gte=since, period__lte=period)
         .order_by("-period")
         .values("period")[:1]
     )
@@ -147,13 +130,9 @@ def dashboard_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySe
         .annotate(last_reported=Subquery(latest))
         .prefetch_related(
             Prefetch(
-                "results",
-                # Only what the figures need: loading every column of 24 months of
-                # results per indicator was most of a dashboard's server time.
-                queryset=Result.objects.filter(period__gte=since, period__lte=period)
-                .only("indicator_id", "period", "value", "numerator", "denominator")
-                .order_by("period"),
-                to_attr="window_results",
+                "ratings",
+                queryset=Rating.objects.filter(period__range=(since, period)).filter(period=Subquery(latest_rated)),
+                to_attr="latest_ratings",
             ),
             Prefetch(
                 "thresholds",
@@ -164,11 +143,8 @@ def dashboard_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySe
                 "commentaries",
                 # Rows show the commentary on their latest result only.
                 queryset=Commentary.objects.filter(
-                    status=CommentaryStatus.APPROVED,
-                    period__gte=since,
-                    period__lte=period,
-                    period=Subquery(latest_of_commentary_indicator),
-                ),
+                    status=CommentaryStatus.APPROVED, period__range=(since, period)
+                ).filter(period=Subquery(latest_rated)),
                 to_attr="approved_commentaries",
             ),
         )
@@ -186,135 +162,59 @@ def build_dashboard(
     return dashboard
 
 
-def cached_dashboard(
-    indicators: QuerySet[Indicator], period: date, *, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD
-) -> Dashboard:
-    """`build_dashboard`, with each indicator's row kept in the cache under its own data version.
-
-    A saved return makes stale only its indicator's row, so the pages that
-    show it (a committee's or directorate's dashboard, its downloads, home)
-    build that one row again and take the rest from the cache, in one round
-    trip, instead of fetching and rating every indicator's history.
-    """
-    from indicators.cache import STRUCTURE, cache_key, cached_many, data_versions
-
-    listed = sorted(indicators.values_list("code", "pk"))
-    structure, *versions = data_versions(STRUCTURE, *(f"indicator:{code}" for code, _ in listed))
-    keys = {
-        pk: cache_key("dashboard-row", pk, period, direction_basis, structure, version)
-        for (_, pk), version in zip(listed, versions, strict=True)
-    }
-
-    def build(missing: list[int]) -> dict[int, KpiRow | ActivityRow]:
-        built = {}
-        for indicator in dashboard_queryset(Indicator.objects.filter(pk__in=missing), period):
-            built[indicator.pk] = indicator_row(indicator, period, direction_basis)
-            for name in ("window_results", "window_thresholds", "approved_commentaries"):
-                delattr(indicator, name)  # the history the row was worked out from: not worth keeping
-        return built
-
-    rows = cached_many(keys, build)
-    dashboard = Dashboard(period=period, direction_basis=direction_basis)
-    for row in (rows[pk] for _, pk in listed if pk in rows):  # one deleted meanwhile has no row
-        (dashboard.activities if isinstance(row, ActivityRow) else dashboard.kpis).append(row)
-    return dashboard
-
-
 def expected_period(period: date, frequency: Frequency) -> date:
     """The latest reporting period on or before `period` for this frequency."""
-    return reporting_periods(frequency, add_months(period, -11), period)[-1]
+    return _year_to(period, frequency)[-1]
 
 
-class _History:
-    """One indicator's prefetched results, thresholds and commentary."""
+@lru_cache(maxsize=256)
+def _year_to(period: date, frequency: Frequency) -> tuple[date, ...]:
+    """The reporting periods of the twelve months up to `period` (one list per frequency for a whole dashboard)."""
+    return tuple(reporting_periods(frequency, add_months(period, 1 - TREND_MONTHS), period))
 
-    def __init__(self, indicator: Indicator, period: date) -> None:
-        self.indicator = indicator
-        self.period = period
-        self.frequency = Frequency(indicator.frequency)
-        self.results = {r.period: r for r in indicator.window_results}
-        self.thresholds = {t.financial_year: t for t in indicator.window_thresholds}
-        self.commentary = {c.period: c for c in indicator.approved_commentaries}
-        self.expected = expected_period(period, self.frequency)
-        self.latest = max((p for p, r in self.results.items() if r.value is not None), default=None)
 
-    def value(self, period: date | None) -> Decimal | None:
-        result = self.results.get(period) if period else None
-        return result.value if result else None
+def _trend(rating: Rating | None, frequency: Frequency, period: date) -> Trend:
+    """The reporting periods of the TREND_MONTHS up to `period`, with their values (none after the rating's)."""
+    values = {date.fromisoformat(p): Decimal(v) for p, v in rating.trend} if rating else {}
+    return tuple((p, values.get(p)) for p in _year_to(period, frequency))
 
-    def trend(self) -> Trend:
-        """The reporting periods of the last TREND_MONTHS up to the dashboard's period, with their values."""
-        periods = reporting_periods(self.frequency, add_months(self.period, 1 - TREND_MONTHS), self.period)
-        return tuple((p, round_for_display(self.value(p), self.indicator.decimals)) for p in periods)
 
-    def threshold(self, period: date) -> Threshold | None:
-        return self.thresholds.get(FinancialYear.containing(period).start_year)
-
-    def ytd(self, period: date) -> Decimal | None:
-        points = [
-            Point(r.value, r.numerator, r.denominator)
-            for p in fy_periods_to(period, self.frequency)
-            if (r := self.results.get(p)) is not None
-        ]
-        return aggregate_ytd(YtdMethod(self.indicator.ytd_method), points, scale=Unit(self.indicator.unit).scale)
-
-    def kpi_row(self, direction_basis: str) -> KpiRow:
-        indicator, period = self.indicator, self.latest
-        threshold = self.threshold(period) if period else self.threshold(self.expected)
-        rule = threshold.rule(indicator.polarity) if threshold else None
-        last_year = same_period_last_year(period) if period else None
-        compare_with = (
-            last_year
-            if direction_basis == DirectionBasis.SAME_PERIOD_LAST_YEAR or not period
-            else previous_period(period, self.frequency)
-        )
-        assessment = assess(
-            rule=rule or RatingRule(scheme=Scheme.DATA_ONLY, polarity=Polarity(indicator.polarity)),
-            decimals=indicator.decimals,
-            month=self.value(period),
-            ytd=self.ytd(period) if period else None,
-            previous=self.value(compare_with),
-            last_year=self.value(last_year),
-            last_year_ytd=self.ytd(last_year) if last_year else None,
-        )
-        return KpiRow(
-            indicator=indicator,
-            period=period,
-            expected_period=self.expected,
-            value=assessment.month_value,
-            month_rag=assessment.month_rag,
-            ytd_value=assessment.ytd_value,
-            ytd_rag=assessment.ytd_rag,
-            target=threshold.target if threshold else None,
-            floor=threshold.floor if threshold else None,
-            previous_year=round_for_display(self.value(last_year), indicator.decimals),
-            direction=assessment.direction,
-            rule=rule,
-            commentary=self.commentary.get(period) if period else None,
-            last_reported=indicator.last_reported,
-            trend=self.trend(),
-        )
-
-    def activity_row(self) -> ActivityRow:
-        indicator, period = self.indicator, self.latest
-        threshold = self.threshold(period or self.expected)
-        lower = threshold.lower if threshold else None
-        upper = threshold.upper if threshold else None
-        value = round_for_display(self.value(period), indicator.decimals)
+def indicator_row(indicator: Indicator, period: date, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD):
+    """The dashboard row for one indicator fetched through `dashboard_queryset`."""
+    frequency = Frequency(indicator.frequency)
+    expected = expected_period(period, frequency)
+    rating = indicator.latest_ratings[0] if indicator.latest_ratings else None
+    rated = rating.period if rating else None
+    year = FinancialYear.containing(rated or expected).start_year
+    threshold = next((t for t in indicator.window_thresholds if t.financial_year == year), None)
+    common = {
+        "indicator": indicator,
+        "period": rated,
+        "expected_period": expected,
+        "value": rating.value if rating else None,
+        "previous_year": rating.previous_year if rating else None,
+        "last_reported": indicator.last_reported,
+        "trend": _trend(rating, frequency, period),
+    }
+    if indicator.kind == Kind.ACTIVITY:
         return ActivityRow(
-            indicator=indicator,
-            period=period,
-            expected_period=self.expected,
-            value=value,
-            lower=lower,
-            upper=upper,
-            range=expected_range(value, lower, upper),
-            previous_year=round_for_display(
-                self.value(same_period_last_year(period)) if period else None, indicator.decimals
-            ),
-            last_reported=indicator.last_reported,
-            trend=self.trend(),
+            **common,
+            lower=threshold.lower if threshold else None,
+            upper=threshold.upper if threshold else None,
+            range=ExpectedRange(rating.range) if rating else ExpectedRange.NONE,
         )
+    commentary = next((c for c in indicator.approved_commentaries if c.period == rated), None)
+    return KpiRow(
+        **common,
+        month_rag=Rag(rating.month_rag) if rating else Rag.NONE,
+        ytd_value=rating.ytd_value if rating else None,
+        ytd_rag=Rag(rating.ytd_rag) if rating else Rag.NONE,
+        target=threshold.target if threshold else None,
+        floor=threshold.floor if threshold else None,
+        direction=direction(rating, direction_basis) if rating else Direction.NONE,
+        rule=threshold.rule(indicator.polarity) if threshold else None,
+        commentary=commentary,
+    )
 
 
 def latest_data_period(indicators: QuerySet[Indicator] | None = None) -> date | None:
@@ -325,9 +225,19 @@ def latest_data_period(indicators: QuerySet[Indicator] | None = None) -> date | 
     return results.aggregate(latest=Max("period"))["latest"]
 
 
-def indicator_row(indicator: Indicator, period: date, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD):
-    """The dashboard row for one indicator fetched through `dashboard_queryset`."""
-    history = _History(indicator, period)
-    if indicator.kind == Kind.ACTIVITY:
-        return history.activity_row()
-    return history.kpi_row(direction_basis)
+def latest_rags(indicators: QuerySet[Indicator], period: date) -> list[tuple[int, Rag]]:
+    """(directorate id, rating) of each KPI's dashboard row for `period` (`KpiRow.rag`), in one query.
+
+    For pages that only count ratings (home): no row is built.
+    """
+    since = add_months(period, -HISTORY_MONTHS)
+    latest = Rating.objects.filter(indicator=OuterRef("pk"), period__gte=since, period__lte=period).order_by("-period")
+    rows = (
+        indicators.exclude(kind=Kind.ACTIVITY)
+        .annotate(month_rag=Subquery(latest.values("month_rag")[:1]), ytd_rag=Subquery(latest.values("ytd_rag")[:1]))
+        .values_list("directorate_id", "headline", "month_rag", "ytd_rag")
+    )
+    return [
+        (directorate, Rag((ytd if headline == Headline.YTD else month) or ""))
+        for directorate, headline, month, ytd in rows
+    ]

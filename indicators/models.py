@@ -318,6 +318,31 @@ class Result(models.Model):
             raise ValidationError(errors)
 
 
+class Rating(models.Model):
+    """A recorded figure's dashboard figures, worked out when it was written (see ``indicators/ratings.py``).
+
+    Derived data, so it has no history: ``manage.py rerate`` works every one out again.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="ratings")
+    period = models.DateField()
+    value = models.DecimalField(**VALUE_DIGITS, null=True)  # as displayed (rounded to the indicator's decimals)
+    month_rag = models.CharField(max_length=8, blank=True)
+    ytd_value = models.DecimalField(**VALUE_DIGITS, null=True)
+    ytd_rag = models.CharField(max_length=8, blank=True)
+    direction = models.CharField(max_length=10, blank=True)  # against the previous period
+    direction_last_year = models.CharField(max_length=10, blank=True)  # against the same period last year
+    previous_year = models.DecimalField(**VALUE_DIGITS, null=True)
+    range = models.CharField(max_length=8, blank=True)  # an activity's place against its expected range
+    trend = models.JSONField(default=list)  # [[iso date, value], …] over the year up to `period`
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["indicator", "period"], name="one_rating_per_indicator_period")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.period}"
+
+
 # Row checks as plain functions of the row's values, so that `clean()` and the
 # bulk spreadsheet import (which cannot afford a `full_clean()` per row) apply
 # the same rules with the same messages.

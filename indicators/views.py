@@ -24,9 +24,16 @@ from django.utils.safestring import mark_safe
 from django_tables2 import RequestConfig
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
-from indicators.cache import STRUCTURE, cache_key, cached, cached_many, data_version, data_versions
+from indicators.cache import STRUCTURE, cache_key, cached, data_version, data_versions
 from indicators.charts import indicator_chart, rating_bar, render_svg
-from indicators.dashboard import Dashboard, cached_dashboard, dashboard_queryset, indicator_row, latest_data_period
+from indicators.dashboard import (
+    Dashboard,
+    build_dashboard,
+    dashboard_queryset,
+    indicator_row,
+    latest_data_period,
+    latest_rags,
+)
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
 from indicators.guidance import counts_sentence, guidance_notes, rag_counts, rag_summary
 from indicators.models import (
@@ -127,7 +134,7 @@ def _dashboard_for(scope: Scope, period_text: str | None) -> Dashboard:
             f"There is no data for {scope.name} for {period_label(period)}: "
             f"the latest results are for {period_label(latest)}."
         )
-    dashboard = cached_dashboard(scope.indicators, period, direction_basis=scope.direction_basis)
+    dashboard = build_dashboard(scope.indicators, period, direction_basis=scope.direction_basis)
     if not dashboard.has_data:
         raise NotFound(f"There is no data for {scope.name} for {period_label(period)}.")
     return dashboard
@@ -360,9 +367,7 @@ def _summaries() -> list[dict]:
     """Every committee and directorate: its latest period and RAG counts.
 
     A committee's position is its directorates' indicators at the committee's
-    latest period. Each directorate's ratings at a period are cached under its
-    own data version, so a saved return re-rates one directorate's indicators,
-    not the whole council's.
+    latest period, counted from the stored ratings (no dashboard row is built).
     """
     newest = Result.objects.filter(indicator__directorate=OuterRef("pk"), indicator__active=True, value__isnull=False)
     directorates = list(Directorate.objects.annotate(latest=Subquery(newest.order_by("-period").values("period")[:1])))
@@ -383,24 +388,15 @@ def _summaries() -> list[dict]:
 
 
 def _directorate_ratings(directorates: list[Directorate], wanted: set[tuple[date, int]]) -> dict[tuple, list[Rag]]:
-    """The ratings of each (period, directorate)'s active KPIs, cached under the directorate's data version."""
-    slugs = {d.pk: d.slug for d in directorates}
-    ids = sorted({pk for _, pk in wanted})
-    structure, *versions = data_versions(STRUCTURE, *(f"directorate:{slugs[pk]}" for pk in ids))
-    version = dict(zip(ids, versions, strict=True))
-    keys = {item: cache_key("directorate-ratings", *item, structure, version[item[1]]) for item in sorted(wanted)}
-
-    def rate_missing(missing: list[tuple[date, int]]) -> dict[tuple, list[Rag]]:
-        by_period: dict[date, set[int]] = {}
-        for period, pk in missing:
-            by_period.setdefault(period, set()).add(pk)
-        rated: dict[tuple, list[Rag]] = {item: [] for item in missing}
-        for period, pks in by_period.items():
-            for row in cached_dashboard(Indicator.objects.active().filter(directorate__in=pks), period).kpis:
-                rated[(period, row.indicator.directorate_id)].append(row.rag)
-        return rated
-
-    return cached_many(keys, rate_missing)
+    """The ratings of each (period, directorate)'s active KPIs: one query per distinct period."""
+    by_period: dict[date, set[int]] = {}
+    for period, pk in wanted:
+        by_period.setdefault(period, set()).add(pk)
+    rated: dict[tuple, list[Rag]] = {item: [] for item in wanted}
+    for period, pks in by_period.items():
+        for directorate, rag in latest_rags(Indicator.objects.active().filter(directorate__in=pks), period):
+            rated[(period, directorate)].append(rag)
+    return rated
 
 
 def _missing_returns(user) -> dict | None:
@@ -410,7 +406,7 @@ def _missing_returns(user) -> dict | None:
     period = latest_data_period()
     if period is None:
         return None
-    dashboard = cached_dashboard(Indicator.objects.active().owned_by(user), period)
+    dashboard = build_dashboard(Indicator.objects.active().owned_by(user), period)
     rows = [row for row in [*dashboard.kpis, *dashboard.activities] if row.stale]
     return {"period": period, "rows": rows}
 

@@ -8,15 +8,17 @@ it was made, whatever happens to the figures, the indicators or the settings.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.utils import timezone
 
 from indicators.dashboard import ActivityRow, Dashboard, KpiRow, build_dashboard
 from indicators.guidance import guidance_notes, rag_counts
-from indicators.models import Commentary, CommentaryStatus, Committee, Indicator
+from indicators.models import Commentary, CommentaryStatus, Committee, Indicator, Result, Threshold
 from indicators.periods import FinancialYear, add_months, format_period, period_label
 from indicators.rules import Rag
 from indicators.wording import fill, ordinal
@@ -50,21 +52,37 @@ def date_label(value: date) -> str:
     return f"{value.day} {period_label(value)}"
 
 
-def _chart(indicator: Indicator, period: date) -> dict:
+class ChartData(NamedTuple):
+    """Every indicator's values of the chart's months and the thresholds of their years."""
+
+    values: dict[int, list[tuple[date, Decimal]]]
+    thresholds: dict[tuple[int, int], Threshold]
+
+    @classmethod
+    def fetch(cls, indicators: list[Indicator], period: date) -> ChartData:
+        """In two queries, whatever the number of indicators."""
+        since = add_months(period, -(CHART_MONTHS - 1))
+        ids = [indicator.pk for indicator in indicators]
+        values: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+        recorded = Result.objects.filter(indicator__in=ids, period__gte=since, period__lte=period, value__isnull=False)
+        for pk, month, value in recorded.order_by("period").values_list("indicator_id", "period", "value"):
+            values[pk].append((month, value))
+        years = range(FinancialYear.containing(since).start_year, FinancialYear.containing(period).start_year + 1)
+        thresholds = Threshold.objects.filter(indicator__in=ids, financial_year__in=years)
+        return cls(values, {(t.indicator_id, t.financial_year): t for t in thresholds})
+
+
+def _chart(indicator: Indicator, data: ChartData) -> dict:
     """The indicator's last 13 months, with each month's target and floor (or band)."""
-    since = add_months(period, -(CHART_MONTHS - 1))
-    thresholds = {t.financial_year: t for t in indicator.window_thresholds}
     points = []
-    for result in indicator.window_results:
-        if result.period < since or result.value is None:
-            continue
-        threshold = thresholds.get(FinancialYear.containing(result.period).start_year)
+    for month, value in data.values.get(indicator.pk, []):
+        threshold = data.thresholds.get((indicator.pk, FinancialYear.containing(month).start_year))
         lines = (
             ((threshold.target, threshold.floor) if indicator.is_kpi else (threshold.lower, threshold.upper))
             if threshold
             else (None, None)
         )
-        points.append([_period(result.period), _dec(result.value), _dec(lines[0]), _dec(lines[1])])
+        points.append([_period(month), _dec(value), _dec(lines[0]), _dec(lines[1])])
     return {
         "columns": [
             "period",
@@ -96,7 +114,7 @@ def _common(row: KpiRow | ActivityRow) -> dict:
     }
 
 
-def _kpi(row: KpiRow, period: date) -> dict:
+def _kpi(row: KpiRow, charts: ChartData) -> dict:
     indicator = row.indicator
     return {
         **_common(row),
@@ -109,18 +127,18 @@ def _kpi(row: KpiRow, period: date) -> dict:
         "floor_text": indicator.format(row.floor),
         "direction": row.direction.value,
         "commentary": row.commentary.text if row.commentary and row.commentary.text.strip() else None,
-        "chart": _chart(indicator, period),
+        "chart": _chart(indicator, charts),
     }
 
 
-def _activity(row: ActivityRow, period: date) -> dict:
+def _activity(row: ActivityRow, charts: ChartData) -> dict:
     indicator = row.indicator
     return {
         **_common(row),
         "lower_text": indicator.format(row.lower),
         "upper_text": indicator.format(row.upper),
         "range": row.range.value,
-        "chart": _chart(indicator, period),
+        "chart": _chart(indicator, charts),
     }
 
 
@@ -197,6 +215,7 @@ def build_snapshot(
     as_at: datetime | None = None,
 ) -> dict:
     dashboard = paper_dashboard(committee, period)
+    charts = ChartData.fetch([row.indicator for row in [*dashboard.kpis, *dashboard.activities]], period)
     directorate = " and ".join(d.name for d in committee.directorates.order_by("name"))
     fy = FinancialYear.containing(period).label
     values = {
@@ -220,8 +239,8 @@ def build_snapshot(
         "data_as_at_label": date_label(timezone.localtime(as_at).date()),
         "settings": _settings(settings, values),
         "counts": asdict(rag_counts(dashboard)),
-        "kpis": [_kpi(row, period) for row in dashboard.kpis],
-        "activities": [_activity(row, period) for row in dashboard.activities],
+        "kpis": [_kpi(row, charts) for row in dashboard.kpis],
+        "activities": [_activity(row, charts) for row in dashboard.activities],
         "guidance": _guidance(dashboard),
         "gaps": readiness_gaps(dashboard),
     }

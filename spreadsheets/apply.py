@@ -18,6 +18,7 @@ from pathlib import Path
 from django.db import connection, transaction
 from django.utils import timezone
 
+from indicators import ratings
 from indicators.cache import data_version_bump, lock_versions
 from indicators.models import Commentary, Result
 from returns.models import ReportingPeriod
@@ -306,8 +307,14 @@ def _reopen_approved(rows: list[ResultRow], user, reason: str) -> None:
 
 
 def record_import(plan: ImportPlan, source: str) -> None:
-    # Results written by bulk_create/COPY send no signals: one bump for the whole import, in its transaction.
+    # Results written by bulk_create/COPY send no signals: one bump for the whole import, in its transaction,
+    # and their ratings worked out again from each indicator's earliest changed period.
     data_version_bump()
+    changed: dict[int, date | None] = {}
+    for row in plan.results:
+        if row.figures_changed:
+            changed[row.indicator.pk] = min(changed.get(row.indicator.pk) or row.period, row.period)
+    ratings.refresh(changed)
     plan.record = ImportRecord.objects.create(
         user=plan.user if getattr(plan.user, "pk", None) else None,
         file_name=plan.file_name[:255],
@@ -327,7 +334,7 @@ def import_streaming(*, path: Path, file_name: str, user, source: str, reason: s
     """
     plan = ImportPlan(file_name=file_name, user=user, stream_start=_stream_start, reason=(reason or "").strip())
     try:
-        with transaction.atomic():
+        with transaction.atomic(), ratings.deferred():
             lock_versions()  # before any row: the order every writer keeps
             lock_periods()  # before the rows are checked against the months' status
             with connection.cursor() as cursor:
@@ -384,7 +391,7 @@ def lock_periods() -> None:
 def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
     """Save an owner's rows through the return form's service; roll back on any error (or a dry run)."""
     try:
-        with transaction.atomic():
+        with transaction.atomic(), ratings.deferred():
             for row in plan.results:
                 fraction = row.numerator is not None or row.denominator is not None
                 text = row.commentary

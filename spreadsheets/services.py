@@ -17,6 +17,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from indicators import ratings
 from indicators.cache import lock_versions
 from spreadsheets.apply import apply_plan, import_streaming, lock_periods, owner_apply, record_import
 from spreadsheets.models import ImportRecord
@@ -50,7 +51,7 @@ def workbook_import(
         check_reason(plan)
         if not plan.ok:
             return plan
-        with transaction.atomic():
+        with transaction.atomic(), ratings.deferred():
             lock_versions()  # before any row: the order every writer keeps
             lock_periods()
             if not owner:

@@ -146,53 +146,6 @@ def test_home_and_the_chart_show_a_new_result_at_once(viewer):
     assert shown("ICT02", "97.3") in page(viewer, "/indicators/ICT02/").split('id="chart-table"')[1]
 
 
-def test_after_a_saved_figure_only_its_row_is_worked_out_again(viewer, monkeypatch):
-    """Home, the dashboard and its download rebuild ICT02's row; every other row comes from the cache."""
-    from indicators import dashboard
-
-    pages = ["/", DASHBOARD, "/committees/policy-and-resources/2019-11/dashboard.csv"]
-    for url in pages:
-        page(viewer, url)
-    built = []
-    real = dashboard.indicator_row
-
-    def spy(indicator, period, *args, **kwargs):
-        built.append(indicator.code)
-        return real(indicator, period, *args, **kwargs)
-
-    monkeypatch.setattr(dashboard, "indicator_row", spy)
-    result = Result.objects.get(indicator__code="ICT02", period=NOV)
-    result.value = Decimal("97.3")
-    result.save()
-    assert "22 of 25 KPIs Green, 3 Amber, 0 Red" in page(viewer, "/")
-    assert shown("ICT02", "97.3") in page(viewer, DASHBOARD)
-    assert ",97.3," in page(viewer, pages[2])
-    assert set(built) == {"ICT02"}
-
-    built.clear()
-    Indicator.objects.filter(code="ICT02").update(name="Renamed")  # bypasses signals, so bump as bulk paths do
-    data_version_bump()
-    assert "Renamed" in page(viewer, DASHBOARD)
-    assert len(built) == Indicator.objects.filter(directorate__committees__slug="policy-and-resources").count()
-
-
-def test_a_cached_row_keeps_none_of_the_history_it_was_worked_out_from(viewer):
-    from django.core.cache import cache
-
-    from indicators.cache import STRUCTURE, cache_key, data_versions
-
-    page(viewer, DASHBOARD)
-    ict02 = Indicator.objects.get(code="ICT02")
-    structure, version = data_versions(STRUCTURE, "indicator:ICT02")
-    basis = Committee.objects.get(slug="policy-and-resources").direction_basis
-    row = cache.get(cache_key("dashboard-row", ict02.pk, NOV, basis, structure, version))
-    assert row is not None and row.indicator.code == "ICT02"
-    assert not hasattr(row.indicator, "window_results")
-
-
-# --- the version --------------------------------------------------------------------
-
-
 def test_loading_the_demo_and_importing_bump_the_version(db, tmp_path):
     before = data_version()
     load_demo(open_december=False)

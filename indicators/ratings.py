@@ -1,0 +1,295 @@
+"""Each result's ratings, worked out when it is written and stored beside it.
+
+A dashboard row shows an indicator's latest figure as of a period: its value,
+month and year-to-date RAG, the direction of travel, last year's value and the
+sparkline. Working those out means reading up to two years of results per
+indicator and rating them in Python, which was most of a cold dashboard's time
+(and a whole second for the home page at 2,000 indicators). So they are worked
+out once, when a result, a threshold or a rating-relevant field of its indicator
+changes, in the same transaction as that write, and kept in `Rating`: one row
+per recorded figure. A dashboard then reads one `Rating` per indicator.
+
+What a write changes:
+
+- a result of period p: the ratings of p and every later period (its year to
+  date, the next period's direction, next year's "same period last year");
+- a threshold of a financial year: the ratings from that year's start;
+- an indicator's kind, polarity, decimals, unit, frequency, YTD method or
+  headline: all of its ratings.
+
+Model signals catch every ORM save and delete (forms, services, the admin, the
+shell). Bulk writes that send no signals (the import's COPY, the demo's
+bulk_create) call `refresh` themselves; `deferred()` gathers the refreshes of
+many saves into one. The defaults behind a threshold without its own
+tolerances come from settings: after changing those, run
+``python manage.py rerate``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+from django.db.models import Exists, OuterRef
+from django.db.models.signals import post_delete, post_save, pre_save
+
+from indicators.models import DirectionBasis, Indicator, Kind, Rating, Result, Threshold
+from indicators.periods import (
+    FinancialYear,
+    Frequency,
+    add_months,
+    fy_periods_to,
+    previous_period,
+    reporting_periods,
+    same_period_last_year,
+)
+from indicators.rules import (
+    Direction,
+    Point,
+    Polarity,
+    RatingRule,
+    Scheme,
+    YtdMethod,
+    aggregate_ytd,
+    assess,
+    direction_of_travel,
+    expected_range,
+    round_for_display,
+)
+from indicators.units import Unit
+
+# How far back a row's sparkline reaches, counting the rating's own month.
+TREND_MONTHS = 12
+# The indicator's fields a rating reads: a change to any of them re-rates every result.
+RATED_FIELDS = ("kind", "polarity", "decimals", "unit", "frequency", "ytd_method", "headline")
+BATCH = 500  # indicators re-rated per round of queries
+
+
+class Figures(NamedTuple):
+    period: date
+    value: Decimal | None
+    numerator: Decimal | None
+    denominator: Decimal | None
+
+
+class History:
+    """One indicator's results and thresholds, rated as of any of its periods."""
+
+    def __init__(self, indicator: Indicator, results: Iterable[Figures], thresholds: Iterable[Threshold]) -> None:
+        self.indicator = indicator
+        self.frequency = Frequency(indicator.frequency)
+        self.results = {r.period: r for r in results}
+        self.thresholds = {t.financial_year: t for t in thresholds}
+        self.scale = Unit(indicator.unit).scale
+        self.ytd_method = YtdMethod(indicator.ytd_method)
+
+    def value(self, period: date | None) -> Decimal | None:
+        result = self.results.get(period) if period else None
+        return result.value if result else None
+
+    def threshold(self, period: date) -> Threshold | None:
+        return self.thresholds.get(FinancialYear.containing(period).start_year)
+
+    def ytd(self, period: date) -> Decimal | None:
+        points = [
+            Point(r.value, r.numerator, r.denominator)
+            for p in fy_periods_to(period, self.frequency)
+            if (r := self.results.get(p)) is not None
+        ]
+        return aggregate_ytd(self.ytd_method, points, scale=self.scale)
+
+    def trend(self, period: date) -> list[list[str]]:
+        """The recorded values (as displayed) of the TREND_MONTHS up to `period`: [[iso date, value], …]."""
+        decimals = self.indicator.decimals
+        return [
+            [p.isoformat(), str(round_for_display(value, decimals))]
+            for p in reporting_periods(self.frequency, add_months(period, 1 - TREND_MONTHS), period)
+            if (value := self.value(p)) is not None
+        ]
+
+    def rating(self, period: date) -> Rating:
+        """The stored ratings of the figure for `period` (which has a value)."""
+        indicator = self.indicator
+        decimals = indicator.decimals
+        threshold = self.threshold(period)
+        last_year = same_period_last_year(period)
+        rating = Rating(
+            indicator_id=indicator.pk,
+            period=period,
+            value=round_for_display(self.value(period), decimals),
+            previous_year=round_for_display(self.value(last_year), decimals),
+            trend=self.trend(period),
+        )
+        if indicator.kind == Kind.ACTIVITY:
+            lower = threshold.lower if threshold else None
+            upper = threshold.upper if threshold else None
+            rating.range = expected_range(rating.value, lower, upper)
+            return rating
+        rule = (
+            threshold.rule(indicator.polarity)
+            if threshold
+            else RatingRule(scheme=Scheme.DATA_ONLY, polarity=Polarity(indicator.polarity))
+        )
+        assessment = assess(
+            rule=rule,
+            decimals=decimals,
+            month=self.value(period),
+            ytd=self.ytd(period),
+            previous=self.value(previous_period(period, self.frequency)),
+            last_year=self.value(last_year),
+            last_year_ytd=self.ytd(last_year),
+        )
+        rating.month_rag = assessment.month_rag
+        rating.ytd_value = assessment.ytd_value
+        rating.ytd_rag = assessment.ytd_rag
+        rating.direction = assessment.direction
+        # The same comparison `assess` makes, with last year's value as the one before.
+        rating.direction_last_year = direction_of_travel(
+            rating.value, rating.previous_year, rule.polarity, target=rule.target
+        )
+        return rating
+
+    def ratings(self, since: date | None = None) -> list[Rating]:
+        return [
+            self.rating(period)
+            for period, result in sorted(self.results.items())
+            if result.value is not None and (since is None or period >= since)
+        ]
+
+
+def direction(rating: Rating, basis: str) -> Direction:
+    """The stored direction of travel on the committee's basis."""
+    return Direction(rating.direction_last_year if basis == DirectionBasis.SAME_PERIOD_LAST_YEAR else rating.direction)
+
+
+# --- keeping them up to date ---------------------------------------------------------
+
+_pending: contextvars.ContextVar[dict[int, date | None] | None] = contextvars.ContextVar("ratings", default=None)
+
+
+def _merge(into: dict[int, date | None], changes: dict[int, date | None]) -> None:
+    for pk, since in changes.items():
+        if pk in into:
+            current = into[pk]
+            into[pk] = None if current is None or since is None else min(current, since)
+        else:
+            into[pk] = since
+
+
+def refresh(changes: dict[int, date | None]) -> None:
+    """Re-rate each indicator's results from the period given (None: all of them), in the caller's transaction."""
+    pending = _pending.get()
+    if pending is not None:
+        _merge(pending, changes)
+        return
+    ids = sorted(changes)
+    for start in range(0, len(ids), BATCH):
+        _refresh_batch({pk: changes[pk] for pk in ids[start : start + BATCH]})
+
+
+def _refresh_batch(changes: dict[int, date | None]) -> None:
+    indicators = Indicator.objects.in_bulk(list(changes))
+    results: dict[int, list[Figures]] = defaultdict(list)
+    for pk, period, value, numerator, denominator in Result.objects.filter(
+        indicator_id__in=list(indicators)
+    ).values_list("indicator_id", "period", "value", "numerator", "denominator"):
+        results[pk].append(Figures(period, value, numerator, denominator))
+    thresholds: dict[int, list[Threshold]] = defaultdict(list)
+    for threshold in Threshold.objects.filter(indicator_id__in=list(indicators)):
+        thresholds[threshold.indicator_id].append(threshold)
+    by_since: dict[date | None, list[int]] = defaultdict(list)
+    for pk, since in changes.items():
+        by_since[since].append(pk)
+    for since, pks in by_since.items():
+        stale = Rating.objects.filter(indicator_id__in=pks)
+        (stale if since is None else stale.filter(period__gte=since)).delete()
+    fresh = [
+        rating
+        for pk, indicator in indicators.items()
+        for rating in History(indicator, results[pk], thresholds[pk]).ratings(changes[pk])
+    ]
+    Rating.objects.bulk_create(fresh, batch_size=2_000)
+
+
+def refresh_all() -> int:
+    """Re-rate every result; the number of ratings stored."""
+    refresh(dict.fromkeys(Indicator.objects.values_list("pk", flat=True)))
+    return Rating.objects.count()
+
+
+def refresh_missing() -> int:
+    """Rate the indicators with a recorded figure that has no rating (after an upgrade); how many."""
+    rated = Rating.objects.filter(indicator=OuterRef("indicator"), period=OuterRef("period"))
+    missing = set(
+        Result.objects.filter(value__isnull=False)
+        .filter(~Exists(rated))
+        .values_list("indicator_id", flat=True)
+        .distinct()
+    )
+    refresh(dict.fromkeys(missing))
+    return len(missing)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """The refreshes asked for inside run once, together, at the end (for bulk writes).
+
+    Used inside the writer's transaction, so the ratings commit with the writes;
+    nothing is refreshed if the block raises (its transaction rolls back).
+    """
+    if _pending.get() is not None:  # already gathering: the outer block refreshes
+        yield
+        return
+    pending: dict[int, date | None] = {}
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    refresh(pending)
+
+
+# --- signals: every ORM write --------------------------------------------------------
+
+
+def _result_changed(sender, instance: Result, **kwargs) -> None:
+    refresh({instance.indicator_id: instance.period})
+
+
+def _threshold_changed(sender, instance: Threshold, **kwargs) -> None:
+    refresh({instance.indicator_id: FinancialYear(instance.financial_year).start})
+
+
+def _note_rated_fields(sender, instance: Indicator, raw: bool = False, **kwargs) -> None:
+    if instance.pk is None or raw:
+        instance._rerate = True  # type: ignore[attr-defined]
+        return
+    old = Indicator.objects.filter(pk=instance.pk).values_list(*RATED_FIELDS).first()
+    new = tuple(getattr(instance, name) for name in RATED_FIELDS)
+    instance._rerate = old is None or tuple(old) != new  # type: ignore[attr-defined]
+
+
+def _indicator_saved(sender, instance: Indicator, created: bool, **kwargs) -> None:
+    if getattr(instance, "_rerate", True) and not created:  # a new indicator has no results yet
+        refresh({instance.pk: None})
+
+
+def connect_signals() -> None:
+    """Re-rate on every ORM write of what a rating reads.
+
+    Signals, although STYLE.md keeps business logic out of them: a rating is
+    derived data, and a receiver is the one place that sees every save (admin,
+    forms, services, shell) without each caller remembering. They run in the
+    writer's transaction.
+    """
+    post_save.connect(_result_changed, sender=Result, dispatch_uid="ratings-result-save")
+    post_delete.connect(_result_changed, sender=Result, dispatch_uid="ratings-result-delete")
+    post_save.connect(_threshold_changed, sender=Threshold, dispatch_uid="ratings-threshold-save")
+    post_delete.connect(_threshold_changed, sender=Threshold, dispatch_uid="ratings-threshold-delete")
+    pre_save.connect(_note_rated_fields, sender=Indicator, dispatch_uid="ratings-indicator-pre-save")
+    post_save.connect(_indicator_saved, sender=Indicator, dispatch_uid="ratings-indicator-save")
