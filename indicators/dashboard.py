@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
 from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 
@@ -28,8 +27,8 @@ from indicators.models import (
     Result,
     Threshold,
 )
-from indicators.periods import FinancialYear, Frequency, add_months, reporting_periods
-from indicators.ratings import TREND_MONTHS, direction
+from indicators.periods import FinancialYear, Frequency, add_months
+from indicators.ratings import direction, year_to
 from indicators.rules import Direction, ExpectedRange, Rag, RatingRule
 
 # Results older than this are not needed for any figure on a dashboard: the
@@ -164,19 +163,13 @@ def build_dashboard(
 
 def expected_period(period: date, frequency: Frequency) -> date:
     """The latest reporting period on or before `period` for this frequency."""
-    return _year_to(period, frequency)[-1]
-
-
-@lru_cache(maxsize=256)
-def _year_to(period: date, frequency: Frequency) -> tuple[date, ...]:
-    """The reporting periods of the twelve months up to `period` (one list per frequency for a whole dashboard)."""
-    return tuple(reporting_periods(frequency, add_months(period, 1 - TREND_MONTHS), period))
+    return year_to(period, frequency)[-1]
 
 
 def _trend(rating: Rating | None, frequency: Frequency, period: date) -> Trend:
     """The reporting periods of the TREND_MONTHS up to `period`, with their values (none after the rating's)."""
     values = {date.fromisoformat(p): Decimal(v) for p, v in rating.trend} if rating else {}
-    return tuple((p, values.get(p)) for p in _year_to(period, frequency))
+    return tuple((p, values.get(p)) for p in year_to(period, frequency))
 
 
 def indicator_row(indicator: Indicator, period: date, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD):

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef
@@ -87,6 +88,12 @@ class History:
         self.thresholds = {t.financial_year: t for t in thresholds}
         self.scale = Unit(indicator.unit).scale
         self.ytd_method = YtdMethod(indicator.ytd_method)
+        # Each value as displayed, worked out once: the sparkline of every later month shows it again.
+        self.shown = {
+            p: str(round_for_display(r.value, indicator.decimals))
+            for p, r in self.results.items()
+            if r.value is not None
+        }
 
     def value(self, period: date | None) -> Decimal | None:
         result = self.results.get(period) if period else None
@@ -98,19 +105,14 @@ class History:
     def ytd(self, period: date) -> Decimal | None:
         points = [
             Point(r.value, r.numerator, r.denominator)
-            for p in fy_periods_to(period, self.frequency)
+            for p in _fy_periods_to(period, self.frequency)
             if (r := self.results.get(p)) is not None
         ]
         return aggregate_ytd(self.ytd_method, points, scale=self.scale)
 
     def trend(self, period: date) -> list[list[str]]:
         """The recorded values (as displayed) of the TREND_MONTHS up to `period`: [[iso date, value], …]."""
-        decimals = self.indicator.decimals
-        return [
-            [p.isoformat(), str(round_for_display(value, decimals))]
-            for p in reporting_periods(self.frequency, add_months(period, 1 - TREND_MONTHS), period)
-            if (value := self.value(p)) is not None
-        ]
+        return [[p.isoformat(), shown] for p in year_to(period, self.frequency) if (shown := self.shown.get(p))]
 
     def rating(self, period: date) -> Rating:
         """The stored ratings of the figure for `period` (which has a value)."""
@@ -160,6 +162,17 @@ class History:
             for period, result in sorted(self.results.items())
             if result.value is not None and (since is None or period >= since)
         ]
+
+
+@lru_cache(maxsize=1024)
+def year_to(period: date, frequency: Frequency) -> tuple[date, ...]:
+    """The reporting periods of the TREND_MONTHS up to `period` (the same tuple for every indicator alike)."""
+    return tuple(reporting_periods(frequency, add_months(period, 1 - TREND_MONTHS), period))
+
+
+@lru_cache(maxsize=1024)
+def _fy_periods_to(period: date, frequency: Frequency) -> tuple[date, ...]:
+    return tuple(fy_periods_to(period, frequency))
 
 
 def direction(rating: Rating, basis: str) -> Direction:
