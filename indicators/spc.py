@@ -489,3 +489,62 @@ def _not_enough(current: PhaseLimits | None, *, several_phases: bool) -> str:
         f"Not enough data: {count} value{'' if count == 1 else 's'}{where}; "
         f"SPC needs at least {MIN_POINTS_FOR_ICONS} to show whether a change is real."
     )
+
+
+# --- the icons as of every point, in one pass ------------------------------------------
+
+
+def icons_as_of_each_point(
+    values: Sequence[Decimal | None],
+    *,
+    polarity: Polarity,
+    targets: Sequence[Decimal | None] | None = None,
+    phase_starts: Sequence[int] = (),
+    settings: SpcSettings | None = None,
+) -> list[tuple[Variation, Assurance]]:
+    """For each index k, the icons ``xmr`` gives for the chart that ends at k.
+
+    That is ``xmr(series[: k + 1], target=targets[k], phase_starts=[s for s in
+    phase_starts if s <= k])``'s variation and assurance, for a recorded value at
+    k (a missing one gets ``NONE``): what a dashboard for that period shows. One
+    pass, not one chart per point: a phase's mean and mean moving range are kept
+    as running sums, and the rules read only the last few recorded values, which
+    decide whether the latest point is in a run (the same rule functions as
+    ``xmr``). With ``screen_moving_ranges`` the limits are worked out afresh at
+    each point, as screening needs every range. Tested against ``xmr`` for every
+    prefix of generated series.
+    """
+    settings = settings or SpcSettings()
+    polarity = Polarity(polarity)
+    targets = targets if targets is not None else [None] * len(values)
+    tail_length = max(settings.shift_length, settings.trend_length, 3)
+    icons: list[tuple[Variation, Assurance]] = []
+    for bounds in _phase_bounds(len(values), phase_starts):
+        total, count, spread_total, spread_count = Fraction(0), 0, Fraction(0), 0
+        previous: Fraction | None = None
+        phase_values: list[Fraction | None] = []
+        tail: list[Fraction] = []
+        for i in bounds:
+            value = _frac(values[i])
+            phase_values.append(value)
+            if value is not None and previous is not None:
+                spread_total += abs(value - previous)
+                spread_count += 1
+            previous = value
+            if value is None:
+                icons.append((Variation.NONE, Assurance.NONE))
+                continue
+            total += value
+            count += 1
+            tail = [*tail[1 - tail_length :], value]
+            if count < MIN_POINTS_FOR_ICONS or not spread_count:
+                icons.append((Variation.NONE, Assurance.NONE))
+                continue
+            if settings.screen_moving_ranges:
+                exact, _ = _phase_limits(phase_values, _moving_ranges(phase_values), True)
+                assert exact is not None  # a recorded value, so the phase has a mean
+            else:
+                exact = _Exact(total / count, spread_total / spread_count)
+            cause, side = _classify(frozenset(_phase_signals(tail, exact, settings)[-1]), polarity)
+            icons.append((_variation(cause, side), _assurance(exact, targets[i], polarity)))
+    return icons

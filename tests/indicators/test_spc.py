@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from indicators.rules import Polarity
@@ -15,6 +16,7 @@ from indicators.spc import (
     Signal,
     SpcSettings,
     Variation,
+    icons_as_of_each_point,
     xmr,
 )
 
@@ -601,3 +603,55 @@ def test_icons_only_with_13_values_in_the_latest_phase(case):
     enough = bool(result.phases) and result.phases[-1].count >= 13
     assert (result.variation is not Variation.NONE) is enough
     assert result.reason.startswith("Not enough data") is not enough
+
+
+# --- the icons as of every point (stored ratings) ---------------------------------------------------------------
+
+walk_st = st.lists(st.sampled_from([-3, -1, 0, 1, 2, 5, None]), min_size=0, max_size=45).map(
+    lambda steps: [None if s is None else Decimal(sum(x or 0 for x in steps[: i + 1])) for i, s in enumerate(steps)]
+)
+ties_st = st.lists(st.one_of(st.none(), st.sampled_from([Decimal(1), Decimal(2), Decimal(3)])), max_size=45)
+# Levels with a little noise: shifts of every length, and runs that a late point breaks.
+levels_st = st.lists(
+    st.tuples(st.integers(0, 12), st.integers(1, 10), st.sampled_from([None, 0, 1, 2])), min_size=1, max_size=5
+).map(
+    lambda blocks: [
+        None if noise is None and i % 5 == 4 else Decimal(level * 2 + (i % 2) * (noise or 0))
+        for level, length, noise in blocks
+        for i in range(length)
+    ]
+)
+
+
+@hypothesis_settings(max_examples=400)
+@given(
+    st.one_of(values_st, walk_st, ties_st, levels_st),
+    st.data(),
+    st.sampled_from([H, L, T]),
+    settings_st,
+)
+def test_the_icons_as_of_each_point_are_those_of_the_chart_ending_there(values, data, polarity, settings):
+    starts = sorted(set(data.draw(st.lists(st.integers(0, max(len(values) - 1, 0)), max_size=2)))) if values else []
+    targets = data.draw(
+        st.lists(
+            st.one_of(st.none(), st.sampled_from([Decimal(-10), Decimal(0), Decimal(2), Decimal(40)])),
+            min_size=len(values),
+            max_size=len(values),
+        )
+    )
+    found = icons_as_of_each_point(values, polarity=polarity, targets=targets, phase_starts=starts, settings=settings)
+    assert len(found) == len(values)
+    for k, value in enumerate(values):
+        if value is None:
+            assert found[k] == (Variation.NONE, Assurance.NONE)
+            continue
+        chart_to_k = run(values[: k + 1], [s for s in starts if s <= k], targets[k], polarity, settings)
+        assert found[k] == (chart_to_k.variation, chart_to_k.assurance), k
+
+
+def test_the_icons_as_of_each_point_see_a_shift_arrive():
+    values = [Decimal(v) for v in [5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 9, 9, 9, 9, 9, 9, 9]]
+    found = icons_as_of_each_point(values, polarity=H)
+    assert found[11] == (Variation.NONE, Assurance.NONE)  # 12 values: not enough for icons
+    assert found[12][0] is Variation.COMMON_CAUSE
+    assert found[-1][0] is Variation.IMPROVEMENT_HIGH
