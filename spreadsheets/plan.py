@@ -8,12 +8,13 @@ existing results), so 100,000 rows take seconds. Unchanged rows are skipped.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -24,12 +25,14 @@ from indicators.models import (
     Committee,
     Directorate,
     Indicator,
+    Phase,
     Result,
     Threshold,
     result_period_errors,
     threshold_errors,
 )
 from indicators.periods import FinancialYear, format_period, period_label
+from indicators.spc_chart import proposed_target_assurance
 from indicators.validators import commentary_error, figure_errors, reason_error
 from returns.models import ReportingPeriod
 from returns.permissions import correction_needs_reason
@@ -117,6 +120,7 @@ class RowChange:
     row: int
     key: str
     action: str  # "created" | "updated"
+    note: str = ""  # e.g. where a new target sits against the indicator's SPC process limits
 
 
 @dataclass(slots=True)
@@ -186,6 +190,11 @@ class ImportPlan:
     def unlisted_errors(self) -> list[tuple[str, str, int]]:
         """(sheet, column, how many) of the problems beyond the list, most first."""
         return sorted(((s, c, n) for (s, c), n in self.unlisted.items()), key=lambda item: -item[2])
+
+    @property
+    def target_notes(self) -> list[RowChange]:
+        """The listed threshold rows with a new target, each saying where it sits against current performance."""
+        return [change for change in self.changes if change.note]
 
     @property
     def total_changed(self) -> int:
@@ -472,6 +481,7 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         for t in Threshold.objects.filter(indicator__in=[i for i in context.indicators.values() if i.pk])
     }
     seen: dict = {}
+    shown_targets: list[tuple[int, Indicator, Decimal]] = []  # new targets the preview lists, by plan.changes index
     for number, values in sheet.rows:
         cells = parse(number, values)
         if cells is None:
@@ -486,12 +496,44 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         if _duplicate(plan, THRESHOLDS, seen, (indicator.code, year), number, "financial_year", label):
             continue
         current = existing.get((indicator.pk, year)) if indicator.pk else None
-        _plan_threshold(plan, current, indicator, year, cells, number)
+        shown = len(plan.changes)
+        threshold = _plan_threshold(plan, current, indicator, year, cells, number)
+        target = threshold.target if threshold is not None and indicator.is_kpi else None
+        if target is not None and target != (current.target if current else None) and len(plan.changes) > shown:
+            shown_targets.append((shown, indicator, target))
+    _note_target_assurance(plan, shown_targets)
+
+
+class _Value(NamedTuple):
+    period: date
+    value: Decimal | None
+
+
+def _note_target_assurance(plan: ImportPlan, shown: list[tuple[int, Indicator, Decimal]]) -> None:
+    """Say, for each new or changed KPI target the preview lists, where it sits against the
+    indicator's current SPC process limits (informational, never an error; issue 16).
+
+    The indicators' stored values and phases come in two queries however many rows
+    (an indicator new in the file has neither: it has not enough data).
+    """
+    ids = {indicator.pk for _, indicator, _ in shown if indicator.pk}
+    values: dict[int | None, list[_Value]] = defaultdict(list)
+    phases: dict[int | None, list[Phase]] = defaultdict(list)
+    if ids:
+        stored = Result.objects.filter(indicator_id__in=ids, value__isnull=False)
+        for indicator_id, period, value in stored.values_list("indicator_id", "period", "value").iterator():
+            values[indicator_id].append(_Value(period, value))
+        for phase in Phase.objects.filter(indicator_id__in=ids):
+            phases[phase.indicator_id].append(phase)
+    for index, indicator, target in shown:
+        said = proposed_target_assurance(indicator, values[indicator.pk], phases[indicator.pk], target)
+        plan.changes[index] = replace(plan.changes[index], note=said.text)
 
 
 def _plan_threshold(
     plan: ImportPlan, current: Threshold | None, indicator: Indicator, year: int, cells: dict, number: int
-) -> None:
+) -> Threshold | None:
+    """The threshold as the file leaves it, if the file changes it."""
     threshold = Threshold(indicator=indicator, financial_year=year)
     if current is not None:
         threshold.pk = current.pk
@@ -510,12 +552,13 @@ def _plan_threshold(
     if errors:
         for column, message in errors.items():
             plan.error(THRESHOLDS, number, column, message)
-        return
+        return None
     if current is not None and all(getattr(current, n) == getattr(threshold, n) for n in _THRESHOLD_FIELDS):
         plan.count(THRESHOLDS, number, label, "unchanged")
-        return
+        return None
     plan.thresholds.append(threshold)
     plan.count(THRESHOLDS, number, label, "created" if current is None else "updated")
+    return threshold
 
 
 def _indicator_for(plan: ImportPlan, context: _Context, sheet: str, number: int, code) -> Indicator | None:
