@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from indicators.models import (
     Commentary,
+    CommentaryStatus,
     Committee,
     Directorate,
     Indicator,
@@ -31,11 +32,13 @@ from indicators.models import (
     result_period_errors,
     threshold_errors,
 )
-from indicators.periods import FinancialYear, format_period, period_label
+from indicators.periods import FinancialYear, format_period, period_label, same_period_last_year
 from indicators.spc_chart import proposed_target_assurance
 from indicators.validators import commentary_error, figure_errors, reason_error
 from returns.models import ReportingPeriod
 from returns.permissions import correction_needs_reason
+from returns.rows import Value, figure_rag, figure_variation
+from returns.services import commentary_requirement, status_after_edit
 from spreadsheets.models import ImportRecord
 from spreadsheets.owners import OwnerLocks
 from spreadsheets.resources import (
@@ -504,11 +507,6 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
     _note_target_assurance(plan, shown_targets)
 
 
-class _Value(NamedTuple):
-    period: date
-    value: Decimal | None
-
-
 def _note_target_assurance(plan: ImportPlan, shown: list[tuple[int, Indicator, Decimal]]) -> None:
     """Say, for each new or changed KPI target the preview lists, where it sits against the
     indicator's current SPC process limits (informational, never an error; issue 16).
@@ -517,12 +515,12 @@ def _note_target_assurance(plan: ImportPlan, shown: list[tuple[int, Indicator, D
     (an indicator new in the file has neither: it has not enough data).
     """
     ids = {indicator.pk for _, indicator, _ in shown if indicator.pk}
-    values: dict[int | None, list[_Value]] = defaultdict(list)
+    values: dict[int | None, list[Value]] = defaultdict(list)
     phases: dict[int | None, list[Phase]] = defaultdict(list)
     if ids:
         stored = Result.objects.filter(indicator_id__in=ids, value__isnull=False)
         for indicator_id, period, value in stored.values_list("indicator_id", "period", "value").iterator():
-            values[indicator_id].append(_Value(period, value))
+            values[indicator_id].append(Value(period, value))
         for phase in Phase.objects.filter(indicator_id__in=ids):
             phases[phase.indicator_id].append(phase)
     for index, indicator, target in shown:
@@ -613,6 +611,8 @@ def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         cells = parse(number, values)
         if cells is not None:
             checks.row(number, cells)
+    if not plan.owner:  # an owner's rows are saved through return_save, which applies the rule itself
+        _check_commentary_required(plan, checks.existing)
 
 
 class _ResultChecks:
@@ -736,6 +736,62 @@ class _ResultChecks:
             )
         )
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
+
+
+_SUBMITTED = (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED)
+
+
+def _check_commentary_required(plan: ImportPlan, existing: dict) -> None:
+    """The return form's rule on the performance team's import: a return left submitted or approved
+    needs commentary if its figure is rated (or is a special cause of concern) as
+    `KPIDASH_COMMENTARY_REQUIRED_FOR` says (`returns.services.commentary_requirement`).
+
+    Judged on the data as the file leaves it (its thresholds, and its other figures on the SPC
+    chart), in at most three queries however many rows; only rows whose return is submitted or
+    approved and without commentary are rated.
+    """
+    rows = [row for row in plan.results if row.indicator.pk]
+    if not rows:
+        return
+    stored = Commentary.objects.filter(
+        indicator_id__in={row.indicator.pk for row in rows}, period__in={row.period for row in rows}
+    ).values_list("indicator_id", "period", "text", "status")
+    current = {(ind, period): (text, status) for ind, period, text, status in stored}
+    waiting = []
+    for row in rows:
+        text, status = current.get((row.indicator.pk, row.period), ("", None))
+        text = text if row.commentary is None else row.commentary
+        status = status_after_edit(status, performance=True) if status else CommentaryStatus.DRAFT
+        if status in _SUBMITTED and not text:
+            waiting.append(row)
+    if waiting:
+        _rate_waiting(plan, waiting, existing)
+
+
+def _rate_waiting(plan: ImportPlan, waiting: list[ResultRow], existing: dict) -> None:
+    ids = {row.indicator.pk for row in waiting}
+    values: dict[tuple[int, date], Decimal | None] = {k: v[1] for k, v in existing.items() if k[0] in ids}
+    values.update(((row.indicator.pk, row.period), row.value) for row in plan.results if row.indicator.pk in ids)
+    series: dict[int, list[Value]] = defaultdict(list)
+    for (indicator_id, period), value in values.items():
+        series[indicator_id].append(Value(period, value))
+    thresholds = {(t.indicator_id, t.financial_year): t for t in Threshold.objects.filter(indicator_id__in=ids)}
+    thresholds.update(((t.indicator.pk, t.financial_year), t) for t in plan.thresholds if t.indicator.pk in ids)
+    phases: dict[int, list[Phase]] = defaultdict(list)
+    for phase in Phase.objects.filter(indicator_id__in=ids):
+        phases[phase.indicator_id].append(phase)
+    for row in waiting:
+        pk = row.indicator.pk
+        threshold = thresholds.get((pk, FinancialYear.containing(row.period).start_year))
+        last_year = values.get((pk, same_period_last_year(row.period)))
+        required = commentary_requirement(
+            indicator=row.indicator,
+            period=row.period,
+            rag=figure_rag(row.indicator, threshold, row.value, last_year),
+            variation=figure_variation(row.indicator, row.period, series[pk], phases[pk]),
+        )
+        if required:
+            plan.error(RESULTS, row.row, "commentary", required)
 
 
 def check_closed_again(plan: ImportPlan) -> None:
