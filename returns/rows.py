@@ -154,7 +154,9 @@ def _rate(row: ReturnRow, results: dict[date, Result]) -> None:
     row.rag = figure_rag(indicator, threshold, row.value, last_year.value if last_year else None)
 
 
-def figure_rag(indicator: Indicator, threshold: Threshold | None, value: Decimal | None, last_year) -> Rag:
+def figure_rag(
+    indicator: Indicator, threshold: Threshold | None, value: Decimal | None, last_year: Decimal | None
+) -> Rag:
     """A KPI figure's month RAG against its year's threshold (`last_year`: the same month's value a year before)."""
     if threshold is None or indicator.kind == Kind.ACTIVITY:
         return Rag.NONE
