@@ -300,7 +300,9 @@ def _grid_saved_message(saved: list[ReturnRow], reporting_period: ReportingPerio
     message = f"{len(saved)} return{pluralize(len(saved))} for {reporting_period.label} {done} ({codes})."
     ratings = Counter(row.rag for row in saved if row.indicator.is_kpi and row.rag is not Rag.NONE)
     rated = ", ".join(f"{ratings[rag]} {rag.label}" for rag in (Rag.RED, Rag.AMBER, Rag.GREEN) if ratings[rag])
-    return f"{message} Rated: {rated}." if rated else message
+    message = f"{message} Rated: {rated}." if rated else message
+    concerns = ", ".join(row.indicator.code for row in saved if row.concern)
+    return f"{message} Special cause concern on the SPC chart: {concerns}." if concerns else message
 
 
 def _render_grid(request, reporting_period, rows, forms, refused=(), status=200, directorate=None):

@@ -462,3 +462,12 @@ def test_a_row_that_is_a_special_cause_of_concern_needs_commentary_to_submit_fro
     changes = {"ICT01-value": "80", "ICT01-commentary": "The phone system was down for a week."}
     assert post(client, changes, action="submit").status_code == 302
     assert stored("ICT01")[:2] == (Decimal("80"), CommentaryStatus.SUBMITTED)
+
+
+def test_the_grid_says_which_saved_rows_are_a_special_cause_of_concern(client, owner):
+    steady_history(Indicator.objects.get(code="ICT01"))  # 80: Green, below the process limits
+    steady_history(Indicator.objects.get(code="ICT02"), 95, 97)  # 96: Green, common cause
+    response = post(client, {"ICT01-value": "80", "ICT02-value": "96"}, action="save")
+    assert response.status_code == 302
+    banner = str(list(response.wsgi_request._messages)[0])
+    assert banner.endswith("Rated: 2 Green. Special cause concern on the SPC chart: ICT01.")
