@@ -61,13 +61,19 @@ def _figure_errors(
     return stored, problems
 
 
+def needs_commentary_check(status: str, text: str) -> bool:
+    """Whether a return left with this status and commentary must be checked for required commentary."""
+    return status in (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED) and not text
+
+
 def commentary_requirement(*, indicator: Indicator, period: date, rag: Rag, variation: Variation) -> str:
-    """Why a return must have commentary before it is submitted or approved; "" if it need not.
+    """Why a submitted or approved return without commentary is refused; "" if it may stand.
 
     The one rule (`KPIDASH_COMMENTARY_REQUIRED_FOR`: the RAG ratings, and ``concern`` for a
     figure that is a special cause of concern on the indicator's SPC chart) for every path a
     figure comes by: the return form, the grid and owner uploads (through `return_save`) and
-    the performance team's import (`spreadsheets.plan`).
+    the performance team's import (`spreadsheets.plan`), each asking it only where
+    `needs_commentary_check` says the return is left submitted or approved without commentary.
     """
     required = settings.KPIDASH_COMMENTARY_REQUIRED_FOR
     rated = rag is not Rag.NONE and rag.value in required
@@ -306,7 +312,7 @@ def return_save(
             status = _next_status(current, submit=submit, approve=approve, performance=performance, changed=changed)
             _write_commentary(current, indicator, period, user, text, status, changed, change_reason)
             row = _fetch_row(indicator, period)
-            if status.status in (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED) and not text:
+            if needs_commentary_check(status.status, text):
                 required = commentary_requirement(
                     indicator=indicator, period=period, rag=row.rag, variation=row.variation
                 )

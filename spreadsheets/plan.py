@@ -38,7 +38,7 @@ from indicators.validators import commentary_error, figure_errors, reason_error
 from returns.models import ReportingPeriod
 from returns.permissions import correction_needs_reason
 from returns.rows import Value, figure_rag, figure_variation
-from returns.services import commentary_requirement, status_after_edit
+from returns.services import commentary_requirement, needs_commentary_check, status_after_edit
 from spreadsheets.models import ImportRecord
 from spreadsheets.owners import OwnerLocks
 from spreadsheets.resources import (
@@ -738,9 +738,6 @@ class _ResultChecks:
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
 
 
-_SUBMITTED = (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED)
-
-
 def _check_commentary_required(plan: ImportPlan, existing: dict) -> None:
     """The return form's rule on the performance team's import: a return left submitted or approved
     needs commentary if its figure is rated (or is a special cause of concern) as
@@ -762,7 +759,7 @@ def _check_commentary_required(plan: ImportPlan, existing: dict) -> None:
         text, status = current.get((row.indicator.pk, row.period), ("", None))
         text = text if row.commentary is None else row.commentary
         status = status_after_edit(status, performance=True) if status else CommentaryStatus.DRAFT
-        if status in _SUBMITTED and not text:
+        if needs_commentary_check(status, text):
             waiting.append(row)
     if waiting:
         _rate_waiting(plan, waiting, existing)
