@@ -8,7 +8,7 @@ change them through the services that keep the returns' rules."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import DateField, Value
 from django.urls import reverse
@@ -20,6 +20,7 @@ from indicators.dashboard import KpiRow, dashboard_queryset, indicator_row, late
 from indicators.forms import FinancialYearField, NumberField
 from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result, Threshold
 from indicators.periods import add_months, period_label
+from indicators.spc_chart import proposed_target_assurance
 
 admin.site.site_header = "kpidash administration"
 admin.site.site_title = "kpidash"
@@ -61,6 +62,24 @@ class ThresholdForm(forms.ModelForm):
             "lower",
             "upper",
         ]
+
+
+def target_assurance_text(threshold: Threshold) -> str:
+    """Where the threshold's target sits against the indicator's current SPC process limits; "" without one.
+
+    Informational (issue 16, target assurance): a target the process cannot reach is still saved.
+    """
+    indicator = threshold.indicator
+    if threshold.target is None or not indicator.is_kpi or indicator.pk is None:
+        return ""
+    results = Result.objects.filter(indicator=indicator).only("period", "value")
+    said = proposed_target_assurance(indicator, results, indicator.phases.all(), threshold.target)
+    return said.text
+
+
+def _say_target_assurance(request, threshold: Threshold) -> None:
+    if text := target_assurance_text(threshold):
+        messages.info(request, f"{threshold.indicator.code} {threshold.year_label} target, by SPC: {text}")
 
 
 class ThresholdInline(admin.TabularInline):
@@ -136,6 +155,14 @@ class IndicatorAdmin(SimpleHistoryAdmin):
         ("Source", {"fields": ["data_source"]}),
     ]
 
+    def save_formset(self, request, form, formset, change) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Threshold:
+            for threshold_form in formset.forms:
+                if threshold_form.has_changed() and "target" in threshold_form.changed_data:
+                    if threshold_form.instance.pk is not None and threshold_form not in formset.deleted_forms:
+                        _say_target_assurance(request, threshold_form.instance)
+
     def get_queryset(self, request):
         # The list shows each indicator's position as at the newest period
         # with data, prefetched for the page rather than queried per row.
@@ -188,10 +215,22 @@ class ThresholdAdmin(IndicatorFixedOnChange, SimpleHistoryAdmin):
     search_fields = ["indicator__code", "indicator__name"]
     list_select_related = ["indicator"]
     autocomplete_fields = ["indicator"]
+    readonly_fields = ["target_assurance"]
 
     @admin.display(description="Financial year", ordering="financial_year")
     def year_label(self, obj: Threshold) -> str:
         return obj.year_label
+
+    @admin.display(description="Target assurance (SPC)")
+    def target_assurance(self, obj: Threshold) -> str:
+        if obj.pk is None:
+            return "Shown once the target is saved."
+        return target_assurance_text(obj) or "–"
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "target" in form.changed_data:
+            _say_target_assurance(request, obj)
 
 
 class ReturnOnlyAdmin(SimpleHistoryAdmin):

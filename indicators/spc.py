@@ -63,6 +63,7 @@ __all__ = [
     "SpcPoint",
     "SpcResult",
     "xmr",
+    "target_assurance",
     "MIN_POINTS_FOR_ICONS",
     "MIN_POINTS_FOR_LIMITS",
 ]
@@ -216,6 +217,8 @@ class SpcResult:
     reason: str  # why an icon is missing; "" when both are shown
     latest_period: Any = None  # the period the icons describe
     settings: SpcSettings = field(default_factory=SpcSettings)
+    # The current phase's limits as exact fractions, for `target_assurance` (None without icons).
+    current: _Exact | None = field(default=None, repr=False, compare=False)
 
 
 # --- limits -------------------------------------------------------------------
@@ -477,7 +480,18 @@ def _summarise(
         reason = "No assurance icon for an indicator that aims to stay close to its target."
     elif target is None:
         reason = "No assurance icon without a target."
-    return SpcResult(tuple(points), tuple(phases), variation, assurance, trial, reason, latest.period, settings)
+    return SpcResult(
+        tuple(points), tuple(phases), variation, assurance, trial, reason, latest.period, settings, current=exact
+    )
+
+
+def target_assurance(result: SpcResult, target: Decimal | None, polarity: Polarity) -> Assurance:
+    """The assurance icon another target (e.g. one proposed for next year) would get against
+    ``result``'s current process limits; ``NONE`` where ``result`` has no icons, without a
+    target, or for T polarity. The same comparison as the chart's own assurance."""
+    if result.current is None or result.variation is Variation.NONE:
+        return Assurance.NONE
+    return _assurance(result.current, target, Polarity(polarity))
 
 
 def _not_enough(current: PhaseLimits | None, *, several_phases: bool) -> str:

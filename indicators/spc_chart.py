@@ -22,7 +22,7 @@ from html import escape
 from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH, y_ticks
 from indicators.periods import FinancialYear, Frequency, period_label, reporting_periods
 from indicators.rules import Polarity
-from indicators.spc import Assurance, Cause, Rule, SpcResult, Variation, xmr
+from indicators.spc import Assurance, Cause, Rule, SpcResult, Variation, target_assurance, xmr
 
 NHS_BLUE, NHS_ORANGE, NHS_GREY, NHS_PURPLE = "#005EB8", "#ED8B00", "#768692", "#330072"
 LIMIT_GREY = "#425563"
@@ -110,6 +110,50 @@ def indicator_xmr(
         phase_notes=[f"Phase {n} from {period_label(p.start)}: {p.reason}" for n, p in enumerate(shown, start=2)],
     )
     return replace(chart, description=_description(chart))
+
+
+@dataclass(frozen=True)
+class TargetAssurance:
+    """What a proposed target means at current performance: the assurance icon it would get, in words."""
+
+    assurance: Assurance
+    text: str
+
+
+def proposed_target_assurance(indicator, results: Iterable, phases: Iterable, target: Decimal) -> TargetAssurance:
+    """Where `target` sits against the indicator's current process limits (its XmR chart to its latest value).
+
+    Informational, for whoever sets targets: the thresholds form and the import preview say it,
+    and never refuse a target for it.
+    """
+    results = list(results)
+    latest = max((r.period for r in results if r.value is not None), default=None)
+    chart = indicator_xmr(indicator, results, (), latest, phases) if latest is not None else None
+    if chart is None:
+        return TargetAssurance(Assurance.NONE, "Not enough data: no values yet to compare the target with.")
+    result, fmt = chart.result, indicator.format
+    if result.variation is Variation.NONE:
+        return TargetAssurance(Assurance.NONE, result.reason)
+    polarity = Polarity(indicator.polarity)
+    if polarity is Polarity.TARGET:
+        return TargetAssurance(Assurance.NONE, "No assurance for an indicator that aims to stay close to its target.")
+    assurance = target_assurance(result, target, polarity)
+    phase = result.phases[-1]
+    limits = (
+        f"the current process limits ({fmt(phase.lower_limit)} to {fmt(phase.upper_limit)}, "
+        f"from the values to {period_label(latest)})"
+    )
+    if assurance is Assurance.HIT_AND_MISS:
+        return TargetAssurance(
+            assurance, f"A target of {fmt(target)} is inside {limits}: hit and miss at current performance."
+        )
+    side = "above" if phase.upper_limit is not None and target > phase.upper_limit else "below"
+    outcome = (
+        "it will consistently fail unless the process changes"
+        if assurance is Assurance.FAIL
+        else "it will consistently pass at current performance"
+    )
+    return TargetAssurance(assurance, f"A target of {fmt(target)} is {side} {limits}: {outcome}.")
 
 
 def _description(chart: XmrChart) -> str:

@@ -308,10 +308,13 @@ if REDIS_URL and CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= KPIDAS
     # Otherwise Redis hands a paper still being built to a second worker.
     raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must be greater than KPIDASH_PAPER_TIME_LIMIT.")
 
-# Monthly returns (see returns/): which RAG ratings need commentary before a
-# return can be submitted, and when reminders and escalations are emailed.
+# Monthly returns (see returns/): which RAG ratings (and "concern", a figure that is a
+# special cause of concern on its SPC chart) need commentary before a return can be
+# submitted, and when reminders and escalations are emailed.
 KPIDASH_COMMENTARY_REQUIRED_FOR = env.listing(
-    "KPIDASH_COMMENTARY_REQUIRED_FOR", ["amber", "red"], choices=[rag.value for rag in Rag if rag is not Rag.NONE]
+    "KPIDASH_COMMENTARY_REQUIRED_FOR",
+    ["amber", "red", "concern"],
+    choices=[*(rag.value for rag in Rag if rag is not Rag.NONE), "concern"],
 )
 KPIDASH_REMINDER_WORKING_DAYS_BEFORE = env.integer("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", 3, minimum=0, maximum=20)
 KPIDASH_ESCALATE_WORKING_DAYS_AFTER = env.integer("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", 1, minimum=0, maximum=20)

@@ -1,19 +1,25 @@
 """Reading returns: one row per indicator and period, in a fixed number of queries.
 
 The RAG comes from `indicators.rules.assess` with the year's threshold, as on
-the dashboard, so a return is rated exactly as the dashboard will rate it.
+the dashboard, so a return is rated exactly as the dashboard will rate it. The
+SPC variation (`with_variation`) comes from the indicator's XmR chart to the
+return's period (`indicators.spc_chart.indicator_xmr`), as on the indicator page.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.safestring import SafeString, mark_safe
 
-from indicators.models import Commentary, CommentaryStatus, Indicator, Kind, Result, Threshold
+from indicators.models import Commentary, CommentaryStatus, Indicator, Kind, Phase, Result, Threshold
 from indicators.periods import (
     FinancialYear,
     Frequency,
@@ -24,8 +30,11 @@ from indicators.periods import (
     same_period_last_year,
 )
 from indicators.rules import ExpectedRange, Rag, assess, expected_range, round_for_display
+from indicators.spc import Variation
+from indicators.spc_chart import icon_svg, indicator_xmr
 
 PREVIOUS_VALUES = 3
+CONCERNS = frozenset({Variation.CONCERN_HIGH, Variation.CONCERN_LOW})
 
 
 class ReturnStatus(StrEnum):
@@ -70,6 +79,16 @@ class ReturnRow:
     range: ExpectedRange = ExpectedRange.NONE
     previous: list[tuple[date, str]] = field(default_factory=list)
     lock: str | None = None
+    variation: Variation = Variation.NONE  # set by `with_variation`
+
+    @property
+    def concern(self) -> bool:
+        """The figure is a special cause of concern on the indicator's SPC chart."""
+        return self.variation in CONCERNS
+
+    @property
+    def variation_icon(self) -> SafeString:
+        return mark_safe(icon_svg(self.variation))  # noqa: S308 - no text from data
 
     @property
     def status(self) -> ReturnStatus:
@@ -131,17 +150,63 @@ def _rate(row: ReturnRow, results: dict[date, Result]) -> None:
         value = round_for_display(row.value, indicator.decimals)
         row.range = expected_range(value, threshold.lower, threshold.upper) if threshold else ExpectedRange.NONE
         return
-    if threshold is None:
-        return
     last_year = results.get(same_period_last_year(row.period))
-    row.rag = assess(
+    row.rag = figure_rag(indicator, threshold, row.value, last_year.value if last_year else None)
+
+
+def figure_rag(
+    indicator: Indicator, threshold: Threshold | None, value: Decimal | None, last_year: Decimal | None
+) -> Rag:
+    """A KPI figure's month RAG against its year's threshold (`last_year`: the same month's value a year before)."""
+    if threshold is None or indicator.kind == Kind.ACTIVITY:
+        return Rag.NONE
+    return assess(
         rule=threshold.rule(indicator.polarity),
         decimals=indicator.decimals,
-        month=row.value,
+        month=value,
         ytd=None,
         previous=None,
-        last_year=last_year.value if last_year else None,
+        last_year=last_year,
     ).month_rag
+
+
+class Value(NamedTuple):
+    """One recorded figure, as `indicator_xmr` reads it."""
+
+    period: date
+    value: Decimal | None
+
+
+def figure_variation(indicator: Indicator, period: date, values: Iterable, phases: Iterable = ()) -> Variation:
+    """The SPC variation icon of the indicator's chart to `period`, if its latest point is `period`'s figure.
+
+    `values` are the indicator's figures (anything with `period` and `value`); `phases` its `Phase` rows.
+    Not enough data, or no figure for `period`, gives `Variation.NONE`.
+    """
+    chart = indicator_xmr(indicator, values, (), period, phases)
+    if chart is None or chart.result.latest_period != period:
+        return Variation.NONE
+    return chart.result.variation
+
+
+def with_variation(rows: list[ReturnRow]) -> list[ReturnRow]:
+    """Give each row the SPC variation its figure makes, in two queries however many rows."""
+    ids = {row.indicator.pk for row in rows if row.value is not None}
+    if not ids:
+        return rows
+    until = max(row.period for row in rows)
+    values: dict[int, list[Value]] = defaultdict(list)
+    stored = Result.objects.filter(indicator_id__in=ids, period__lte=until, value__isnull=False)
+    for indicator_id, period, value in stored.values_list("indicator_id", "period", "value").iterator():
+        values[indicator_id].append(Value(period, value))
+    phases: dict[int, list[Phase]] = defaultdict(list)
+    for phase in Phase.objects.filter(indicator_id__in=ids):
+        phases[phase.indicator_id].append(phase)
+    for row in rows:
+        if row.value is not None:
+            pk = row.indicator.pk
+            row.variation = figure_variation(row.indicator, row.period, values[pk], phases[pk])
+    return rows
 
 
 def return_row(indicator: Indicator, period: date) -> ReturnRow:

@@ -19,12 +19,15 @@ from indicators.cache import bumps_combined
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.periods import period_label
 from indicators.rules import Rag
+from indicators.spc import Variation
 from indicators.validators import SEND_BACK_REASON_MAX_LENGTH, commentary_error, figure_errors, reason_error
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.permissions import correction_needs_reason, is_performance_team, lock_reason
-from returns.rows import ReturnRow, return_row, returns_queryset
+from returns.rows import CONCERNS, ReturnRow, return_row, returns_queryset, with_variation
 
 NON_FIELD = "__all__"
+# KPIDASH_COMMENTARY_REQUIRED_FOR's word for a figure that is a special cause of concern on its SPC chart.
+CONCERN = "concern"
 
 
 class ReturnError(Exception):
@@ -58,8 +61,34 @@ def _figure_errors(
     return stored, problems
 
 
-def _commentary_required(rag: Rag) -> bool:
-    return rag is not Rag.NONE and rag.value in settings.KPIDASH_COMMENTARY_REQUIRED_FOR
+def needs_commentary_check(status: str, text: str) -> bool:
+    """Whether a return left with this status and commentary must be checked for required commentary."""
+    return status in (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED) and not text
+
+
+def commentary_requirement(*, indicator: Indicator, period: date, rag: Rag, variation: Variation) -> str:
+    """Why a submitted or approved return without commentary is refused; "" if it may stand.
+
+    The one rule (`KPIDASH_COMMENTARY_REQUIRED_FOR`: the RAG ratings, and ``concern`` for a
+    figure that is a special cause of concern on the indicator's SPC chart) for every path a
+    figure comes by: the return form, the grid and owner uploads (through `return_save`) and
+    the performance team's import (`spreadsheets.plan`), each asking it only where
+    `needs_commentary_check` says the return is left submitted or approved without commentary.
+    """
+    required = settings.KPIDASH_COMMENTARY_REQUIRED_FOR
+    rated = rag is not Rag.NONE and rag.value in required
+    concern = variation in CONCERNS and CONCERN in required
+    when = period_label(period)
+    spc = f"shows {variation.label[0].lower()}{variation.label[1:]} on its SPC chart"
+    if rated and concern:
+        why = f"{indicator.code} is rated {rag.label} for {when} and {spc}"
+    elif rated:
+        why = f"{indicator.code} is rated {rag.label} for {when}"
+    elif concern:
+        why = f"{indicator.code}'s figure for {when} {spc}"
+    else:
+        return ""
+    return f"Enter commentary: {why}, so explain the figure and what is being done about it."
 
 
 @dataclass(frozen=True)
@@ -226,7 +255,9 @@ def _write_commentary(
 
 
 def _fetch_row(indicator: Indicator, period: date) -> ReturnRow:
-    return return_row(returns_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
+    """The return as saved, with its RAG and SPC variation."""
+    row = return_row(returns_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
+    return with_variation([row])[0]
 
 
 def _change_reason(reason: str, *, submit: bool, approve: bool) -> str:
@@ -281,16 +312,12 @@ def return_save(
             status = _next_status(current, submit=submit, approve=approve, performance=performance, changed=changed)
             _write_commentary(current, indicator, period, user, text, status, changed, change_reason)
             row = _fetch_row(indicator, period)
-            if status.status in (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED) and not text:
-                if _commentary_required(row.rag):
-                    raise ReturnError(
-                        {
-                            "commentary": [
-                                f"Enter commentary: {indicator.code} is rated {row.rag.label} for "
-                                f"{period_label(period)}, so explain the figure and what is being done about it."
-                            ]
-                        }
-                    )
+            if needs_commentary_check(status.status, text):
+                required = commentary_requirement(
+                    indicator=indicator, period=period, rag=row.rag, variation=row.variation
+                )
+                if required:
+                    raise ReturnError({"commentary": [required]})
             return row
     except IntegrityError:
         # Someone else created this return at the same moment.

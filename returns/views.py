@@ -29,8 +29,17 @@ from returns.permissions import (
     lock_reason,
 )
 from returns.reminders import outstanding_rows
-from returns.rows import ReturnRow, ReturnStatus, return_row, return_rows, returns_queryset, submitted_rows
+from returns.rows import (
+    ReturnRow,
+    ReturnStatus,
+    return_row,
+    return_rows,
+    returns_queryset,
+    submitted_rows,
+    with_variation,
+)
 from returns.services import (
+    CONCERN,
     ReturnError,
     ReturnLocked,
     period_close,
@@ -58,7 +67,7 @@ def _get_return(request, period: date, code: str) -> tuple[ReturnRow, ReportingP
     """The return, if the user may see it (any service owner, the performance team)."""
     _require_returns_user(request)
     indicator = get_object_or_404(returns_queryset(Indicator.objects.all(), period), code=code)
-    row = return_row(indicator, period)
+    row = with_variation([return_row(indicator, period)])[0]
     reporting_period = ReportingPeriod.objects.filter(period=period).first()
     owner = is_performance_team(request.user) or can_enter(request.user, indicator)
     row.lock = lock_reason(
@@ -105,6 +114,7 @@ def _render_return(request, row, reporting_period, form=None, send_back_form=Non
         "reason_required": correction_needs_reason(reporting_period),
         "nav_active": "review" if is_performance_team(request.user) else "my_returns",
         "history": return_history(row.indicator, row.period),
+        "concern_needs_commentary": CONCERN in settings.KPIDASH_COMMENTARY_REQUIRED_FOR,
     }
     return render(request, "returns/return.html", context, status=status)
 
@@ -166,7 +176,8 @@ def return_edit(request, period: date, code: str):
 def _saved_message(row: ReturnRow, action: str) -> str:
     done = {"submit": "submitted for approval", "approve": "approved"}.get(action, "saved")
     rating = f" It is rated {row.rag.label}." if row.indicator.is_kpi else ""
-    return f"{row.indicator.code} for {row.period_label} {done}: {row.formatted_value}.{rating}"
+    concern = f" It shows {row.variation.label.lower()} on its SPC chart." if row.concern else ""
+    return f"{row.indicator.code} for {row.period_label} {done}: {row.formatted_value}.{rating}{concern}"
 
 
 # --- grid entry: a month's returns on one page ------------------------------------
@@ -289,7 +300,9 @@ def _grid_saved_message(saved: list[ReturnRow], reporting_period: ReportingPerio
     message = f"{len(saved)} return{pluralize(len(saved))} for {reporting_period.label} {done} ({codes})."
     ratings = Counter(row.rag for row in saved if row.indicator.is_kpi and row.rag is not Rag.NONE)
     rated = ", ".join(f"{ratings[rag]} {rag.label}" for rag in (Rag.RED, Rag.AMBER, Rag.GREEN) if ratings[rag])
-    return f"{message} Rated: {rated}." if rated else message
+    message = f"{message} Rated: {rated}." if rated else message
+    concerns = ", ".join(row.indicator.code for row in saved if row.concern)
+    return f"{message} Special cause concern on the SPC chart: {concerns}." if concerns else message
 
 
 def _render_grid(request, reporting_period, rows, forms, refused=(), status=200, directorate=None):
@@ -386,7 +399,8 @@ def _approve_one(request, row: ReturnRow):
 @require_GET
 def review(request):
     _require_performance_team(request)
-    return render(request, "returns/review.html", {"rows": submitted_rows(), "nav_active": "review"})
+    rows = with_variation(submitted_rows())
+    return render(request, "returns/review.html", {"rows": rows, "nav_active": "review"})
 
 
 @require_POST

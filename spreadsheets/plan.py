@@ -8,8 +8,9 @@ existing results), so 100,000 rows take seconds. Unchanged rows are skipped.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,18 +22,23 @@ from django.utils import timezone
 
 from indicators.models import (
     Commentary,
+    CommentaryStatus,
     Committee,
     Directorate,
     Indicator,
+    Phase,
     Result,
     Threshold,
     result_period_errors,
     threshold_errors,
 )
-from indicators.periods import FinancialYear, format_period, period_label
+from indicators.periods import FinancialYear, format_period, period_label, same_period_last_year
+from indicators.spc_chart import proposed_target_assurance
 from indicators.validators import commentary_error, figure_errors, reason_error
 from returns.models import ReportingPeriod
 from returns.permissions import correction_needs_reason
+from returns.rows import Value, figure_rag, figure_variation
+from returns.services import commentary_requirement, needs_commentary_check, status_after_edit
 from spreadsheets.models import ImportRecord
 from spreadsheets.owners import OwnerLocks
 from spreadsheets.resources import (
@@ -117,6 +123,7 @@ class RowChange:
     row: int
     key: str
     action: str  # "created" | "updated"
+    note: str = ""  # e.g. where a new target sits against the indicator's SPC process limits
 
 
 @dataclass(slots=True)
@@ -186,6 +193,11 @@ class ImportPlan:
     def unlisted_errors(self) -> list[tuple[str, str, int]]:
         """(sheet, column, how many) of the problems beyond the list, most first."""
         return sorted(((s, c, n) for (s, c), n in self.unlisted.items()), key=lambda item: -item[2])
+
+    @property
+    def target_notes(self) -> list[RowChange]:
+        """The listed threshold rows with a new target, each saying where it sits against current performance."""
+        return [change for change in self.changes if change.note]
 
     @property
     def total_changed(self) -> int:
@@ -472,6 +484,7 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         for t in Threshold.objects.filter(indicator__in=[i for i in context.indicators.values() if i.pk])
     }
     seen: dict = {}
+    shown_targets: list[tuple[int, Indicator, Decimal]] = []  # new targets the preview lists, by plan.changes index
     for number, values in sheet.rows:
         cells = parse(number, values)
         if cells is None:
@@ -486,12 +499,39 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         if _duplicate(plan, THRESHOLDS, seen, (indicator.code, year), number, "financial_year", label):
             continue
         current = existing.get((indicator.pk, year)) if indicator.pk else None
-        _plan_threshold(plan, current, indicator, year, cells, number)
+        shown = len(plan.changes)
+        threshold = _plan_threshold(plan, current, indicator, year, cells, number)
+        target = threshold.target if threshold is not None and indicator.is_kpi else None
+        if target is not None and target != (current.target if current else None) and len(plan.changes) > shown:
+            shown_targets.append((shown, indicator, target))
+    _note_target_assurance(plan, shown_targets)
+
+
+def _note_target_assurance(plan: ImportPlan, shown: list[tuple[int, Indicator, Decimal]]) -> None:
+    """Say, for each new or changed KPI target the preview lists, where it sits against the
+    indicator's current SPC process limits (informational, never an error; issue 16).
+
+    The indicators' stored values and phases come in two queries however many rows
+    (an indicator new in the file has neither: it has not enough data).
+    """
+    ids = {indicator.pk for _, indicator, _ in shown if indicator.pk}
+    values: dict[int | None, list[Value]] = defaultdict(list)
+    phases: dict[int | None, list[Phase]] = defaultdict(list)
+    if ids:
+        stored = Result.objects.filter(indicator_id__in=ids, value__isnull=False)
+        for indicator_id, period, value in stored.values_list("indicator_id", "period", "value").iterator():
+            values[indicator_id].append(Value(period, value))
+        for phase in Phase.objects.filter(indicator_id__in=ids):
+            phases[phase.indicator_id].append(phase)
+    for index, indicator, target in shown:
+        said = proposed_target_assurance(indicator, values[indicator.pk], phases[indicator.pk], target)
+        plan.changes[index] = replace(plan.changes[index], note=said.text)
 
 
 def _plan_threshold(
     plan: ImportPlan, current: Threshold | None, indicator: Indicator, year: int, cells: dict, number: int
-) -> None:
+) -> Threshold | None:
+    """The threshold as the file leaves it, if the file changes it."""
     threshold = Threshold(indicator=indicator, financial_year=year)
     if current is not None:
         threshold.pk = current.pk
@@ -510,12 +550,13 @@ def _plan_threshold(
     if errors:
         for column, message in errors.items():
             plan.error(THRESHOLDS, number, column, message)
-        return
+        return None
     if current is not None and all(getattr(current, n) == getattr(threshold, n) for n in _THRESHOLD_FIELDS):
         plan.count(THRESHOLDS, number, label, "unchanged")
-        return
+        return None
     plan.thresholds.append(threshold)
     plan.count(THRESHOLDS, number, label, "created" if current is None else "updated")
+    return threshold
 
 
 def _indicator_for(plan: ImportPlan, context: _Context, sheet: str, number: int, code) -> Indicator | None:
@@ -570,6 +611,8 @@ def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         cells = parse(number, values)
         if cells is not None:
             checks.row(number, cells)
+    if not plan.owner:  # an owner's rows are saved through return_save, which applies the rule itself
+        _check_commentary_required(plan, checks.existing)
 
 
 class _ResultChecks:
@@ -693,6 +736,59 @@ class _ResultChecks:
             )
         )
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
+
+
+def _check_commentary_required(plan: ImportPlan, existing: dict) -> None:
+    """The return form's rule on the performance team's import: a return left submitted or approved
+    needs commentary if its figure is rated (or is a special cause of concern) as
+    `KPIDASH_COMMENTARY_REQUIRED_FOR` says (`returns.services.commentary_requirement`).
+
+    Judged on the data as the file leaves it (its thresholds, and its other figures on the SPC
+    chart), in at most three queries however many rows; only rows whose return is submitted or
+    approved and without commentary are rated.
+    """
+    rows = [row for row in plan.results if row.indicator.pk]
+    if not rows:
+        return
+    stored = Commentary.objects.filter(
+        indicator_id__in={row.indicator.pk for row in rows}, period__in={row.period for row in rows}
+    ).values_list("indicator_id", "period", "text", "status")
+    current = {(ind, period): (text, status) for ind, period, text, status in stored}
+    waiting = []
+    for row in rows:
+        text, status = current.get((row.indicator.pk, row.period), ("", None))
+        text = text if row.commentary is None else row.commentary
+        status = status_after_edit(status, performance=True) if status else CommentaryStatus.DRAFT
+        if needs_commentary_check(status, text):
+            waiting.append(row)
+    if waiting:
+        _rate_waiting(plan, waiting, existing)
+
+
+def _rate_waiting(plan: ImportPlan, waiting: list[ResultRow], existing: dict) -> None:
+    ids = {row.indicator.pk for row in waiting}
+    values: dict[tuple[int, date], Decimal | None] = {k: v[1] for k, v in existing.items() if k[0] in ids}
+    values.update(((row.indicator.pk, row.period), row.value) for row in plan.results if row.indicator.pk in ids)
+    series: dict[int, list[Value]] = defaultdict(list)
+    for (indicator_id, period), value in values.items():
+        series[indicator_id].append(Value(period, value))
+    thresholds = {(t.indicator_id, t.financial_year): t for t in Threshold.objects.filter(indicator_id__in=ids)}
+    thresholds.update(((t.indicator.pk, t.financial_year), t) for t in plan.thresholds if t.indicator.pk in ids)
+    phases: dict[int, list[Phase]] = defaultdict(list)
+    for phase in Phase.objects.filter(indicator_id__in=ids):
+        phases[phase.indicator_id].append(phase)
+    for row in waiting:
+        pk = row.indicator.pk
+        threshold = thresholds.get((pk, FinancialYear.containing(row.period).start_year))
+        last_year = values.get((pk, same_period_last_year(row.period)))
+        required = commentary_requirement(
+            indicator=row.indicator,
+            period=row.period,
+            rag=figure_rag(row.indicator, threshold, row.value, last_year),
+            variation=figure_variation(row.indicator, row.period, series[pk], phases[pk]),
+        )
+        if required:
+            plan.error(RESULTS, row.row, "commentary", required)
 
 
 def check_closed_again(plan: ImportPlan) -> None:

@@ -251,3 +251,116 @@ def test_an_indicator_code_with_the_documented_separators_is_saved_in_the_admin(
     response = client.post(admin_url(Indicator, "add"), indicator_form(Directorate.objects.first(), code="ASC_3.1-b"))
     assert response.status_code == 302
     assert client.get(reverse("indicator_detail", args=["ASC_3.1-b"])).status_code == 200
+
+
+# --- target assurance (SPC) on the thresholds form ------------------------------------------------
+
+
+def steady_history(indicator, values=(90, 92) * 7):
+    """Replace the indicator's results with a known history: [90, 92] × 7 from April 2018 gives
+    mean 91 and process limits 85.68 to 96.32 (moving ranges all 2)."""
+    Result.objects.filter(indicator=indicator).delete()
+    Result.objects.bulk_create(
+        Result(indicator=indicator, period=date(2018 + (3 + m) // 12, (3 + m) % 12 + 1, 1), value=Decimal(v))
+        for m, v in enumerate(values)
+    )
+
+
+def as_posted(page) -> dict:
+    """The change page's forms and inlines as the browser would post them unchanged."""
+    data: dict = {}
+    forms = [page.context["adminform"].form]
+    for inline in page.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if isinstance(value, list):
+                value = [getattr(v, "pk", v) for v in value]
+            if value is not None and value is not False:
+                data[field.html_name] = value
+    return data
+
+
+def shown_messages(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.parametrize(
+    ("target", "floor", "said"),
+    [
+        (
+            "99",
+            "97",
+            "is above the current process limits (85.7% to 96.3%, from the values to May 2019): it will "
+            "consistently fail unless the process changes.",
+        ),
+        (
+            "91",
+            "89",
+            "is inside the current process limits (85.7% to 96.3%, from the values to May 2019): hit and "
+            "miss at current performance.",
+        ),
+        (
+            "80",
+            "75",
+            "is below the current process limits (85.7% to 96.3%, from the values to May 2019): it will "
+            "consistently pass at current performance.",
+        ),
+    ],
+)
+def test_saving_a_target_says_where_it_sits_against_the_process_limits_and_saves_it_anyway(
+    demo, client, performance_user, target, floor, said
+):
+    client.force_login(performance_user)
+    indicator = Indicator.objects.get(code="ICT02")  # higher is better
+    steady_history(indicator)
+
+    response = client.post(
+        admin_url(Threshold, "add"),
+        {"indicator": indicator.pk, "financial_year": "2020/21", "scheme": "floor", "target": target, "floor": floor},
+        follow=True,
+    )
+
+    assert Threshold.objects.get(indicator=indicator, financial_year=2020).target == Decimal(target)
+    assert f"ICT02 2020/21 target, by SPC: A target of {Decimal(target):.1f}% {said}" in shown_messages(response)
+
+
+def test_the_threshold_page_shows_the_stored_targets_assurance_or_that_there_is_not_enough_data(
+    demo, client, performance_user
+):
+    client.force_login(performance_user)
+    indicator = Indicator.objects.get(code="ICT02")
+    threshold = Threshold.objects.get(indicator=indicator, financial_year=2019)  # target 95
+    steady_history(indicator, values=(90, 92) * 4)
+
+    page = client.get(admin_url(Threshold, "change", threshold.pk)).content.decode()
+    assert "Target assurance (SPC)" in page
+    assert "Not enough data: 8 values; SPC needs at least 13" in page
+
+    steady_history(indicator)
+    page = client.get(admin_url(Threshold, "change", threshold.pk)).content.decode()
+    assert "A target of 95.0% is inside the current process limits" in page
+
+
+def test_a_target_changed_in_the_indicators_thresholds_inline_is_placed_against_the_limits(
+    demo, client, performance_user
+):
+    client.force_login(performance_user)
+    indicator = Indicator.objects.get(code="ICT02")
+    steady_history(indicator)
+    page = client.get(admin_url(Indicator, "change", indicator.pk))
+    data = as_posted(page)
+    thresholds = next(f.formset for f in page.context["inline_admin_formsets"] if f.formset.model is Threshold)
+    index = next(i for i, f in enumerate(thresholds.forms) if f.instance.financial_year == 2019)
+    data[f"thresholds-{index}-target"] = "99"
+    data[f"thresholds-{index}-floor"] = "97"
+
+    response = client.post(admin_url(Indicator, "change", indicator.pk), data, follow=True)
+
+    assert Threshold.objects.get(indicator=indicator, financial_year=2019).target == Decimal(99)
+    said = [m for m in shown_messages(response) if "target, by SPC" in m]
+    assert said == [
+        "ICT02 2019/20 target, by SPC: A target of 99.0% is above the current process limits (85.7% to 96.3%, "
+        "from the values to May 2019): it will consistently fail unless the process changes."
+    ]

@@ -17,6 +17,7 @@ from indicators.spc import (
     SpcSettings,
     Variation,
     icons_as_of_each_point,
+    target_assurance,
     xmr,
 )
 
@@ -480,6 +481,27 @@ def test_without_a_target_or_for_t_polarity_the_reason_says_why_there_is_no_assu
     assert chart([1, 2] * 7, T, target=1).reason.startswith("No assurance icon for an indicator that aims")
 
 
+@pytest.mark.parametrize(
+    ("polarity", "target", "assurance"),
+    [
+        (H, "-2", Assurance.PASS),
+        (H, "5", Assurance.FAIL),
+        (H, "4.16", Assurance.HIT_AND_MISS),
+        (L, "-2", Assurance.FAIL),
+    ],
+)
+def test_a_proposed_target_is_judged_against_the_current_limits_of_a_chart_drawn_without_it(
+    polarity, target, assurance
+):
+    assert target_assurance(chart([1, 2] * 7, polarity), D(target), polarity) is assurance
+
+
+def test_a_proposed_target_has_no_assurance_without_enough_data_for_t_polarity_or_without_a_target():
+    assert target_assurance(chart([1, 2] * 6, H), D("5"), H) is Assurance.NONE  # 12 values: no icons
+    assert target_assurance(chart([1, 2] * 7, T), D("5"), T) is Assurance.NONE
+    assert target_assurance(chart([1, 2] * 7, H), None, H) is Assurance.NONE
+
+
 def test_assurance_uses_the_latest_phase_limits():
     # The first phase would fail a target of 10; the second phase sits above it.
     result = chart([1, 2] * 7 + [21, 22] * 7, H, target=10, phase_starts=[14])
@@ -520,6 +542,13 @@ def limit_lines(phase):
 
 def icons(result):
     return result.variation, result.assurance, [(p.signals, p.cause) for p in result.points]
+
+
+@given(charts())
+def test_a_proposed_target_gets_the_assurance_the_chart_would_give_it(case):
+    values, starts, target, polarity, settings = case
+    without = run(values, starts, None, polarity, settings)
+    assert target_assurance(without, target, polarity) is run(values, starts, target, polarity, settings).assurance
 
 
 @given(charts(), st.integers(-10000, 10000).map(lambda i: Decimal(i) / 10))

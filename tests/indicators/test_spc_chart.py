@@ -15,7 +15,7 @@ from indicators.models import Indicator, Phase, Result
 from indicators.periods import add_months
 from indicators.rules import Polarity
 from indicators.spc import Assurance, Variation, xmr
-from indicators.spc_chart import XmrChart, icon_svg, indicator_xmr, render_xmr_svg
+from indicators.spc_chart import XmrChart, icon_svg, indicator_xmr, proposed_target_assurance, render_xmr_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = date(2018, 4, 1)
@@ -168,6 +168,60 @@ def test_indicator_xmr_takes_the_years_target_for_a_kpi_only():
     assert kpi.target == D("54") and kpi.result.assurance is not Assurance.NONE
     activity = indicator_xmr(indicator(is_kpi=False), rows, thresholds, date(2019, 11, 1))
     assert activity.target is None and activity.result.assurance is Assurance.NONE
+
+
+# [50, 52] × 7: mean 51, moving ranges 2, process limits 51 ± 5.32 = 45.68 to 56.32.
+STEADY = [D(v) for v in [50, 52] * 7]
+
+
+@pytest.mark.parametrize(
+    ("polarity", "target", "text"),
+    [
+        (
+            "H",
+            "51",
+            "A target of 51.0 is inside the current process limits (45.7 to 56.3, from the values to May "
+            "2019): hit and miss at current performance.",
+        ),
+        (
+            "H",
+            "60",
+            "A target of 60.0 is above the current process limits (45.7 to 56.3, from the values to May "
+            "2019): it will consistently fail unless the process changes.",
+        ),
+        (
+            "H",
+            "40",
+            "A target of 40.0 is below the current process limits (45.7 to 56.3, from the values to May "
+            "2019): it will consistently pass at current performance.",
+        ),
+        (
+            "L",
+            "40",
+            "A target of 40.0 is below the current process limits (45.7 to 56.3, from the values to May "
+            "2019): it will consistently fail unless the process changes.",
+        ),
+    ],
+)
+def test_a_proposed_target_is_placed_against_the_current_process_limits_in_words(polarity, target, text):
+    said = proposed_target_assurance(indicator(polarity=polarity), results(STEADY), [], D(target))
+    assert said.text == text
+
+
+def test_a_proposed_target_without_enough_data_says_so_rather_than_guess():
+    assert proposed_target_assurance(indicator(), results(STEADY[:9]), [], D("60")).text == (
+        "Not enough data: 9 values; SPC needs at least 13 to show whether a change is real."
+    )
+    assert proposed_target_assurance(indicator(), [], [], D("60")).assurance is Assurance.NONE
+    close = proposed_target_assurance(indicator(polarity="T"), results(STEADY), [], D("60"))
+    assert close.assurance is Assurance.NONE and "close to its target" in close.text
+
+
+def test_a_proposed_target_is_judged_against_the_latest_phase_only():
+    rows = results(STEADY + [D(v) for v in [70, 72] * 7])
+    phase = SimpleNamespace(start=add_months(START, 14), reason="New system")
+    assert proposed_target_assurance(indicator(), rows, [phase], D("60")).assurance is Assurance.PASS
+    assert proposed_target_assurance(indicator(), rows, [], D("60")).assurance is not Assurance.PASS
 
 
 def test_indicator_xmr_of_a_quarterly_indicator_uses_quarters():

@@ -343,7 +343,7 @@ BAD_VALUES = [
     ("KPIDASH_PAPER_DIR", "../etc", {}, "use a folder name inside MEDIA_ROOT"),
     ("KPIDASH_PAPER_SOFT_TIME_LIMIT", "2m", {}, f"{A_NUMBER} 1"),
     ("KPIDASH_PAPER_TIME_LIMIT", "3m", {}, f"{A_NUMBER} 1"),
-    ("KPIDASH_COMMENTARY_REQUIRED_FOR", "amber,redd", {}, "list some of 'green', 'amber', 'red'"),
+    ("KPIDASH_COMMENTARY_REQUIRED_FOR", "amber,redd", {}, "list some of 'green', 'amber', 'red', 'concern'"),
     ("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", "three", {}, "use a whole number from 0 to 20"),
     ("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", "-1", {}, "use a whole number from 0 to 20"),
     ("KPIDASH_BANK_HOLIDAYS", "wales", {}, "use one of 'england-and-wales', 'scotland', 'northern-ireland'"),
@@ -456,7 +456,7 @@ def test_well_formed_values_are_read_as_their_types():
         KPIDASH_DEFAULT_GREEN_TOLERANCE="2.5",
         KPIDASH_DEFAULT_AMBER_TOLERANCE="7.25",
         KPIDASH_DEFAULT_TOLERANCE_UNIT="absolute",
-        KPIDASH_COMMENTARY_REQUIRED_FOR="red",
+        KPIDASH_COMMENTARY_REQUIRED_FOR="red, concern",
         KPIDASH_BANK_HOLIDAYS="scotland",
         LOG_LEVEL="WARNING",
         STATIC_ROOT="/srv/kpidash/static",
@@ -467,7 +467,7 @@ def test_well_formed_values_are_read_as_their_types():
     assert values["KPIDASH_DEFAULT_GREEN_TOLERANCE"] == Decimal("2.5")
     assert values["KPIDASH_DEFAULT_AMBER_TOLERANCE"] == Decimal("7.25")
     assert values["KPIDASH_DEFAULT_TOLERANCE_UNIT"] == "absolute"
-    assert values["KPIDASH_COMMENTARY_REQUIRED_FOR"] == ["red"]
+    assert values["KPIDASH_COMMENTARY_REQUIRED_FOR"] == ["red", "concern"]
     assert values["KPIDASH_BANK_HOLIDAYS"] == "scotland"
     assert values["LOGGING"]["root"]["level"] == "WARNING"
     assert values["STATIC_ROOT"] == Path("/srv/kpidash/static")
@@ -485,3 +485,8 @@ def test_redis_timeouts_reach_the_cache_the_broker_and_the_health_check():
     assert (values["REDIS_CONNECT_TIMEOUT"], values["REDIS_TIMEOUT"]) == (0.25, 0.4)  # kpidash/health.py
     defaults = load_settings(REDIS_URL="redis://127.0.0.1:6379/0")
     assert defaults["REDIS_CONNECT_TIMEOUT"] <= 0.5 and defaults["REDIS_TIMEOUT"] <= 0.5
+
+
+def test_commentary_is_required_by_default_for_amber_red_and_a_special_cause_of_concern():
+    assert load_settings()["KPIDASH_COMMENTARY_REQUIRED_FOR"] == ["amber", "red", "concern"]
+    assert load_settings(KPIDASH_COMMENTARY_REQUIRED_FOR="")["KPIDASH_COMMENTARY_REQUIRED_FOR"] == []

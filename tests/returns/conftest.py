@@ -4,10 +4,12 @@ ICT01/ICT02 owned by `owner_user`, FN01 by `other_owner_user`."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
-from indicators.models import Indicator
+from indicators.models import Indicator, Result
+from indicators.periods import add_months
 from returns.models import PeriodStatus, ReportingPeriod
 
 DEC = date(2019, 12, 1)
@@ -43,3 +45,16 @@ def fn01(demo, other_owner_user):
     indicator = Indicator.objects.get(code="FN01")
     indicator.owners.set([other_owner_user])
     return indicator
+
+
+def steady_history(indicator, low: int = 90, high: int = 92, months: int = 20) -> None:
+    """Replace the indicator's results with `low`, `high` alternating for `months` up to November 2019.
+
+    With 90 and 92: mean 91, moving ranges all 2, process limits 85.68 to 96.32, so a December
+    figure of 80 is a special cause of concern (below the lower limit) for higher-is-better.
+    """
+    Result.objects.filter(indicator=indicator).delete()
+    Result.objects.bulk_create(
+        Result(indicator=indicator, period=add_months(NOV, -m), value=Decimal(high if m % 2 else low))
+        for m in range(months)
+    )

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from returns.services import return_approve, return_save, return_send_back
-from tests.returns.conftest import DEC, NOV
+from tests.returns.conftest import DEC, NOV, steady_history
 
 URL = reverse("returns_enter", args=[DEC])
 
@@ -448,3 +448,26 @@ def test_the_grid_reads_in_the_same_queries_for_5_or_15_returns(
     with django_assert_max_num_queries(len(five.captured_queries)):
         page = client.get(URL).content.decode()
     assert page.count('name="rows"') == 15
+
+
+def test_a_row_that_is_a_special_cause_of_concern_needs_commentary_to_submit_from_the_grid(client, owner):
+    steady_history(Indicator.objects.get(code="ICT01"))  # limits 85.68 to 96.32; 80 is Green for ICT01
+    response = post(client, {"ICT01-value": "80"}, action="submit")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        '<a href="#id_ICT01-commentary">Enter commentary: ICT01&#x27;s figure for December 2019 shows special' in page
+    )
+    assert stored("ICT01") == (None, "", 0)
+    changes = {"ICT01-value": "80", "ICT01-commentary": "The phone system was down for a week."}
+    assert post(client, changes, action="submit").status_code == 302
+    assert stored("ICT01")[:2] == (Decimal("80"), CommentaryStatus.SUBMITTED)
+
+
+def test_the_grid_says_which_saved_rows_are_a_special_cause_of_concern(client, owner):
+    steady_history(Indicator.objects.get(code="ICT01"))  # 80: Green, below the process limits
+    steady_history(Indicator.objects.get(code="ICT02"), 95, 97)  # 96: Green, common cause
+    response = post(client, {"ICT01-value": "80", "ICT02-value": "96"}, action="save")
+    assert response.status_code == 302
+    banner = str(list(response.wsgi_request._messages)[0])
+    assert banner.endswith("Rated: 2 Green. Special cause concern on the SPC chart: ICT01.")

@@ -5,6 +5,7 @@ import pytest
 
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.rules import Rag
+from indicators.spc import Variation
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import (
     ReturnConflict,
@@ -17,7 +18,7 @@ from returns.services import (
     return_send_back,
     returns_bulk_approve,
 )
-from tests.returns.conftest import DEC, NOV
+from tests.returns.conftest import DEC, NOV, steady_history
 
 D = Decimal
 
@@ -353,3 +354,72 @@ def test_a_month_cannot_be_opened_twice_or_closed_when_not_open(open_period, per
 def test_only_the_performance_team_opens_periods(demo, owner_user):
     with pytest.raises(ReturnLocked):
         period_open(period=DEC, deadline=date(2020, 1, 10), user=owner_user)
+
+
+# --- a special cause of concern (SPC, issue 16 item 6) ---------------------------------------
+
+CONCERN_MESSAGE = (
+    "Enter commentary: ICT01's figure for December 2019 shows special cause concern (lower) on its SPC chart, "
+    "so explain the figure and what is being done about it."
+)
+
+
+def test_submitting_a_figure_that_is_a_special_cause_of_concern_needs_commentary(open_period, ict01, owner_user):
+    steady_history(ict01)  # limits 85.68 to 96.32; ICT01's target is 70, so 80 is Green
+    with pytest.raises(ReturnError) as caught:
+        _save(ict01, owner_user, value=D("80"), submit=True)
+    assert caught.value.errors["commentary"] == [CONCERN_MESSAGE]
+    assert not Result.objects.filter(indicator=ict01, period=DEC).exists()
+
+    row = _save(ict01, owner_user, value=D("80"), commentary="The phone system was down for a week.", submit=True)
+    assert (row.status, row.rag, row.variation, row.concern) == ("submitted", Rag.GREEN, Variation.CONCERN_LOW, True)
+
+
+@pytest.mark.parametrize(("value", "variation"), [("91", Variation.COMMON_CAUSE), ("99", Variation.IMPROVEMENT_HIGH)])
+def test_common_cause_or_an_improvement_submits_without_commentary(open_period, ict01, owner_user, value, variation):
+    steady_history(ict01)
+    row = _save(ict01, owner_user, value=D(value), submit=True)
+    assert (row.status, row.variation, row.concern) == ("submitted", variation, False)
+
+
+def test_a_concerning_draft_saves_without_commentary_and_knows_it_is_a_concern(open_period, ict01, owner_user):
+    steady_history(ict01)
+    row = _save(ict01, owner_user, value=D("80"))
+    assert (row.status, row.concern) == ("entered", True)
+
+
+def test_whether_a_concern_needs_commentary_is_configurable(open_period, ict01, owner_user, settings):
+    steady_history(ict01)
+    settings.KPIDASH_COMMENTARY_REQUIRED_FOR = ["amber", "red"]
+    assert _save(ict01, owner_user, value=D("80"), submit=True).status == "submitted"
+
+
+def test_a_red_figure_that_is_also_a_concern_gives_both_reasons(open_period, ict02, owner_user, settings):
+    steady_history(ict02, 96, 98)  # limits 91.68 to 102.32; target 95, floor 90
+    with pytest.raises(ReturnError) as caught:
+        _save(ict02, owner_user, value=D("85"), submit=True)
+    assert caught.value.errors["commentary"] == [
+        "Enter commentary: ICT02 is rated Red for December 2019 and shows special cause concern (lower) on its SPC "
+        "chart, so explain the figure and what is being done about it."
+    ]
+    settings.KPIDASH_COMMENTARY_REQUIRED_FOR = ["concern"]  # Red alone would not need it now
+    with pytest.raises(ReturnError, match="ICT02's figure for December 2019 shows special cause concern"):
+        _save(ict02, owner_user, value=D("85"), submit=True)
+
+
+def test_with_too_short_a_history_there_is_no_concern_and_no_commentary_needed(open_period, ict01, owner_user):
+    steady_history(ict01, months=8)  # 9 values with December's: SPC needs 13
+    row = _save(ict01, owner_user, value=D("80"), submit=True)
+    assert (row.status, row.variation) == ("submitted", Variation.NONE)
+
+
+def test_the_performance_teams_edit_and_approve_keeps_the_same_rule(open_period, ict01, owner_user, performance_user):
+    steady_history(ict01)
+    _save(ict01, owner_user, value=D("91"), submit=True)
+    version = _commentary(ict01).version
+    with pytest.raises(ReturnError) as caught:
+        _save(ict01, performance_user, value=D("80"), approve=True, expected_version=version)
+    assert caught.value.errors["commentary"] == [CONCERN_MESSAGE]
+    with pytest.raises(ReturnError):  # a plain save leaves a submitted return submitted: the same rule
+        _save(ict01, performance_user, value=D("80"), expected_version=version)
+    assert Result.objects.get(indicator=ict01, period=DEC).value == D("91")

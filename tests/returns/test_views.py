@@ -10,7 +10,7 @@ from django.urls import reverse
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import return_save
-from tests.returns.conftest import DEC, NOV
+from tests.returns.conftest import DEC, NOV, steady_history
 
 PERSONAS = ["owner_user", "other_owner_user", "performance_user", "clerk_user", "viewer_user", None]
 OWNER, OTHER, TEAM, CLERK, VIEWER, ANON = PERSONAS
@@ -386,3 +386,40 @@ def test_the_form_shows_a_stored_figure_as_typed_not_at_the_databases_scale(clie
     client.force_login(owner_user)
     page = client.get(reverse("return_edit", args=[DEC, "ICT02"])).content.decode()
     assert 'value="92.5"' in page and "92.500000" not in page
+
+
+# --- a special cause of concern (SPC, issue 16 item 6) ---------------------------------------
+
+
+def test_the_return_page_says_when_the_figure_is_a_special_cause_of_concern(client, setup, owner_user):
+    ict02 = Indicator.objects.get(code="ICT02")
+    steady_history(ict02, 96, 98)  # limits 91.68 to 102.32
+    client.force_login(owner_user)
+    url = reverse("return_edit", args=[DEC, "ICT02"])
+
+    saved = client.post(url, {"value": "85", "version": "0", "action": "save"}, follow=True).content.decode()
+
+    assert "It is rated Red. It shows special cause concern (lower) on its SPC chart." in saved
+    assert 'id="return-variation"' in saved and "kp-spc-icon--concern_low" in saved
+    assert "Special cause concern (lower)</span>" in saved  # words beside the icon, not colour alone
+    assert "This figure is a special cause of concern" in saved
+    assert "the return cannot be submitted or approved without it" in saved
+
+
+def test_the_return_page_shows_common_cause_without_a_warning(client, setup, owner_user):
+    steady_history(Indicator.objects.get(code="ICT02"), 96, 98)
+    client.force_login(owner_user)
+    url = reverse("return_edit", args=[DEC, "ICT02"])
+    page = client.post(url, {"value": "97", "version": "0", "action": "save"}, follow=True).content.decode()
+    assert "Common cause: no significant change" in page and "kp-spc-icon--common_cause" in page
+    assert "special cause of concern" not in page and "on its SPC chart" not in page
+
+
+def test_the_review_queue_shows_each_returns_variation_icon_with_words(client, setup, owner_user, performance_user):
+    ict02 = Indicator.objects.get(code="ICT02")
+    steady_history(ict02, 96, 98)
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("85"), commentary="Down.", submit=True)
+    client.force_login(performance_user)
+    page = client.get(reverse("review")).content.decode()
+    assert "Variation (SPC)" in page
+    assert "kp-spc-icon--concern_low" in page and "Special cause concern (lower)" in page

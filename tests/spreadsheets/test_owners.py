@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
-from returns.services import return_approve, return_save
+from indicators.periods import add_months
+from returns.services import ReturnError, return_approve, return_save
 from tests.spreadsheets.test_views import NOV, _set_value, _template, _upload_workbook, upload
 from tests.spreadsheets.test_views import indicators as _indicators
 from tests.spreadsheets.test_views import periods as _periods
@@ -73,3 +74,22 @@ def test_an_unchanged_row_of_someone_elses_indicator_is_skipped_not_refused(
     response = client.post(reverse("spreadsheet_owner_upload"), {"file": upload(text)})
     assert response.status_code == 400
     assert "is not your indicator" in response.context["plan"].errors[0].message
+
+
+def test_an_owners_upload_of_a_concerning_figure_is_a_draft_that_needs_commentary_to_submit(
+    client, indicators, periods, owner_user
+):
+    """The upload saves through return_save as drafts, so the commentary rule waits for the submit (issue 16)."""
+    Result.objects.bulk_create(  # [90, 92] to October 2019: process limits 85.68 to 96.32
+        Result(indicator=indicators[0], period=add_months(NOV, -m), value=Decimal(90 + 2 * (m % 2)))
+        for m in range(1, 21)
+    )
+    client.force_login(owner_user)
+    workbook = _template(client)
+    _set_value(workbook, "ICT01", 80)
+    response = _upload_workbook(client, workbook)
+    assert response.status_code == 200, response.context["plan"].errors
+    assert client.post(response.context["confirm_url"]).status_code == 302
+    assert Commentary.objects.get(indicator=indicators[0], period=NOV).status == CommentaryStatus.DRAFT
+    with pytest.raises(ReturnError, match="ICT01's figure for November 2019 shows special cause concern"):
+        return_save(indicator=indicators[0], period=NOV, user=owner_user, value=Decimal("80"), submit=True)

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import codecs
+import io
+from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.models import Commentary, Indicator, Result
+from indicators.models import Commentary, CommentaryStatus, Indicator, Phase, Result, Threshold
+from indicators.periods import add_months
+from returns.models import PeriodStatus, ReportingPeriod
+from returns.services import ReturnError, return_save
 from spreadsheets.models import ImportRecord
 from spreadsheets.services import workbook_check, workbook_import
 from tests.spreadsheets.test_services import RESULTS_HEADER, csv_file, messages
@@ -189,3 +197,205 @@ def test_a_utf16_csv_without_its_mark_is_refused_saying_to_save_it_as_utf8(tmp_p
         "|0||results.csv looks like UTF-16 text without the mark that says so, which kpidash cannot read "
         "reliably: save it as “CSV UTF-8 (Comma delimited)” and upload that."
     ]
+
+
+# --- target assurance (SPC, issue 16 item 5) -----------------------------------------------------------------
+
+THRESHOLDS_HEADER = "code,financial_year,target,floor\n"
+
+
+def steady(indicator, months: int = 14) -> None:
+    """[90, 92] alternating from April 2018: mean 91, process limits 85.68 to 96.32 once there are two values."""
+    Result.objects.bulk_create(
+        Result(indicator=indicator, period=add_months(date(2018, 4, 1), m), value=Decimal(90 + 2 * (m % 2)))
+        for m in range(months)
+    )
+
+
+def kpi(directorate, code: str, polarity: str = "H") -> Indicator:
+    return Indicator.objects.create(code=code, name=f"KPI {code}", directorate=directorate, polarity=polarity)
+
+
+def test_the_preview_says_where_each_new_target_sits_against_the_current_process_limits(
+    tmp_path, directorate, performance_user
+):
+    for code in ("K1", "K2", "K3"):
+        steady(kpi(directorate, code))
+    steady(kpi(directorate, "K4"), months=9)
+    rows = "K1,2020/21,99,97\nK2,2020/21,91,89\nK3,2020/21,80,75\nK4,2020/21,99,97\n"
+    path = csv_file(tmp_path, THRESHOLDS_HEADER + rows, "thresholds.csv")
+
+    plan = workbook_check(path=path, file_name="thresholds.csv", user=performance_user)
+
+    limits = "the current process limits (85.7% to 96.3%, from the values to May 2019)"
+    assert plan.ok, messages(plan)
+    assert [(c.key, c.note) for c in plan.target_notes] == [
+        ("K1 2020/21", f"A target of 99.0% is above {limits}: it will consistently fail unless the process changes."),
+        ("K2 2020/21", f"A target of 91.0% is inside {limits}: hit and miss at current performance."),
+        ("K3 2020/21", f"A target of 80.0% is below {limits}: it will consistently pass at current performance."),
+        ("K4 2020/21", "Not enough data: 9 values; SPC needs at least 13 to show whether a change is real."),
+    ]
+    assert plan.counts["Thresholds"].created == 4  # informational only: nothing is refused
+
+
+def test_a_lower_is_better_target_above_the_limits_consistently_passes(tmp_path, directorate, performance_user):
+    steady(kpi(directorate, "L1", polarity="L"))
+    path = csv_file(tmp_path, THRESHOLDS_HEADER + "L1,2020/21,99,100\n", "thresholds.csv")
+    plan = workbook_check(path=path, file_name="thresholds.csv", user=performance_user)
+    assert plan.target_notes[0].note.endswith("it will consistently pass at current performance.")
+
+
+def test_only_a_new_or_changed_kpi_target_gets_a_note(tmp_path, directorate, performance_user):
+    indicator = kpi(directorate, "K1")
+    steady(indicator)
+    Threshold.objects.create(indicator=indicator, financial_year=2019, target=Decimal(95), floor=Decimal(90))
+    activity = Indicator.objects.create(code="A1", name="Calls", directorate=directorate, kind="activity")
+    steady(activity)
+    text = "code,financial_year,target,floor,lower,upper\nK1,2019/20,95,85,,\nA1,2019/20,,,80,100\n"
+    plan = workbook_check(path=csv_file(tmp_path, text, "thresholds.csv"), file_name="t.csv", user=performance_user)
+    assert plan.counts["Thresholds"].updated == 1 and plan.counts["Thresholds"].created == 1
+    assert plan.target_notes == []  # K1's floor changed, not its target; A1 has no target
+
+
+def test_the_target_notes_cost_the_same_queries_for_two_indicators_or_twenty(tmp_path, directorate, performance_user):
+    def queries(count: int) -> int:
+        rows = ""
+        for n in range(count):
+            code = f"Q{count}_{n}"
+            steady(kpi(directorate, code))
+            Phase.objects.create(indicator=Indicator.objects.get(code=code), start=date(2019, 1, 1), reason="New")
+            rows += f"{code},2020/21,99,97\n"
+        path = csv_file(tmp_path, THRESHOLDS_HEADER + rows, f"t{count}.csv")
+        with CaptureQueriesContext(connection) as captured:
+            plan = workbook_check(path=path, file_name="t.csv", user=performance_user)
+        assert len(plan.target_notes) == count
+        return len(captured)
+
+    assert queries(20) == queries(2)
+
+
+def test_the_preview_page_and_the_command_show_the_target_notes(client, tmp_path, directorate, performance_user):
+    steady(kpi(directorate, "K1"))
+    text = THRESHOLDS_HEADER + "K1,2020/21,99,97\n"
+    client.force_login(performance_user)
+    page = client.post(reverse("spreadsheet_import"), {"file": upload(text, "thresholds.csv")}).content.decode()
+    assert "New targets against current performance" in page
+    assert "K1 2020/21 (Thresholds row 2): A target of 99.0% is above the current process limits" in page
+
+    out = io.StringIO()
+    call_command("import_workbook", str(csv_file(tmp_path, text, "thresholds.csv")), "--dry-run", stdout=out)
+    assert "K1 2020/21 target, by SPC: A target of 99.0% is above the current process limits" in out.getvalue()
+
+
+# --- commentary for a special cause of concern (SPC, issue 16 item 6): the return form's rule --------------
+
+DEC = date(2019, 12, 1)
+
+
+@pytest.fixture
+def k1(directorate):
+    """A KPI (target 70, floor 65) whose history to November 2019 puts its process limits at 85.68 to 96.32,
+    with December open for returns."""
+    indicator = kpi(directorate, "K1")
+    Threshold.objects.create(indicator=indicator, financial_year=2019, target=Decimal(70), floor=Decimal(65))
+    Result.objects.bulk_create(
+        Result(indicator=indicator, period=add_months(date(2019, 11, 1), -m), value=Decimal(92 - 2 * (m % 2)))
+        for m in range(20)
+    )
+    ReportingPeriod.objects.create(period=DEC, deadline=date(2020, 1, 10), status=PeriodStatus.OPEN)
+    return indicator
+
+
+def december_return(indicator, status: str, text: str = "") -> None:
+    Result.objects.create(indicator=indicator, period=DEC, value=Decimal(91))
+    Commentary.objects.create(indicator=indicator, period=DEC, status=status, text=text, version=1)
+
+
+def import_refusal(tmp_path, user, row: str) -> str | None:
+    path = csv_file(tmp_path, RESULTS_HEADER + row, "results.csv")
+    plan = workbook_check(path=path, file_name="results.csv", user=user)
+    return plan.errors[0].message if plan.errors else None
+
+
+def form_refusal(indicator, user, value: str) -> str | None:
+    """The same change through the return form's service (the performance team saving, nothing else)."""
+    try:
+        with transaction.atomic():
+            return_save(indicator=indicator, period=DEC, user=user, value=Decimal(value), commentary="")
+            transaction.set_rollback(True)
+    except ReturnError as exc:
+        return exc.errors["commentary"][0]
+    return None
+
+
+CONCERN = (
+    "Enter commentary: K1's figure for December 2019 shows special cause concern (lower) on its SPC chart, "
+    "so explain the figure and what is being done about it."
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "value", "refused"),
+    [
+        (CommentaryStatus.SUBMITTED, "80", CONCERN),  # stays submitted: the rule applies
+        (CommentaryStatus.APPROVED, "80", CONCERN),  # goes back to submitted: the rule applies
+        (CommentaryStatus.SUBMITTED, "91", None),  # common cause
+        (CommentaryStatus.SUBMITTED, "60", "Enter commentary: K1 is rated Red for December 2019 and shows special"),
+        (CommentaryStatus.DRAFT, "80", None),  # a draft needs no commentary yet
+        (CommentaryStatus.RETURNED, "80", None),  # waits for its owner to resubmit
+    ],
+)
+def test_the_performance_teams_import_refuses_exactly_what_the_return_form_refuses(
+    tmp_path, k1, performance_user, status, value, refused
+):
+    december_return(k1, status)
+    by_import = import_refusal(tmp_path, performance_user, f"K1,2019-12,{value},,,\n")
+    by_form = form_refusal(k1, performance_user, value)
+    assert by_import == by_form
+    assert (by_import or "").startswith(refused or "")
+    assert (by_import is None) == (refused is None)
+
+
+def test_an_imported_concern_with_commentary_or_with_the_rule_turned_off_is_accepted(
+    tmp_path, k1, performance_user, settings
+):
+    december_return(k1, CommentaryStatus.SUBMITTED)
+    assert import_refusal(tmp_path, performance_user, "K1,2019-12,80,,,The phones were down.\n") is None
+    settings.KPIDASH_COMMENTARY_REQUIRED_FOR = ["amber", "red"]
+    assert import_refusal(tmp_path, performance_user, "K1,2019-12,80,,,\n") is None
+
+
+def test_a_refused_import_writes_nothing(tmp_path, k1, performance_user):
+    december_return(k1, CommentaryStatus.SUBMITTED)
+    path = csv_file(tmp_path, RESULTS_HEADER + "K1,2019-12,80,,,\n", "results.csv")
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
+    assert not plan.applied and messages(plan) == [f"Results|2|commentary|{CONCERN}"]
+    assert Result.objects.get(indicator=k1, period=DEC).value == Decimal(91)
+
+
+def test_the_import_judges_the_chart_as_the_file_leaves_it(tmp_path, k1, performance_user):
+    """December's 86 is inside the limits and alone beyond the lower 2σ line: common cause. A file that
+    also restates November at 86 makes two of three beyond it: a special cause of concern."""
+    december_return(k1, CommentaryStatus.SUBMITTED)
+    assert import_refusal(tmp_path, performance_user, "K1,2019-12,86,,,\n") is None
+    restated = "K1,2019-11,86,,,Restated.\nK1,2019-12,86,,,\n"
+    assert import_refusal(tmp_path, performance_user, restated) == CONCERN
+
+
+def test_the_commentary_check_costs_the_same_queries_for_one_return_or_ten(tmp_path, directorate, performance_user):
+    ReportingPeriod.objects.create(period=DEC, deadline=date(2020, 1, 10), status=PeriodStatus.OPEN)
+
+    def queries(count: int) -> int:
+        rows = ""
+        for n in range(count):
+            indicator = kpi(directorate, f"C{count}_{n}")
+            steady(indicator, months=20)
+            december_return(indicator, CommentaryStatus.SUBMITTED)
+            rows += f"{indicator.code},2019-12,80,,,\n"
+        path = csv_file(tmp_path, RESULTS_HEADER + rows, f"r{count}.csv")
+        with CaptureQueriesContext(connection) as captured:
+            plan = workbook_check(path=path, file_name="r.csv", user=performance_user)
+        assert plan.error_count == count
+        return len(captured)
+
+    assert queries(10) == queries(1)

@@ -43,6 +43,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{sheet}: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged"
             )
+        for change in plan.target_notes:  # informational: the target is imported either way
+            self.stdout.write(f"{change.key} target, by SPC: {change.note}")
         for error in plan.errors:
             where = ", ".join(
                 part for part in (error.sheet, f"row {error.row}" if error.row else "", error.column) if part
