@@ -30,6 +30,7 @@ from indicators.models import (
 from indicators.periods import FinancialYear, Frequency, add_months
 from indicators.ratings import direction, year_to
 from indicators.rules import Direction, ExpectedRange, Rag, RatingRule
+from indicators.spc import Assurance, Variation
 
 # Results older than this are not needed for any figure on a dashboard: the
 # latest value, its year to date, and the same figures a year earlier.
@@ -56,6 +57,8 @@ class KpiRow:
     commentary: Commentary | None
     last_reported: date | None = None
     trend: Trend = ()
+    variation: Variation = Variation.NONE  # SPC, of the chart ending at `period`
+    assurance: Assurance = Assurance.NONE
 
     @property
     def stale(self) -> bool:
@@ -80,6 +83,7 @@ class ActivityRow:
     previous_year: Decimal | None
     last_reported: date | None = None
     trend: Trend = ()
+    variation: Variation = Variation.NONE  # SPC; an activity has no target, so no assurance
 
     @property
     def stale(self) -> bool:
@@ -188,6 +192,7 @@ def indicator_row(indicator: Indicator, period: date, direction_basis: str = Dir
         "previous_year": rating.previous_year if rating else None,
         "last_reported": indicator.last_reported,
         "trend": _trend(rating, frequency, period),
+        "variation": Variation(rating.variation) if rating else Variation.NONE,
     }
     if indicator.kind == Kind.ACTIVITY:
         return ActivityRow(
@@ -207,6 +212,7 @@ def indicator_row(indicator: Indicator, period: date, direction_basis: str = Dir
         direction=direction(rating, direction_basis) if rating else Direction.NONE,
         rule=threshold.rule(indicator.polarity) if threshold else None,
         commentary=commentary,
+        assurance=Assurance(rating.assurance) if rating else Assurance.NONE,
     )
 
 

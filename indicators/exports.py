@@ -3,7 +3,9 @@
 Every output takes its columns from `COLUMNS` and its values from
 `dashboard_records`, so the download, the command and (through the same
 `Dashboard`) the page cannot disagree. Ratings are machine words
-(`green|amber|red|`, `improved|unchanged|worsened|`); numbers are rounded to
+(`green|amber|red|`, `improved|unchanged|worsened|`; SPC `variation`
+`common_cause|improvement_high|improvement_low|concern_high|concern_low|neutral_high|neutral_low|`
+and `assurance` `pass|fail|hit_and_miss|`, empty for not enough data); numbers are rounded to
 the indicator's decimal places half-up by `rules.round_for_display`, as the
 page, the paper and the ratings round them, and stay numbers.
 """
@@ -48,6 +50,8 @@ COLUMNS: list[tuple[str, str]] = [
     ("expected_range", "Below/within/above"),
     ("previous_year", "Previous year (same period)"),
     ("direction", "Direction of travel"),
+    ("variation", "SPC variation"),
+    ("assurance", "SPC assurance"),
 ]
 KEYS = [key for key, _ in COLUMNS]
 NUMERIC_KEYS = {"latest_value", "ytd_value", "target", "floor", "lower_threshold", "upper_threshold", "previous_year"}
@@ -119,6 +123,7 @@ def _common(row: Row, period: date) -> dict:
         "value_status": value_status(row, period),
         "latest_value": round_for_display(row.value, indicator.decimals),
         "previous_year": round_for_display(row.previous_year, indicator.decimals),
+        "variation": row.variation.value,
     }
 
 
@@ -135,6 +140,7 @@ def kpi_record(row: KpiRow, period: date) -> dict:
         "floor": round_for_display(row.floor, d),
         "direction": row.direction.value,
         "expected_range": "",
+        "assurance": row.assurance.value,
     }
 
 
@@ -149,6 +155,7 @@ def activity_record(row: ActivityRow, period: date) -> dict:
         "lower_threshold": round_for_display(row.lower, row.indicator.decimals),
         "upper_threshold": round_for_display(row.upper, row.indicator.decimals),
         "expected_range": row.range.value,
+        "assurance": "",
     }
 
 

@@ -335,6 +335,9 @@ class Rating(models.Model):
     previous_year = models.DecimalField(**VALUE_DIGITS, null=True)
     range = models.CharField(max_length=8, blank=True)  # an activity's place against its expected range
     trend = models.JSONField(default=list)  # [[iso date, value], …] over the year up to `period`
+    # The SPC icons of the XmR chart that ends at `period` (spc.Variation, spc.Assurance; "" for none).
+    variation = models.CharField(max_length=20, blank=True)
+    assurance = models.CharField(max_length=14, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["indicator", "period"], name="one_rating_per_indicator_period")]

@@ -15,7 +15,11 @@ What a write changes:
   date, the next period's direction, next year's "same period last year");
 - a threshold of a financial year: the ratings from that year's start;
 - an indicator's kind, polarity, decimals, unit, frequency, YTD method or
-  headline: all of its ratings.
+  headline, or an SPC phase: all of its ratings.
+
+With each rating go the SPC icons of the XmR chart that ends at its period
+(`spc.icons_as_of_each_point`, one pass over the indicator's series), so a
+dashboard shows them without reading the history either.
 
 Model signals catch every ORM save and delete (forms, services, the admin, the
 shell). Bulk writes that send no signals (the import's COPY, the demo's
@@ -28,6 +32,7 @@ tolerances come from settings: after changing those, run
 from __future__ import annotations
 
 import contextvars
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -39,7 +44,7 @@ from typing import NamedTuple
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from indicators.models import DirectionBasis, Indicator, Kind, Rating, Result, Threshold
+from indicators.models import DirectionBasis, Indicator, Kind, Phase, Rating, Result, Threshold
 from indicators.periods import (
     FinancialYear,
     Frequency,
@@ -62,6 +67,7 @@ from indicators.rules import (
     expected_range,
     round_for_display,
 )
+from indicators.spc import Assurance, Variation, icons_as_of_each_point
 from indicators.units import Unit
 
 # How far back a row's sparkline reaches, counting the rating's own month.
@@ -81,7 +87,13 @@ class Figures(NamedTuple):
 class History:
     """One indicator's results and thresholds, rated as of any of its periods."""
 
-    def __init__(self, indicator: Indicator, results: Iterable[Figures], thresholds: Iterable[Threshold]) -> None:
+    def __init__(
+        self,
+        indicator: Indicator,
+        results: Iterable[Figures],
+        thresholds: Iterable[Threshold],
+        phase_starts: Iterable[date] = (),
+    ) -> None:
         self.indicator = indicator
         self.frequency = Frequency(indicator.frequency)
         self.results = {r.period: r for r in results}
@@ -94,6 +106,30 @@ class History:
             for p, r in self.results.items()
             if r.value is not None
         }
+        self.icons = self._spc_icons(sorted(phase_starts))
+
+    def _spc_icons(self, phase_starts: list[date]) -> dict[date, tuple[Variation, Assurance]]:
+        """The SPC icons of the chart ending at each period, as the indicator page's chart draws it.
+
+        The chart runs over every reporting period from the first value
+        (`spc_chart.indicator_xmr`); a KPI's assurance uses that year's target.
+        """
+        recorded = sorted(p for p, r in self.results.items() if r.value is not None)
+        if not recorded:
+            return {}
+        periods = reporting_periods(self.frequency, recorded[0], recorded[-1])
+        targets = []
+        for period in periods:
+            threshold = self.threshold(period) if self.indicator.is_kpi else None
+            targets.append(threshold.target if threshold else None)
+        starts = [bisect_left(periods, start) for start in phase_starts if periods[0] < start <= periods[-1]]
+        icons = icons_as_of_each_point(
+            [self.value(p) for p in periods],
+            polarity=Polarity(self.indicator.polarity),
+            targets=targets,
+            phase_starts=starts,
+        )
+        return dict(zip(periods, icons, strict=True))
 
     def value(self, period: date | None) -> Decimal | None:
         result = self.results.get(period) if period else None
@@ -127,6 +163,7 @@ class History:
             previous_year=round_for_display(self.value(last_year), decimals),
             trend=self.trend(period),
         )
+        rating.variation, rating.assurance = self.icons.get(period, (Variation.NONE, Assurance.NONE))
         if indicator.kind == Kind.ACTIVITY:
             lower = threshold.lower if threshold else None
             upper = threshold.upper if threshold else None
@@ -215,6 +252,9 @@ def _refresh_batch(changes: dict[int, date | None]) -> None:
     thresholds: dict[int, list[Threshold]] = defaultdict(list)
     for threshold in Threshold.objects.filter(indicator_id__in=list(indicators)):
         thresholds[threshold.indicator_id].append(threshold)
+    phases: dict[int, list[date]] = defaultdict(list)
+    for pk, start in Phase.objects.filter(indicator_id__in=list(indicators)).values_list("indicator_id", "start"):
+        phases[pk].append(start)
     by_since: dict[date | None, list[int]] = defaultdict(list)
     for pk, since in changes.items():
         by_since[since].append(pk)
@@ -224,7 +264,7 @@ def _refresh_batch(changes: dict[int, date | None]) -> None:
     fresh = [
         rating
         for pk, indicator in indicators.items()
-        for rating in History(indicator, results[pk], thresholds[pk]).ratings(changes[pk])
+        for rating in History(indicator, results[pk], thresholds[pk], phases[pk]).ratings(changes[pk])
     ]
     Rating.objects.bulk_create(fresh, batch_size=2_000)
 
@@ -278,6 +318,10 @@ def _threshold_changed(sender, instance: Threshold, **kwargs) -> None:
     refresh({instance.indicator_id: FinancialYear(instance.financial_year).start})
 
 
+def _phase_changed(sender, instance: Phase, **kwargs) -> None:
+    refresh({instance.indicator_id: None})  # the phase may have moved: its old start is not known here
+
+
 def _note_rated_fields(sender, instance: Indicator, raw: bool = False, **kwargs) -> None:
     if instance.pk is None or raw:
         instance._rerate = True  # type: ignore[attr-defined]
@@ -304,5 +348,7 @@ def connect_signals() -> None:
     post_delete.connect(_result_changed, sender=Result, dispatch_uid="ratings-result-delete")
     post_save.connect(_threshold_changed, sender=Threshold, dispatch_uid="ratings-threshold-save")
     post_delete.connect(_threshold_changed, sender=Threshold, dispatch_uid="ratings-threshold-delete")
+    post_save.connect(_phase_changed, sender=Phase, dispatch_uid="ratings-phase-save")
+    post_delete.connect(_phase_changed, sender=Phase, dispatch_uid="ratings-phase-delete")
     pre_save.connect(_note_rated_fields, sender=Indicator, dispatch_uid="ratings-indicator-pre-save")
     post_save.connect(_indicator_saved, sender=Indicator, dispatch_uid="ratings-indicator-save")

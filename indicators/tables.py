@@ -23,6 +23,8 @@ from indicators.dashboard import ActivityRow, KpiRow
 from indicators.exports import period_note
 from indicators.models import Kind
 from indicators.periods import period_label, same_period_last_year
+from indicators.spc import Assurance, Variation
+from indicators.spc_chart import icon_svg
 
 
 @lru_cache(maxsize=32)
@@ -60,6 +62,62 @@ def _previous_year(row: KpiRow | ActivityRow):
     )
 
 
+# The word shown beside each icon (the letter in it is the icon's shape): short, so the table fits a laptop;
+# a screen reader hears the full label instead.
+SPC_WORDS = {
+    Variation.COMMON_CAUSE: "Common cause",
+    Variation.IMPROVEMENT_HIGH: "Improving",
+    Variation.IMPROVEMENT_LOW: "Improving",
+    Variation.CONCERN_HIGH: "Concern",
+    Variation.CONCERN_LOW: "Concern",
+    Variation.NEUTRAL_HIGH: "Special cause",
+    Variation.NEUTRAL_LOW: "Special cause",
+    Variation.NONE: "Not enough data",
+    Assurance.PASS: "Passes",
+    Assurance.FAIL: "Fails",
+    Assurance.HIT_AND_MISS: "Hit and miss",
+}
+
+
+@lru_cache(maxsize=32, typed=True)  # typed: Variation.NONE and Assurance.NONE are both ""
+def spc_tag(value: Variation | Assurance) -> str:
+    """An SPC icon with its word (and its full label for screen readers); "" for no assurance."""
+    if value == "" and isinstance(value, Assurance):
+        return ""
+    return format_html(
+        '<span class="kp-spc kp-spc--small">{}<span aria-hidden="true">{}</span>'
+        '<span class="govuk-visually-hidden">{}</span></span>',
+        mark_safe(icon_svg(value)),  # noqa: S308 - our own markup, no data
+        SPC_WORDS[value],
+        value.label,
+    )
+
+
+def spc_key() -> list[tuple[str, str]]:
+    """Every icon a dashboard can show, with what it means (the Guidance Notes' key)."""
+    values: list[Variation | Assurance] = [
+        Variation.COMMON_CAUSE,
+        Variation.IMPROVEMENT_HIGH,
+        Variation.IMPROVEMENT_LOW,
+        Variation.CONCERN_HIGH,
+        Variation.CONCERN_LOW,
+        Variation.NEUTRAL_HIGH,
+        Variation.NEUTRAL_LOW,
+        Assurance.PASS,
+        Assurance.FAIL,
+        Assurance.HIT_AND_MISS,
+    ]
+    return [
+        (format_html("{}<span>{}</span>", mark_safe(icon_svg(value)), SPC_WORDS[value]), value.label)
+        for value in values
+    ]  # noqa: S308
+
+
+def _spc(row: KpiRow | ActivityRow, period: date):
+    assurance = spc_tag(row.assurance) if isinstance(row, KpiRow) else ""
+    return format_html("{}{}", spc_tag(row.variation), format_html("<br>{}", assurance) if assurance else "")
+
+
 def _trend(row: KpiRow | ActivityRow, period: date):
     """The sparkline, hidden from assistive technology, and its figures as text for it instead."""
     return format_html(
@@ -95,6 +153,7 @@ class _DashboardTable(tables.Table):
     indicator = tables.Column(accessor="row__indicator__name", verbose_name="Indicator")
     directorate = tables.Column(accessor="row__indicator__directorate__name", verbose_name="Directorate")
     trend = tables.Column(accessor="row__trend", verbose_name="Last 12 months", orderable=False)
+    spc = tables.Column(accessor="row__variation", verbose_name="SPC", orderable=False)
 
     # column name -> (cell class, how the cell is drawn from the row and the dashboard period)
     CELLS: dict = {
@@ -109,6 +168,7 @@ class _DashboardTable(tables.Table):
         "value": (NUMBER_WRAPPING, _value_with_period),
         "previous_year": (NUMBER_WRAPPING, lambda row, period: _previous_year(row)),
         "trend": (f"{CELL} kp-trend", _trend),
+        "spc": (f"{CELL} kp-spc-cell", _spc),
     }
 
     def __init__(self, rows, *, period: date, caption: str, show_directorate: bool = True, **kwargs):
@@ -178,6 +238,7 @@ class KpiTable(_DashboardTable):
             "previous_year",
             "trend",
             "direction",
+            "spc",
         )
 
 
@@ -199,12 +260,31 @@ class ActivityTable(_DashboardTable):
     }
 
     class Meta(_DashboardTable.Meta):
-        sequence = ("ref", "indicator", "directorate", "value", "lower", "upper", "range", "previous_year", "trend")
+        sequence = (
+            "ref",
+            "indicator",
+            "directorate",
+            "value",
+            "lower",
+            "upper",
+            "range",
+            "previous_year",
+            "trend",
+            "spc",
+        )
 
 
 # --- filters ----------------------------------------------------------------------
 
 RAG_FILTER_CHOICES = [("", "Any"), ("green", "Green"), ("amber", "Amber"), ("red", "Red"), ("none", "No RAG")]
+VARIATION_FILTER_CHOICES = [
+    ("", "Any"),
+    ("concern", "Special cause concern"),
+    ("improvement", "Special cause improvement"),
+    ("neutral", "Special cause, neither better nor worse"),
+    ("common_cause", "Common cause"),
+    ("none", "Not enough data"),
+]
 KIND_FILTER_CHOICES = [("", "KPIs and activity"), (Kind.KPI, "KPIs only"), (Kind.ACTIVITY, "Activity only")]
 
 
@@ -212,6 +292,7 @@ class DashboardFilterForm(forms.Form):
     rag = forms.ChoiceField(label="RAG", choices=RAG_FILTER_CHOICES, required=False)
     directorate = forms.ChoiceField(label="Directorate", required=False)
     kind = forms.ChoiceField(label="Kind", choices=KIND_FILTER_CHOICES, required=False)
+    variation = forms.ChoiceField(label="Variation (SPC)", choices=VARIATION_FILTER_CHOICES, required=False)
 
     def __init__(self, *args, directorates: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,6 +302,7 @@ class DashboardFilterForm(forms.Form):
         """The rows that pass the filters; activity rows have no RAG, so a RAG filter hides them."""
         data = self.cleaned_data if self.is_valid() else {}
         rag, directorate, kind = data.get("rag"), data.get("directorate"), data.get("kind")
+        variation = data.get("variation")
         if directorate:
             kpis = [r for r in kpis if r.indicator.directorate.slug == directorate]
             activities = [r for r in activities if r.indicator.directorate.slug == directorate]
@@ -228,6 +310,9 @@ class DashboardFilterForm(forms.Form):
             wanted = "" if rag == "none" else rag
             kpis = [r for r in kpis if r.rag.value == wanted]
             activities = []
+        if variation:
+            kpis = [r for r in kpis if _variation_matches(r.variation, variation)]
+            activities = [r for r in activities if _variation_matches(r.variation, variation)]
         if kind == Kind.KPI:
             activities = []
         elif kind == Kind.ACTIVITY:
@@ -237,3 +322,10 @@ class DashboardFilterForm(forms.Form):
     @property
     def active(self) -> bool:
         return self.is_valid() and any(self.cleaned_data.values())
+
+
+def _variation_matches(variation: Variation, wanted: str) -> bool:
+    """`wanted` is a filter choice: a cause (either side), common cause, or "none" (not enough data)."""
+    if wanted == "none":
+        return variation is Variation.NONE
+    return variation is not Variation.NONE and variation.value.startswith(wanted)

@@ -35,7 +35,7 @@ from indicators.dashboard import (
     latest_rags,
 )
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
-from indicators.guidance import counts_sentence, guidance_notes, rag_counts, rag_summary
+from indicators.guidance import counts_sentence, guidance_notes, rag_counts, rag_summary, spc_counts, spc_sentence
 from indicators.models import (
     Commentary,
     CommentaryStatus,
@@ -52,10 +52,12 @@ from indicators.spc_chart import icon_svg, indicator_xmr, render_xmr_svg
 from indicators.tables import (
     KIND_FILTER_CHOICES,
     RAG_FILTER_CHOICES,
+    VARIATION_FILTER_CHOICES,
     ActivityTable,
     DashboardFilterForm,
     KpiTable,
     rag_tag,
+    spc_key,
 )
 
 
@@ -212,7 +214,11 @@ def _cacheable(query) -> bool:
     """Whether a dashboard query is one of the finitely many valid ones, so worth keeping in the cache."""
     if any(len(query.getlist(name)) > 1 for name in query):
         return False
-    for name, choices in (("rag", RAG_FILTER_CHOICES), ("kind", KIND_FILTER_CHOICES)):
+    for name, choices in (
+        ("rag", RAG_FILTER_CHOICES),
+        ("kind", KIND_FILTER_CHOICES),
+        ("variation", VARIATION_FILTER_CHOICES),
+    ):
         if query.get(name, "") not in {"", *(value for value, _ in choices)}:
             return False
     sortable = {name for table in (KpiTable, ActivityTable) for name in table.base_columns}
@@ -257,6 +263,8 @@ def _dashboard_parts(request, scope: Scope, period_text: str | None, form: Dashb
         "tables": mark_safe("".join(_render_table(request, t) for t in shown)),  # noqa: S308
         "has_activities": bool(dashboard.activities),
         "counts_sentence": counts_sentence(dashboard),
+        "spc_sentence": spc_sentence(spc_counts(dashboard)),
+        "spc_key": spc_key(),
         "guidance": guidance_notes(dashboard),
         "picker": _period_picker(scope, dashboard.period),
         "csv_url": scope.url(dashboard.period, "csv", filters),

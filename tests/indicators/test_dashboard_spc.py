@@ -1,0 +1,141 @@
+"""SPC on the dashboard (issue 16 item 2): icons per row, the summary line, the filter, downloads and the command.
+
+Every output reads the icons stored with the ratings; the indicator page draws its chart from the history
+(`spc_chart.indicator_xmr`). They must agree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from indicators.dashboard import build_dashboard
+from indicators.guidance import SpcCounts, spc_counts, spc_sentence
+from indicators.models import Committee, Indicator, Phase, Rating
+from indicators.spc import Assurance, Variation
+from indicators.spc_chart import indicator_xmr
+
+NOV = date(2019, 11, 1)
+COMMITTEE = "policy-and-resources"
+NOVEMBER = f"/committees/{COMMITTEE}/2019-11/"
+
+
+@pytest.fixture
+def viewer(client, demo):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username="viewer"))
+    return client
+
+
+def page_icons(indicator: Indicator, period: date) -> tuple[Variation, Assurance]:
+    results = list(indicator.results.order_by("period"))
+    chart = indicator_xmr(indicator, results, list(indicator.thresholds.all()), period, list(indicator.phases.all()))
+    return (chart.result.variation, chart.result.assurance) if chart else (Variation.NONE, Assurance.NONE)
+
+
+def test_every_demo_row_shows_the_icons_of_its_indicator_pages_chart(demo):
+    dashboard = build_dashboard(Indicator.objects.active(), NOV)
+    assert len(dashboard.kpis) >= 25
+    for row in [*dashboard.kpis, *dashboard.activities]:
+        variation, assurance = page_icons(row.indicator, row.period or NOV)
+        assert row.variation == variation, row.indicator.code
+        if row in dashboard.kpis:
+            assert row.assurance == assurance, row.indicator.code
+
+
+def test_every_rating_of_every_month_agrees_with_the_chart_ending_that_month(demo):
+    for rating in Rating.objects.select_related("indicator").filter(indicator__code__in=["ICT02", "FN01", "HR07"]):
+        variation, assurance = page_icons(rating.indicator, rating.period)
+        assert (rating.variation, rating.assurance if rating.indicator.is_kpi else "") == (
+            variation,
+            assurance if rating.indicator.is_kpi else "",
+        ), (rating.indicator.code, rating.period)
+
+
+def test_page_csv_xlsx_json_and_command_carry_the_same_icons(viewer):
+    dashboard = build_dashboard(Indicator.objects.active().for_committee(Committee.objects.get(slug=COMMITTEE)), NOV)
+    expected = {row.indicator.code: row.variation.value for row in [*dashboard.kpis, *dashboard.activities]}
+    assurances = {row.indicator.code: row.assurance.value for row in dashboard.kpis}
+    rows = list(csv.DictReader(io.StringIO(viewer.get(f"{NOVEMBER}dashboard.csv").content.decode("utf-8-sig"))))
+    assert {r["ref"]: r["variation"] for r in rows} == expected
+    assert {r["ref"]: r["assurance"] for r in rows if r["kind"] == "kpi"} == assurances
+    out = io.StringIO()
+    call_command("dashboard", "--committee", COMMITTEE, "--period", "2019-11", "--format", "json", stdout=out)
+    document = json.loads(out.getvalue())
+    assert {r["ref"]: r["variation"] for r in document["rows"]} == expected
+    html = viewer.get(NOVEMBER).content.decode()
+    for code, variation in expected.items():
+        row_html = html.split(f'id="row-{code}"')[1].split("</tr>")[0]
+        assert f"kp-spc-icon--{variation}" in row_html or (variation == "" and "Not enough data" in row_html), code
+
+
+def test_the_summary_line_counts_the_kpis_by_cause_and_assurance(viewer):
+    dashboard = build_dashboard(Indicator.objects.active().for_committee(Committee.objects.get(slug=COMMITTEE)), NOV)
+    counts = spc_counts(dashboard)
+    assert counts.total == len(dashboard.kpis)
+    assert counts.concern + counts.improvement + counts.neutral + counts.common + counts.not_enough == counts.total
+    assert spc_sentence(counts) in viewer.get(NOVEMBER).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("counts", "sentence"),
+    [
+        (
+            SpcCounts(25, 4, 2, 0, 16, 3, 6, 1),
+            "Of the 25 KPIs, 4 show special cause concern and 2 special cause improvement; 6 will consistently "
+            "fail their target unless something changes. 3 have too few values for SPC.",
+        ),
+        (
+            SpcCounts(3, 1, 0, 0, 2, 0, 1, 0),
+            "Of the 3 KPIs, 1 shows special cause concern; 1 will consistently fail its target unless something "
+            "changes.",
+        ),
+        (SpcCounts(2, 0, 0, 0, 2, 0, 0, 0), "None of the 2 KPIs shows a special cause: only common cause variation."),
+        (
+            SpcCounts(2, 0, 0, 0, 0, 2, 0, 0),
+            "None of the 2 KPIs has enough values yet for statistical process control.",
+        ),
+        (SpcCounts(0, 0, 0, 0, 0, 0, 0, 0), ""),
+    ],
+)
+def test_the_summary_sentence(counts, sentence):
+    assert spc_sentence(counts) == sentence
+
+
+@pytest.mark.parametrize("wanted", ["concern", "improvement", "common_cause", "none"])
+def test_the_variation_filter_keeps_only_the_rows_with_that_variation(viewer, wanted):
+    dashboard = build_dashboard(Indicator.objects.active().for_committee(Committee.objects.get(slug=COMMITTEE)), NOV)
+
+    def matches(variation):
+        return variation is Variation.NONE if wanted == "none" else variation.value.startswith(wanted)
+
+    expected = sorted(r.indicator.code for r in [*dashboard.kpis, *dashboard.activities] if matches(r.variation))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(viewer.get(f"{NOVEMBER}dashboard.csv?variation={wanted}").content.decode("utf-8-sig"))
+        )
+    )
+    assert sorted(r["ref"] for r in rows) == expected
+    assert viewer.get(f"{NOVEMBER}?variation={wanted}").status_code == 200
+
+
+def test_an_unknown_variation_filter_is_an_error_not_a_wrong_page(viewer):
+    response = viewer.get(f"{NOVEMBER}?variation=sparkly")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_new_phase_re_rates_the_icons(demo):
+    ict02 = Indicator.objects.get(code="ICT02")
+    before = Rating.objects.get(indicator=ict02, period=NOV)
+    Phase.objects.create(indicator=ict02, start=date(2019, 6, 1), reason="New help desk system")
+    after = Rating.objects.get(indicator=ict02, period=NOV)
+    assert (after.variation, after.assurance) == (Variation.NONE, Assurance.NONE)  # six values in the new phase
+    assert (after.variation, after.assurance) == page_icons(ict02, NOV)
+    assert before.variation != "" or before.assurance != ""
