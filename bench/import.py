@@ -2,9 +2,11 @@
 
     .venv/bin/python bench/import.py [--rows-plain 10000] [--keep]
 
-Creates its own database (kpidash_bench_import, dropped afterwards unless
---keep), writes the workbook with openpyxl (write-only), then imports it
-through kpidash's import (`spreadsheets.services.workbook_import`) and, on the
+Creates its own database (kpidash_bench_import, or $KPIDASH_BENCH_DB when
+several worktrees bench at once; dropped afterwards unless --keep), writes the
+workbook with openpyxl (write-only), then imports it through kpidash's import
+(`spreadsheets.services.workbook_import`), times reading it alone
+(`spreadsheets.workbook.open_workbook`: every row, no database), and, on the
 same file (or its first --rows-plain rows: the plain resource saves row by
 row and 100,000 rows would take many minutes) and the same database, through
 a plain django-import-export `ModelResource` with default settings. Each
@@ -25,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DB_NAME = "kpidash_bench_import"
+DB_NAME = os.environ.get("KPIDASH_BENCH_DB", "kpidash_bench_import")
 DB_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 INDICATORS, MONTHS = 500, 200
 WORK = ROOT / "var" / "bench"
@@ -91,7 +93,7 @@ def measure(which: str, path: str) -> None:
 
     from indicators.models import Result
 
-    rows = _plain(path) if which == "plain" else _ours(path)
+    rows = {"plain": _plain, "read": _read}.get(which, _ours)(path)
     print(
         json.dumps(
             {
@@ -118,6 +120,15 @@ def _ours(path: str) -> dict:
         "seconds": seconds,
         "errors": len(plan.errors),
     }
+
+
+def _read(path: str) -> dict:
+    """Only reading: every row of every sheet as Python values, nothing checked or written."""
+    from spreadsheets.workbook import open_workbook
+
+    started = time.perf_counter()
+    rows = sum(1 for sheet in open_workbook(Path(path), Path(path).name) for _ in sheet.rows)
+    return {"rows": rows, "seconds": time.perf_counter() - started, "errors": 0}
 
 
 def _plain(path: str) -> dict:
@@ -172,6 +183,7 @@ def main() -> None:
     print(f"Workbook: {full.name}, {full.stat().st_size / 1e6:.1f} MB, {INDICATORS * MONTHS:,} rows")
     ours = run("ours", full)
     again = run("ours", full)  # re-import: every row unchanged, nothing written
+    read = run("read", full)
     clear_results()
     plain = run("plain", sliced)
     ours_rate = ours["rows"] / ours["seconds"]
@@ -184,6 +196,10 @@ def main() -> None:
         f"kpidash re-import:   {again['rows']:>7,} rows in {again['seconds']:6.2f} s = "
         f"{again['rows'] / again['seconds']:8,.0f} rows/s, peak {again['peak_mb']:.0f} MB "
         "(unchanged, nothing written)"
+    )
+    print(
+        f"reading alone:       {read['rows']:>7,} rows in {read['seconds']:6.2f} s = "
+        f"{read['rows'] / read['seconds']:8,.0f} rows/s, peak {read['peak_mb']:.0f} MB (open_workbook, no database)"
     )
     print(
         f"plain ModelResource: {plain['rows']:>7,} rows in {plain['seconds']:6.2f} s = {plain_rate:8,.0f} rows/s, "

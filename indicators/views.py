@@ -484,7 +484,8 @@ def _indicator_history(indicator: Indicator) -> list[dict]:
     """Who changed the indicator's results, thresholds and commentary, when, old → new; newest first.
 
     One query per audited model: each record is compared with the one before it
-    for the same row in Python, not through simple_history's per-record lookups.
+    for the same row (`diff_against`), found in Python rather than through
+    simple_history's per-record `prev_record` lookups.
     """
     entries = []
     for model, noun, fields in AUDITED:
@@ -504,20 +505,14 @@ def _history_entry(record, before, noun: str, fields: tuple[str, ...]) -> dict:
         if hasattr(record, "period")
         else (f"{noun} {FinancialYear(record.financial_year).label}")
     )
-    # Rows bulk-loaded (the demo, imports) have no first record: their old value was never recorded.
-    unknown = "not recorded" if before is None and record.history_type == "~" else "–"
-    changes = [
-        (
-            record._meta.get_field(name).verbose_name,
-            _shown(getattr(before, name)) if before else unknown,
-            _shown(getattr(record, name)),
-        )
-        for name in fields
-        if before is None
-        and getattr(record, name) not in (None, "")
-        or before is not None
-        and getattr(before, name) != getattr(record, name)
-    ]
+    if before is None:
+        # Rows bulk-loaded (the demo, imports) have no first record: their old value was never recorded.
+        unknown = "not recorded" if record.history_type == "~" else "–"
+        changed = [(name, unknown, getattr(record, name)) for name in fields if getattr(record, name) not in (None, "")]
+    else:
+        delta = {change.field: change for change in record.diff_against(before, included_fields=fields).changes}
+        changed = [(name, _shown(delta[name].old), delta[name].new) for name in fields if name in delta]
+    changes = [(record._meta.get_field(name).verbose_name, old, _shown(new)) for name, old, new in changed]
     user = record.history_user
     return {
         "when": record.history_date,

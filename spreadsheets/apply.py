@@ -1,10 +1,12 @@
 """Applying an import: a valid plan's writes, in one transaction, with their audit history and record.
 
 Results are written in bulk (100,000 rows take seconds) with a history row
-each; indicators, thresholds and commentary are saved one by one, with
-history. On PostgreSQL the import is a single pass: new results (and their
-history) are sent by binary COPY from a writer thread while later rows are
-still being checked (`spreadsheets.plan` calls `_stream_start` before the
+each: through simple-history's `bulk_create_with_history` and
+`bulk_update_with_history`, or on PostgreSQL by binary COPY (4-7x faster for
+50,000 rows); indicators, thresholds and commentary are saved one by one,
+with history. On PostgreSQL the import is a single pass: new results (and
+their history) are sent by binary COPY from a writer thread while later rows
+are still being checked (`spreadsheets.plan` calls `_stream_start` before the
 Results rows), inside the one transaction, which any error rolls back.
 """
 
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from indicators import ratings
 from indicators.cache import data_version_bump, lock_versions
@@ -112,19 +115,20 @@ def _write_results(rows: list[ResultRow], user, reason: str) -> None:
                 _copy_history(raw, created[start : start + BATCH], "+", user_id, reason, now)
                 _copy_history(raw, updated[start : start + BATCH], "~", user_id, reason, now)
         else:
-            _write_results_orm(created[start : start + BATCH], updated[start : start + BATCH])
-            _write_history(created[start : start + BATCH], "+", user_id, reason, now)
-            _write_history(updated[start : start + BATCH], "~", user_id, reason, now)
+            _write_results_orm(created[start : start + BATCH], updated[start : start + BATCH], user, reason, now)
 
 
-def _write_results_orm(created: list[list], updated: list[list]) -> None:
-    objects = [Result(**dict(zip(_RESULT_COLUMNS, values[1:], strict=True))) for values in created]
-    Result.objects.bulk_create(objects)
-    for values, result in zip(created, objects, strict=True):
-        values[0] = result.pk
-    Result.objects.bulk_update(
+def _write_results_orm(created: list[list], updated: list[list], user, reason: str, now) -> None:
+    """The other databases: the ORM's bulk writes, with simple-history's bulk helpers for the history records."""
+    history = {"default_user": user, "default_change_reason": reason, "default_date": now}
+    bulk_create_with_history(
+        [Result(**dict(zip(_RESULT_COLUMNS, values[1:], strict=True))) for values in created], Result, **history
+    )
+    bulk_update_with_history(
         [Result(pk=values[0], **dict(zip(_RESULT_COLUMNS, values[1:], strict=True))) for values in updated],
+        Result,
         ["value", "numerator", "denominator", "updated_at"],
+        **history,
     )
 
 
@@ -156,23 +160,6 @@ def _write_results_postgresql(raw, created: list[list], updated: list[list]) -> 
             "FROM kpidash_result_import AS u WHERE r.id = u.id"
         )
         raw.execute("DROP TABLE kpidash_result_import")
-
-
-def _write_history(rows: list[list], history_type: str, user_id, reason: str, now) -> None:
-    """The audit history's records for rows written in bulk (save() would have made them one by one)."""
-    if rows:
-        historical = Result.history.model
-        historical.objects.bulk_create(
-            historical(
-                id=values[0],
-                **dict(zip(_RESULT_COLUMNS, values[1:], strict=True)),
-                history_date=now,
-                history_type=history_type,
-                history_user_id=user_id,
-                history_change_reason=reason,
-            )
-            for values in rows
-        )
 
 
 def _copy_history(raw, rows: list[list], history_type: str, user_id, reason: str, now) -> None:

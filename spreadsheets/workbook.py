@@ -1,7 +1,9 @@
 """The kpidash workbook format: reading uploads safely and fast, writing exports.
 
 Reading is a small streaming XLSX reader (zipfile + defusedxml iterparse)
-rather than openpyxl, which is several times too slow for 100,000 rows. It
+rather than openpyxl, which is several times too slow for 100,000 rows, or
+python-calamine, which is faster but unsafe on a hostile file without the same
+checks in front of it (the README's "Speed" says why and what was measured). It
 yields each sheet's rows as Python values (text, `Decimal`, `date`, `bool`),
 refuses formula cells, zip bombs and files that are not spreadsheets, and stops
 at the row limit while streaming. CSV files hold one sheet, named by their
