@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from enum import StrEnum
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from .rules import Polarity
@@ -258,8 +259,21 @@ class _Exact:
     def line(self, multiple: Fraction, side: Side) -> Fraction | None:
         if self.spread is None:
             return None
+        if multiple is LIMIT or multiple is TWO_SIGMA:  # the rules' lines, worked out once per phase
+            return self._lines[(multiple is LIMIT, side is Side.HIGH)]
         offset = multiple * self.spread
         return self.mean + offset if side is Side.HIGH else self.mean - offset
+
+    @cached_property
+    def _lines(self) -> dict[tuple[bool, bool], Fraction]:
+        """(limit rather than 2σ?, high?) → the line: the rules compare every point with them."""
+        assert self.spread is not None
+        lines = {}
+        for multiple in (LIMIT, TWO_SIGMA):
+            offset = multiple * self.spread
+            lines[(multiple is LIMIT, True)] = self.mean + offset
+            lines[(multiple is LIMIT, False)] = self.mean - offset
+        return lines
 
 
 def _phase_limits(
@@ -376,6 +390,16 @@ def _phase_signals(values: Sequence[Fraction | None], exact: _Exact | None, sett
         for signals in per_rule:
             found[i] |= signals[offset]
     return found
+
+
+def _latest_signals(tail: Sequence[Fraction], exact: _Exact, settings: SpcSettings) -> set[Signal]:
+    """`_phase_signals`' signals of the last of these recorded values, each rule fed only the values it reads."""
+    return (
+        _outside(tail[-1], exact)
+        | _shift(tail[-settings.shift_length :], exact, settings.shift_length)[-1]
+        | _trend(tail[-settings.trend_length :], settings.trend_length)[-1]
+        | _two_of_three(tail[-3:], exact)[-1]
+    )
 
 
 # --- classification ---------------------------------------------------------------
@@ -559,6 +583,6 @@ def icons_as_of_each_point(
                 assert exact is not None  # a recorded value, so the phase has a mean
             else:
                 exact = _Exact(total / count, spread_total / spread_count)
-            cause, side = _classify(frozenset(_phase_signals(tail, exact, settings)[-1]), polarity)
+            cause, side = _classify(frozenset(_latest_signals(tail, exact, settings)), polarity)
             icons.append((_variation(cause, side), _assurance(exact, targets[i], polarity)))
     return icons
