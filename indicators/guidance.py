@@ -78,17 +78,31 @@ def guidance_notes(dashboard: Dashboard) -> Guidance:
     used = {row.indicator.polarity for row in dashboard.kpis}
     polarities = [(p.value, describe_polarity(p)) for p in Polarity if p.value in used]
     codes_used = {row.indicator.data_period for row in [*dashboard.kpis, *dashboard.activities]}
-    basis = DIRECTION_TEXT.get(dashboard.direction_basis, DIRECTION_TEXT[DirectionBasis.PREVIOUS_PERIOD])
     return Guidance(
         ratings=ratings,
         polarities=polarities,
-        direction=(
-            f"Direction of travel compares the latest result with {basis}: improved, unchanged or worsened, "
-            "taking the indicator's polarity into account (for a lower-is-better indicator a fall is an "
-            "improvement)."
-        ),
+        direction=direction_note(dashboard.direction_basis),
         data_periods=[(code, text) for code, text in DATA_PERIODS if code in codes_used],
         activity=ACTIVITY_TEXT,
+    )
+
+
+def direction_note(basis: str) -> str:
+    """The Guidance Notes' paragraph on the committee's direction of travel."""
+    if basis == DirectionBasis.SPC:
+        return (
+            "Direction of travel is statistical (SPC): it says whether the latest result is a real change rather "
+            "than a month-on-month arrow, which moves with ordinary variation. Improving means a special cause "
+            "improvement on the indicator's XmR chart (a value beyond its process limits, a run of 7 on one side "
+            "of its average, 7 rising or falling in a row, or two of three near a limit, on the better side); "
+            "concerning means the same on the worse side; no significant change means common cause variation. "
+            "With fewer than 13 values there is no direction."
+        )
+    text = DIRECTION_TEXT.get(basis, DIRECTION_TEXT[DirectionBasis.PREVIOUS_PERIOD])
+    return (
+        f"Direction of travel compares the latest result with {text}: improved, unchanged or worsened, "
+        "taking the indicator's polarity into account (for a lower-is-better indicator a fall is an "
+        "improvement)."
     )
 
 

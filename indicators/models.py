@@ -48,6 +48,7 @@ class Directorate(models.Model):
 class DirectionBasis(models.TextChoices):
     PREVIOUS_PERIOD = "previous", "Previous reporting period"
     SAME_PERIOD_LAST_YEAR = "last_year", "Same period last year"
+    SPC = "spc", "Statistical (SPC): improving, concerning or no significant change"
 
 
 class Committee(models.Model):

@@ -32,6 +32,7 @@ tolerances come from settings: after changing those, run
 from __future__ import annotations
 
 import contextvars
+import json
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -41,6 +42,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save, pre_save
 
@@ -74,7 +76,7 @@ from indicators.units import Unit
 TREND_MONTHS = 12
 # The indicator's fields a rating reads: a change to any of them re-rates every result.
 RATED_FIELDS = ("kind", "polarity", "decimals", "unit", "frequency", "ytd_method", "headline")
-BATCH = 500  # indicators re-rated per round of queries
+BATCH = 100  # indicators re-rated per round of queries (and ratings held in memory at once)
 
 
 class Figures(NamedTuple):
@@ -107,6 +109,7 @@ class History:
             if r.value is not None
         }
         self.icons = self._spc_icons(sorted(phase_starts))
+        self.rules: dict[int, RatingRule] = {}
 
     def _spc_icons(self, phase_starts: list[date]) -> dict[date, tuple[Variation, Assurance]]:
         """The SPC icons of the chart ending at each period, as the indicator page's chart draws it.
@@ -150,30 +153,50 @@ class History:
         """The recorded values (as displayed) of the TREND_MONTHS up to `period`: [[iso date, value], …]."""
         return [[p.isoformat(), shown] for p in year_to(period, self.frequency) if (shown := self.shown.get(p))]
 
-    def rating(self, period: date) -> Rating:
-        """The stored ratings of the figure for `period` (which has a value)."""
+    def rule(self, period: date) -> RatingRule:
+        """The rating rule of the period's financial year (one per year, not one per rating)."""
+        year = FinancialYear.containing(period).start_year
+        rule = self.rules.get(year)
+        if rule is None:
+            threshold = self.thresholds.get(year)
+            polarity = self.indicator.polarity
+            rule = self.rules[year] = (
+                threshold.rule(polarity)
+                if threshold
+                else RatingRule(scheme=Scheme.DATA_ONLY, polarity=Polarity(polarity))
+            )
+        return rule
+
+    def rating(self, period: date) -> dict:
+        """The stored ratings of the figure for `period` (which has a value): `Rating`'s fields."""
         indicator = self.indicator
         decimals = indicator.decimals
-        threshold = self.threshold(period)
         last_year = same_period_last_year(period)
-        rating = Rating(
-            indicator_id=indicator.pk,
-            period=period,
-            value=round_for_display(self.value(period), decimals),
-            previous_year=round_for_display(self.value(last_year), decimals),
-            trend=self.trend(period),
-        )
-        rating.variation, rating.assurance = self.icons.get(period, (Variation.NONE, Assurance.NONE))
+        value = round_for_display(self.value(period), decimals)
+        previous_year = round_for_display(self.value(last_year), decimals)
+        variation, assurance = self.icons.get(period, (Variation.NONE, Assurance.NONE))
+        rating = {
+            "indicator_id": indicator.pk,
+            "period": period,
+            "value": value,
+            "month_rag": "",
+            "ytd_value": None,
+            "ytd_rag": "",
+            "direction": "",
+            "direction_last_year": "",
+            "previous_year": previous_year,
+            "range": "",
+            "trend": self.trend(period),
+            "variation": variation.value,
+            "assurance": assurance.value,
+        }
         if indicator.kind == Kind.ACTIVITY:
+            threshold = self.threshold(period)
             lower = threshold.lower if threshold else None
             upper = threshold.upper if threshold else None
-            rating.range = expected_range(rating.value, lower, upper)
+            rating["range"] = expected_range(value, lower, upper).value
             return rating
-        rule = (
-            threshold.rule(indicator.polarity)
-            if threshold
-            else RatingRule(scheme=Scheme.DATA_ONLY, polarity=Polarity(indicator.polarity))
-        )
+        rule = self.rule(period)
         assessment = assess(
             rule=rule,
             decimals=decimals,
@@ -183,17 +206,17 @@ class History:
             last_year=self.value(last_year),
             last_year_ytd=self.ytd(last_year),
         )
-        rating.month_rag = assessment.month_rag
-        rating.ytd_value = assessment.ytd_value
-        rating.ytd_rag = assessment.ytd_rag
-        rating.direction = assessment.direction
+        rating["month_rag"] = assessment.month_rag.value
+        rating["ytd_value"] = assessment.ytd_value
+        rating["ytd_rag"] = assessment.ytd_rag.value
+        rating["direction"] = assessment.direction.value
         # The same comparison `assess` makes, with last year's value as the one before.
-        rating.direction_last_year = direction_of_travel(
-            rating.value, rating.previous_year, rule.polarity, target=rule.target
-        )
+        rating["direction_last_year"] = direction_of_travel(
+            value, previous_year, rule.polarity, target=rule.target
+        ).value
         return rating
 
-    def ratings(self, since: date | None = None) -> list[Rating]:
+    def ratings(self, since: date | None = None) -> list[dict]:
         return [
             self.rating(period)
             for period, result in sorted(self.results.items())
@@ -212,8 +235,19 @@ def _fy_periods_to(period: date, frequency: Frequency) -> tuple[date, ...]:
     return tuple(fy_periods_to(period, frequency))
 
 
+# Direction of travel on the statistical basis: a special cause improvement or concern, else no significant change.
+SPC_DIRECTION = {
+    "improvement": Direction.IMPROVED,
+    "concern": Direction.WORSENED,
+    "common": Direction.UNCHANGED,
+    "neutral": Direction.UNCHANGED,  # a close-to-target indicator's special cause is neither better nor worse
+}
+
+
 def direction(rating: Rating, basis: str) -> Direction:
     """The stored direction of travel on the committee's basis."""
+    if basis == DirectionBasis.SPC:
+        return SPC_DIRECTION.get(rating.variation.split("_")[0], Direction.NONE) if rating.variation else Direction.NONE
     return Direction(rating.direction_last_year if basis == DirectionBasis.SAME_PERIOD_LAST_YEAR else rating.direction)
 
 
@@ -266,7 +300,26 @@ def _refresh_batch(changes: dict[int, date | None]) -> None:
         for pk, indicator in indicators.items()
         for rating in History(indicator, results[pk], thresholds[pk], phases[pk]).ratings(changes[pk])
     ]
-    Rating.objects.bulk_create(fresh, batch_size=2_000)
+    _write(fresh)
+
+
+_COLUMNS = [f.column for f in Rating._meta.concrete_fields if not f.primary_key]
+
+
+def _write(ratings: list[dict]) -> None:
+    """Insert the ratings: by COPY on PostgreSQL (no model instances, no per-row SQL), else in bulk."""
+    if not ratings:
+        return
+    if connection.vendor != "postgresql":
+        Rating.objects.bulk_create([Rating(**rating) for rating in ratings], batch_size=2_000)
+        return
+    table = connection.ops.quote_name(Rating._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in _COLUMNS)
+    fields = [f.attname for f in Rating._meta.concrete_fields if not f.primary_key]
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for rating in ratings:
+            rating["trend"] = json.dumps(rating["trend"])
+            copy.write_row([rating[name] for name in fields])
 
 
 def refresh_all() -> int:

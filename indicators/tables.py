@@ -21,7 +21,7 @@ from django.utils.safestring import mark_safe
 from indicators.charts import sparkline_svg, sparkline_text
 from indicators.dashboard import ActivityRow, KpiRow
 from indicators.exports import period_note
-from indicators.models import Kind
+from indicators.models import DirectionBasis, Kind
 from indicators.periods import period_label, same_period_last_year
 from indicators.spc import Assurance, Variation
 from indicators.spc_chart import icon_svg
@@ -40,7 +40,10 @@ def rag_tag(rag) -> str:
     return _include("includes/rag.html", "rag", str(rag))
 
 
-def direction_tag(direction) -> str:
+def direction_tag(direction, basis: str = "") -> str:
+    """The arrow and its words; on the statistical basis: improving, concerning, no significant change."""
+    if basis == DirectionBasis.SPC:
+        return _include("includes/direction_spc.html", "direction", str(direction))
     return _include("includes/direction.html", "direction", str(direction))
 
 
@@ -221,6 +224,11 @@ class KpiTable(_DashboardTable):
         "floor": (NUMBER, _fmt("floor")),
         "direction": (CELL, lambda row, period: direction_tag(row.direction)),
     }
+
+    def __init__(self, rows, *, direction_basis: str = "", **kwargs):
+        if direction_basis == DirectionBasis.SPC:  # this table's arrows say improving, concerning or no change
+            self.CELLS = {**self.CELLS, "direction": (CELL, lambda row, period: direction_tag(row.direction, "spc"))}
+        super().__init__(rows, **kwargs)
 
     class Meta(_DashboardTable.Meta):
         sequence = (

@@ -243,7 +243,11 @@ def _dashboard_parts(request, scope: Scope, period_text: str | None, form: Dashb
     kpis, activities = form.filter(dashboard.kpis, dashboard.activities)
     label, several = period_label(dashboard.period), len(scope.directorates) > 1
     kpi_table = KpiTable(
-        kpis, period=dashboard.period, caption=f"Key Performance Indicators, {label}", show_directorate=several
+        kpis,
+        period=dashboard.period,
+        caption=f"Key Performance Indicators, {label}",
+        show_directorate=several,
+        direction_basis=dashboard.direction_basis,
     )
     activity_table = ActivityTable(
         activities,

@@ -139,3 +139,25 @@ def test_a_new_phase_re_rates_the_icons(demo):
     assert (after.variation, after.assurance) == (Variation.NONE, Assurance.NONE)  # six values in the new phase
     assert (after.variation, after.assurance) == page_icons(ict02, NOV)
     assert before.variation != "" or before.assurance != ""
+
+
+def test_a_committee_on_the_statistical_basis_gets_its_direction_from_spc(viewer):
+    from indicators.models import DirectionBasis
+    from indicators.rules import Direction
+
+    committee = Committee.objects.get(slug=COMMITTEE)
+    committee.direction_basis = DirectionBasis.SPC
+    committee.save()
+    dashboard = build_dashboard(Indicator.objects.active().for_committee(committee), NOV, direction_basis="spc")
+    expected = {"improvement": Direction.IMPROVED, "concern": Direction.WORSENED, "common": Direction.UNCHANGED}
+    for row in dashboard.kpis:
+        cause = row.variation.value.split("_")[0]
+        assert row.direction == (expected.get(cause, Direction.UNCHANGED) if row.variation else Direction.NONE)
+    assert any(row.direction is Direction.UNCHANGED for row in dashboard.kpis)
+    html = viewer.get(NOVEMBER).content.decode()
+    assert "No significant change" in html
+    assert "Direction of travel is statistical (SPC)" in html
+    rows = list(csv.DictReader(io.StringIO(viewer.get(f"{NOVEMBER}dashboard.csv").content.decode("utf-8-sig"))))
+    assert {r["ref"]: r["direction"] for r in rows if r["kind"] == "kpi"} == {
+        row.indicator.code: row.direction.value for row in dashboard.kpis
+    }
