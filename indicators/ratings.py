@@ -95,6 +95,7 @@ class History:
         results: Iterable[Figures],
         thresholds: Iterable[Threshold],
         phase_starts: Iterable[date] = (),
+        since: date | None = None,
     ) -> None:
         self.indicator = indicator
         self.frequency = Frequency(indicator.frequency)
@@ -108,10 +109,10 @@ class History:
             for p, r in self.results.items()
             if r.value is not None
         }
-        self.icons = self._spc_icons(sorted(phase_starts))
+        self.icons = self._spc_icons(sorted(phase_starts), since)
         self.rules: dict[int, RatingRule] = {}
 
-    def _spc_icons(self, phase_starts: list[date]) -> dict[date, tuple[Variation, Assurance]]:
+    def _spc_icons(self, phase_starts: list[date], since: date | None) -> dict[date, tuple[Variation, Assurance]]:
         """The SPC icons of the chart ending at each period, as the indicator page's chart draws it.
 
         The chart runs over every reporting period from the first value
@@ -131,6 +132,7 @@ class History:
             polarity=Polarity(self.indicator.polarity),
             targets=targets,
             phase_starts=starts,
+            start=bisect_left(periods, since) if since else 0,
         )
         return dict(zip(periods, icons, strict=True))
 
@@ -298,7 +300,7 @@ def _refresh_batch(changes: dict[int, date | None]) -> None:
     fresh = [
         rating
         for pk, indicator in indicators.items()
-        for rating in History(indicator, results[pk], thresholds[pk], phases[pk]).ratings(changes[pk])
+        for rating in History(indicator, results[pk], thresholds[pk], phases[pk], changes[pk]).ratings(changes[pk])
     ]
     _write(fresh)
 

@@ -539,8 +539,12 @@ def icons_as_of_each_point(
     targets: Sequence[Decimal | None] | None = None,
     phase_starts: Sequence[int] = (),
     settings: SpcSettings | None = None,
+    start: int = 0,
 ) -> list[tuple[Variation, Assurance]]:
-    """For each index k, the icons ``xmr`` gives for the chart that ends at k.
+    """For each index k from ``start``, the icons ``xmr`` gives for the chart that ends at k.
+
+    Indices before ``start`` get ``NONE`` without their rules being read (a
+    re-rating from a month on needs only the icons from that month).
 
     That is ``xmr(series[: k + 1], target=targets[k], phase_starts=[s for s in
     phase_starts if s <= k])``'s variation and assurance, for a recorded value at
@@ -575,7 +579,7 @@ def icons_as_of_each_point(
             total += value
             count += 1
             tail = [*tail[1 - tail_length :], value]
-            if count < MIN_POINTS_FOR_ICONS or not spread_count:
+            if i < start or count < MIN_POINTS_FOR_ICONS or not spread_count:
                 icons.append((Variation.NONE, Assurance.NONE))
                 continue
             if settings.screen_moving_ranges:

@@ -670,6 +670,11 @@ def test_the_icons_as_of_each_point_are_those_of_the_chart_ending_there(values, 
     )
     found = icons_as_of_each_point(values, polarity=polarity, targets=targets, phase_starts=starts, settings=settings)
     assert len(found) == len(values)
+    start = data.draw(st.integers(0, len(values)))
+    later = icons_as_of_each_point(
+        values, polarity=polarity, targets=targets, phase_starts=starts, settings=settings, start=start
+    )
+    assert later[start:] == found[start:]  # a re-rating from a month on gives the same icons from it
     for k, value in enumerate(values):
         if value is None:
             assert found[k] == (Variation.NONE, Assurance.NONE)
