@@ -8,14 +8,14 @@ without JavaScript.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 import django_tables2 as tables
 from django import forms
 from django.template.loader import get_template
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
 from indicators.charts import sparkline_svg, sparkline_text
@@ -147,8 +147,7 @@ class Display:
     """
 
     row: KpiRow | ActivityRow
-    # (row header?, class, column header: the cell's label when rows stack on a phone, html)
-    cells: list[tuple[bool, str, str, str]] = field(default_factory=list)
+    html: str = ""  # the row's cells, <th> and <td>s, each <td> labelled with its column for a phone
 
 
 class _DashboardTable(tables.Table):
@@ -179,17 +178,21 @@ class _DashboardTable(tables.Table):
         if not show_directorate:
             kwargs["exclude"] = ("directorate",)
         super().__init__([Display(row) for row in rows], **kwargs)
-        columns = [(column.name, str(column.header)) for column in self.columns]
+        # Each cell's markup with its label, made once; a row's cells joined in Python rather
+        # than by a template loop (a template tag per cell was most of a cold page's rendering).
+        columns = [
+            (
+                self.CELLS[name][1],
+                '<th scope="row" class="govuk-table__header">{}</th>'
+                if name == "ref"
+                else f'<td class="{self.CELLS[name][0]}" data-label="{escape(str(column.header))}">{{}}</td>',
+            )
+            for name, column in ((column.name, column) for column in self.columns)
+        ]
         for display in self.data:
-            display.cells = [
-                (
-                    name == "ref",
-                    self.CELLS[name][0],
-                    header,
-                    conditional_escape(self.CELLS[name][1](display.row, period)),
-                )
-                for name, header in columns
-            ]
+            display.html = mark_safe(  # noqa: S308 - every cell is escaped (conditional_escape)
+                "".join(cell.format(conditional_escape(draw(display.row, period))) for draw, cell in columns)
+            )
 
     class Meta:
         template_name = "indicators/govuk_table.html"
