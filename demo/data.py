@@ -6,6 +6,11 @@ The November 2019 position of Strategic and Corporate Services is the seed
 report's: 21 Green, 3 Amber and 1 Red, the Red being the positive feedback
 rating with the ICT help desk. Everything else is generated from a fixed
 random seed per indicator, so loading twice gives the same figures.
+
+A few indicators have a history drawn to show each statistical process control
+(SPC) case on November 2019 (see `SPC_CASES`): earlier years at another level
+(`Level`), or named months given outright (`values`), leaving the months and
+figures the seed report shows as they were.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ from indicators.models import (
     Result,
     Threshold,
 )
-from indicators.periods import Frequency, is_reporting_period
+from indicators.periods import FinancialYear, Frequency, is_reporting_period
 from indicators.units import Unit
 from returns.models import ReportingPeriod
 
@@ -52,8 +57,21 @@ DEMO_USERS = {
 }
 FIRST_PERIOD = date(2018, 4, 1)
 LAST_PERIOD = date(2019, 11, 1)
+SPC_HISTORY_START = date(2016, 4, 1)  # the indicators with earlier history start here
+BEFORE_FIRST = date(2018, 3, 1)
+HR02_RISING = ("7.02", "7.14", "7.29", "7.41", "7.56", "7.70")  # May to October 2019
 D = Decimal
 LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True)
+class Level:
+    """Months from `start` to `end` drawn from `value` ± `spread` rather than around the target."""
+
+    start: date
+    end: date
+    value: str
+    spread: str
 
 
 @dataclass(frozen=True)
@@ -80,6 +98,8 @@ class Demo:
     owner: str = "owner2"
     denominator: tuple[int, int] | None = (300, 900)
     extra: dict = field(default_factory=dict)
+    levels: tuple[Level, ...] = ()  # history at another level, before April 2018 or instead of the random one
+    values: dict[date, str] = field(default_factory=dict)  # named months given outright
 
 
 SCS = [
@@ -91,6 +111,7 @@ SCS = [
         latest="72.5",
         owner="owner",
         denominator=(4000, 6000),
+        levels=(Level(SPC_HISTORY_START, BEFORE_FIRST, "63", "1.2"),),  # before the new knowledge base
     ),
     Demo(
         "ICT02",
@@ -100,6 +121,7 @@ SCS = [
         latest="88.6",
         owner="owner",
         denominator=(400, 800),
+        levels=(Level(SPC_HISTORY_START, BEFORE_FIRST, "98.2", "0.6"),),  # steadier before the new contract
     ),
     Demo(
         "ICT03",
@@ -147,6 +169,7 @@ SCS = [
         floor="85",
         latest="87.2",
         denominator=(100, 400),
+        levels=(Level(FIRST_PERIOD, date(2019, 10, 1), "87.0", "1.0"),),  # always just short of 90
     ),
     Demo(
         "FN03",
@@ -166,6 +189,7 @@ SCS = [
         floor="25",
         latest="17.3",
         denominator=None,
+        levels=(Level(SPC_HISTORY_START, BEFORE_FIRST, "27", "1.5"),),  # before e-invoicing
     ),
     Demo(
         "FN05",
@@ -216,6 +240,8 @@ SCS = [
         floor="8.5",
         latest="7.92",
         denominator=None,
+        # Rising every month from April: a trend (the November figure is the seed's).
+        values={date(2019, month, 1): value for month, value in zip(range(5, 11), HR02_RISING, strict=True)},
     ),
     Demo(
         "HR03",
@@ -237,6 +263,7 @@ SCS = [
         tolerance_unit="absolute",
         latest="10.8",
         denominator=None,
+        levels=(Level(SPC_HISTORY_START, BEFORE_FIRST, "15.5", "0.8"),),  # before the pay review
     ),
     Demo(
         "HR05",
@@ -507,6 +534,7 @@ GET = [
         latest="82.4",
         scheme="target_only",
         denominator=(100, 250),
+        levels=(Level(FIRST_PERIOD, date(2019, 10, 1), "85", "1.5"),),  # comfortably above 80
     ),
     Demo(
         "GT07",
@@ -545,6 +573,19 @@ GET = [
     ),
 ]
 
+# What each SPC case looks like on November 2019 (variation, assurance), and why:
+# tests/demo/test_data.py holds the demo to it, so every icon can be seen.
+SPC_CASES = {
+    "ICT02": ("concern_low", "hit_and_miss"),  # an outlier: 88.6% is below the lower process limit
+    "HR02": ("concern_high", "hit_and_miss"),  # a trend: sickness rising seven months running (lower is better)
+    "FN04": ("improvement_low", "hit_and_miss"),  # a shift: days to pay below the mean since e-invoicing
+    "ICT01": ("improvement_high", "hit_and_miss"),  # two of three near the upper limit, after a lower history
+    "HR04": ("neutral_low", ""),  # a shift in a close-to-target (T) indicator: neither better nor worse
+    "FN02": ("common_cause", "fail"),  # the target sits above the upper process limit
+    "GT06": ("common_cause", "pass"),  # the target sits below the lower process limit
+    "CS02": ("common_cause", "hit_and_miss"),  # noise around the target
+}
+
 COMMENTARY = {
     "ICT02": (
         "The positive feedback rating has been affected by negative responses concerning call closure "
@@ -564,8 +605,8 @@ COMMENTARY = {
 }
 
 
-def _periods(frequency: str) -> list[date]:
-    periods, period = [], FIRST_PERIOD
+def _periods(frequency: str, first: date = FIRST_PERIOD) -> list[date]:
+    periods, period = [], first
     while period <= LAST_PERIOD:
         if is_reporting_period(period, Frequency(frequency)):
             periods.append(period)
@@ -604,16 +645,32 @@ def _fraction(value: Decimal, spec: Demo, rnd: random.Random, exact: bool) -> tu
     return (value * denominator / 100).to_integral(), D(denominator)
 
 
+def _value(spec: Demo, period: date, rnd: random.Random, earlier: random.Random) -> Decimal:
+    """A month's figure. Months from April 2018 draw on `rnd` whatever they end up
+    being, so a month given another level or value leaves every other month as it was."""
+    typical = _typical_value(spec, rnd) if period >= FIRST_PERIOD else None
+    if period in spec.values:
+        return D(spec.values[period])
+    level = next((level for level in spec.levels if level.start <= period <= level.end), None)
+    if level is None:
+        assert typical is not None, f"{spec.code} has no level for {period}"
+        return typical
+    value = float(level.value) + float(level.spread) * earlier.uniform(-1, 1)
+    if spec.unit == Unit.PERCENTAGE:
+        value = min(value, 100.0)
+    return D(str(round(value, spec.decimals)))
+
+
 def _results(indicator: Indicator, spec: Demo, entered_by) -> list[Result]:
-    rnd = random.Random(spec.code)
-    periods = _periods(spec.frequency)
+    rnd, earlier = random.Random(spec.code), random.Random(f"{spec.code}:levels")
+    periods = _periods(spec.frequency, min([FIRST_PERIOD, *(level.start for level in spec.levels)]))
     results = []
     for period in periods:
         headline = period == periods[-1]
-        value = D(spec.latest) if headline else _typical_value(spec, rnd)
+        value = D(spec.latest) if headline else _value(spec, period, rnd, earlier)
         numerator = denominator = None
         if spec.denominator and spec.unit == Unit.PERCENTAGE:
-            fraction = _fraction(value, spec, rnd, exact=headline)
+            fraction = _fraction(value, spec, rnd if period >= FIRST_PERIOD else earlier, exact=headline)
             if fraction:
                 numerator, denominator = fraction
                 value = (numerator / denominator * 100).quantize(D("0.000001"))
@@ -633,7 +690,8 @@ def _results(indicator: Indicator, spec: Demo, entered_by) -> list[Result]:
 
 
 def _thresholds(indicator: Indicator, spec: Demo) -> None:
-    for year in (2018, 2019):
+    first = min([FIRST_PERIOD, *(level.start for level in spec.levels)])
+    for year in range(FinancialYear.containing(first).start_year, 2020):
         Threshold.objects.update_or_create(
             indicator=indicator,
             financial_year=year,

@@ -354,14 +354,20 @@ _ASSURANCE_ICON = {
 }
 
 
+def icon_parts(value: Variation | Assurance) -> tuple[str, str] | None:
+    """The icon's (colour, letter), for drawing it elsewhere (the papers); None for none."""
+    return {**_VARIATION_ICON, **_ASSURANCE_ICON}.get(value)
+
+
 def icon_svg(value: Variation | Assurance) -> str:
     """A small MDC-style icon (coloured circle, letter) for a variation or assurance; "" for none.
 
     Decorative: the label beside it says the same in words, so it is hidden from screen readers.
     """
-    colour, letter = {**_VARIATION_ICON, **_ASSURANCE_ICON}.get(value, (None, ""))
-    if colour is None:
+    parts = icon_parts(value)
+    if parts is None:
         return ""
+    colour, letter = parts
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="kp-spc-icon kp-spc-icon--{value.value}" viewBox="0 0 28 28" '
         f'width="28" height="28" aria-hidden="true" focusable="false">'

@@ -1,4 +1,4 @@
-"""Trend charts for the paper: one small PNG per indicator, drawn from the snapshot.
+"""Charts for the paper: one small PNG per indicator (and an XmR chart per KPI), drawn from the snapshot.
 
 matplotlib's Agg backend, one figure reused for every chart (creating a figure
 costs more than drawing one), 130 dpi: sharp in print, small in the files.
@@ -21,6 +21,8 @@ from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 from PIL import Image  # noqa: E402
+
+from indicators.spc_chart import LIMIT_GREY, MARKERS, NHS_GREY  # noqa: E402
 
 DPI = 120
 SIZE = (6.4, 2.4)  # inches: the width of an A4 text block
@@ -143,3 +145,106 @@ def chart_description(item: dict, *, is_kpi: bool) -> str:
     span = f"{_label(points[0][0])} to {_label(points[-1][0])}"
     lines = "with its target and floor standard" if is_kpi else "with its expected range"
     return f"Line chart of {item['code']} {item['name']}, {span}, {lines}. The figures are in the table below."
+
+
+# --- the XmR (SPC) chart ------------------------------------------------------------
+
+# Matplotlib's marker for each shape of the indicator page's chart (indicators/spc_chart.py).
+_MARKER_SHAPES = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D"}
+XMR_SIZE = (6.4, 2.1)
+
+
+class _XmrChart(_Chart):
+    """The indicator page's XmR chart redrawn from a snapshot: the same colours, shapes and
+    lines (mean, process limits, target, a marker per point by its cause), in the paper's
+    matplotlib figure, reused per thread as the trend chart's is."""
+
+    def __init__(self) -> None:
+        rcParams.update({"font.family": "DejaVu Sans", "font.size": 8})
+        self.figure = Figure(figsize=XMR_SIZE, dpi=DPI)
+        FigureCanvasAgg(self.figure)
+        self.figure.subplots_adjust(left=0.09, right=0.72, bottom=0.15, top=0.95)
+        axes = self.axes = self.figure.add_subplot()
+        self.values = axes.plot([], [], color=NHS_GREY, linewidth=1.2, zorder=2)[0]
+        self.mean = axes.plot([], [], color="#0b0c0c", linewidth=1.2, label="Mean")[0]
+        self.limits = axes.plot([], [], color=LIMIT_GREY, linestyle="--", linewidth=1.0, label="Process limits")[0]
+        self.target = axes.plot([], [], color=COLOURS["target"], linestyle=(0, (6, 3)), linewidth=1.2, label="Target")[
+            0
+        ]
+        self.points = {
+            cause: axes.plot(
+                [],
+                [],
+                linestyle="none",
+                marker=_MARKER_SHAPES[shape],
+                markersize=4.5,
+                markerfacecolor=colour,
+                markeredgecolor="#0b0c0c",
+                markeredgewidth=0.5,
+                label=label,
+                zorder=3,
+            )[0]
+            for cause, (colour, shape, label) in MARKERS.items()
+        }
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        axes.tick_params(axis="x", labelsize=7)
+        axes.spines[["top", "right"]].set_visible(False)
+        axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+        self.legends = {}
+
+    def draw_xmr(self, spc: dict) -> bytes:
+        points = spc["points"]
+        xs = list(range(len(points)))
+        values = _floats(points, 1)
+        self.values.set_data(xs, values)
+        handles = [self.mean]
+        for cause, line in self.points.items():
+            mine = [(x, v) for x, v, point in zip(xs, values, points, strict=True) if point[2] == cause.value]
+            line.set_data([x for x, _ in mine], [v for _, v in mine])
+            if mine:
+                handles.append(line)
+        mean, limits = _phase_lines(spc["phases"], len(points))
+        self.mean.set_data(*mean)
+        self.limits.set_data(*limits)
+        if any(v == v for v in limits[1]):
+            handles.insert(1, self.limits)
+        target = NAN if spc["target"] is None else float(spc["target"])
+        self.target.set_data([-0.5, len(points) - 0.5], [target, target])
+        if target == target:
+            handles.insert(2 if len(handles) > 1 and handles[1] is self.limits else 1, self.target)
+        shown = [v for v in [*values, *mean[1], *limits[1], target] if v == v]
+        low, high = min(shown), max(shown)
+        pad = (high - low) * 0.08 or abs(high) * 0.05 or 1
+        self.axes.set_xlim(-0.5, len(xs) - 0.5)
+        self.axes.set_ylim(low - pad, high + pad)
+        every = max(1, -(-len(points) // 8))  # at most 8 labels, counted back from the latest (as the page)
+        ticks = xs[::-every][::-1]
+        self.axes.set_xticks(ticks, [_label(points[i][0]) for i in ticks])
+        self._render(handles)
+        return _png(self.figure)
+
+
+def _phase_lines(phases: list, count: int) -> tuple[tuple[list, list], tuple[list, list]]:
+    """The mean and both process limits of each phase as one line each, broken between phases."""
+    mean: tuple[list, list] = ([], [])
+    limits: tuple[list, list] = ([], [])
+    for number, (start, centre, lower, upper, _trial) in enumerate(phases):
+        end = phases[number + 1][0] if number + 1 < len(phases) else count
+        span = [start - 0.5, end - 0.5, NAN]
+        if centre is not None:
+            mean[0].extend(span)
+            mean[1].extend([float(centre)] * 2 + [NAN])
+        if upper is not None:
+            for value in (lower, upper):
+                limits[0].extend(span)
+                limits[1].extend([float(value)] * 2 + [NAN])
+    return mean, limits
+
+
+def xmr_png(spc: dict) -> bytes | None:
+    """The PNG of one KPI's snapshot XmR chart; None when it has no values."""
+    if not any(point[1] is not None for point in spc["points"]):
+        return None
+    if getattr(_local, "xmr", None) is None:
+        _local.xmr = _XmrChart()
+    return _local.xmr.draw_xmr(spc)

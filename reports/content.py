@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from indicators.spc import Assurance, Variation
+from indicators.spc_chart import icon_parts
 from indicators.wording import (
     RagCounts,
     RedIndicator,
     counts_sentence,
+    join_words,
+    lower_first,
     red_paragraphs,
     red_summary,
     status_bullets,
 )
-from reports.charts import chart_description, chart_png
+from reports.charts import chart_description, chart_png, xmr_png
 
 DATA_TO_BE_SUPPLIED = "Data to be supplied"
 COMMENTARY_TO_BE_SUPPLIED = "Commentary to be supplied."
@@ -37,6 +41,8 @@ KPI_COLUMNS = [
     "Floor",
     "Previous year",
     "DoT",
+    "Variation",
+    "Assurance",
 ]
 ACTIVITY_COLUMNS = [
     "Ref",
@@ -48,6 +54,38 @@ ACTIVITY_COLUMNS = [
     "Previous year",
 ]
 PROGRESS_CHARTS = (20, 50)
+# The icons' words in the KPI table; the full labels (indicators/spc.py) are in each KPI's figures.
+VARIATION_WORDS = {
+    Variation.COMMON_CAUSE: "Common cause",
+    Variation.IMPROVEMENT_HIGH: "Improvement (high)",
+    Variation.IMPROVEMENT_LOW: "Improvement (low)",
+    Variation.CONCERN_HIGH: "Concern (high)",
+    Variation.CONCERN_LOW: "Concern (low)",
+    Variation.NEUTRAL_HIGH: "Special cause (high)",
+    Variation.NEUTRAL_LOW: "Special cause (low)",
+    Variation.NONE: "Not enough data",
+}
+ASSURANCE_WORDS = {
+    Assurance.PASS: "Consistently passes",
+    Assurance.FAIL: "Consistently fails",
+    Assurance.HIT_AND_MISS: "Hit and miss",
+    Assurance.NONE: "–",
+}
+KPI_VARIATION_COLUMN = KPI_COLUMNS.index("Variation")
+
+
+@dataclass(frozen=True)
+class Icon:
+    """A variation or assurance icon as the paper draws it: a letter in a coloured ring, then words."""
+
+    value: str  # the Variation or Assurance value, e.g. "concern_low"
+    colour: str
+    letter: str
+
+
+def icon(value: Variation | Assurance) -> Icon | None:
+    parts = icon_parts(value)
+    return None if parts is None else Icon(value.value, *parts)
 
 
 @dataclass
@@ -60,6 +98,8 @@ class Section:
     chart_alt: str
     figures: list[tuple[str, str]]
     commentary: str | None
+    xmr_chart: bytes | None = None
+    xmr_alt: str = ""
 
 
 @dataclass
@@ -74,6 +114,7 @@ class PaperContent:
     kpi_rows: list[list[str]]
     activity_rows: list[list[str]]
     sections: list[Section] = field(default_factory=list)
+    kpi_icons: list[tuple[Icon | None, Icon | None]] = field(default_factory=list)  # beside each row's words
 
     @property
     def title(self) -> str:
@@ -108,7 +149,40 @@ def kpi_row(item: dict) -> list[str]:
         item["floor_text"],
         item["previous_year_text"],
         DIRECTION_LABELS[item["direction"]],
+        *spc_words(item),
     ]
+
+
+def _spc_values(item: dict) -> tuple[Variation, Assurance]:
+    spc = item.get("spc")  # a schema 1 paper has none
+    return (Variation(spc["variation"]), Assurance(spc["assurance"])) if spc else (Variation.NONE, Assurance.NONE)
+
+
+def spc_words(item: dict) -> list[str]:
+    """The Variation and Assurance cells: the icons' words, or why there are none."""
+    if "spc" not in item:  # a paper made before SPC: say nothing rather than "not enough data"
+        return ["–", "–"]
+    if item["value"] is None:
+        return [DATA_TO_BE_SUPPLIED, ASSURANCE_WORDS[Assurance.NONE]]
+    variation, assurance = _spc_values(item)
+    return [VARIATION_WORDS[variation], ASSURANCE_WORDS[assurance]]
+
+
+def kpi_icons(item: dict) -> tuple[Icon | None, Icon | None]:
+    variation, assurance = _spc_values(item)
+    return icon(variation), icon(assurance)
+
+
+def _spc_figures(item: dict) -> list[tuple[str, str]]:
+    spc = item.get("spc")
+    if not spc:
+        return [] if "spc" not in item else [("Variation (SPC)", DATA_TO_BE_SUPPLIED)]
+    variation = spc["variation_label"] if spc["variation"] else spc["reason"]
+    if spc["assurance"]:
+        assurance = spc["assurance_label"]
+    else:
+        assurance = spc["reason"] if spc["variation"] and spc["reason"] else "None"
+    return [("Variation (SPC)", variation), ("Assurance (SPC)", assurance)]
 
 
 def activity_row(item: dict) -> list[str]:
@@ -136,6 +210,7 @@ def _figures(item: dict, is_kpi: bool) -> list[tuple[str, str]]:
             ("Floor standard", item["floor_text"]),
             ("Same period last year", item["previous_year_text"]),
             ("Direction of travel", DIRECTION_LABELS[item["direction"]]),
+            *_spc_figures(item),
         ]
     return [
         ("Latest period", period),
@@ -166,6 +241,8 @@ def _sections(snapshot: dict, progress) -> list[Section]:
                 chart_alt=chart_description(item, is_kpi=is_kpi),
                 figures=_figures(item, is_kpi),
                 commentary=_commentary(item) if is_kpi else None,
+                xmr_chart=xmr_png(item["spc"]) if is_kpi and item.get("spc") else None,
+                xmr_alt=item["spc"]["description"] if is_kpi and item.get("spc") else "",
             )
         )
         if index % 5 == 0:
@@ -191,6 +268,43 @@ def _dashboard_paragraphs(snapshot: dict) -> list[str]:
     ]
 
 
+def spc_sentence(kpis: list[dict]) -> str:
+    """The cover report's SPC sentence, e.g. "Of the 25 KPIs, 1 shows special cause concern (the …) …"."""
+    judged = [item for item in kpis if item.get("spc") and item["spc"]["variation"]]
+    n, short = len(kpis), len(kpis) - len(judged)
+    if not n or all("spc" not in item for item in kpis):
+        return ""  # no KPIs, or a paper made before SPC
+    if not judged:
+        whom = "The KPI does not have" if n == 1 else f"None of the {n} KPIs has"
+        return f"{whom} enough data yet to show whether a change is real (SPC needs at least 13 values)."
+    # The Red ones first: the concern councillors will ask about.
+    concern = sorted(
+        (item for item in judged if item["spc"]["variation"].startswith("concern")),
+        key=lambda item: (item["rag"] != "red", item["code"]),
+    )
+    improvement = sum(item["spc"]["variation"].startswith("improvement") for item in judged)
+    fail = sum(item["spc"]["assurance"] == Assurance.FAIL for item in judged)
+    if concern:
+        names = [f"the {lower_first(item['name'])}" for item in concern]
+        listed = join_words(names) if len(names) <= 3 else "including " + join_words(names[:2])
+        parts = [f"{len(concern)} {_shows(len(concern))} special cause concern ({listed})"]
+    else:
+        parts = ["none shows special cause concern"]
+    if improvement:
+        parts.append(f"{improvement} {_shows(improvement)} special cause improvement")
+    if fail:
+        its = "its" if fail == 1 else "their"
+        parts.append(f"{fail} will consistently fail {its} target unless the process changes")
+    sentence = f"{'Of the KPI' if n == 1 else f'Of the {n} KPIs'}, {join_words(parts)}"
+    if short:
+        sentence += f"; {short} {'does' if short == 1 else 'do'} not yet have enough data to tell"
+    return sentence + "."
+
+
+def _shows(n: int) -> str:
+    return "shows" if n == 1 else "show"
+
+
 def paper_content(snapshot: dict, progress=lambda percent: None) -> PaperContent:
     counts = RagCounts(**snapshot["counts"])
     reds = [RedIndicator(item["name"], item["commentary"]) for item in snapshot["kpis"] if item["rag"] == "red"]
@@ -198,6 +312,8 @@ def paper_content(snapshot: dict, progress=lambda percent: None) -> PaperContent
     summary = [snapshot["settings"]["summary_intro"], counts_sentence(counts)]
     if counts.total:
         summary[-1] += " " + red_summary(reds)
+    if sentence := spc_sentence(snapshot["kpis"]):
+        summary.append(sentence)
     return PaperContent(
         snapshot=snapshot,
         summary=summary,
@@ -207,6 +323,7 @@ def paper_content(snapshot: dict, progress=lambda percent: None) -> PaperContent
         bullets=bullets,
         red_paragraphs=red_paragraphs(reds),
         kpi_rows=[kpi_row(item) for item in snapshot["kpis"]],
+        kpi_icons=[kpi_icons(item) for item in snapshot["kpis"]],
         activity_rows=[activity_row(item) for item in snapshot["activities"]],
         sections=_sections(snapshot, progress),
     )

@@ -17,7 +17,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from indicators.wording import strip_control
-from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
+from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, KPI_VARIATION_COLUMN, PaperContent
 
 CHART_SCHEME = "kpidash-chart:"
 
@@ -52,22 +52,33 @@ class StaticOnlyFetcher(URLFetcher):
 _EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f]")
 
 
-def _chart_url(index: int) -> str:
-    return f"{CHART_SCHEME}{index}"
+def _chart_url(index: int, kind: str = "") -> str:
+    return f"{CHART_SCHEME}{kind}{index}"
 
 
 def chart_files(content: PaperContent) -> dict[str, bytes]:
     """Each chart under a URL the fetcher answers from memory: as data: URIs the
     megabyte of base64 went through WeasyPrint's HTML parser a character at a time."""
-    return {_chart_url(i): section.chart for i, section in enumerate(content.sections) if section.chart is not None}
+    files = {_chart_url(i): section.chart for i, section in enumerate(content.sections) if section.chart is not None}
+    for i, section in enumerate(content.sections):
+        if section.xmr_chart is not None:
+            files[_chart_url(i, "xmr-")] = section.xmr_chart
+    return files
 
 
 def paper_html(content: PaperContent) -> str:
-    sections = [(section, section.chart and _chart_url(i)) for i, section in enumerate(content.sections)]
+    sections = [
+        (section, section.chart and _chart_url(i), section.xmr_chart and _chart_url(i, "xmr-"))
+        for i, section in enumerate(content.sections)
+    ]
     context = {
         "c": content,
         "s": content.snapshot,
         "sections": sections,
+        "kpi_table": list(
+            zip(content.kpi_rows, content.kpi_icons or [(None, None)] * len(content.kpi_rows), strict=True)
+        ),
+        "variation_column": KPI_VARIATION_COLUMN + 1,  # the template counts from 1
         "emoji_font": False,
         "kpi_columns": KPI_COLUMNS,
         "activity_columns": ACTIVITY_COLUMNS,

@@ -18,14 +18,27 @@ from django.utils import timezone
 
 from indicators.dashboard import ActivityRow, Dashboard, KpiRow, build_dashboard
 from indicators.guidance import guidance_notes, rag_counts
-from indicators.models import Commentary, CommentaryStatus, Committee, Indicator, Result, Threshold
+from indicators.models import Commentary, CommentaryStatus, Committee, Indicator, Phase, Result, Threshold
 from indicators.periods import FinancialYear, add_months, format_period, period_label
 from indicators.rules import Rag
+from indicators.spc_chart import XmrChart, indicator_xmr
 from indicators.wording import fill, ordinal
 from reports.models import Paper, PaperSettings
 
-SCHEMA = 1
+SCHEMA = 2  # 2: each KPI's SPC icons and XmR chart (a schema 1 paper renders without them)
 CHART_MONTHS = 13  # the period and the twelve months before it
+SPC_GUIDANCE = [
+    "Statistical process control (SPC), as NHS England's Making Data Count, says whether a change is real "
+    "or just the month-to-month variation every process has. Each KPI's chart in its section (an XmR chart) "
+    "shows the mean and the process limits, the range its values would fall in by chance.",
+    "Variation, from the latest value: common cause (~) means no significant change; special cause "
+    "improvement or concern (H or L: higher or lower than expected) means a real change, shown by a value "
+    "beyond a process limit, a run of 7 on one side of the mean, 7 rising or falling in a row, or two of "
+    "three close to a limit.",
+    "Assurance, from the target and the process limits: consistently passes (P), consistently fails (F) "
+    "unless the process changes, or hit and miss (?). SPC needs at least 13 values; with fewer the paper "
+    "says there is not enough data.",
+]
 SETTINGS_TEXT = ("subject", "classification", "summary_intro", "recommendation", "introduction", "targets_note")
 CONTACT_FIELDS = (
     "author_name",
@@ -94,6 +107,63 @@ def _chart(indicator: Indicator, data: ChartData) -> dict:
     }
 
 
+def spc_charts(indicators: list[Indicator], period: date) -> dict[int, XmrChart | None]:
+    """Each indicator's XmR chart at `period`, from its whole history, in three queries however many.
+
+    The dashboard reads only two years of results; SPC needs every value up to the period.
+    """
+    pks = [indicator.pk for indicator in indicators]
+    results, phases = defaultdict(list), defaultdict(list)
+    values = Result.objects.filter(indicator__in=pks, period__lte=period, value__isnull=False)
+    for result in values.only("indicator_id", "period", "value").order_by("period"):
+        results[result.indicator_id].append(result)
+    for phase in Phase.objects.filter(indicator__in=pks).only("indicator_id", "start", "reason"):
+        phases[phase.indicator_id].append(phase)
+    year = Threshold.objects.filter(indicator__in=pks, financial_year=FinancialYear.containing(period).start_year)
+    thresholds = {threshold.indicator_id: threshold for threshold in year}
+    return {
+        indicator.pk: indicator_xmr(
+            indicator,
+            results[indicator.pk],
+            [thresholds[indicator.pk]] if indicator.pk in thresholds else [],
+            period,
+            phases[indicator.pk],
+        )
+        for indicator in indicators
+    }
+
+
+def _spc(row: KpiRow, chart: XmrChart | None) -> dict | None:
+    """The icons, in words too, and what the paper's XmR chart draws: frozen like every figure.
+
+    The icons are the dashboard row's (stored with its rating), so the paper says what the page
+    and the downloads say; the chart is drawn from the history.
+    """
+    if chart is None:
+        return None
+    result = chart.result
+    return {
+        "variation": row.variation.value,
+        "variation_label": row.variation.label,
+        "assurance": row.assurance.value,
+        "assurance_label": row.assurance.label,
+        "reason": result.reason,
+        "title": chart.title,
+        "description": chart.description,
+        "target": _dec(chart.target),
+        # [period, value, cause] per reporting period; value and cause are None for a missing month
+        "points": [
+            [_period(point.period), _dec(point.value), point.cause.value if point.cause else None]
+            for point in result.points
+        ],
+        # [first point, mean, lower limit, upper limit, trial] per phase
+        "phases": [
+            [phase.start, _dec(phase.mean), _dec(phase.lower_limit), _dec(phase.upper_limit), phase.trial]
+            for phase in result.phases
+        ],
+    }
+
+
 def _common(row: KpiRow | ActivityRow) -> dict:
     indicator = row.indicator
     return {
@@ -114,7 +184,7 @@ def _common(row: KpiRow | ActivityRow) -> dict:
     }
 
 
-def _kpi(row: KpiRow, charts: ChartData) -> dict:
+def _kpi(row: KpiRow, charts: ChartData, xmr: XmrChart | None) -> dict:
     indicator = row.indicator
     return {
         **_common(row),
@@ -128,6 +198,7 @@ def _kpi(row: KpiRow, charts: ChartData) -> dict:
         "direction": row.direction.value,
         "commentary": row.commentary.text if row.commentary and row.commentary.text.strip() else None,
         "chart": _chart(indicator, charts),
+        "spc": _spc(row, xmr),
     }
 
 
@@ -153,6 +224,7 @@ def _guidance(dashboard: Dashboard) -> dict:
         "direction": notes.direction,
         "data_periods": [list(p) for p in notes.data_periods],
         "activity": notes.activity,
+        "spc": SPC_GUIDANCE,
     }
 
 
@@ -216,6 +288,7 @@ def build_snapshot(
 ) -> dict:
     dashboard = paper_dashboard(committee, period)
     charts = ChartData.fetch([row.indicator for row in [*dashboard.kpis, *dashboard.activities]], period)
+    xmr = spc_charts([row.indicator for row in dashboard.kpis], period)
     directorate = " and ".join(d.name for d in committee.directorates.order_by("name"))
     fy = FinancialYear.containing(period).label
     values = {
@@ -239,7 +312,7 @@ def build_snapshot(
         "data_as_at_label": date_label(timezone.localtime(as_at).date()),
         "settings": _settings(settings, values),
         "counts": asdict(rag_counts(dashboard)),
-        "kpis": [_kpi(row, charts) for row in dashboard.kpis],
+        "kpis": [_kpi(row, charts, xmr[row.indicator.pk]) for row in dashboard.kpis],
         "activities": [_activity(row, charts) for row in dashboard.activities],
         "guidance": _guidance(dashboard),
         "gaps": readiness_gaps(dashboard),

@@ -20,7 +20,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 
 from indicators.wording import strip_control as clean
-from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, PaperContent
+from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, KPI_VARIATION_COLUMN, Icon, PaperContent
 
 
 def _paragraph(document, text: str, style: str | None = None, bold_prefix: str = ""):
@@ -31,7 +31,7 @@ def _paragraph(document, text: str, style: str | None = None, bold_prefix: str =
     return paragraph
 
 
-KPI_WIDTHS = (1.6, 6.0, 1.5, 1.5, 2.2, 1.7, 2.0, 1.7, 1.8, 1.8, 1.9, 2.0)  # cm, landscape
+KPI_WIDTHS = (1.4, 4.6, 1.3, 1.3, 2.0, 1.5, 1.8, 1.5, 1.6, 1.6, 1.7, 1.7, 2.2, 1.5)  # cm, landscape
 ACTIVITY_WIDTHS = (1.6, 9.0, 3.0, 3.0, 3.0, 3.0, 3.0)
 TWO_COLUMN_WIDTHS = (4.0, 13.0)  # cm, portrait
 
@@ -50,6 +50,15 @@ def _run_xml(text: str, size: int, bold: bool = False) -> str:
     return f'<w:r><w:rPr>{"<w:b/>" if bold else ""}<w:sz w:val="{size}"/></w:rPr>{"".join(parts)}</w:r>'
 
 
+def _icon_xml(icon: Icon | None, size: int) -> str:
+    """The icon as the PDF draws it: its letter, bold, in a ring of its colour (a character border)."""
+    if icon is None:
+        return ""
+    border = f'<w:bdr w:val="single" w:sz="12" w:space="0" w:color="{icon.colour.lstrip("#")}"/>'
+    letter = f'<w:r><w:rPr><w:b/>{border}<w:sz w:val="{size}"/></w:rPr><w:t>{escape(icon.letter)}</w:t></w:r>'
+    return letter + _run_xml(" ", size)
+
+
 def _cell_xml(width: int, runs: str) -> str:
     return f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr><w:p>{runs}</w:p></w:tc>'
 
@@ -60,6 +69,7 @@ def _table(
     rows: list[list[str]],
     font_size: float = 8,
     widths: tuple[float, ...] = TWO_COLUMN_WIDTHS,
+    icons: dict[int, list[Icon | None]] | None = None,
 ) -> None:
     """A "Table Grid" table with a bold header row repeated on each page.
 
@@ -74,11 +84,17 @@ def _table(
         _cell_xml(width, empty + _run_xml(clean(text), size, bold=True))
         for width, text in zip(twips, columns, strict=True)
     )
+    icons = icons or {}
     body = "".join(
         "<w:tr>"
-        + "".join(_cell_xml(width, _run_xml(clean(text), size)) for width, text in zip(twips, values, strict=True))
+        + "".join(
+            _cell_xml(
+                width, _icon_xml(icons[column][row] if column in icons else None, size) + _run_xml(clean(text), size)
+            )
+            for column, (width, text) in enumerate(zip(twips, values, strict=True))
+        )
         + "</w:tr>"
-        for values in rows
+        for row, values in enumerate(rows)
     )
     grid = "".join(f'<w:gridCol w:w="{width}"/>' for width in twips)
     document._body._element._insert_tbl(
@@ -177,6 +193,10 @@ def _guidance(document, c: PaperContent) -> None:
             _paragraph(document, text, style="List Bullet")
     _heading(document, "Direction of travel", level=3)
     _paragraph(document, guidance["direction"])
+    if guidance.get("spc"):
+        _heading(document, "Variation and assurance (statistical process control)", level=3)
+        for text in guidance["spc"]:
+            _paragraph(document, text)
     if guidance["data_periods"]:
         _heading(document, "Data period", level=3)
         _table(document, ["Code", "Meaning"], guidance["data_periods"], 9)
@@ -209,7 +229,11 @@ def _appendix(document, c: PaperContent) -> None:
     _landscape(document)
     _heading(document, "Key Performance Indicators", level=2)
     if c.kpi_rows:
-        _table(document, KPI_COLUMNS, c.kpi_rows, widths=KPI_WIDTHS)
+        icons = {
+            KPI_VARIATION_COLUMN: [variation for variation, _ in c.kpi_icons],
+            KPI_VARIATION_COLUMN + 1: [assurance for _, assurance in c.kpi_icons],
+        }
+        _table(document, KPI_COLUMNS, c.kpi_rows, widths=KPI_WIDTHS, icons=icons if c.kpi_icons else None)
     else:
         _paragraph(document, "There are no KPIs.")
     _paragraph(document, "Previous year values are shown in the Previous year column.")
@@ -231,6 +255,10 @@ def _appendix(document, c: PaperContent) -> None:
             _alt_text(document, section.chart_alt)
         else:
             _paragraph(document, section.chart_alt)
+        if section.xmr_chart:
+            _paragraph(document, "Statistical process control (XmR) chart", bold_prefix="")
+            document.add_picture(io.BytesIO(section.xmr_chart), width=Cm(16))
+            _alt_text(document, section.xmr_alt)
         _table(document, ["Figure", "Value"], [list(pair) for pair in section.figures], 9)
         if section.is_kpi:
             _heading(document, "Commentary", level=3)

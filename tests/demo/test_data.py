@@ -1,4 +1,5 @@
 from datetime import date
+from decimal import Decimal
 from io import StringIO
 
 from demo.data import load_demo
@@ -73,3 +74,53 @@ def test_load_demo_command_gives_policy_and_resources_the_seed_contacts(db):
     settings = PaperSettings.objects.get(committee__slug="policy-and-resources")
     assert settings.author_name == "Rachel Kennard"
     assert settings.director_name == "Vincent Godfrey"
+
+
+def _spc(code: str, period=NOVEMBER_2019):
+    from indicators.spc_chart import indicator_xmr
+
+    indicator = Indicator.objects.get(code=code)
+    results = list(indicator.results.order_by("period"))
+    return indicator_xmr(indicator, results, list(indicator.thresholds.all()), period, list(indicator.phases.all()))
+
+
+def test_november_2019_shows_each_spc_case_on_the_indicator_drawn_for_it(demo):
+    from demo.data import SPC_CASES
+
+    shown = {code: (_spc(code).result.variation.value, _spc(code).result.assurance.value) for code in SPC_CASES}
+
+    assert shown == SPC_CASES
+
+
+def test_the_spc_cases_are_an_outlier_a_trend_a_shift_and_a_failing_target(demo):
+    from indicators.spc import Rule
+
+    def rules(code):
+        return _spc(code).result.points[-1].rules
+
+    assert Rule.OUTSIDE_LIMITS in rules("ICT02")  # the help desk's 88.6% is below the lower process limit
+    assert Rule.TREND in rules("HR02")
+    assert Rule.SHIFT in rules("FN04")
+    fn02 = _spc("FN02")
+    assert fn02.result.phases[-1].upper_limit < fn02.target  # "will consistently fail unless the process changes"
+
+
+def test_policy_and_resources_shows_every_variation_icon_but_neutral_high_and_both_assurance_failures(demo):
+    from indicators.spc import Assurance, Variation
+
+    committee = Committee.objects.get(slug="policy-and-resources")
+    codes = Indicator.objects.for_committee(committee).filter(kind="kpi").values_list("code", flat=True)
+    results = [_spc(code).result for code in codes]
+    variations = {r.variation for r in results}
+    assert variations >= set(Variation) - {Variation.NEUTRAL_HIGH, Variation.NONE}
+    assert Variation.NONE in variations  # the quarterly KPIs have 6 values: "not enough data"
+    assert {r.assurance for r in results} >= {Assurance.FAIL, Assurance.HIT_AND_MISS}
+
+
+def test_the_earlier_history_is_before_the_months_the_seed_report_shows(demo):
+    from demo.data import FIRST_PERIOD
+
+    ict02 = Indicator.objects.get(code="ICT02")
+    assert ict02.results.filter(period__lt=FIRST_PERIOD).count() == 24
+    assert Threshold.objects.filter(indicator=ict02, financial_year__in=[2016, 2017]).count() == 2
+    assert ict02.results.get(period=NOVEMBER_2019).value == Decimal("88.6")

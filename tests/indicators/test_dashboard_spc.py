@@ -161,3 +161,21 @@ def test_a_committee_on_the_statistical_basis_gets_its_direction_from_spc(viewer
     assert {r["ref"]: r["direction"] for r in rows if r["kind"] == "kpi"} == {
         row.indicator.code: row.direction.value for row in dashboard.kpis
     }
+
+
+def test_the_paper_carries_the_icons_the_dashboard_shows_for_november_2019(demo):
+    from reports.models import PaperSettings
+    from reports.snapshot import build_snapshot
+
+    committee = Committee.objects.get(slug=COMMITTEE)
+    dashboard = build_dashboard(Indicator.objects.active().for_committee(committee), NOV)
+    settings, _ = PaperSettings.objects.get_or_create(committee=committee)
+    snapshot = build_snapshot(committee=committee, settings=settings, period=NOV, meeting_date=date(2020, 1, 21))
+    shown = {row.indicator.code: (row.variation.value, row.assurance.value) for row in dashboard.kpis}
+    papered = {
+        kpi["code"]: ((kpi["spc"] or {}).get("variation", ""), (kpi["spc"] or {}).get("assurance", ""))
+        for kpi in snapshot["kpis"]
+    }
+    assert papered == shown
+    assert {"concern_low", "concern_high", "improvement_low", "common_cause"} <= {v for v, _ in shown.values()}
+    assert "fail" in {a for _, a in shown.values()}

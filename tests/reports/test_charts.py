@@ -6,7 +6,7 @@ import io
 
 from PIL import Image
 
-from reports.charts import _Chart
+from reports.charts import _Chart, _XmrChart, xmr_png
 
 
 def _points(base: int) -> list:
@@ -31,3 +31,24 @@ def test_an_activity_chart_keeps_its_expected_range_in_the_legend_after_a_kpi_ch
     reused.draw(_points(10), True)
     again = reused.draw(_points(7), False)
     assert _pixels(again) == _pixels(_Chart().draw(_points(7), False))
+
+
+def _xmr(values: list, causes: list, target: str | None = "95") -> dict:
+    points = [[f"2019-{i % 12 + 1:02d}", v, c] for i, (v, c) in enumerate(zip(values, causes, strict=True))]
+    return {"points": points, "phases": [[0, "95", "90", "100", False]], "target": target}
+
+
+def test_an_xmr_chart_is_drawn_from_the_snapshot_alone_and_gaps_and_phases_do_not_break_it():
+    spc = _xmr(["96", None, "94", "89"], ["common_cause", None, "common_cause", "concern"])
+    png = xmr_png({**spc, "phases": [[0, "95", "90", "100", True], [2, "92", None, None, True]]})
+    assert Image.open(io.BytesIO(png)).size == (768, 252)
+    assert xmr_png(_xmr([None], [None])) is None
+
+
+def test_an_xmr_chart_seen_after_others_is_the_same_picture_as_one_drawn_afresh():
+    first = _xmr(["96", "94", "89"], ["common_cause", "common_cause", "concern"])
+    second = _xmr(["9", "10", "12"], ["common_cause", "improvement", "improvement"], target=None)
+    reused = _XmrChart()
+    reused.draw_xmr(first)
+    reused.draw_xmr(second)
+    assert _pixels(reused.draw_xmr(first)) == _pixels(_XmrChart().draw_xmr(first))

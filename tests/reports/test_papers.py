@@ -97,7 +97,7 @@ def test_demo_pdf_says_the_seed_counts_and_names_the_ict_help_desk_as_red(demo_p
     assert "Page 1 of" in text
 
 
-def test_demo_pdf_has_a_chart_for_every_kpi_and_activity_indicator(demo_paper_files):
+def test_demo_pdf_has_a_chart_for_every_indicator_and_an_xmr_chart_for_every_kpi(demo_paper_files):
     from pypdf import PdfReader
 
     charts = set()
@@ -105,7 +105,7 @@ def test_demo_pdf_has_a_chart_for_every_kpi_and_activity_indicator(demo_paper_fi
         for reference in (page["/Resources"].get("/XObject") or {}).values():
             if reference.get_object().get("/Subtype") == "/Image":
                 charts.add(reference.idnum)
-    assert len(charts) == 35
+    assert len(charts) == 35 + 25
 
 
 def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper_files):
@@ -119,9 +119,59 @@ def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert "2. Performance Dashboard" in headings and "Guidance Notes" in headings
     assert "ICT02 – Positive feedback rating with the ICT help desk" in headings
-    kpi_table = next(t for t in document.tables if t.rows[0].cells[0].text == "Ref" and len(t.columns) == 12)
+    kpi_table = next(t for t in document.tables if t.rows[0].cells[0].text == "Ref" and len(t.columns) == 14)
     assert len(kpi_table.rows) == 26
-    assert len(document.inline_shapes) == 35  # one chart per KPI and activity indicator
+    assert len(document.inline_shapes) == 35 + 25  # a chart per indicator, an XmR chart per KPI
+
+
+SPC_SENTENCE = (
+    "Of the 25 KPIs, 2 show special cause concern (the positive feedback rating with the ICT help desk and the "
+    "staff sickness absence: average days lost per full-time equivalent), 2 show special cause improvement and "
+    "1 will consistently fail its target unless the process changes; 3 do not yet have enough data to tell."
+)
+
+
+def _kpi_cells(document, code: str) -> list[str]:
+    kpi_table = next(t for t in document.tables if t.rows[0].cells[0].text == "Ref" and len(t.columns) == 14)
+    row = next(row for row in kpi_table.rows if row.cells[0].text == code)
+    return [cell.text for cell in row.cells]
+
+
+def test_demo_paper_says_in_both_formats_which_kpis_show_special_cause(demo_paper_files):
+    assert SPC_SENTENCE in pdf_text(demo_paper_files.pdf)
+    assert SPC_SENTENCE in docx_text(demo_paper_files.docx)
+
+
+def test_demo_kpi_table_gives_each_icon_as_a_letter_and_words_in_both_formats(demo_paper_files):
+    from docx import Document
+
+    document = Document(io.BytesIO(demo_paper_files.docx))
+    assert _kpi_cells(document, "ICT02")[-2:] == ["L Concern (low)", "? Hit and miss"]
+    assert _kpi_cells(document, "HR02")[-2:] == ["H Concern (high)", "? Hit and miss"]
+    assert _kpi_cells(document, "FN04")[-2:] == ["L Improvement (low)", "? Hit and miss"]
+    assert _kpi_cells(document, "FN02")[-2:] == ["~ Common cause", "F Consistently fails"]
+    assert _kpi_cells(document, "HR04")[-2:] == ["L Special cause (low)", "–"]
+    assert _kpi_cells(document, "HR03")[-2:] == ["Not enough data", "–"]  # quarterly: 6 values
+    # The icon's ring takes the NHS colour, but the letter and words say it without colour.
+    assert 'w:color="ED8B00"' in document.tables[0]._element.getparent().xml
+    text = pdf_text(demo_paper_files.pdf)
+    assert "DoT Variation Assurance" in text
+    assert "93.1% Worsened L Concern (low) ? Hit and miss" in text  # ICT02's row
+    assert "~ Common cause F Consistently fails" in text  # FN02's
+    assert "Improved Not enough data –" in text  # HR03's, quarterly
+    assert "Special cause concern (lower)" in text  # the full label, in ICT02's figures
+
+
+def test_demo_kpi_sections_describe_their_xmr_chart_in_the_alt_text(demo_paper_files):
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    document = Document(io.BytesIO(demo_paper_files.docx))
+    descriptions = [e.get("descr") for e in document.element.body.iter(qn("wp:docPr"))]
+    xmr = [d for d in descriptions if "Variation:" in d or "Not enough data" in d]
+    assert len(xmr) == 25
+    assert any("Variation: Special cause concern (lower)." in d and "Target 95.0%." in d for d in xmr)
+    assert "Statistical process control (XmR) chart" in pdf_text(demo_paper_files.pdf)
 
 
 def test_files_match_their_recorded_checksums(demo_paper_files):
@@ -165,6 +215,16 @@ def test_a_paper_shows_what_it_showed_the_day_it_was_made(demo_paper):
     assert RED_NAMED in pdf_text(pdf)
     assert RED_NAMED in docx_text(docx)
     assert "Renamed indicator" not in pdf_text(pdf)
+    assert SPC_SENTENCE in pdf_text(pdf) and SPC_SENTENCE in docx_text(docx)  # 99 would be no outlier
+
+
+def test_a_paper_made_before_spc_still_renders_without_icons(demo_paper):
+    snapshot = {**demo_paper.snapshot, "schema": 1}
+    snapshot["kpis"] = [{k: v for k, v in item.items() if k != "spc"} for item in snapshot["kpis"]]
+    snapshot["guidance"] = {k: v for k, v in snapshot["guidance"].items() if k != "spc"}
+    pdf, docx = render_paper_files(snapshot)
+    assert RED_NAMED in docx_text(docx)
+    assert "special cause" not in docx_text(docx) and "Concern (low)" not in docx_text(docx)
 
 
 def test_regenerating_makes_version_two_and_keeps_version_one(demo_paper, policy, clerk_user):
@@ -328,3 +388,32 @@ def test_a_data_only_kpi_is_counted_as_for_information_not_as_missing(demo):
     )
     assert snapshot["counts"]["information"] == 1  # GT07, bus passenger journeys, is data only
     assert snapshot["counts"]["unrated"] == 0
+
+
+def test_the_snapshot_reads_every_kpis_spc_history_in_the_same_queries_however_many(policy):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from indicators.periods import add_months
+    from reports.snapshot import spc_charts
+
+    def queries() -> tuple[int, dict]:
+        indicators = list(Indicator.objects.for_committee(policy))
+        with CaptureQueriesContext(connection) as captured:
+            charts = spc_charts(indicators, NOVEMBER_2019)
+        return len(captured), charts
+
+    small, charts = queries()
+    assert charts[Indicator.objects.get(code="ICT02").pk].result.variation.value == "concern_low"
+    directorate = Indicator.objects.get(code="ICT02").directorate
+    extra = Indicator.objects.bulk_create(
+        Indicator(code=f"ZZ{i:02d}", name=f"Extra {i}", directorate=directorate) for i in range(20)
+    )
+    Result.objects.bulk_create(
+        Result(indicator=indicator, period=add_months(NOVEMBER_2019, -m), value=Decimal(90 + m % 5))
+        for indicator in extra
+        for m in range(60)
+    )
+    large, charts = queries()
+    assert large == small == 3
+    assert len(charts) == 35 + 20 and all(charts[i.pk].result.variation.value for i in extra)

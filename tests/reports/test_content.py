@@ -1,0 +1,71 @@
+"""What the paper says about SPC, from a snapshot alone (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from reports.content import kpi_icons, spc_sentence, spc_words
+
+
+def kpi(code: str, name: str, variation: str = "common_cause", assurance: str = "hit_and_miss", rag="green"):
+    spc = {"variation": variation, "assurance": assurance, "reason": "" if variation else "Not enough data: 6 values."}
+    return {"code": code, "name": name, "rag": rag, "value": "1", "spc": spc}
+
+
+HELP_DESK = kpi("ICT02", "Positive feedback rating with the ICT help desk", "concern_low", rag="red")
+SICKNESS = kpi("HR02", "Staff sickness absence", "concern_high")
+INVOICES = kpi("FN04", "Average number of days to pay supplier invoices", "improvement_low")
+PENSIONS = kpi("FN02", "Retirement benefits paid within 20 working days", assurance="fail")
+QUARTERLY = kpi("HR03", "Staff who have completed all mandatory learning", "", "")
+CALM = kpi("CS02", "Calls to Contact Point answered")
+
+
+@pytest.mark.parametrize(
+    ("kpis", "sentence"),
+    [
+        ([CALM, CALM], "Of the 2 KPIs, none shows special cause concern."),
+        (
+            [CALM, HELP_DESK],
+            "Of the 2 KPIs, 1 shows special cause concern (the positive feedback rating with the ICT help desk).",
+        ),
+        (
+            # the Red one named first, whatever its code
+            [SICKNESS, HELP_DESK, INVOICES, PENSIONS, QUARTERLY],
+            "Of the 5 KPIs, 2 show special cause concern (the positive feedback rating with the ICT help desk and "
+            "the staff sickness absence), 1 shows special cause improvement and 1 will consistently fail its "
+            "target unless the process changes; 1 does not yet have enough data to tell.",
+        ),
+        (
+            [SICKNESS, SICKNESS, SICKNESS, HELP_DESK, CALM],
+            "Of the 5 KPIs, 4 show special cause concern (including the positive feedback rating with the ICT help "
+            "desk and the staff sickness absence).",
+        ),
+        (
+            [QUARTERLY, QUARTERLY],
+            "None of the 2 KPIs has enough data yet to show whether a change is real (SPC needs at least 13 values).",
+        ),
+        (
+            [QUARTERLY],
+            "The KPI does not have enough data yet to show whether a change is real (SPC needs at least 13 values).",
+        ),
+        ([], ""),
+    ],
+)
+def test_cover_sentence_counts_concern_improvement_failing_targets_and_short_histories(kpis, sentence):
+    assert spc_sentence(kpis) == sentence
+
+
+def test_a_paper_made_before_spc_has_no_spc_sentence_and_dashes_not_not_enough_data():
+    old = {k: v for k, v in CALM.items() if k != "spc"}
+    assert spc_sentence([old]) == ""
+    assert spc_words(old) == ["–", "–"]
+    assert kpi_icons(old) == (None, None)
+
+
+def test_icons_carry_a_letter_and_colour_and_the_words_say_the_same():
+    variation, assurance = kpi_icons(PENSIONS)
+    assert (variation.letter, assurance.letter, assurance.colour) == ("~", "F", "#ED8B00")
+    assert spc_words(PENSIONS) == ["Common cause", "Consistently fails"]
+    assert spc_words(QUARTERLY) == ["Not enough data", "–"]
+    assert kpi_icons(QUARTERLY) == (None, None)
+    assert spc_words({**HELP_DESK, "value": None}) == ["Data to be supplied", "–"]
