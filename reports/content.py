@@ -148,7 +148,7 @@ def kpi_row(item: dict) -> list[str]:
         item["target_text"],
         item["floor_text"],
         item["previous_year_text"],
-        DIRECTION_LABELS[item["direction"]],
+        item.get("direction_text") or DIRECTION_LABELS[item["direction"]],
         *spc_words(item),
     ]
 
@@ -209,7 +209,7 @@ def _figures(item: dict, is_kpi: bool) -> list[tuple[str, str]]:
             ("Target", item["target_text"]),
             ("Floor standard", item["floor_text"]),
             ("Same period last year", item["previous_year_text"]),
-            ("Direction of travel", DIRECTION_LABELS[item["direction"]]),
+            ("Direction of travel", item.get("direction_text") or DIRECTION_LABELS[item["direction"]]),
             *_spc_figures(item),
         ]
     return [

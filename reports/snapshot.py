@@ -18,7 +18,16 @@ from django.utils import timezone
 
 from indicators.dashboard import ActivityRow, Dashboard, KpiRow, build_dashboard
 from indicators.guidance import guidance_notes, rag_counts
-from indicators.models import Commentary, CommentaryStatus, Committee, Indicator, Phase, Result, Threshold
+from indicators.models import (
+    Commentary,
+    CommentaryStatus,
+    Committee,
+    DirectionBasis,
+    Indicator,
+    Phase,
+    Result,
+    Threshold,
+)
 from indicators.periods import FinancialYear, add_months, format_period, period_label
 from indicators.rules import Rag
 from indicators.spc_chart import XmrChart, indicator_xmr
@@ -184,7 +193,18 @@ def _common(row: KpiRow | ActivityRow) -> dict:
     }
 
 
-def _kpi(row: KpiRow, charts: ChartData, xmr: XmrChart | None) -> dict:
+# The statistical basis's words for the stored direction (see ratings.SPC_DIRECTION).
+SPC_DIRECTION_TEXT = {"improved": "Improving", "unchanged": "No significant change", "worsened": "Concerning", "": "–"}
+DIRECTION_TEXT = {"improved": "Improved", "unchanged": "Unchanged", "worsened": "Worsened", "": "–"}
+
+
+def direction_text(row: KpiRow, basis: str) -> str:
+    """The direction of travel in the paper's words: improving/concerning/no significant change on the SPC basis."""
+    words = SPC_DIRECTION_TEXT if basis == DirectionBasis.SPC else DIRECTION_TEXT
+    return words[row.direction.value]
+
+
+def _kpi(row: KpiRow, charts: ChartData, xmr: XmrChart | None, direction_basis: str = "") -> dict:
     indicator = row.indicator
     return {
         **_common(row),
@@ -196,6 +216,7 @@ def _kpi(row: KpiRow, charts: ChartData, xmr: XmrChart | None) -> dict:
         "target_text": indicator.format(row.target),
         "floor_text": indicator.format(row.floor),
         "direction": row.direction.value,
+        "direction_text": direction_text(row, direction_basis),
         "commentary": row.commentary.text if row.commentary and row.commentary.text.strip() else None,
         "chart": _chart(indicator, charts),
         "spc": _spc(row, xmr),
@@ -312,7 +333,7 @@ def build_snapshot(
         "data_as_at_label": date_label(timezone.localtime(as_at).date()),
         "settings": _settings(settings, values),
         "counts": asdict(rag_counts(dashboard)),
-        "kpis": [_kpi(row, charts, xmr[row.indicator.pk]) for row in dashboard.kpis],
+        "kpis": [_kpi(row, charts, xmr[row.indicator.pk], committee.direction_basis) for row in dashboard.kpis],
         "activities": [_activity(row, charts) for row in dashboard.activities],
         "guidance": _guidance(dashboard),
         "gaps": readiness_gaps(dashboard),

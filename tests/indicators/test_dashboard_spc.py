@@ -179,3 +179,19 @@ def test_the_paper_carries_the_icons_the_dashboard_shows_for_november_2019(demo)
     assert papered == shown
     assert {"concern_low", "concern_high", "improvement_low", "common_cause"} <= {v for v, _ in shown.values()}
     assert "fail" in {a for _, a in shown.values()}
+
+
+def test_a_paper_on_the_statistical_basis_words_the_direction_as_spc_does(demo):
+    from reports.content import kpi_row
+    from reports.models import PaperSettings
+    from reports.snapshot import build_snapshot
+
+    committee = Committee.objects.get(slug=COMMITTEE)
+    committee.direction_basis = "spc"
+    committee.save()
+    settings, _ = PaperSettings.objects.get_or_create(committee=committee)
+    snapshot = build_snapshot(committee=committee, settings=settings, period=NOV, meeting_date=date(2020, 1, 21))
+    words = {kpi["code"]: kpi["direction_text"] for kpi in snapshot["kpis"]}
+    assert words["ICT02"] == "Concerning"  # the demo's outlier below its lower limit
+    assert set(words.values()) <= {"Improving", "Concerning", "No significant change", "–"}
+    assert "No significant change" in kpi_row(next(k for k in snapshot["kpis"] if k["direction_text"].startswith("No")))
