@@ -170,6 +170,7 @@ def test_saved_banner_is_how_the_return_view_reports_a_save(action, done):
         period_label="December 2019",
         formatted_value="71.5%",
         rag=SimpleNamespace(label="Green"),
+        concern=False,
     )
     assert _saved_message(row, action).startswith(load.saved_banner("ICT01", action))
     assert load.saved_banner("ICT01", action) == f"ICT01 for December 2019 {done}: "
