@@ -2,13 +2,13 @@
 
 The RAG comes from `indicators.rules.assess` with the year's threshold, as on
 the dashboard, so a return is rated exactly as the dashboard will rate it. The
-SPC variation (`with_variation`) comes from the indicator's XmR chart to the
-return's period (`indicators.spc_chart.indicator_xmr`), as on the indicator page.
+SPC variation (`with_variation`) is the one stored with the figure's rating: that of
+the indicator's XmR chart to the return's period, as on the indicator page. A figure
+not yet written (an import's preview) gets it from the chart itself (`figure_variation`).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +19,7 @@ from typing import NamedTuple
 from django.db.models import Prefetch, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
-from indicators.models import Commentary, CommentaryStatus, Indicator, Kind, Phase, Result, Threshold
+from indicators.models import Commentary, CommentaryStatus, Indicator, Kind, Rating, Result, Threshold
 from indicators.periods import (
     FinancialYear,
     Frequency,
@@ -190,22 +190,22 @@ def figure_variation(indicator: Indicator, period: date, values: Iterable, phase
 
 
 def with_variation(rows: list[ReturnRow]) -> list[ReturnRow]:
-    """Give each row the SPC variation its figure makes, in two queries however many rows."""
-    ids = {row.indicator.pk for row in rows if row.value is not None}
-    if not ids:
+    """Give each row the SPC variation its figure makes, in one query however many rows.
+
+    It is stored with the figure's rating (`indicators.ratings`): the variation of the chart
+    ending at the return's month, as the indicator page draws it. Inside a save it is the
+    rating the save just wrote, in the same transaction.
+    """
+    wanted = [row for row in rows if row.value is not None]
+    if not wanted:
         return rows
-    until = max(row.period for row in rows)
-    values: dict[int, list[Value]] = defaultdict(list)
-    stored = Result.objects.filter(indicator_id__in=ids, period__lte=until, value__isnull=False)
-    for indicator_id, period, value in stored.values_list("indicator_id", "period", "value").iterator():
-        values[indicator_id].append(Value(period, value))
-    phases: dict[int, list[Phase]] = defaultdict(list)
-    for phase in Phase.objects.filter(indicator_id__in=ids):
-        phases[phase.indicator_id].append(phase)
-    for row in rows:
-        if row.value is not None:
-            pk = row.indicator.pk
-            row.variation = figure_variation(row.indicator, row.period, values[pk], phases[pk])
+    stored = Rating.objects.filter(
+        indicator_id__in={row.indicator.pk for row in wanted}, period__in={row.period for row in wanted}
+    )
+    columns = stored.values_list("indicator_id", "period", "variation")
+    found = {(pk, period): variation for pk, period, variation in columns}
+    for row in wanted:
+        row.variation = Variation(found.get((row.indicator.pk, row.period), ""))
     return rows
 
 
