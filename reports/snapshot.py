@@ -32,6 +32,7 @@ from indicators.periods import FinancialYear, add_months, format_period, period_
 from indicators.rules import Rag
 from indicators.spc_chart import XmrChart, indicator_xmr
 from indicators.wording import fill, ordinal
+from reports.content import DIRECTION_LABELS
 from reports.models import Paper, PaperSettings
 
 SCHEMA = 2  # 2: each KPI's SPC icons and XmR chart (a schema 1 paper renders without them)
@@ -195,12 +196,11 @@ def _common(row: KpiRow | ActivityRow) -> dict:
 
 # The statistical basis's words for the stored direction (see ratings.SPC_DIRECTION).
 SPC_DIRECTION_TEXT = {"improved": "Improving", "unchanged": "No significant change", "worsened": "Concerning", "": "–"}
-DIRECTION_TEXT = {"improved": "Improved", "unchanged": "Unchanged", "worsened": "Worsened", "": "–"}
 
 
 def direction_text(row: KpiRow, basis: str) -> str:
     """The direction of travel in the paper's words: improving/concerning/no significant change on the SPC basis."""
-    words = SPC_DIRECTION_TEXT if basis == DirectionBasis.SPC else DIRECTION_TEXT
+    words = SPC_DIRECTION_TEXT if basis == DirectionBasis.SPC else DIRECTION_LABELS
     return words[row.direction.value]
 
 
