@@ -340,8 +340,12 @@ def _has(chart: XmrChart, cause: Cause) -> bool:
     return any(p.cause is cause for p in chart.result.points)
 
 
-def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr") -> str:
-    """The XmR chart as an `<svg role="img">` string, labelled by its title and description."""
+def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr", standalone: bool = False) -> str:
+    """The XmR chart as an `<svg role="img">` string, labelled by its title and description.
+
+    `standalone`: a file of its own (the README's picture): its own size and a white background,
+    where the page's is as wide as its column on the page's background.
+    """
     result = chart.result
     lines = [v for ph in result.phases for v in (ph.mean, ph.upper_limit, ph.lower_limit) if v is not None]
     values = [p.value for p in result.points if p.value is not None]
@@ -355,9 +359,12 @@ def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr") -> str:
             f'stroke="{GREEN}" stroke-width="2" stroke-dasharray="10 4"/>'
         )
     body += [_values(frame, chart), _legend(chart)]
+    size = f'width="{WIDTH}" height="{HEIGHT}"' if standalone else 'width="100%"'
+    if standalone:
+        body.insert(0, f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="kp-chart kp-xmr" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="100%" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'{size} aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-family="arial, sans-serif" font-size="14" fill="{TEXT}">'
         f'<title id="{chart_id}-title">{escape(chart.title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(chart.description)}</desc>'
