@@ -1,8 +1,8 @@
 """Benchmark the dashboard pages on a large PostgreSQL dataset.
 
-    .venv/bin/python bench/dashboard.py [--runs 30] [--keep]
+    .venv/bin/python bench/dashboard.py [--runs 30] [--keep] [--spc]
 
-Creates (and at the end drops) its own database, `kpidash_bench` on
+Creates (and at the end drops) its own database, `kpidash_bench` (or BENCH_DB) on
 BENCH_PG (default postgres://postgres@127.0.0.1:5432), fills it with 2,000
 indicators × 10 financial years of monthly results (quarterly ones every
 quarter) through bulk_create, one committee of 60 indicators, then prints the
@@ -13,6 +13,11 @@ first request after every data version is bumped, so nothing cached applies),
 after one figure of an indicator in the committee is saved (what each return
 does to the pages during a return week), and warm (the same page again with the
 same data). Nothing else is touched.
+
+With --spc it measures instead what the SPC icons cost (issue 16): the cold
+committee dashboard with and without its SPC column (and the SPC line and key
+above it), the two requests taken in turn so a busy machine slows both alike,
+and rating every result with and without working out the icons.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -31,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "kpidash_bench"
+DB_NAME = os.environ.get("BENCH_DB", "kpidash_bench")
 INDICATORS, COMMITTEE_SIZE, YEARS, DIRECTORATES = 2000, 60, 10, 34
 FIRST_YEAR = 2010  # financial years 2010/11 … 2019/20
 LATEST = date(FIRST_YEAR + YEARS, 3, 1)
@@ -295,10 +302,81 @@ def warm(client, url: str, runs: int) -> tuple[float, float, int]:
     return wall, cpu, queries
 
 
+@contextmanager
+def without_spc() -> Iterator[None]:
+    """The dashboard pages as they were before the SPC column: no column, no SPC line, no key of icons."""
+    import django_tables2
+
+    from indicators import views
+
+    table_init = django_tables2.Table.__init__
+
+    def init(self, *args, exclude=None, **kwargs):
+        table_init(self, *args, exclude=(*(exclude or ()), "spc"), **kwargs)
+
+    patched = {"spc_sentence": lambda counts: "", "spc_counts": lambda dashboard: None, "spc_key": lambda: []}
+    saved = {name: getattr(views, name) for name in patched}
+    django_tables2.Table.__init__ = init
+    for name, replacement in patched.items():
+        setattr(views, name, replacement)
+    try:
+        yield
+    finally:
+        django_tables2.Table.__init__ = table_init
+        for name, original in saved.items():
+            setattr(views, name, original)
+
+
+def spc_cost(client, url: str, runs: int) -> None:
+    """Print the cold dashboard with and without SPC, and rating every result with and without its icons."""
+    from indicators.cache import data_version_bump
+    from indicators.ratings import History, refresh_all
+
+    with_spc, plain = [], []
+    for _ in range(3):  # warm-up
+        data_version_bump()
+        client.get(url)
+    for _ in range(runs):
+        for timings, context in ((with_spc, nullcontext), (plain, without_spc)):
+            with context():
+                data_version_bump()
+                started, started_cpu = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                timings.append(((time.perf_counter() - started) * 1000, (time.process_time() - started_cpu) * 1000))
+            assert (b"kp-spc-cell" in response.content) is (timings is with_spc), "the SPC column was not toggled"
+    data_version_bump()
+    print(f"Cold committee dashboard ({COMMITTEE_SIZE} indicators), median of {runs} of each, taken in turn:")
+    medians = {}
+    for name, timings in (("with SPC", with_spc), ("without SPC", plain)):
+        wall, cpu = statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)
+        medians[name] = (wall, cpu)
+        print(f"  {name:<12} wall {wall:6.1f} ms  cpu {cpu:6.1f} ms")
+    (wall, cpu), (plain_wall, plain_cpu) = medians["with SPC"], medians["without SPC"]
+    print(
+        f"  SPC adds     wall {100 * (wall / plain_wall - 1):+5.1f} %   "
+        f"cpu {100 * (cpu / plain_cpu - 1):+5.1f} %  (aim ≤ 20 %)"
+    )
+    from django.db import transaction
+
+    spc_icons = History._spc_icons
+    for name, icons in (("with SPC icons", spc_icons), ("without SPC icons", lambda self, starts, since: {})):
+        History._spc_icons = icons
+        try:
+            with transaction.atomic():
+                started, started_cpu = time.perf_counter(), time.process_time()
+                refresh_all()
+                seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
+                transaction.set_rollback(True)
+        finally:
+            History._spc_icons = spc_icons
+        print(f"Rating every result {name}: wall {seconds:.1f} s, cpu (Python) {cpu_seconds:.1f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page (default 30)")
     parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
+    parser.add_argument("--spc", action="store_true", help="measure only what the SPC icons cost (see above)")
     args = parser.parse_args()
 
     create_database()
@@ -322,6 +400,10 @@ def main() -> None:
         viewer.force_login(data["viewer"])
         performance.force_login(data["performance"])
         period = f"{LATEST:%Y-%m}"
+        if args.spc:
+            print(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start.\n")
+            spc_cost(viewer, f"/committees/bench/{period}/", args.runs)
+            return
         dashboard_base = median_ms(raw_dashboard_rows, args.runs)
         indicator_base = median_ms(raw_indicator_rows, args.runs)
         pages = [

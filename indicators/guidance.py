@@ -14,7 +14,7 @@ from indicators import wording
 from indicators.dashboard import Dashboard, KpiRow
 from indicators.models import DirectionBasis
 from indicators.rules import Polarity, Rag, Scheme, describe_polarity, describe_rule
-from indicators.wording import RagCounts
+from indicators.wording import RagCounts, SpcCounts, spc_sentence  # noqa: F401 - spc_sentence for the views
 
 DATA_ONLY = "Data only – reported for information, not RAG rated"
 NO_RAG = "No RAG – data not available, or no target set (missing data is never rated Red)"
@@ -145,61 +145,5 @@ def counts_sentence(dashboard: Dashboard) -> str:
     return wording.counts_sentence(rag_counts(dashboard))
 
 
-@dataclass(frozen=True)
-class SpcCounts:
-    """The dashboard's KPIs by their SPC variation and assurance (the summary line and the paper's sentence)."""
-
-    total: int
-    concern: int
-    improvement: int
-    neutral: int
-    common: int
-    not_enough: int
-    fail: int
-    passing: int
-
-
 def spc_counts(dashboard: Dashboard) -> SpcCounts:
-    causes = Counter(row.variation.value.split("_")[0] if row.variation else "none" for row in dashboard.kpis)
-    assurances = Counter(row.assurance.value for row in dashboard.kpis)
-    return SpcCounts(
-        total=len(dashboard.kpis),
-        concern=causes["concern"],
-        improvement=causes["improvement"],
-        neutral=causes["neutral"],
-        common=causes["common"],
-        not_enough=causes["none"],
-        fail=assurances["fail"],
-        passing=assurances["pass"],
-    )
-
-
-def spc_sentence(counts: SpcCounts) -> str:
-    """E.g. "Of the 25 KPIs, 4 show special cause concern and 2 special cause improvement; 6 will
-    consistently fail their target unless something changes. 3 have too few values for SPC."."""
-    if counts.total == 0:
-        return ""
-    if counts.not_enough == counts.total:
-        return f"None of the {wording.kpis(counts.total)} has enough values yet for statistical process control."
-    causes = [
-        (counts.concern, "special cause concern"),
-        (counts.improvement, "special cause improvement"),
-        (counts.neutral, "a special cause neither better nor worse"),
-    ]
-    shown = [(n, text) for n, text in causes if n]
-    if shown:
-        first, *rest = shown
-        clauses = [f"{first[0]} show{'s' if first[0] == 1 else ''} {first[1]}"] + [f"{n} {text}" for n, text in rest]
-        sentence = f"Of the {wording.kpis(counts.total)}, {wording.join_words(clauses)}"
-    else:
-        sentence = f"None of the {wording.kpis(counts.total)} shows a special cause: only common cause variation"
-    if counts.fail:
-        sentence += (
-            f"; {counts.fail} will consistently fail {'its' if counts.fail == 1 else 'their'} target "
-            "unless something changes"
-        )
-    sentence += "."
-    if counts.not_enough:
-        have = "has" if counts.not_enough == 1 else "have"
-        sentence += f" {counts.not_enough} {have} too few values for SPC."
-    return sentence
+    return SpcCounts.of((row.variation.value, row.assurance.value) for row in dashboard.kpis)

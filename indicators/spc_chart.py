@@ -23,6 +23,7 @@ from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH
 from indicators.periods import FinancialYear, Frequency, period_label, reporting_periods
 from indicators.rules import Polarity
 from indicators.spc import Assurance, Cause, Rule, SpcResult, Variation, target_assurance, xmr
+from indicators.wording import join_words
 
 NHS_BLUE, NHS_ORANGE, NHS_GREY, NHS_PURPLE = "#005EB8", "#ED8B00", "#768692", "#330072"
 LIMIT_GREY = "#425563"
@@ -58,6 +59,7 @@ class XmrChart:
     format: Callable[[Decimal | None], str]
     description: str = ""
     phase_notes: list[str] = field(default_factory=list)  # "Phase 2 from April 2019: <reason>"
+    gap_note: str = ""  # the reporting periods without a value, and what the chart does about them
 
     @property
     def rows(self) -> list[tuple[str, str, str]]:
@@ -108,8 +110,33 @@ def indicator_xmr(
         target=target,
         format=indicator.format,
         phase_notes=[f"Phase {n} from {period_label(p.start)}: {p.reason}" for n, p in enumerate(shown, start=2)],
+        gap_note=gap_note([p for p in periods if p not in values], Frequency(indicator.frequency)),
     )
     return replace(chart, description=_description(chart))
+
+
+GAP_NOUNS = {Frequency.MONTHLY: "month", Frequency.QUARTERLY: "quarter", Frequency.ANNUAL: "year"}
+
+
+def gap_note(missing: list[date], frequency: Frequency) -> str:
+    """What the chart does with reporting periods that have no value, e.g. "No value for July 2019: …"; "" for none.
+
+    Making Data Count's charts use the points they have: a gap is left out of the mean and the
+    limits, no moving range spans it, and a run carries on over it (`indicators.spc`).
+    """
+    if not missing:
+        return ""
+    labels = [period_label(p) for p in missing]
+    if len(missing) == 1:
+        which = labels[0]
+    elif len(missing) <= 3:
+        which = f"{len(missing)} {GAP_NOUNS[frequency]}s ({join_words(labels)})"
+    else:
+        which = f"{len(missing)} {GAP_NOUNS[frequency]}s (the first {labels[0]}, the latest {labels[-1]})"
+    return (
+        f"No value for {which}: the chart uses the values it has, with no moving range across a gap, "
+        "and a gap neither breaks nor extends a run."
+    )
 
 
 @dataclass(frozen=True)
@@ -180,6 +207,8 @@ def _description(chart: XmrChart) -> str:
         sentences.append(f"Assurance: {result.assurance.label}.")
     if result.reason:
         sentences.append(result.reason)
+    if chart.gap_note:
+        sentences.append(chart.gap_note)
     special = sum(p.cause not in (None, Cause.COMMON) for p in result.points)
     sentences.append(f"{special} point{'' if special == 1 else 's'} show{'s' if special == 1 else ''} special cause.")
     sentences.append("The figures and each point's signal are also given in the table below the chart.")
@@ -311,8 +340,12 @@ def _has(chart: XmrChart, cause: Cause) -> bool:
     return any(p.cause is cause for p in chart.result.points)
 
 
-def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr") -> str:
-    """The XmR chart as an `<svg role="img">` string, labelled by its title and description."""
+def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr", standalone: bool = False) -> str:
+    """The XmR chart as an `<svg role="img">` string, labelled by its title and description.
+
+    `standalone`: a file of its own (the README's picture): its own size and a white background,
+    where the page's is as wide as its column on the page's background.
+    """
     result = chart.result
     lines = [v for ph in result.phases for v in (ph.mean, ph.upper_limit, ph.lower_limit) if v is not None]
     values = [p.value for p in result.points if p.value is not None]
@@ -326,9 +359,12 @@ def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr") -> str:
             f'stroke="{GREEN}" stroke-width="2" stroke-dasharray="10 4"/>'
         )
     body += [_values(frame, chart), _legend(chart)]
+    size = f'width="{WIDTH}" height="{HEIGHT}"' if standalone else 'width="100%"'
+    if standalone:
+        body.insert(0, f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>')
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="kp-chart kp-xmr" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="100%" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'{size} aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-family="arial, sans-serif" font-size="14" fill="{TEXT}">'
         f'<title id="{chart_id}-title">{escape(chart.title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(chart.description)}</desc>'

@@ -1,7 +1,8 @@
 """The sentences councils write about their KPIs' ratings, in the seed's words.
 
-Used by the dashboard page (the counts sentence) and the committee paper (its
-summary, 2.4 bullets and 2.5 Red paragraphs), so both always read the same.
+Used by the dashboard page (the counts sentence, the SPC line) and the committee
+paper (its summary with the same two, 2.4 bullets and 2.5 Red paragraphs), so both
+always read the same.
 
 Pure Python (no ORM): counts in, text out, so every singular/plural, zero and
 all-one-colour case is table-tested without a database.
@@ -10,7 +11,11 @@ all-one-colour case is table-tested without a database.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from indicators.spc import Assurance
 
 # Control characters are invalid in XML (Word refuses the file) and print as
 # boxes in PDF; tabs and line breaks are kept.
@@ -193,3 +198,84 @@ def fill(template: str, values: dict[str, str]) -> str:
 def strip_control(text: str, *, breaks: str = "") -> str:
     """`text` without control characters; Word's line and page breaks (U+000B, U+000C) become `breaks`."""
     return _CONTROL.sub(lambda found: breaks if found.group() in "\x0b\x0c" else "", text)
+
+
+# --- statistical process control -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpcCounts:
+    """KPIs by their SPC variation and assurance (the dashboard's summary line and the paper's sentence)."""
+
+    total: int
+    concern: int
+    improvement: int
+    neutral: int
+    common: int
+    not_enough: int
+    fail: int
+    passing: int
+
+    @classmethod
+    def of(cls, icons: Iterable[tuple[str, str]]) -> SpcCounts:
+        """Counted from each KPI's variation and assurance words (`Variation`, `Assurance` values; "" for none)."""
+        icons = list(icons)
+        causes = Counter(variation.split("_")[0] if variation else "none" for variation, _ in icons)
+        assurances = Counter(assurance for _, assurance in icons)
+        return cls(
+            total=len(icons),
+            concern=causes["concern"],
+            improvement=causes["improvement"],
+            neutral=causes["neutral"],
+            common=causes["common"],
+            not_enough=causes["none"],
+            fail=assurances[Assurance.FAIL],
+            passing=assurances[Assurance.PASS],
+        )
+
+
+def spc_sentence(counts: SpcCounts, concern_names: Sequence[str] = ()) -> str:
+    """The SPC summary, e.g. "Of the 25 KPIs, 4 show special cause concern and 2 show special cause
+    improvement; 6 will consistently fail their target unless something changes. 3 have too few
+    values for SPC.". One KPI is "The one KPI shows …".
+
+    `concern_names` (the committee paper's): the KPIs showing concern, most pressing first, each
+    as it reads in a sentence ("the staff sickness absence"); up to three are named, else two.
+    """
+    n = counts.total
+    if n == 0:
+        return ""
+    if counts.not_enough == n:
+        whom = "The one KPI does not have" if n == 1 else f"None of the {n} KPIs has"
+        return f"{whom} enough values yet for statistical process control (SPC needs at least 13)."
+    named = ""
+    if concern_names:
+        listed = join_words(list(concern_names[:3] if len(concern_names) <= 3 else concern_names[:2]))
+        named = f" ({listed})" if len(concern_names) <= 3 else f" (including {listed})"
+    causes = [
+        (counts.concern, f"special cause concern{named}"),
+        (counts.improvement, "special cause improvement"),
+        (counts.neutral, "a special cause neither better nor worse"),
+    ]
+    shown = [(count, text) for count, text in causes if count] or [(counts.common, "only common cause variation")]
+    if n == 1:
+        sentence = f"The one KPI shows {shown[0][1]}"
+        if counts.fail:
+            sentence += "; it will consistently fail its target unless something changes"
+        return sentence + "."
+    clauses = [f"{count} {_shows(count)} {text}" for count, text in shown]
+    if counts.common == n:
+        sentence = f"{'Both' if n == 2 else f'All {n}'} KPIs show only common cause variation"
+    else:
+        sentence = f"Of the {n} KPIs, {join_words(clauses)}"
+    if counts.fail:
+        sentence += f"; {counts.fail} will consistently fail {'its' if counts.fail == 1 else 'their'} target"
+        sentence += " unless something changes"
+    sentence += "."
+    if counts.not_enough:
+        sentence += f" {counts.not_enough} {'has' if counts.not_enough == 1 else 'have'} too few values for SPC."
+    return sentence
+
+
+def _shows(n: int) -> str:
+    return "shows" if n == 1 else "show"

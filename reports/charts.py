@@ -1,7 +1,9 @@
 """Charts for the paper: one small PNG per indicator (and an XmR chart per KPI), drawn from the snapshot.
 
 matplotlib's Agg backend, one figure reused for every chart (creating a figure
-costs more than drawing one), 130 dpi: sharp in print, small in the files.
+costs more than drawing one), 120 dpi: sharp in print, small in the files. Text
+is most of a chart's cost, so the legend and the month labels, which repeat from
+chart to chart, are drawn once and their pixels copied back (`_Chart._render`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from indicators.spc_chart import LIMIT_GREY, MARKERS, NHS_GREY  # noqa: E402
@@ -30,6 +33,7 @@ COLOURS = {"value": "#1d70b8", "target": "#00703c", "floor": "#d4351c", "band": 
 SHORT_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 NAN = float("nan")
+MONTHS_KEPT = 32  # sets of month labels whose pixels are kept per chart (a paper's charts share one or two)
 _local = threading.local()
 
 
@@ -59,25 +63,44 @@ class _Chart:
         axes.spines[["top", "right"]].set_visible(False)
         axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
         self.legends: dict[tuple, BufferRegion] = {}
+        self.months: dict[tuple, BufferRegion] = {}
 
-    def _render(self, handles: list) -> None:
-        """Draw the figure. A legend sits on white beside the axes and reads the
-        same on every chart with the same lines, so it is drawn the first time
-        and its pixels copied back afterwards: text is most of a chart's cost."""
+    def _render(self, handles: list, ticks: list[int], labels: list[str]) -> None:
+        """Draw the figure. Text is most of a chart's cost, and two parts of it sit on white
+        outside the plot and read the same on many charts: the legend beside the axes (the same
+        lines) and the month labels under them (the same months, as every KPI of a paper up to
+        the same period has). Each is drawn the first time and its pixels copied back afterwards,
+        so the PNG is the same, byte for byte, as drawing it all."""
+        canvas = self.figure.canvas
+        months_key = (self.axes.get_xlim(), tuple(ticks), tuple(labels))
+        months = self.months.get(months_key)
+        self.axes.set_xticks(ticks, labels if months is None else [""] * len(ticks))
         key = tuple(handle.get_label() for handle in handles)
-        if key in self.legends:
-            self.axes.legend_ = None
-            self.figure.canvas.draw()
-            self.figure.canvas.restore_region(self.legends[key])
-            return
-        legend = Legend(
-            self.axes, handles, list(key), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7
-        )
-        self.axes.legend_ = legend
-        legend.set_figure(self.figure)
-        self.figure.canvas.draw()
-        area = legend.get_window_extent().padded(2)
-        self.legends[key] = self.figure.canvas.copy_from_bbox(area)
+        legend = self.legends.get(key)
+        drawn = None
+        if legend is None:
+            drawn = Legend(
+                self.axes, handles, list(key), loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=7
+            )
+            drawn.set_figure(self.figure)
+        self.axes.legend_ = drawn
+        canvas.draw()
+        if drawn is not None:
+            self.legends[key] = canvas.copy_from_bbox(drawn.get_window_extent().padded(2))
+        else:
+            canvas.restore_region(legend)
+        if months is not None:
+            canvas.restore_region(months)
+        else:
+            if len(self.months) >= MONTHS_KEPT:  # a worker drawing many periods' papers: keep the recent ones
+                self.months.clear()
+            self.months[months_key] = canvas.copy_from_bbox(self._months_strip())
+
+    def _months_strip(self) -> Bbox:
+        """Where the month labels were drawn: the box round them all (under the axes, below the
+        tick marks, which are drawn each time, and clear of the value labels beside the axes)."""
+        boxes = [label.get_window_extent() for label in self.axes.get_xticklabels() if label.get_text()]
+        return Bbox.union(boxes).padded(1)
 
     def draw(self, points: list, is_kpi: bool) -> bytes:
         xs = list(range(len(points)))
@@ -104,8 +127,7 @@ class _Chart:
         self.axes.set_ylim(low - pad, high + pad)
         # Every other month labelled, ending on the latest.
         ticks = xs[::-2][::-1]
-        self.axes.set_xticks(ticks, [_label(points[i][0]) for i in ticks])
-        self._render(handles)
+        self._render(handles, ticks, [_label(points[i][0]) for i in ticks])
         return _png(self.figure)
 
 
@@ -191,6 +213,7 @@ class _XmrChart(_Chart):
         axes.spines[["top", "right"]].set_visible(False)
         axes.grid(axis="y", color="#e0e0e0", linewidth=0.6)
         self.legends = {}
+        self.months = {}
 
     def draw_xmr(self, spc: dict) -> bytes:
         points = spc["points"]
@@ -219,8 +242,7 @@ class _XmrChart(_Chart):
         self.axes.set_ylim(low - pad, high + pad)
         every = max(1, -(-len(points) // 8))  # at most 8 labels, counted back from the latest (as the page)
         ticks = xs[::-every][::-1]
-        self.axes.set_xticks(ticks, [_label(points[i][0]) for i in ticks])
-        self._render(handles)
+        self._render(handles, ticks, [_label(points[i][0]) for i in ticks])
         return _png(self.figure)
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from indicators import wording
 from indicators.spc import Assurance, Variation
 from indicators.spc_chart import icon_parts
 from indicators.wording import (
     RagCounts,
     RedIndicator,
     counts_sentence,
-    join_words,
     lower_first,
     red_paragraphs,
     red_summary,
@@ -269,40 +269,19 @@ def _dashboard_paragraphs(snapshot: dict) -> list[str]:
 
 
 def spc_sentence(kpis: list[dict]) -> str:
-    """The cover report's SPC sentence, e.g. "Of the 25 KPIs, 1 shows special cause concern (the …) …"."""
-    judged = [item for item in kpis if item.get("spc") and item["spc"]["variation"]]
-    n, short = len(kpis), len(kpis) - len(judged)
-    if not n or all("spc" not in item for item in kpis):
+    """The cover report's SPC sentence: the dashboard's (`wording.spc_sentence`), naming the KPIs of concern.
+
+    E.g. "Of the 25 KPIs, 2 show special cause concern (the … and the …), …"; "" for a paper made before SPC.
+    """
+    if all("spc" not in item for item in kpis):
         return ""  # no KPIs, or a paper made before SPC
-    if not judged:
-        whom = "The KPI does not have" if n == 1 else f"None of the {n} KPIs has"
-        return f"{whom} enough data yet to show whether a change is real (SPC needs at least 13 values)."
+    icons = [(item["spc"]["variation"], item["spc"]["assurance"]) if item.get("spc") else ("", "") for item in kpis]
     # The Red ones first: the concern councillors will ask about.
     concern = sorted(
-        (item for item in judged if item["spc"]["variation"].startswith("concern")),
+        (item for item in kpis if item.get("spc") and item["spc"]["variation"].startswith("concern")),
         key=lambda item: (item["rag"] != "red", item["code"]),
     )
-    improvement = sum(item["spc"]["variation"].startswith("improvement") for item in judged)
-    fail = sum(item["spc"]["assurance"] == Assurance.FAIL for item in judged)
-    if concern:
-        names = [f"the {lower_first(item['name'])}" for item in concern]
-        listed = join_words(names) if len(names) <= 3 else "including " + join_words(names[:2])
-        parts = [f"{len(concern)} {_shows(len(concern))} special cause concern ({listed})"]
-    else:
-        parts = ["none shows special cause concern"]
-    if improvement:
-        parts.append(f"{improvement} {_shows(improvement)} special cause improvement")
-    if fail:
-        its = "its" if fail == 1 else "their"
-        parts.append(f"{fail} will consistently fail {its} target unless the process changes")
-    sentence = f"{'Of the KPI' if n == 1 else f'Of the {n} KPIs'}, {join_words(parts)}"
-    if short:
-        sentence += f"; {short} {'does' if short == 1 else 'do'} not yet have enough data to tell"
-    return sentence + "."
-
-
-def _shows(n: int) -> str:
-    return "shows" if n == 1 else "show"
+    return wording.spc_sentence(wording.SpcCounts.of(icons), [f"the {lower_first(item['name'])}" for item in concern])
 
 
 def paper_content(snapshot: dict, progress=lambda percent: None) -> PaperContent:

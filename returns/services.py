@@ -75,6 +75,12 @@ def commentary_requirement(*, indicator: Indicator, period: date, rag: Rag, vari
     the performance team's import (`spreadsheets.plan`), each asking it only where
     `needs_commentary_check` says the return is left submitted or approved without commentary.
     """
+    why = _commentary_needed_because(indicator=indicator, period=period, rag=rag, variation=variation)
+    return f"Enter commentary: {why}, so explain the figure and what is being done about it." if why else ""
+
+
+def _commentary_needed_because(*, indicator: Indicator, period: date, rag: Rag, variation: Variation) -> str:
+    """What about the figure makes `KPIDASH_COMMENTARY_REQUIRED_FOR` ask for commentary; "" if nothing."""
     required = settings.KPIDASH_COMMENTARY_REQUIRED_FOR
     rated = rag is not Rag.NONE and rag.value in required
     concern = variation in CONCERNS and CONCERN in required
@@ -88,7 +94,7 @@ def commentary_requirement(*, indicator: Indicator, period: date, rag: Rag, vari
         why = f"{indicator.code}'s figure for {when} {spc}"
     else:
         return ""
-    return f"Enter commentary: {why}, so explain the figure and what is being done about it."
+    return why
 
 
 @dataclass(frozen=True)
@@ -338,14 +344,33 @@ def _submitted_for_decision(user, indicator: Indicator, period: date, expected_v
 
 
 def return_approve(*, indicator: Indicator, period: date, user, expected_version: int | None = None) -> Commentary:
-    """The performance team approves a submitted return as it stands."""
+    """The performance team approves a submitted return as it stands.
+
+    The commentary rule is checked again (`_check_approvable`): the return may have been
+    submitted under an older rule, or its figure rated since by a new threshold or an
+    earlier month's change.
+    """
     with transaction.atomic(), bumps_combined():  # the version lock before the return's row
         current = _submitted_for_decision(user, indicator, period, expected_version)
+        _check_approvable(current, indicator, period)
         current.status = CommentaryStatus.APPROVED
         current.approver, current.approved_at = user, timezone.now()
         current.version += 1
         save_with_history(current, user, "Approved")
         return current
+
+
+def _check_approvable(current: Commentary, indicator: Indicator, period: date) -> None:
+    """Refuse to approve a return without the commentary `KPIDASH_COMMENTARY_REQUIRED_FOR` asks of it now."""
+    if not needs_commentary_check(CommentaryStatus.APPROVED, current.text):
+        return
+    row = _fetch_row(indicator, period)
+    why = _commentary_needed_because(indicator=indicator, period=period, rag=row.rag, variation=row.variation)
+    if why:
+        raise ReturnError(
+            f"{why}, and the return has no commentary, so it cannot be approved: add commentary and use "
+            "Save and approve, or send it back to its owner to explain the figure."
+        )
 
 
 def return_send_back(
@@ -370,7 +395,8 @@ def returns_bulk_approve(*, user, versions: dict[int, int]) -> tuple[list[Commen
     """Approve several submitted returns: commentary id → the version the user saw.
 
     Each is approved on its own; the ones that cannot be (changed since, no
-    longer submitted) are left alone and explained in the second list.
+    longer submitted, without commentary the rule now needs) are left alone and
+    explained in the second list.
     """
     if not is_performance_team(user):
         raise ReturnLocked("Only the performance team can approve returns.")

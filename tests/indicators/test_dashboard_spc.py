@@ -9,14 +9,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date
 
 import pytest
 from django.core.management import call_command
 
 from indicators.dashboard import build_dashboard
-from indicators.guidance import SpcCounts, spc_counts, spc_sentence
-from indicators.models import Committee, Indicator, Phase, Rating
+from indicators.guidance import spc_counts, spc_sentence
+from indicators.models import Committee, Indicator, Phase, Rating, Result
 from indicators.spc import Assurance, Variation
 from indicators.spc_chart import indicator_xmr
 
@@ -81,31 +82,11 @@ def test_the_summary_line_counts_the_kpis_by_cause_and_assurance(viewer):
     assert counts.total == len(dashboard.kpis)
     assert counts.concern + counts.improvement + counts.neutral + counts.common + counts.not_enough == counts.total
     assert spc_sentence(counts) in viewer.get(NOVEMBER).content.decode()
-
-
-@pytest.mark.parametrize(
-    ("counts", "sentence"),
-    [
-        (
-            SpcCounts(25, 4, 2, 0, 16, 3, 6, 1),
-            "Of the 25 KPIs, 4 show special cause concern and 2 special cause improvement; 6 will consistently "
-            "fail their target unless something changes. 3 have too few values for SPC.",
-        ),
-        (
-            SpcCounts(3, 1, 0, 0, 2, 0, 1, 0),
-            "Of the 3 KPIs, 1 shows special cause concern; 1 will consistently fail its target unless something "
-            "changes.",
-        ),
-        (SpcCounts(2, 0, 0, 0, 2, 0, 0, 0), "None of the 2 KPIs shows a special cause: only common cause variation."),
-        (
-            SpcCounts(2, 0, 0, 0, 0, 2, 0, 0),
-            "None of the 2 KPIs has enough values yet for statistical process control.",
-        ),
-        (SpcCounts(0, 0, 0, 0, 0, 0, 0, 0), ""),
-    ],
-)
-def test_the_summary_sentence(counts, sentence):
-    assert spc_sentence(counts) == sentence
+    assert spc_sentence(counts) == (
+        "Of the 25 KPIs, 2 show special cause concern, 2 show special cause improvement and 1 shows a special "
+        "cause neither better nor worse; 1 will consistently fail its target unless something changes. 3 have too "
+        "few values for SPC."
+    )
 
 
 @pytest.mark.parametrize("wanted", ["concern", "improvement", "common_cause", "none"])
@@ -195,3 +176,91 @@ def test_a_paper_on_the_statistical_basis_words_the_direction_as_spc_does(demo):
     assert words["ICT02"] == "Concerning"  # the demo's outlier below its lower limit
     assert set(words.values()) <= {"Improving", "Concerning", "No significant change", "–"}
     assert "No significant change" in kpi_row(next(k for k in snapshot["kpis"] if k["direction_text"].startswith("No")))
+
+
+# --- a clear message, not a wrong icon (issue 16, "done means") ------------------------------------
+
+ICONS = [v.value for v in Variation if v is not Variation.NONE] + [
+    a.value for a in Assurance if a is not Assurance.NONE
+]
+GAPS = (
+    "No value for 2 months (February 2019 and March 2019): the chart uses the values it has, with no moving range "
+    "across a gap, and a gap neither breaks nor extends a run."
+)
+
+
+def _too_few(ict02):
+    Result.objects.filter(indicator=ict02, period__lt=date(2019, 1, 1)).delete()
+
+
+def _short_phase(ict02):
+    Phase.objects.create(indicator=ict02, start=date(2019, 6, 1), reason="New help desk system")
+
+
+def _missing_months(ict02):
+    Result.objects.filter(indicator=ict02, period__lt=date(2018, 11, 1)).delete()  # 13 months to November 2019
+    Result.objects.filter(indicator=ict02, period__in=[date(2019, 2, 1), date(2019, 3, 1)]).delete()  # 11 values
+
+
+def _snapshot_kpi(code: str) -> dict:
+    from reports.models import PaperSettings
+    from reports.snapshot import build_snapshot
+
+    committee = Committee.objects.get(slug=COMMITTEE)
+    settings, _ = PaperSettings.objects.get_or_create(committee=committee)
+    snapshot = build_snapshot(committee=committee, settings=settings, period=NOV, meeting_date=date(2020, 1, 21))
+    return next(kpi for kpi in snapshot["kpis"] if kpi["code"] == code)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_too_few, "Not enough data: 11 values; SPC needs at least 13 to show whether a change is real."),
+        (
+            _short_phase,
+            "Not enough data: 6 values in the current phase; SPC needs at least 13 to show whether a change is real.",
+        ),
+        (_missing_months, "Not enough data: 11 values; SPC needs at least 13 to show whether a change is real."),
+    ],
+    ids=["too-few-values", "a-phase-under-13", "missing-months"],
+)
+def test_too_little_data_says_so_on_every_surface_and_shows_no_icon(viewer, change, reason):
+    from reports.content import spc_words
+
+    ict02 = Indicator.objects.get(code="ICT02")
+    change(ict02)
+
+    row_html = viewer.get(NOVEMBER).content.decode().split('id="row-ICT02"')[1].split("</tr>")[0]
+    assert "Not enough data" in row_html
+    assert not [icon for icon in ICONS if f"kp-spc-icon--{icon}" in row_html]
+    rows = csv.DictReader(io.StringIO(viewer.get(f"{NOVEMBER}dashboard.csv").content.decode("utf-8-sig")))
+    assert [(r["variation"], r["assurance"]) for r in rows if r["ref"] == "ICT02"] == [("", "")]
+
+    page = viewer.get("/indicators/ICT02/").content.decode()
+    variation = page[page.index('id="spc-variation"') : page.index('id="spc-assurance"')]
+    assert reason in variation and "kp-spc-icon" not in variation
+    assert reason in page[page.index('id="xmr-table"') :]  # the chart's description under its table
+    assert (GAPS in page) is (change is _missing_months)
+
+    kpi = _snapshot_kpi("ICT02")
+    assert (kpi["spc"]["variation"], kpi["spc"]["assurance"], kpi["spc"]["reason"]) == ("", "", reason)
+    assert spc_words(kpi) == ["Not enough data", "–"]
+    assert reason in kpi["spc"]["description"]  # the paper's XmR chart's alt text
+
+
+def test_with_enough_values_a_gap_is_left_out_and_the_icons_come_from_the_values_there_are(viewer):
+    ict02 = Indicator.objects.get(code="ICT02")
+    before = Rating.objects.get(indicator=ict02, period=NOV).variation
+    Result.objects.filter(indicator=ict02, period__in=[date(2019, 2, 1), date(2019, 3, 1)]).delete()
+    after = Rating.objects.get(indicator=ict02, period=NOV)
+    assert after.variation == before == Variation.CONCERN_LOW  # the outlier is still below the lower limit
+    assert (after.variation, after.assurance) == page_icons(ict02, NOV)
+
+    page = viewer.get("/indicators/ICT02/").content.decode()
+    assert f'<p class="govuk-body-s" id="xmr-gaps">{GAPS}</p>' in page
+    table = page[page.index('id="xmr-table"') : page.index("</table>", page.index('id="xmr-table"'))]
+    signals = dict(re.findall(r'header">([A-Z][a-z]+ \d{4})</th>\s*<td[^>]*>[^<]*</td>\s*<td[^>]*>([^<]*)</td>', table))
+    assert [month for month, signal in signals.items() if signal == "No value"] == ["February 2019", "March 2019"]
+    assert signals["November 2019"].startswith("Concern (low): beyond a process limit")
+    assert _snapshot_kpi("ICT02")["spc"]["variation"] == Variation.CONCERN_LOW
+    assert GAPS in _snapshot_kpi("ICT02")["spc"]["description"]

@@ -12,10 +12,17 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from indicators.models import Indicator, Phase, Result
-from indicators.periods import add_months
+from indicators.periods import Frequency, add_months, period_label
 from indicators.rules import Polarity
 from indicators.spc import Assurance, Variation, xmr
-from indicators.spc_chart import XmrChart, icon_svg, indicator_xmr, proposed_target_assurance, render_xmr_svg
+from indicators.spc_chart import (
+    XmrChart,
+    gap_note,
+    icon_svg,
+    indicator_xmr,
+    proposed_target_assurance,
+    render_xmr_svg,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = date(2018, 4, 1)
@@ -229,6 +236,41 @@ def test_indicator_xmr_of_a_quarterly_indicator_uses_quarters():
     chart = indicator_xmr(indicator(frequency="quarterly"), rows, [], date(2019, 6, 1))
     assert chart.periods == [date(2018, 6, 1), date(2018, 9, 1), date(2018, 12, 1), date(2019, 3, 1), date(2019, 6, 1)]
     assert "Not enough data: 5 values" in chart.description
+
+
+WHAT_A_GAP_DOES = (
+    "the chart uses the values it has, with no moving range across a gap, and a gap neither breaks nor extends a run."
+)
+
+
+@pytest.mark.parametrize(
+    ("missing", "frequency", "which"),
+    [
+        ([date(2019, 7, 1)], "monthly", "July 2019"),
+        ([date(2019, 3, 1), date(2019, 6, 1)], "quarterly", "2 quarters (March 2019 and June 2019)"),
+        (
+            [date(2019, m, 1) for m in (2, 3, 5)],
+            "monthly",
+            "3 months (February 2019, March 2019 and May 2019)",
+        ),
+        (
+            [date(2019, m, 1) for m in (2, 3, 5, 9)],
+            "monthly",
+            "4 months (the first February 2019, the latest September 2019)",
+        ),
+    ],
+)
+def test_a_gap_note_names_the_periods_without_a_value_and_what_the_chart_does(missing, frequency, which):
+    assert gap_note(missing, Frequency(frequency)) == f"No value for {which}: {WHAT_A_GAP_DOES}"
+
+
+def test_the_chart_notes_its_gaps_including_a_latest_period_not_yet_in_and_none_without_gaps():
+    rows = results(STEADY)  # monthly from START, no gaps
+    assert indicator_xmr(indicator(), rows, [], rows[-1].period).gap_note == ""
+    gappy = [row for row in rows if row.period != add_months(START, 3)]
+    chart = indicator_xmr(indicator(), gappy, [], add_months(rows[-1].period, 1))
+    assert chart.gap_note.startswith(f"No value for 2 months ({period_label(add_months(START, 3))} and ")
+    assert chart.gap_note in chart.description
 
 
 def test_no_xmr_chart_without_values():

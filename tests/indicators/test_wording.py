@@ -5,12 +5,14 @@ import pytest
 from indicators.wording import (
     RagCounts,
     RedIndicator,
+    SpcCounts,
     counts_sentence,
     fill,
     lower_first,
     ordinal,
     red_paragraphs,
     red_summary,
+    spc_sentence,
     status_bullets,
 )
 
@@ -196,3 +198,77 @@ def test_counts_under_other_schemes_do_not_speak_of_floor_standards():
     )
     lead, bullets = status_bullets(counts)
     assert not any("floor standard" in bullet for bullet in bullets)
+
+
+# --- the SPC line (dashboard and cover report) ----------------------------------------------
+
+
+def spc(total=0, concern=0, improvement=0, neutral=0, common=0, not_enough=0, fail=0, passing=0) -> SpcCounts:
+    return SpcCounts(total, concern, improvement, neutral, common, not_enough, fail, passing)
+
+
+@pytest.mark.parametrize(
+    ("counts", "sentence"),
+    [
+        (spc(), ""),
+        # one KPI: "The one KPI", never "Of the 1 KPI"
+        (
+            spc(1, not_enough=1),
+            "The one KPI does not have enough values yet for statistical process control (SPC needs at least 13).",
+        ),
+        (spc(1, common=1), "The one KPI shows only common cause variation."),
+        (
+            spc(1, concern=1, fail=1),
+            "The one KPI shows special cause concern; it will consistently fail its target unless something changes.",
+        ),
+        (spc(1, improvement=1, passing=1), "The one KPI shows special cause improvement."),
+        (spc(1, neutral=1), "The one KPI shows a special cause neither better nor worse."),
+        # two, and many
+        (spc(2, common=2), "Both KPIs show only common cause variation."),
+        (
+            spc(2, not_enough=2),
+            "None of the 2 KPIs has enough values yet for statistical process control (SPC needs at least 13).",
+        ),
+        (
+            spc(3, concern=1, common=2, fail=1),
+            "Of the 3 KPIs, 1 shows special cause concern; 1 will consistently "
+            "fail its target unless something changes.",
+        ),
+        (
+            spc(25, common=25, fail=6),
+            "All 25 KPIs show only common cause variation; 6 will consistently fail their "
+            "target unless something changes.",
+        ),
+        (
+            spc(25, common=24, not_enough=1),
+            "Of the 25 KPIs, 24 show only common cause variation. 1 has too few values for SPC.",
+        ),
+        (
+            spc(25, concern=4, improvement=2, neutral=1, common=15, not_enough=3, fail=6, passing=1),
+            "Of the 25 KPIs, 4 show special cause concern, 2 show special cause improvement and 1 shows a special "
+            "cause neither better nor worse; 6 will consistently fail their target unless something changes. 3 "
+            "have too few values for SPC.",
+        ),
+        (
+            spc(4, improvement=1, neutral=2, common=1),
+            "Of the 4 KPIs, 1 shows special cause improvement and 2 show a special cause neither better nor worse.",
+        ),
+    ],
+)
+def test_the_spc_line_reads_right_for_none_one_and_many(counts, sentence):
+    assert spc_sentence(counts) == sentence
+
+
+@pytest.mark.parametrize(
+    ("names", "listed"),
+    [
+        (["the a"], "(the a)"),
+        (["the a", "the b", "the c"], "(the a, the b and the c)"),
+        (["the a", "the b", "the c", "the d"], "(including the a and the b)"),
+    ],
+)
+def test_the_spc_line_names_up_to_three_concerns_then_two(names, listed):
+    counts = spc(len(names) + 1, concern=len(names), common=1)
+    shows = "shows" if len(names) == 1 else "show"
+    expected = f"Of the {len(names) + 1} KPIs, {len(names)} {shows} special cause concern {listed}."
+    assert spc_sentence(counts, names) == expected

@@ -1,4 +1,4 @@
-"""Paper charts: a legend drawn once and copied back looks exactly like one drawn afresh."""
+"""Paper charts: a legend or month labels drawn once and copied back look exactly like ones drawn afresh."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from PIL import Image
 from reports.charts import _Chart, _XmrChart, xmr_png
 
 
-def _points(base: int) -> list:
-    return [[f"2019-{month:02d}", str(base + month), str(base + 5), str(base - 5)] for month in range(1, 13)]
+def _points(base: int, year: int = 2019, months: int = 12) -> list:
+    return [[f"{year}-{month:02d}", str(base + month), str(base + 5), str(base - 5)] for month in range(1, months + 1)]
 
 
 def _pixels(png: bytes) -> bytes:
@@ -52,3 +52,15 @@ def test_an_xmr_chart_seen_after_others_is_the_same_picture_as_one_drawn_afresh(
     reused.draw_xmr(first)
     reused.draw_xmr(second)
     assert _pixels(reused.draw_xmr(first)) == _pixels(_XmrChart().draw_xmr(first))
+
+
+def test_month_labels_seen_before_are_copied_back_only_onto_a_chart_of_the_same_months():
+    reused = _Chart()
+    reused.draw(_points(10), True)  # draws and keeps 2019's month labels
+    other_year = reused.draw(_points(10, year=2018), True)  # other labels: drawn, not copied
+    fewer = reused.draw(_points(10, months=9), True)  # the same year's labels at other places
+    again = reused.draw(_points(-3), True)  # 2019 again, with values (and value labels) of its own
+    assert _pixels(other_year) == _pixels(_Chart().draw(_points(10, year=2018), True))
+    assert _pixels(fewer) == _pixels(_Chart().draw(_points(10, months=9), True))
+    assert _pixels(again) == _pixels(_Chart().draw(_points(-3), True))
+    assert _pixels(other_year) != _pixels(_Chart().draw(_points(10), True))

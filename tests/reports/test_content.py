@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from indicators import wording
+from indicators.wording import SpcCounts
 from reports.content import kpi_icons, spc_sentence, spc_words
 
 
@@ -23,7 +25,7 @@ CALM = kpi("CS02", "Calls to Contact Point answered")
 @pytest.mark.parametrize(
     ("kpis", "sentence"),
     [
-        ([CALM, CALM], "Of the 2 KPIs, none shows special cause concern."),
+        ([CALM, CALM], "Both KPIs show only common cause variation."),
         (
             [CALM, HELP_DESK],
             "Of the 2 KPIs, 1 shows special cause concern (the positive feedback rating with the ICT help desk).",
@@ -32,27 +34,40 @@ CALM = kpi("CS02", "Calls to Contact Point answered")
             # the Red one named first, whatever its code
             [SICKNESS, HELP_DESK, INVOICES, PENSIONS, QUARTERLY],
             "Of the 5 KPIs, 2 show special cause concern (the positive feedback rating with the ICT help desk and "
-            "the staff sickness absence), 1 shows special cause improvement and 1 will consistently fail its "
-            "target unless the process changes; 1 does not yet have enough data to tell.",
+            "the staff sickness absence) and 1 shows special cause improvement; 1 will consistently fail its "
+            "target unless something changes. 1 has too few values for SPC.",
         ),
         (
             [SICKNESS, SICKNESS, SICKNESS, HELP_DESK, CALM],
             "Of the 5 KPIs, 4 show special cause concern (including the positive feedback rating with the ICT help "
             "desk and the staff sickness absence).",
         ),
+        ([HELP_DESK], "The one KPI shows special cause concern (the positive feedback rating with the ICT help desk)."),
+        (
+            [PENSIONS],
+            "The one KPI shows only common cause variation; it will consistently fail its target unless "
+            "something changes.",
+        ),
         (
             [QUARTERLY, QUARTERLY],
-            "None of the 2 KPIs has enough data yet to show whether a change is real (SPC needs at least 13 values).",
+            "None of the 2 KPIs has enough values yet for statistical process control (SPC needs at least 13).",
         ),
         (
             [QUARTERLY],
-            "The KPI does not have enough data yet to show whether a change is real (SPC needs at least 13 values).",
+            "The one KPI does not have enough values yet for statistical process control (SPC needs at least 13).",
         ),
         ([], ""),
     ],
 )
 def test_cover_sentence_counts_concern_improvement_failing_targets_and_short_histories(kpis, sentence):
     assert spc_sentence(kpis) == sentence
+
+
+def test_the_cover_sentence_is_the_dashboards_line_with_the_concerns_named():
+    kpis = [SICKNESS, HELP_DESK, INVOICES, PENSIONS, QUARTERLY, CALM]
+    counts = SpcCounts(total=6, concern=2, improvement=1, neutral=0, common=2, not_enough=1, fail=1, passing=0)
+    named = " (the positive feedback rating with the ICT help desk and the staff sickness absence)"
+    assert spc_sentence(kpis) == wording.spc_sentence(counts).replace("cause concern", f"cause concern{named}")
 
 
 def test_a_paper_made_before_spc_has_no_spc_sentence_and_dashes_not_not_enough_data():

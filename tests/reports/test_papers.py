@@ -124,10 +124,11 @@ def test_demo_docx_says_the_same_with_real_headings_tables_and_charts(demo_paper
     assert len(document.inline_shapes) == 35 + 25  # a chart per indicator, an XmR chart per KPI
 
 
-SPC_SENTENCE = (
+SPC_SENTENCE = (  # the dashboard's line for November 2019 (tests/indicators/test_dashboard_spc.py), naming the concerns
     "Of the 25 KPIs, 2 show special cause concern (the positive feedback rating with the ICT help desk and the "
     "staff sickness absence: average days lost per full-time equivalent), 2 show special cause improvement and "
-    "1 will consistently fail its target unless the process changes; 3 do not yet have enough data to tell."
+    "1 shows a special cause neither better nor worse; 1 will consistently fail its target unless something "
+    "changes. 3 have too few values for SPC."
 )
 
 

@@ -423,3 +423,86 @@ def test_the_performance_teams_edit_and_approve_keeps_the_same_rule(open_period,
     with pytest.raises(ReturnError):  # a plain save leaves a submitted return submitted: the same rule
         _save(ict01, performance_user, value=D("80"), expected_version=version)
     assert Result.objects.get(indicator=ict01, period=DEC).value == D("91")
+
+
+# --- approval checks the commentary rule again ------------------------------------------
+
+
+def _approve_refused(indicator, user, message):
+    """Approving is refused with `message` and changes nothing: status, version and history as they were."""
+    current = _commentary(indicator)
+    history = current.history.count()
+    with pytest.raises(ReturnError) as caught:
+        return_approve(indicator=indicator, period=DEC, user=user, expected_version=current.version)
+    assert str(caught.value) == message
+    after = _commentary(indicator)
+    assert (after.status, after.version, after.approver) == (CommentaryStatus.SUBMITTED, current.version, None)
+    assert after.history.count() == history
+
+
+APPROVE_CONCERN_MESSAGE = (
+    "ICT01's figure for December 2019 shows special cause concern (lower) on its SPC chart, and the return has no "
+    "commentary, so it cannot be approved: add commentary and use Save and approve, or send it back to its owner to "
+    "explain the figure."
+)
+
+
+def test_approving_a_return_submitted_before_concern_needed_commentary_is_refused(
+    open_period, ict01, owner_user, performance_user, settings
+):
+    steady_history(ict01)
+    settings.KPIDASH_COMMENTARY_REQUIRED_FOR = ["amber", "red"]
+    assert _save(ict01, owner_user, value=D("80"), submit=True).concern
+    settings.KPIDASH_COMMENTARY_REQUIRED_FOR = ["amber", "red", "concern"]
+    _approve_refused(ict01, performance_user, APPROVE_CONCERN_MESSAGE)
+
+
+def test_approving_a_return_whose_figure_turned_red_after_the_target_changed_is_refused(
+    open_period, ict02, owner_user, performance_user
+):
+    _save(ict02, owner_user, value=D("96"), submit=True)  # Green against a target of 95: no commentary needed
+    threshold = ict02.thresholds.get(financial_year=2019)
+    threshold.target, threshold.floor = D("99"), D("97")
+    threshold.save()
+    _approve_refused(
+        ict02,
+        performance_user,
+        "ICT02 is rated Red for December 2019, and the return has no commentary, so it cannot be approved: add "
+        "commentary and use Save and approve, or send it back to its owner to explain the figure.",
+    )
+
+
+def test_approving_a_return_that_became_a_concern_after_an_earlier_month_changed_is_refused(
+    open_period, ict01, owner_user, performance_user
+):
+    steady_history(ict01, months=20)
+    assert not _save(ict01, owner_user, value=D("87"), submit=True).concern  # inside limits of about 85.2 to 96.4
+    # The earlier months are corrected to a steady 91: the limits close in around it and 87 falls below them.
+    Result.objects.filter(indicator=ict01, period__lt=DEC).update(value=D("91"))
+    Result.objects.get(indicator=ict01, period=NOV).save()  # the save re-rates November onwards
+    _approve_refused(ict01, performance_user, APPROVE_CONCERN_MESSAGE)
+
+
+def test_approving_a_return_with_the_commentary_the_rule_needs_goes_ahead(
+    open_period, ict02, owner_user, performance_user
+):
+    _save(ict02, owner_user, value=D("85"), commentary="Staff shortages in November.", submit=True)
+    approved = return_approve(indicator=ict02, period=DEC, user=performance_user, expected_version=1)
+    assert (approved.status, approved.approver) == (CommentaryStatus.APPROVED, performance_user)
+
+
+def test_bulk_approve_leaves_a_return_missing_required_commentary_and_says_why(
+    open_period, ict01, ict02, owner_user, performance_user
+):
+    _save(ict01, owner_user, value=D("75"), submit=True)
+    _save(ict02, owner_user, value=D("96"), submit=True)
+    ict02.thresholds.filter(financial_year=2019).update(target=D("99"), floor=D("97"))  # Red now; RAG is read live
+    versions = {_commentary(ict01).pk: 1, _commentary(ict02).pk: 1}
+    approved, skipped = returns_bulk_approve(user=performance_user, versions=versions)
+    assert [c.indicator.code for c in approved] == ["ICT01"]
+    assert skipped == [
+        "ICT02 December 2019 was not approved. ICT02 is rated Red for December 2019, and the return has no "
+        "commentary, so it cannot be approved: add commentary and use Save and approve, or send it back to its "
+        "owner to explain the figure."
+    ]
+    assert (_commentary(ict02).status, _commentary(ict02).version) == (CommentaryStatus.SUBMITTED, 1)

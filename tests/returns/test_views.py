@@ -423,3 +423,25 @@ def test_the_review_queue_shows_each_returns_variation_icon_with_words(client, s
     page = client.get(reverse("review")).content.decode()
     assert "Variation (SPC)" in page
     assert "kp-spc-icon--concern_low" in page and "Special cause concern (lower)" in page
+
+
+def test_the_review_queue_refuses_to_approve_a_return_missing_required_commentary_and_says_why(
+    client, setup, owner_user, performance_user
+):
+    ict02 = Indicator.objects.get(code="ICT02")
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("96"), submit=True)  # Green
+    ict02.thresholds.filter(financial_year=2019).update(target=Decimal("99"), floor=Decimal("97"))  # now Red
+    commentary = Commentary.objects.get(indicator=ict02, period=DEC)
+    client.force_login(performance_user)
+    why = "ICT02 is rated Red for December 2019, and the return has no commentary, so it cannot be approved"
+
+    one = {"approve_one": f"{commentary.pk}:{commentary.version}"}
+    page = client.post(reverse("review_approve"), one, follow=True).content.decode()
+    assert f"ICT02 December 2019 was not approved. {why}" in page
+    bulk = {"returns": [f"{commentary.pk}:{commentary.version}"]}
+    assert why in client.post(reverse("review_approve"), bulk, follow=True).content.decode()
+    decide = {"action": "approve", "version": commentary.version}
+    page = client.post(reverse("return_decide", args=[DEC, "ICT02"]), decide, follow=True).content.decode()
+    assert why in page
+    commentary.refresh_from_db()
+    assert (commentary.status, commentary.version) == (CommentaryStatus.SUBMITTED, 1)
