@@ -274,6 +274,9 @@ def refresh(changes: dict[int, date | None]) -> None:
         _merge(pending, changes)
         return
     ids = sorted(changes)
+    # Two writers of one indicator would each rate it without the other's figures (and clash on the
+    # ratings' unique rows): the indicator's lock makes the second wait and rate from the first's.
+    Indicator.objects.filter(pk__in=ids).lock_figures()
     for start in range(0, len(ids), BATCH):
         _refresh_batch({pk: changes[pk] for pk in ids[start : start + BATCH]})
 
