@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from indicators.models import DirectionBasis, Indicator, Kind, Phase, Rating, Result, Threshold
 from indicators.periods import (
@@ -368,6 +368,13 @@ def deferred() -> Iterator[None]:
 # --- signals: every ORM write --------------------------------------------------------
 
 
+def _lock_indicator(sender, instance: Result | Threshold | Phase, **kwargs) -> None:
+    # Before the row's own lock, as the services take them: a writer holding this row (an admin
+    # edit) and waiting for the indicator's, while a save holds the indicator's and waits for this
+    # row, would deadlock.
+    Indicator.objects.filter(pk=instance.indicator_id).lock_figures()
+
+
 def _result_changed(sender, instance: Result, **kwargs) -> None:
     refresh({instance.indicator_id: instance.period})
 
@@ -402,6 +409,9 @@ def connect_signals() -> None:
     forms, services, shell) without each caller remembering. They run in the
     writer's transaction.
     """
+    for model in (Result, Threshold, Phase):
+        pre_save.connect(_lock_indicator, sender=model, dispatch_uid=f"ratings-lock-save-{model.__name__}")
+        pre_delete.connect(_lock_indicator, sender=model, dispatch_uid=f"ratings-lock-delete-{model.__name__}")
     post_save.connect(_result_changed, sender=Result, dispatch_uid="ratings-result-save")
     post_delete.connect(_result_changed, sender=Result, dispatch_uid="ratings-result-delete")
     post_save.connect(_threshold_changed, sender=Threshold, dispatch_uid="ratings-threshold-save")
