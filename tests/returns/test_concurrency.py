@@ -404,3 +404,28 @@ def test_a_grid_and_an_import_taking_its_indicators_in_the_other_order_queue_rat
     assert "changed this return" in responses[0].content.decode()
     assert Result.objects.get(indicator=ict01, period=DEC).value == Decimal("70")
     assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("80")
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_edit_of_a_result_and_a_save_of_its_return_queue_rather_than_deadlock(
+    monkeypatch, open_period, ict02, owner_user
+):
+    """The save holds the indicator and wants the result's row; the admin's edit must not hold that
+    row while it waits for the indicator (to re-rate it), or they deadlock."""
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
+    paused = _Paused(monkeypatch, "returns.services.lock_reason")
+
+    def save():
+        return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("96"), commentary="Owner.")
+
+    def admin():
+        assert paused.checked.wait(timeout=10)
+        with transaction.atomic():
+            result = Result.objects.get(indicator=ict02, period=DEC)
+            result.value = Decimal("50")
+            result.save()
+
+    assert run_together(save, admin) == []
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("50")  # the admin's edit came second
+    assert Rating.objects.get(indicator=ict02, period=DEC).value == Decimal("50")
