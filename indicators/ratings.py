@@ -369,9 +369,7 @@ def deferred() -> Iterator[None]:
 
 
 def _lock_indicator(sender, instance: Result | Threshold | Phase, **kwargs) -> None:
-    # Before the row's own lock, as the services take them: a writer holding this row (an admin
-    # edit) and waiting for the indicator's, while a save holds the indicator's and waits for this
-    # row, would deadlock.
+    # Before the row's own, as the services take them: else an admin edit and a save of it could deadlock.
     Indicator.objects.filter(pk=instance.indicator_id).lock_figures()
 
 

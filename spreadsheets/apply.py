@@ -389,8 +389,7 @@ def lock_periods() -> None:
     """Hold every month's row FOR SHARE until the import commits, so no month closes while it is checked and applied.
 
     A close waits for the import, and an import waits for a close in flight and
-    then reads the month as closed; saves go on meanwhile. An import's first
-    rows, as a save's are its month's (`returns.services._locked_return`).
+    then reads the month as closed; saves go on meanwhile.
     """
     ReportingPeriod.objects.order_by("period").for_share()
 
