@@ -29,7 +29,6 @@ from django.utils import timezone
 
 from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 from indicators import ratings
-from indicators.cache import bumps_deferred
 from indicators.models import (
     Commentary,
     CommentaryStatus,
@@ -790,8 +789,9 @@ def load_demo(*, open_december: bool = True) -> dict[str, int]:
     With `open_december`, December 2019 is open for returns (deadline 10 January
     2020); tests pass False and open the periods they need themselves.
     """
-    # All or nothing, with one version bump for the whole load rather than one per row.
-    with transaction.atomic(), bumps_deferred(), ratings.deferred():
+    # All or nothing, with one re-rating for the whole load rather than one per row (and, after the
+    # commit, one version bump: indicators/cache.py).
+    with transaction.atomic(), ratings.deferred():
         return _load_demo(open_december)
 
 

@@ -1,11 +1,11 @@
 """Data versions and the cache of reading-page parts keyed on them.
 
 Every cache key carries data versions: numbers kept in the database and
-bumped in the same transaction as any write a reading page could show. A write
-therefore makes every cached copy it affects unreachable at once, in every
-gunicorn or Celery process, whatever the cache backend: a per-process
-LocMemCache is as correct as Redis, only less shared. Old entries are never
-read again and expire after the cache's TIMEOUT.
+bumped after any committed write a reading page could show. A write therefore
+makes every cached copy it affects unreachable, in every gunicorn or Celery
+process, whatever the cache backend: a per-process LocMemCache is as correct
+as Redis, only less shared. Old entries are never read again and expire after
+the cache's TIMEOUT.
 
 The versions are scoped, so a month-end rush of returns does not empty the
 whole cache with each save:
@@ -19,25 +19,38 @@ whole cache with each save:
 A dashboard is keyed on ``structure`` and its own committee or directorate; an
 indicator page on ``structure`` and its indicator. A missing row reads as 0.
 
-Read the versions *before* the data: a copy stored under version V then holds
-data at least as new as V, never older.
+When the bump happens, and why that is enough:
+
+- Readers read the versions *before* the data; a writer bumps *after* its
+  transaction commits (`transaction.on_commit`). A reader that saw V+1 reads
+  the committed write; one that saw V stores what it read under V, which the
+  bump makes unreachable. Until the bump (milliseconds) readers get the copy
+  under V, as if they had come a moment earlier. Bumping before the commit
+  would be wrong: a reader could see V+1, then the old data, and keep it.
+- A transaction bumps each scope once however many rows it writes: they
+  gather their scopes in one pending bump (`_Bump`), queued on the first.
+- A rolled-back transaction bumps nothing (Django drops its callbacks, and it
+  changed nothing). A write undone by a savepoint's rollback may leave its
+  scopes pending: an extra bump costs a cache miss, never a wrong page.
+- Each bump is one autocommitted upsert per scope, holding one row lock for
+  one statement: the versions serialise no writer and join no deadlock.
+- A test's transaction never commits (pytest-django's ``django_db``), so its
+  bumps never run: wrap the write in the ``committed`` fixture
+  (tests/conftest.py) or use ``django_db(transaction=True)``.
 """
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.db import connection, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from indicators.models import Commentary, Committee, DataVersion, Directorate, Indicator, Phase, Result, Threshold
 
@@ -78,73 +91,48 @@ def data_version() -> int:
 
 
 def data_version_bump(*scopes: str) -> None:
-    """Make cached page parts stale: those of `scopes`, or with none given, every one.
+    """Make cached page parts stale once the transaction commits: those of `scopes`, or with none given, every one.
 
-    Call inside the writing transaction. ``all`` is always bumped, and first:
-    every writer locks that row before any other, so writers never deadlock.
+    ``all`` is always bumped. Outside a transaction the bump happens at once.
     """
-    _bump_rows([ALL])
-    _bump_rows(sorted(set(scopes) - {ALL}) if scopes else [STRUCTURE])
+    _stale(scopes or [STRUCTURE])
 
 
-class _Pending:
-    """What the writes inside `bumps_deferred` or `bumps_combined` would have bumped."""
+class _Bump:
+    """The scopes one transaction's writes made stale; run after it commits, it bumps each once."""
 
     def __init__(self) -> None:
-        self.indicators: set[int] = set()
-        self.everything = False
+        self.scopes: set[str] = {ALL}
+        self.indicators: set[int] = set()  # their scopes are looked up once, after the commit
 
-    def bump(self) -> None:
-        if self.everything:
-            data_version_bump()
-        elif self.indicators:
-            data_version_bump(*sorted({scope for pk in self.indicators for scope in indicator_scopes(pk)}))
-
-
-_deferred: contextvars.ContextVar[_Pending | None] = contextvars.ContextVar("kpidash_bumps_deferred", default=None)
-
-
-@contextmanager
-def _collecting() -> Iterator[_Pending | None]:
-    """Collect the bumps of the writes inside; None when an enclosing block already collects them."""
-    if _deferred.get() is not None:
-        yield None
-        return
-    lock_versions()  # the writes inside skip theirs
-    pending = _Pending()
-    token = _deferred.set(pending)
-    try:
-        yield pending
-    finally:
-        _deferred.reset(token)
+    def __call__(self) -> None:
+        scopes = self.scopes | {scope for pk in self.indicators for scope in indicator_scopes(pk)}
+        table = connection.ops.quote_name(DataVersion._meta.db_table)
+        with connection.cursor() as cursor:
+            for scope in sorted(scopes):  # each its own autocommitted statement: one row lock at a time
+                cursor.execute(
+                    f"INSERT INTO {table} (scope, version) VALUES (%s, 1) "  # noqa: S608
+                    f"ON CONFLICT (scope) DO UPDATE SET version = {table}.version + 1",
+                    [scope],
+                )
 
 
-@contextmanager
-def bumps_deferred() -> Iterator[None]:
-    """Writes inside skip their own version bumps; every version is bumped once at the end.
+def _stale(scopes: Iterable[str] = (), indicator_id: int | None = None) -> None:
+    """Add to the transaction's pending bump, queuing one on its first write.
 
-    For bulk loads (the demo) that save hundreds of rows one by one: a bump
-    per row costs more queries than the row itself.
+    A pending bump still queued on the connection is this transaction's: a new
+    transaction starts with none, and one queued inside a savepoint that was
+    rolled back has been dropped with it (its writes too), so a fresh one is queued.
     """
-    with _collecting() as pending:
-        yield
-    if pending is not None:
-        data_version_bump()
-
-
-@contextmanager
-def bumps_combined() -> Iterator[None]:
-    """Writes inside bump once at the end, together: the scopes they would each have bumped.
-
-    For a service that saves a few related rows (a return's result and its
-    commentary); used inside its transaction, so the bump commits with them.
-    It takes the version lock as it starts, so any row the service then locks
-    comes after it, the order every writer keeps (`lock_versions`).
-    """
-    with _collecting() as pending:
-        yield
-    if pending is not None:
-        pending.bump()
+    queued = connection.run_on_commit if connection.in_atomic_block else []
+    bump = next((func for _, func, _ in queued if isinstance(func, _Bump)), None)
+    fresh = bump is None
+    bump = bump or _Bump()
+    bump.scopes.update(scopes)
+    if indicator_id is not None:
+        bump.indicators.add(indicator_id)
+    if fresh:
+        transaction.on_commit(bump)  # outside a transaction: runs now
 
 
 def indicator_scopes(indicator_id: int) -> list[str]:
@@ -155,46 +143,6 @@ def indicator_scopes(indicator_id: int) -> list[str]:
     code, directorate = row
     committees = Committee.objects.filter(directorates__slug=directorate).values_list("slug", flat=True)
     return [f"indicator:{code}", f"directorate:{directorate}", *(f"committee:{slug}" for slug in committees)]
-
-
-def lock_versions() -> None:
-    """Take the `all` version row's lock now, before the transaction locks rows of its own.
-
-    Every write bumps `all`, so writers queue on it. A transaction that locks
-    another row first (a return's commentary, a result it updates) and bumps
-    afterwards could hold that row while waiting for `all`, as another
-    transaction holding `all` waits for that row: a deadlock. So every writer
-    takes `all` first: the return services before they lock the return, the
-    imports as they start, and any other ORM write in its pre_save, pre_delete
-    or m2m pre_* signal (`connect_signals`). Outside a transaction each
-    statement commits at once and holds nothing, so there is nothing to order.
-    (SQLite locks the whole database for a write, so this does nothing there.)
-    """
-    if connection.in_atomic_block:
-        list(DataVersion.objects.select_for_update().filter(scope=ALL).values_list("pk", flat=True))
-
-
-def _lock_first(sender, **kwargs) -> None:
-    # Inside bumps_deferred/bumps_combined the block took the lock as it started.
-    if kwargs.get("action", "pre_").startswith("pre_") and _deferred.get() is None:
-        lock_versions()
-
-
-def _lock_first_on_user_rename(sender, instance, update_fields=None, **kwargs) -> None:
-    if not instance._state.adding and (update_fields is None or USER_NAME_FIELDS & set(update_fields)):
-        _lock_first(sender)
-
-
-def _bump_rows(scopes: list[str]) -> None:
-    if not scopes or DataVersion.objects.filter(scope__in=scopes).update(version=F("version") + 1) == len(scopes):
-        return
-    existing = set(DataVersion.objects.filter(scope__in=scopes).values_list("scope", flat=True))
-    for scope in (scope for scope in scopes if scope not in existing):  # bumped for the first time
-        try:
-            with transaction.atomic():
-                DataVersion.objects.create(scope=scope, version=1)
-        except IntegrityError:  # made at the same moment by another writer
-            DataVersion.objects.filter(scope=scope).update(version=F("version") + 1)
 
 
 def cache_key(*parts: object) -> str:
@@ -288,31 +236,19 @@ def _forget(lock: str) -> None:
         logger.warning("Cache unavailable; %s not released", lock, exc_info=True)
 
 
-def _bump_everything() -> None:
-    pending = _deferred.get()
-    if pending is None:
-        data_version_bump()
-    else:
-        pending.everything = True
-
-
 def _bump_structure(sender, **kwargs) -> None:
     if kwargs.get("action", "post_").startswith("post_"):
-        _bump_everything()
+        _stale([STRUCTURE])
 
 
 def _bump_figure(sender, instance, **kwargs) -> None:
-    pending = _deferred.get()
-    if pending is None:
-        data_version_bump(*indicator_scopes(instance.indicator_id))
-    else:
-        pending.indicators.add(instance.indicator_id)
+    _stale(indicator_id=instance.indicator_id)
 
 
 def _bump_on_user_rename(sender, instance, created: bool, update_fields=None, **kwargs) -> None:
     # Signing in saves last_login alone: that must not empty the cache for everyone.
     if not created and (update_fields is None or USER_NAME_FIELDS & set(update_fields)):
-        _bump_everything()
+        _stale([STRUCTURE])
 
 
 def connect_signals() -> None:
@@ -324,12 +260,6 @@ def connect_signals() -> None:
     Bulk paths that bypass signals (bulk_create, COPY, QuerySet.update) call
     `data_version_bump()` themselves.
     """
-    for model in (*FIGURES, *STRUCTURAL):  # the version lock before the row's own (see lock_versions)
-        pre_save.connect(_lock_first, sender=model, dispatch_uid=f"data-version-lock-save-{model.__name__}")
-        pre_delete.connect(_lock_first, sender=model, dispatch_uid=f"data-version-lock-delete-{model.__name__}")
-    for through in WATCHED_M2M:
-        m2m_changed.connect(_lock_first, sender=through, dispatch_uid=f"data-version-lock-m2m-{through.__name__}")
-    pre_save.connect(_lock_first_on_user_rename, sender=get_user_model(), dispatch_uid="data-version-lock-user")
     for model in FIGURES:
         post_save.connect(_bump_figure, sender=model, dispatch_uid=f"data-version-save-{model.__name__}")
         post_delete.connect(_bump_figure, sender=model, dispatch_uid=f"data-version-delete-{model.__name__}")

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import OperationalError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -134,6 +134,35 @@ class IndicatorQuerySet(models.QuerySet):
 
     def owned_by(self, user) -> IndicatorQuerySet:
         return self.filter(owners=user)
+
+    def lock_figures(self) -> None:
+        """Hold these indicators' rows until the transaction ends, taken in code order.
+
+        Writers of an indicator's figures hold its row first, so two of them rate
+        it one after the other (`indicators.ratings`) and, taking rows in one
+        order, cannot deadlock. FOR NO KEY UPDATE: rows referring to it can still
+        be inserted. SQLite has no row locks (one transaction writes at a time).
+        """
+        list(self.select_for_update(no_key=True).order_by("code").values_list("pk", flat=True))
+
+    def lock_figures_together(self) -> None:
+        """`lock_figures` for a writer of several indicators (the grid, an owner's upload): all or none.
+
+        An import takes its indicators as its rows come, not in code order, so a
+        writer waiting for one while holding another could deadlock with it: when
+        one is held, this waits for each holder in turn holding none, then retries.
+        """
+        pks = list(self.order_by("code").values_list("pk", flat=True))
+        while True:
+            try:
+                with transaction.atomic():
+                    list(self.select_for_update(no_key=True, nowait=True).order_by("code").values_list("pk"))
+                return
+            except OperationalError:  # one of them is held (PostgreSQL's lock_not_available)
+                for pk in pks:
+                    with transaction.atomic():  # a savepoint: rolling it back releases the lock at once
+                        Indicator.objects.filter(pk=pk).lock_figures()
+                        transaction.set_rollback(True)
 
 
 class Indicator(models.Model):
@@ -466,8 +495,8 @@ class DataVersion(models.Model):
     Cached pages carry the versions of their scopes in their keys (see
     `indicators/cache.py` for the scopes), so a write makes every cached copy
     it affects unreachable at once, in every process, with no shared cache
-    needed for correctness. Bumped in the same transaction as the write, with
-    UPDATE … SET version = version + 1.
+    needed for correctness. Bumped after the write's transaction commits, with
+    one upsert per scope (see `indicators/cache.py` for why that is enough).
     """
 
     scope = models.CharField(max_length=250, unique=True)

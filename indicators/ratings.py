@@ -44,7 +44,7 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, OuterRef
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from indicators.models import DirectionBasis, Indicator, Kind, Phase, Rating, Result, Threshold
 from indicators.periods import (
@@ -274,6 +274,9 @@ def refresh(changes: dict[int, date | None]) -> None:
         _merge(pending, changes)
         return
     ids = sorted(changes)
+    # Two writers of one indicator would each rate it without the other's figures (and clash on the
+    # ratings' unique rows): the indicator's lock makes the second wait and rate from the first's.
+    Indicator.objects.filter(pk__in=ids).lock_figures()
     for start in range(0, len(ids), BATCH):
         _refresh_batch({pk: changes[pk] for pk in ids[start : start + BATCH]})
 
@@ -365,6 +368,11 @@ def deferred() -> Iterator[None]:
 # --- signals: every ORM write --------------------------------------------------------
 
 
+def _lock_indicator(sender, instance: Result | Threshold | Phase, **kwargs) -> None:
+    # Before the row's own, as the services take them: else an admin edit and a save of it could deadlock.
+    Indicator.objects.filter(pk=instance.indicator_id).lock_figures()
+
+
 def _result_changed(sender, instance: Result, **kwargs) -> None:
     refresh({instance.indicator_id: instance.period})
 
@@ -399,6 +407,9 @@ def connect_signals() -> None:
     forms, services, shell) without each caller remembering. They run in the
     writer's transaction.
     """
+    for model in (Result, Threshold, Phase):
+        pre_save.connect(_lock_indicator, sender=model, dispatch_uid=f"ratings-lock-save-{model.__name__}")
+        pre_delete.connect(_lock_indicator, sender=model, dispatch_uid=f"ratings-lock-delete-{model.__name__}")
     post_save.connect(_result_changed, sender=Result, dispatch_uid="ratings-result-save")
     post_delete.connect(_result_changed, sender=Result, dispatch_uid="ratings-result-delete")
     post_save.connect(_threshold_changed, sender=Threshold, dispatch_uid="ratings-threshold-save")

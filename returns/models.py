@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import connection, models
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from indicators.cache import data_version_bump, lock_versions
+from indicators.cache import data_version_bump
 from indicators.periods import format_period, period_label
 from returns.bank_holidays import NATIONS, configured_nation, rule_holidays
 
@@ -36,6 +36,22 @@ DEADLINE_BEFORE_MONTH = "The deadline cannot be before the month it is for."
 class ReportingPeriodQuerySet(models.QuerySet):
     def open(self) -> ReportingPeriodQuerySet:
         return self.filter(status=PeriodStatus.OPEN)
+
+    def for_share(self) -> list[ReportingPeriod]:
+        """These months' rows, held FOR SHARE until the transaction ends, as saves and imports hold them.
+
+        Many writers hold a month at once; `period_close` takes it FOR UPDATE, so
+        it waits for the saves in flight, and a save starting during a close waits
+        and then reads the month as closed. (Django has no FOR SHARE; SQLite no
+        row locks, but one transaction writes at a time.)
+        """
+        if connection.vendor != "postgresql":
+            return list(self)
+        try:
+            sql, params = self.query.sql_with_params()
+        except EmptyResultSet:  # e.g. period__in of nothing
+            return []
+        return list(self.model.objects.raw(f"{sql} FOR SHARE", params))
 
 
 class ReportingPeriod(models.Model):
@@ -124,12 +140,6 @@ class BankHolidayChange(models.Model):
             raise ValidationError({"day": f"{when} is already a bank holiday in {where} ({holidays[self.day]})."})
         if self.change == CalendarChange.CANCEL and self.day not in holidays:
             raise ValidationError({"day": f"{when} is not a bank holiday in {where}, so it cannot be cancelled."})
-
-
-@receiver(pre_save, sender=BankHolidayChange, dispatch_uid="bank-holidays-version-lock-save")
-@receiver(pre_delete, sender=BankHolidayChange, dispatch_uid="bank-holidays-version-lock-delete")
-def _lock_versions_first(sender, **kwargs) -> None:
-    lock_versions()  # before the row's own lock, as every writer does (indicators/cache.py)
 
 
 @receiver(post_save, sender=BankHolidayChange, dispatch_uid="bank-holidays-version-save")

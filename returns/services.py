@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from indicators.cache import bumps_combined
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.periods import period_label
 from indicators.rules import Rag
@@ -141,22 +140,19 @@ def _check_version(current: Commentary | None, expected: int | None, indicator: 
         raise _conflict(indicator, period)
 
 
-def _locked_commentary(indicator: Indicator, period: date) -> Commentary | None:
-    """The return's commentary, locked: call inside `bumps_combined`, which took the version lock first."""
+def _locked_return(indicator: Indicator, period: date) -> tuple[ReportingPeriod | None, Commentary | None]:
+    """The month's row and the return's commentary, locked until the transaction ends.
+
+    In the order every writer takes rows, so writers queue rather than deadlock:
+    the month (FOR SHARE: saves go in parallel, and a close waits for them, see
+    `ReportingPeriod.objects.for_share`), then the indicator (`lock_figures`: its
+    writers one at a time), then the return's own rows.
+    """
+    reporting_period = next(iter(ReportingPeriod.objects.filter(period=period).for_share()), None)
+    Indicator.objects.filter(pk=indicator.pk).lock_figures()
     commentary = Commentary.objects.select_for_update().filter(indicator=indicator, period=period).first()
     _ensure_baseline(commentary)
-    return commentary
-
-
-def _locked_period(period: date) -> ReportingPeriod | None:
-    """The month's row, locked until the transaction ends, so a save and the month's close queue.
-
-    A save that has the lock lands before the close (which waits for it); one
-    that waits for the close then reads the month as closed and is refused. Call
-    inside `bumps_combined`, after the version lock: the close takes only this
-    row, so the two cannot deadlock.
-    """
-    return ReportingPeriod.objects.select_for_update().filter(period=period).first()
+    return reporting_period, commentary
 
 
 def _check_lock(
@@ -299,10 +295,8 @@ def return_save(
     if approve and not performance:
         raise ReturnLocked("Only the performance team can approve returns.")
     try:
-        # The version lock, then the month's, then the return's row; one bump for the result and the commentary.
-        with transaction.atomic(), bumps_combined():
-            reporting_period = _locked_period(period)
-            current = _locked_commentary(indicator, period)
+        with transaction.atomic():
+            reporting_period, current = _locked_return(indicator, period)
             _check_lock(user, indicator, period, current, reporting_period)
             _check_version(current, expected_version, indicator, period)
             stored, errors = _figure_errors(indicator, value, numerator, denominator, text)
@@ -333,8 +327,7 @@ def return_save(
 def _submitted_for_decision(user, indicator: Indicator, period: date, expected_version: int | None) -> Commentary:
     if not is_performance_team(user):
         raise ReturnLocked("Only the performance team can approve or return a return.")
-    reporting_period = _locked_period(period)
-    current = _locked_commentary(indicator, period)
+    reporting_period, current = _locked_return(indicator, period)
     _check_lock(user, indicator, period, current, reporting_period)
     _check_version(current, expected_version, indicator, period)
     if current is None or current.status != CommentaryStatus.SUBMITTED:
@@ -350,7 +343,7 @@ def return_approve(*, indicator: Indicator, period: date, user, expected_version
     submitted under an older rule, or its figure rated since by a new threshold or an
     earlier month's change.
     """
-    with transaction.atomic(), bumps_combined():  # the version lock before the return's row
+    with transaction.atomic():
         current = _submitted_for_decision(user, indicator, period, expected_version)
         _check_approvable(current, indicator, period)
         current.status = CommentaryStatus.APPROVED
@@ -378,7 +371,7 @@ def return_send_back(
 ) -> Commentary:
     """The performance team returns a submitted return to its owner, saying why."""
     reason = (reason or "").strip()
-    with transaction.atomic(), bumps_combined():  # the version lock before the return's row
+    with transaction.atomic():
         current = _submitted_for_decision(user, indicator, period, expected_version)
         if not reason:
             raise ReturnError({"reason": ["Say why the return is being sent back, so its owner can put it right."]})
@@ -453,8 +446,8 @@ def period_open(*, period: date, deadline: date, user) -> ReportingPeriod:
 def period_close(*, period: date, user) -> ReportingPeriod:
     """Close a month: owners can no longer change its returns.
 
-    It waits for the month's saves in flight (each holds the month's row, see
-    `_locked_period`), and saves that start meanwhile wait for it.
+    It waits for the month's saves and imports in flight (each holds the month's
+    row FOR SHARE, see `_locked_return`), and saves that start meanwhile wait for it.
     """
     _require_performance_team(user)
     reporting_period = ReportingPeriod.objects.select_for_update().filter(period=period).first()

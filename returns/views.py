@@ -264,6 +264,11 @@ def _save_grid(user, rows: list[ReturnRow], forms: dict, changed: set[str], *, s
     """
     saved, failed = [], False
     with transaction.atomic():
+        # The month, then every indicator on the grid at once: the order all writers keep (`lock_figures_together`).
+        ReportingPeriod.objects.filter(period__in={row.period for row in rows}).for_share()
+        Indicator.objects.filter(
+            pk__in=[row.indicator.pk for row in rows if row.indicator.code in forms]
+        ).lock_figures_together()
         for row in rows:
             form = forms.get(row.indicator.code)
             if form is None:

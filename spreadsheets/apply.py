@@ -22,14 +22,16 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from indicators import ratings
-from indicators.cache import data_version_bump, lock_versions
-from indicators.models import Commentary, Result
+from indicators.cache import data_version_bump
+from indicators.models import Commentary, Indicator, Result
 from returns.models import ReportingPeriod
 from returns.services import ReturnConflict, ReturnError, return_save, save_with_history, status_after_edit
 from spreadsheets.models import ImportRecord
 from spreadsheets.owners import changed_since_message
 from spreadsheets.plan import ImportPlan, ResultRow, check_reason, plan_file
 from spreadsheets.workbook import OWNER_VERSION, RESULTS
+
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 
 
 class _Rollback(Exception):
@@ -49,7 +51,8 @@ def _importer(plan: ImportPlan):
 
 
 def apply_plan(plan: ImportPlan) -> None:
-    """Write a valid plan's changes with their audit history (call inside a transaction)."""
+    """Write a valid plan's changes with their audit history (call inside a transaction, after `lock_periods`)."""
+    _lock_indicators(plan)
     _apply_definitions(plan)
     user, reason = _importer(plan), _reason(plan)
     _write_results(plan.results, user, reason)
@@ -62,6 +65,7 @@ def _apply_definitions(plan: ImportPlan) -> None:
     if plan.definitions_applied:
         return
     plan.definitions_applied = True
+    _lock_indicators(plan)
     user, reason = _importer(plan), _reason(plan)
     for indicator, owners, committees in plan.indicators:
         save_with_history(indicator, user, reason)
@@ -71,6 +75,12 @@ def _apply_definitions(plan: ImportPlan) -> None:
             committee.directorates.add(indicator.directorate)
     for threshold in plan.thresholds:
         save_with_history(threshold, user, reason)
+
+
+def _lock_indicators(plan: ImportPlan) -> None:
+    """The rows of the indicators the plan writes (so far), after the months' rows, before writing theirs."""
+    ids = {indicator.pk for indicator, _, _ in plan.indicators} | {t.indicator_id for t in plan.thresholds}
+    Indicator.objects.filter(pk__in=ids | {row.indicator.pk for row in plan.results}).lock_figures()
 
 
 BATCH = 10_000
@@ -191,6 +201,7 @@ class _ResultStream:
         self.user_id = getattr(_importer(plan), "pk", None)
         self.reason, self.now = _reason(plan), timezone.now()
         self.pending: list[list] = []
+        self.locked: set[int] = set()  # the indicators whose rows this import holds
         self.queue: queue.Queue = queue.Queue(maxsize=4)
         self.failure: Exception | None = None
         self.thread = threading.Thread(target=self._run, name="kpidash-import-writer", daemon=True)
@@ -217,10 +228,18 @@ class _ResultStream:
                 continue  # keep draining so the main thread never blocks
             try:
                 with self.raw_connection.cursor() as raw:
+                    self._lock(raw, {values[1] for values in batch} - self.locked)
                     _write_results_postgresql(raw, batch, [])
                     _copy_history(raw, batch, "+", self.user_id, self.reason, self.now)
             except Exception as exc:  # reported by finish(); the transaction is then rolled back
                 self.failure = exc
+
+    def _lock(self, raw, indicators: set[int]) -> None:
+        """The indicators' rows before any result of theirs is written (`Indicator.objects.lock_figures`)."""
+        if indicators:
+            table = Indicator._meta.db_table
+            raw.execute(f"SELECT FROM {table} WHERE id = ANY(%s) FOR NO KEY UPDATE", [list(indicators)])  # noqa: S608
+            self.locked |= indicators
 
 
 _COPY_TYPES = {
@@ -322,7 +341,6 @@ def import_streaming(*, path: Path, file_name: str, user, source: str, reason: s
     plan = ImportPlan(file_name=file_name, user=user, stream_start=_stream_start, reason=(reason or "").strip())
     try:
         with transaction.atomic(), ratings.deferred():
-            lock_versions()  # before any row: the order every writer keeps
             lock_periods()  # before the rows are checked against the months' status
             with connection.cursor() as cursor:
                 # Foreign keys are checked as the rows stream in, not all at the commit.
@@ -347,15 +365,17 @@ def _stream_finish(plan: ImportPlan) -> None:
     failure = plan.stream.finish()
     plan.stream = None
     if failure is not None and plan.ok:
-        plan.error(
-            "",
-            0,
-            "",
-            (
+        if getattr(failure, "sqlstate", None) == UNIQUE_VIOLATION:  # the writer waited for that save's indicator
+            message = (
+                "Someone saved a return in this file for the first time while it was being imported, so "
+                "nothing was imported: import the file again to check it against their figures."
+            )
+        else:
+            message = (
                 f"The results could not be saved ({type(failure).__name__}: {failure}), so nothing was imported. "
                 "Try again; if it happens again, tell the system administrator."
-            ),
-        )
+            )
+        plan.error("", 0, "", message)
 
 
 def _stream_start(plan: ImportPlan) -> _ResultStream:
@@ -366,19 +386,22 @@ def _stream_start(plan: ImportPlan) -> _ResultStream:
 
 
 def lock_periods() -> None:
-    """Lock every month's row until the import commits, so no month closes while it is checked and applied.
+    """Hold every month's row FOR SHARE until the import commits, so no month closes while it is checked and applied.
 
     A close waits for the import, and an import waits for a close in flight and
-    then reads the month as closed. Taken after the version lock, as the return
-    services take their month's row (`returns.services._locked_period`).
+    then reads the month as closed; saves go on meanwhile.
     """
-    list(ReportingPeriod.objects.select_for_update().order_by("period").values_list("pk", flat=True))
+    ReportingPeriod.objects.order_by("period").for_share()
 
 
 def owner_apply(plan: ImportPlan, *, dry_run: bool) -> None:
     """Save an owner's rows through the return form's service; roll back on any error (or a dry run)."""
     try:
         with transaction.atomic(), ratings.deferred():
+            # The months, then every indicator at once: the order all writers keep (`lock_figures_together`).
+            months = {row.period for row in plan.results}
+            ReportingPeriod.objects.filter(period__in=months).order_by("period").for_share()
+            Indicator.objects.filter(pk__in={row.indicator.pk for row in plan.results}).lock_figures_together()
             for row in plan.results:
                 fraction = row.numerator is not None or row.denominator is not None
                 text = row.commentary

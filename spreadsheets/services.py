@@ -18,7 +18,6 @@ from pathlib import Path
 from django.db import connection, transaction
 
 from indicators import ratings
-from indicators.cache import lock_versions
 from spreadsheets.apply import apply_plan, import_streaming, lock_periods, owner_apply, record_import
 from spreadsheets.models import ImportRecord
 from spreadsheets.plan import ImportPlan, check_closed_again, check_reason, plan_file
@@ -52,7 +51,6 @@ def workbook_import(
         if not plan.ok:
             return plan
         with transaction.atomic(), ratings.deferred():
-            lock_versions()  # before any row: the order every writer keeps
             lock_periods()
             if not owner:
                 check_closed_again(plan)  # a month may have closed since the check

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from hypothesis import settings
 
 from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
@@ -32,6 +36,29 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def _run_commit_callbacks() -> None:
+    # What the test's transaction has queued for its commit, in order (callbacks may queue more).
+    queued = connection.run_on_commit
+    while queued:
+        _, callback, _ = queued.pop(0)
+        callback()
+
+
+@contextmanager
+def _commit_here() -> Iterator[None]:
+    yield
+    _run_commit_callbacks()
+
+
+@pytest.fixture
+def committed(db):
+    """`with committed(): ...` runs the on-commit callbacks queued so far as the block ends, as a
+    commit would (a test's transaction never commits), so a test sees the data versions a write
+    bumps (indicators/cache.py). The fixtures' writes before it are committed as it is set up."""
+    _run_commit_callbacks()
+    return _commit_here
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 
 from demo.data import load_demo
@@ -60,43 +60,46 @@ def shown(code: str, value: str) -> str:
 # --- every write path shows at once ---------------------------------------------------
 
 
-def test_a_saved_result_shows_on_the_cached_dashboard_at_once(viewer):
+def test_a_saved_result_shows_on_the_cached_dashboard_at_once(viewer, committed):
     assert shown("ICT02", "41.3") not in page(viewer)
     result = Result.objects.get(indicator__code="ICT02", period=NOV)
     result.value = Decimal("41.3")
-    result.save()
+    with committed():
+        result.save()
     assert shown("ICT02", "41.3") in page(viewer)
 
 
-def test_a_correction_approved_through_the_returns_service_shows_at_once(viewer):
+def test_a_correction_approved_through_the_returns_service_shows_at_once(viewer, committed):
     ReportingPeriod.objects.create(period=NOV, deadline=date(2019, 12, 10), status=PeriodStatus.CLOSED)
     assert "22 of the 25 KPIs" not in page(viewer)
-    return_save(
-        indicator=Indicator.objects.get(code="ICT02"),
-        period=NOV,
-        user=get_user_model().objects.get(username="performance"),
-        value=Decimal("97.3"),
-        commentary="Survey recounted.",
-        reason="Survey recount",
-        approve=True,
-    )
+    with committed():
+        return_save(
+            indicator=Indicator.objects.get(code="ICT02"),
+            period=NOV,
+            user=get_user_model().objects.get(username="performance"),
+            value=Decimal("97.3"),
+            commentary="Survey recounted.",
+            reason="Survey recount",
+            approve=True,
+        )
     html = page(viewer)
     assert shown("ICT02", "97.3") in html
     assert "22 of the 25 KPIs" in html  # ICT02 was the one Red
 
 
-def test_a_spreadsheet_import_shows_at_once(viewer, tmp_path):
+def test_a_spreadsheet_import_shows_at_once(viewer, tmp_path, committed):
     assert shown("ICT02", "41.3") not in page(viewer)
     path = tmp_path / "results.csv"
     path.write_text("code,period,value,numerator,denominator,commentary\nICT02,2019-11,41.3,,,\n")
-    plan = workbook_import(
-        path=path, file_name="results.csv", user=get_user_model().objects.get(username="performance")
-    )
+    with committed():
+        plan = workbook_import(
+            path=path, file_name="results.csv", user=get_user_model().objects.get(username="performance")
+        )
     assert plan.applied, plan.errors
     assert shown("ICT02", "41.3") in page(viewer)
 
 
-def test_a_threshold_changed_in_the_admin_shows_at_once(viewer):
+def test_a_threshold_changed_in_the_admin_shows_at_once(viewer, committed):
     assert "1 did not achieve the floor standard (Red)" in page(viewer)
     threshold = Threshold.objects.get(indicator__code="ICT02", financial_year=2019)
     admin = get_user_model().objects.get(username="admin")
@@ -105,61 +108,71 @@ def test_a_threshold_changed_in_the_admin_shows_at_once(viewer):
     form = viewer.get(url).context["adminform"].form
     data = {name: "" if form[name].value() is None else form[name].value() for name in form.fields}
     data.update(target="80", floor="70")
-    response = viewer.post(url, data)
+    with committed():
+        response = viewer.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert "22 of the 25 KPIs" in page(viewer)
 
 
-def test_a_renamed_indicator_shows_at_once(viewer):
+def test_a_renamed_indicator_shows_at_once(viewer, committed):
     page(viewer)
     indicator = Indicator.objects.get(code="ICT02")
     indicator.name = "Help desk satisfaction (renamed)"
-    indicator.save()
+    with committed():
+        indicator.save()
     assert "Help desk satisfaction (renamed)" in page(viewer)
 
 
-def test_a_renamed_owner_shows_on_the_cached_indicator_page_but_signing_in_keeps_the_cache(viewer):
+def test_a_renamed_owner_shows_on_the_cached_indicator_page_but_signing_in_keeps_the_cache(viewer, committed):
     owner = Indicator.objects.get(code="ICT02").owners.first()
     page(viewer, "/indicators/ICT02/")
     before = data_version()
-    viewer.force_login(owner)  # saves last_login only
+    with committed():
+        viewer.force_login(owner)  # saves last_login only
     assert data_version() == before
     owner.first_name, owner.last_name = "Robin", "Renamed"
-    owner.save()
+    with committed():
+        owner.save()
     assert "Robin Renamed" in page(viewer, "/indicators/ICT02/")
 
 
-def test_a_directorate_taken_off_a_committee_leaves_its_dashboard_at_once(viewer):
+def test_a_directorate_taken_off_a_committee_leaves_its_dashboard_at_once(viewer, committed):
     page(viewer)
-    Committee.objects.get(slug="policy-and-resources").directorates.clear()
+    with committed():
+        Committee.objects.get(slug="policy-and-resources").directorates.clear()
     assert viewer.get(DASHBOARD).status_code == 404
 
 
-def test_home_and_the_chart_show_a_new_result_at_once(viewer):
+def test_home_and_the_chart_show_a_new_result_at_once(viewer, committed):
     page(viewer, "/")
     page(viewer, "/indicators/ICT02/")
     assert "21 of 25 KPIs Green, 3 Amber, 1 Red" in page(viewer, "/")
     result = Result.objects.get(indicator__code="ICT02", period=NOV)
     result.value = Decimal("97.3")
-    result.save()
+    with committed():
+        result.save()
     assert "22 of 25 KPIs Green, 3 Amber, 0 Red" in page(viewer, "/")
     assert shown("ICT02", "97.3") in page(viewer, "/indicators/ICT02/").split('id="chart-table"')[1]
 
 
-def test_loading_the_demo_and_importing_bump_the_version(db, tmp_path):
-    before = data_version()
-    load_demo(open_december=False)
-    after_demo = data_version()
-    assert after_demo > before
+def test_loading_the_demo_and_importing_bump_the_version_once_each_after_they_commit(db, tmp_path, committed):
+    before = data_versions("all", "structure")
+    with committed():
+        load_demo(open_december=False)
+        assert data_versions("all", "structure") == before  # not until the commit
+    after_demo = data_versions("all", "structure")
+    assert after_demo == (before[0] + 1, before[1] + 1)  # hundreds of rows, one bump
     path = tmp_path / "results.csv"
     path.write_text("code,period,value,numerator,denominator,commentary\nICT02,2019-11,97.3,,,\n")
-    workbook_import(path=path, file_name="results.csv", user=None)
-    assert data_version() > after_demo
+    with committed():
+        workbook_import(path=path, file_name="results.csv", user=None)
+    assert data_versions("all", "structure") == (after_demo[0] + 1, after_demo[1] + 1)
 
 
-def test_the_version_row_is_made_again_if_it_is_missing(db):
+def test_the_version_row_is_made_again_if_it_is_missing(committed):
     DataVersion.objects.all().delete()
-    data_version_bump()
+    with committed():
+        data_version_bump()
     assert data_version() == 1
 
 
@@ -182,14 +195,15 @@ def test_the_performance_team_sees_the_audit_history_on_a_cached_indicator_page(
     assert "Audit history" not in page(viewer, "/indicators/ICT02/")
 
 
-def test_the_indicator_chart_is_drawn_once_per_data_version(viewer, monkeypatch):
+def test_the_indicator_chart_is_drawn_once_per_data_version(viewer, monkeypatch, committed):
     drawn = []
     real = views.render_svg
     monkeypatch.setattr(views, "render_svg", lambda chart: drawn.append(chart) or real(chart))
     first, second = page(viewer, "/indicators/ICT02/"), page(viewer, "/indicators/ICT02/")
     assert len(drawn) == 1
     assert without_token(first) == without_token(second)
-    Indicator.objects.get(code="ICT02").save()
+    with committed():
+        Indicator.objects.get(code="ICT02").save()
     page(viewer, "/indicators/ICT02/")
     assert len(drawn) == 2
 
@@ -233,7 +247,7 @@ def test_pages_are_served_uncached_when_the_cache_server_is_down(client, demo, v
 # --- scoped versions: a figure empties only what shows it ---------------------------------
 
 
-def test_a_saved_figure_leaves_other_committees_and_indicators_cached(viewer):
+def test_a_saved_figure_leaves_other_committees_and_indicators_cached(viewer, committed):
     """ICT02 belongs to Policy and Resources; Environment and Transport and ICT01 keep their copies."""
     others = ["/committees/environment-and-transport/", "/indicators/ICT01/"]
     affected = [DASHBOARD, "/directorates/strategic-and-corporate-services/", "/indicators/ICT02/", "/"]
@@ -243,7 +257,8 @@ def test_a_saved_figure_leaves_other_committees_and_indicators_cached(viewer):
 
     result = Result.objects.get(indicator__code="ICT02", period=NOV)
     result.value = Decimal("41.3")
-    result.save()
+    with committed():
+        result.save()
 
     for url in others:
         assert count_queries(viewer, url)[0] == cached_cost[url], url
@@ -253,27 +268,30 @@ def test_a_saved_figure_leaves_other_committees_and_indicators_cached(viewer):
     assert shown("ICT02", "41.3") in page(viewer, "/indicators/ICT02/")
 
 
-def test_a_threshold_and_a_commentary_bump_their_indicator_directorate_and_committee(db, demo):
+def test_a_threshold_and_a_commentary_bump_their_indicator_directorate_and_committee(db, demo, committed):
     scopes = ("all", "structure", "indicator:ICT02", "directorate:strategic-and-corporate-services")
     scopes += ("committee:policy-and-resources", "committee:environment-and-transport", "indicator:ICT01")
     before = data_versions(*scopes)
     threshold = Threshold.objects.get(indicator__code="ICT02", financial_year=2019)
     threshold.target = Decimal("80")
-    threshold.save()
+    with committed():
+        threshold.save()
     after = data_versions(*scopes)
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0, 1, 1, 1, 0, 0]
 
 
-def test_a_structural_change_empties_every_page(viewer):
+def test_a_structural_change_empties_every_page(viewer, committed):
     url = "/committees/environment-and-transport/"
     page(viewer, url)
     cached_cost = count_queries(viewer, url)[0]
-    Committee.objects.get(slug="policy-and-resources").save()
+    with committed():
+        Committee.objects.get(slug="policy-and-resources").save()
     assert count_queries(viewer, url)[0] > cached_cost
 
 
 def test_writers_to_different_indicators_do_not_deadlock(transactional_db, demo):
-    """Every writer bumps `all` first, so concurrent saves queue rather than deadlock (real threads)."""
+    """Each bump is its own statement after its writer's commit, so writers of different indicators
+    never wait for each other's versions, and every committed write is counted (real threads)."""
     from django.db import transaction
 
     from tests.threads import run_together
@@ -377,45 +395,67 @@ def test_an_invalid_filter_is_shown_with_its_error_but_not_kept_in_the_cache(vie
     assert len(stored) == 1
 
 
-def test_a_bulk_load_bumps_every_version_once_at_the_end(db, demo):
-    from indicators.cache import bumps_deferred
-
-    scopes = ("all", "structure", "indicator:ICT02")
+def test_a_transaction_bumps_each_scope_once_and_only_after_it_commits(db, demo, committed):
+    scopes = ("all", "structure", "indicator:ICT02", "indicator:ICT01")
     before = data_versions(*scopes)
-    with bumps_deferred():
-        for value in ("41.1", "41.2", "41.3"):
-            result = Result.objects.get(indicator__code="ICT02", period=NOV)
-            result.value = Decimal(value)
-            result.save()
-        assert data_versions(*scopes) == before
+    with committed():
+        with transaction.atomic():
+            for value in ("41.1", "41.2", "41.3"):
+                result = Result.objects.get(indicator__code="ICT02", period=NOV)
+                result.value = Decimal(value)
+                result.save()
+            assert data_versions(*scopes) == before  # a reader meanwhile keeps the copies of the old data
     after = data_versions(*scopes)
-    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1, 0]  # `structure` stales every page
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0, 1, 0]
 
 
-def test_a_saved_return_bumps_its_scopes_once_for_its_result_and_commentary(db, demo):
+def test_a_saved_return_bumps_its_scopes_once_for_its_result_and_commentary(db, demo, committed):
     owner = get_user_model().objects.get(username="owner")
     ReportingPeriod.objects.create(period=date(2019, 12, 1), deadline=date(2020, 1, 10), status=PeriodStatus.OPEN)
     scopes = ("all", "structure", "indicator:ICT02", "directorate:strategic-and-corporate-services")
     before = data_versions(*scopes)
-    return_save(
-        indicator=Indicator.objects.get(code="ICT02"),
-        period=date(2019, 12, 1),
-        user=owner,
-        value=Decimal("97"),
-        commentary="Up again.",
-    )
+    with committed():
+        return_save(
+            indicator=Indicator.objects.get(code="ICT02"),
+            period=date(2019, 12, 1),
+            user=owner,
+            value=Decimal("97"),
+            commentary="Up again.",
+        )
     after = data_versions(*scopes)
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0, 1, 1]  # not 2 each: one bump for both rows
 
 
-def test_a_structural_change_inside_a_combined_block_still_stales_everything(db, demo):
-    from indicators.cache import bumps_combined
-
+def test_a_structural_change_in_a_transaction_of_figures_still_stales_everything(db, demo, committed):
     before = data_versions("all", "structure")
-    with bumps_combined():
+    with committed(), transaction.atomic():
         result = Result.objects.get(indicator__code="ICT02", period=NOV)
         result.value = Decimal("41.1")
         result.save()
         Indicator.objects.filter(code="ICT02").first().save()  # a structural write
     after = data_versions("all", "structure")
     assert [a - b for a, b in zip(after, before, strict=True)] == [1, 1]
+
+
+def test_a_rolled_back_transaction_bumps_nothing(db, demo, committed):
+    scopes = ("all", "structure", "indicator:ICT02")
+    before = data_versions(*scopes)
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
+        Indicator.objects.get(code="ICT02").save()
+        raise RuntimeError("the writer failed")
+    assert data_versions(*scopes) == before
+
+
+def test_a_write_after_a_savepoint_rolled_back_is_still_bumped(db, demo, committed):
+    """The pending bump queued inside the savepoint is dropped with it: the next write queues another."""
+    scopes = ("all", "structure", "indicator:ICT02")
+    before = data_versions(*scopes)
+    with committed(), transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Indicator.objects.get(code="ICT01").save()
+            raise RuntimeError("this part failed")
+        result = Result.objects.get(indicator__code="ICT02", period=NOV)
+        result.value = Decimal("41.1")
+        result.save()
+    after = data_versions(*scopes)
+    assert [a - b for a, b in zip(after, before, strict=True)] == [1, 0, 1]

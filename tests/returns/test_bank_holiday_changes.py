@@ -47,27 +47,31 @@ def test_the_configured_nation_decides(settings):
     assert not is_working_day(ST_ANDREWS_2026)
 
 
-def test_an_added_closure_day_takes_effect_at_once():
+def test_an_added_closure_day_takes_effect_at_once(committed):
     assert is_working_day(CHRISTMAS_EVE_2026)
     holidays = bank_holidays()
-    _add(CHRISTMAS_EVE_2026)
+    with committed():
+        _add(CHRISTMAS_EVE_2026)
     assert not is_working_day(CHRISTMAS_EVE_2026)
     assert is_working_day(CHRISTMAS_EVE_2026, holidays)  # a calendar looked up before the change is a snapshot
 
 
-def test_a_cancelled_bank_holiday_is_a_working_day_and_deleting_the_cancellation_restores_it():
+def test_a_cancelled_bank_holiday_is_a_working_day_and_deleting_the_cancellation_restores_it(committed):
     assert not is_working_day(CHRISTMAS_2026)
-    cancellation = BankHolidayChange.objects.create(day=CHRISTMAS_2026, change=CalendarChange.CANCEL, name="Open")
+    with committed():
+        cancellation = BankHolidayChange.objects.create(day=CHRISTMAS_2026, change=CalendarChange.CANCEL, name="Open")
     assert is_working_day(CHRISTMAS_2026)
-    cancellation.delete()
+    with committed():
+        cancellation.delete()
     assert not is_working_day(CHRISTMAS_2026)
 
 
-def test_a_years_calendar_is_cached_until_something_changes(django_assert_num_queries):
+def test_a_years_calendar_is_cached_until_something_changes(django_assert_num_queries, committed):
     bank_holidays()(2026)
     with django_assert_num_queries(1):  # the version only
         assert CHRISTMAS_2026 in bank_holidays()(2026)
-    _add(CHRISTMAS_EVE_2026)
+    with committed():
+        _add(CHRISTMAS_EVE_2026)
     with django_assert_num_queries(2):  # the version, then the year's changes again
         assert CHRISTMAS_EVE_2026 in bank_holidays()(2026)
 
@@ -101,21 +105,25 @@ def test_one_change_per_day():
         BankHolidayChange(day=CHRISTMAS_EVE_2026, change=CalendarChange.ADD, name="again").full_clean()
 
 
-def test_the_admin_adds_and_cancels_days_with_history(admin_client):
-    response = admin_client.post(
-        "/admin/returns/bankholidaychange/add/", {"day": "2026-12-24", "change": "add", "name": "Council closure day"}
-    )
+def test_the_admin_adds_and_cancels_days_with_history(admin_client, committed):
+    with committed():
+        response = admin_client.post(
+            "/admin/returns/bankholidaychange/add/",
+            {"day": "2026-12-24", "change": "add", "name": "Council closure day"},
+        )
     assert response.status_code == 302
     assert not is_working_day(CHRISTMAS_EVE_2026)
     change = BankHolidayChange.objects.get(day=CHRISTMAS_EVE_2026)
     assert change.history.get().history_user.username == "admin"
 
-    admin_client.post(
-        "/admin/returns/bankholidaychange/add/", {"day": "2026-12-25", "change": "cancel", "name": "Open all year"}
-    )
+    with committed():
+        admin_client.post(
+            "/admin/returns/bankholidaychange/add/", {"day": "2026-12-25", "change": "cancel", "name": "Open all year"}
+        )
     assert is_working_day(CHRISTMAS_2026)
 
-    admin_client.post(f"/admin/returns/bankholidaychange/{change.pk}/delete/", {"post": "yes"})
+    with committed():
+        admin_client.post(f"/admin/returns/bankholidaychange/{change.pk}/delete/", {"post": "yes"})
     assert is_working_day(CHRISTMAS_EVE_2026)
 
 

@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from django.db import connection, transaction
 
-from indicators.cache import lock_versions
-from indicators.models import Commentary, Result
+from indicators.models import Commentary, Indicator, Rating, Result
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import ReturnConflict, ReturnLocked, period_close, return_save
+from spreadsheets import apply
 from spreadsheets.services import workbook_import
-from tests.returns.conftest import DEC
+from tests.returns.conftest import DEC, NOV
 from tests.threads import run_together
 
 
@@ -53,8 +53,8 @@ def test_of_two_simultaneous_first_saves_one_wins_and_the_other_gets_a_conflict(
 def test_a_grid_saving_several_returns_and_a_single_save_queue_rather_than_deadlock(
     open_period, ict01, ict02, owner_user, performance_user
 ):
-    """The grid holds the version lock after its first row; a single save of its second row must not
-    take that row's lock and then wait for the version lock the grid holds (PostgreSQL detects the cycle)."""
+    """The grid holds its first row's indicator and return; a single save of its second row must take
+    the rows in the same order, or each would wait for the other (PostgreSQL detects the cycle)."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks: SQLite locks the whole database for a write")
     for indicator in (ict01, ict02):  # existing returns, so their commentary rows can be locked
@@ -74,16 +74,17 @@ def test_a_grid_saving_several_returns_and_a_single_save_queue_rather_than_deadl
 
     assert run_together(grid, single) == []
     assert Result.objects.get(indicator=ict01, period=DEC).value == Decimal("91")
-    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("93")  # the single save came second
+    # The single save did not wait for the grid, which held only ICT01 then: the grid's ICT02 came second.
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("92")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_admin_edit_and_a_return_save_of_the_same_return_queue_rather_than_deadlock(
     open_period, ict02, owner_user, performance_user
 ):
-    """A return save holds the version lock (as a grid does after its first row) and then wants the
-    return's commentary; the admin saves that commentary meanwhile, and its version bump comes after
-    its own row lock. The admin's save must take the version lock first (pre_save), or they deadlock."""
+    """A return save holds the indicator (as a grid does after its first row) and then wants the
+    return's commentary; the admin saves that commentary meanwhile and must then want nothing the
+    save holds (its data-version bump comes after its commit), or they deadlock."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks: SQLite locks the whole database for a write")
     return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
@@ -91,7 +92,7 @@ def test_an_admin_edit_and_a_return_save_of_the_same_return_queue_rather_than_de
 
     def service():
         with transaction.atomic():
-            lock_versions()
+            Indicator.objects.filter(pk=ict02.pk).lock_figures()
             holding.set()
             time.sleep(0.5)  # the admin's save starts meanwhile
             return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("93"), commentary="Owner.")
@@ -105,7 +106,7 @@ def test_an_admin_edit_and_a_return_save_of_the_same_return_queue_rather_than_de
 
     assert run_together(service, admin) == []
     assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("93")
-    assert Commentary.objects.get(indicator=ict02, period=DEC).text == "Edited in the admin."  # it came second
+    assert Commentary.objects.get(indicator=ict02, period=DEC).text == "Owner."  # the admin's edit did not wait
 
 
 # --- a month closing while a save is in flight --------------------------------------------
@@ -243,3 +244,188 @@ def test_a_performance_team_import_checked_while_the_month_was_open_lands_before
     assert run_together(upload, _close_when(paused, performance_user)) == []
     assert plans[0].applied, plans[0].errors
     assert _landed_before_the_close(ict02)
+
+
+# --- an import and saves at the same moment ------------------------------------------------
+
+
+def _results_file(tmp_path, settings, rows: str):
+    settings.KPIDASH_IMPORT_DIR = tmp_path / "imports"
+    path = tmp_path / "results.csv"
+    path.write_text(f"code,period,value,commentary\n{rows}", encoding="utf-8")
+    return path
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_an_owners_save_of_a_return_being_imported_waits_for_the_import_and_is_refused_as_a_conflict(
+    monkeypatch, tmp_path, settings, open_period, ict02, owner_user, performance_user
+):
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
+    loaded = Commentary.objects.get(indicator=ict02, period=DEC).version  # the owner's form
+    path = _results_file(tmp_path, settings, "ICT02,2019-12,80,Imported.\n")
+    paused = _Paused(monkeypatch, "spreadsheets.apply._write_commentary")  # the import has written the result
+    plans, refused = [], []
+
+    def upload():
+        plans.append(workbook_import(path=path, file_name="results.csv", user=performance_user))
+
+    def save():
+        assert paused.checked.wait(timeout=10)
+        try:
+            return_save(
+                indicator=ict02,
+                period=DEC,
+                user=owner_user,
+                value=Decimal("96"),
+                commentary="Owner.",
+                expected_version=loaded,
+            )
+        except ReturnConflict as exc:
+            refused.append(str(exc))
+
+    assert run_together(upload, save) == []
+    assert plans[0].applied, plans[0].errors
+    assert refused and f"the value is now {ict02.format(Decimal('80'))}" in refused[0]
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("80")
+    assert Commentary.objects.get(indicator=ict02, period=DEC).text == "Imported."
+    assert Rating.objects.get(indicator=ict02, period=DEC).value == Decimal("80")  # rated with the import
+
+
+def _save_then_import(monkeypatch, path, indicator, owner_user, performance_user):
+    paused = _Paused(monkeypatch, "returns.services.lock_reason")  # the save holds its indicator and return
+    plans = []
+
+    def save():
+        return_save(indicator=indicator, period=DEC, user=owner_user, value=Decimal("96"), commentary="Owner.")
+
+    def upload():
+        assert paused.checked.wait(timeout=10)
+        plans.append(workbook_import(path=path, file_name="results.csv", user=performance_user))
+
+    assert run_together(save, upload) == []
+    return plans[0]
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_an_import_of_a_return_being_saved_waits_for_the_save_and_both_land(
+    monkeypatch, tmp_path, settings, open_period, ict02, owner_user, performance_user
+):
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
+    path = _results_file(tmp_path, settings, "ICT02,2019-12,80,Imported.\n")
+
+    plan = _save_then_import(monkeypatch, path, ict02, owner_user, performance_user)
+
+    assert plan.applied, plan.errors
+    history = Result.objects.get(indicator=ict02, period=DEC).history.order_by("history_date")
+    assert [record.value for record in history] == [Decimal("90"), Decimal("96"), Decimal("80")]  # save, then import
+    assert Commentary.objects.get(indicator=ict02, period=DEC).text == "Imported."
+    assert Rating.objects.get(indicator=ict02, period=DEC).value == Decimal("80")
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_an_import_of_a_new_return_first_saved_meanwhile_is_refused_whole_with_a_reason(
+    monkeypatch, tmp_path, settings, open_period, ict01, ict02, owner_user, performance_user
+):
+    path = _results_file(tmp_path, settings, "ICT01,2019-12,70,\nICT02,2019-12,80,Imported.\n")
+
+    plan = _save_then_import(monkeypatch, path, ict02, owner_user, performance_user)
+
+    assert not plan.applied
+    assert "Someone saved a return in this file for the first time while it was being imported" in str(plan.errors)
+    assert not Result.objects.filter(indicator=ict01, period=DEC).exists()  # nothing of the file, nothing half-written
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("96")
+    assert Commentary.objects.get(indicator=ict02, period=DEC).text == "Owner."
+    assert Rating.objects.get(indicator=ict02, period=DEC).value == Decimal("96")
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_a_long_import_of_one_month_does_not_make_a_save_of_another_indicator_and_month_wait(
+    monkeypatch, tmp_path, settings, open_period, ict01, ict02, owner_user, performance_user
+):
+    path = _results_file(tmp_path, settings, "ICT01,2019-11,55,Recounted.\n")
+    importing, saved = threading.Event(), threading.Event()
+    waited_for = []
+    write_commentary = apply._write_commentary
+
+    def slow_write_commentary(*args, **kwargs):
+        write_commentary(*args, **kwargs)
+        importing.set()
+        waited_for.append(saved.wait(timeout=10))  # the import's transaction stays open until the save is done
+
+    monkeypatch.setattr(apply, "_write_commentary", slow_write_commentary)
+    plans = []
+
+    def upload():
+        plans.append(workbook_import(path=path, file_name="results.csv", user=performance_user, reason="Recount"))
+
+    def save():
+        assert importing.wait(timeout=10)
+        return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("96"), commentary="Owner.")
+        saved.set()
+
+    assert run_together(upload, save) == []
+    assert waited_for == [True]  # saved while the import was still open, not after it
+    assert plans[0].applied, plans[0].errors
+    assert Result.objects.get(indicator=ict01, period=NOV).value == Decimal("55")
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("96")
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_a_grid_and_an_import_taking_its_indicators_in_the_other_order_queue_rather_than_deadlock(
+    client, monkeypatch, tmp_path, settings, open_period, ict01, ict02, owner_user, performance_user
+):
+    """The import holds ICT02 (a new result, streamed) and will want ICT01 (a changed one) once the file
+    is checked; the grid wants both. Were it to hold ICT01 while waiting for ICT02, they would deadlock."""
+    from tests.returns.test_grid_entry import URL, page_data
+
+    return_save(indicator=ict01, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
+    client.force_login(owner_user)
+    data = page_data(client)
+    path = _results_file(tmp_path, settings, "ICT02,2019-12,80,\nICT01,2019-12,70,\n")
+    paused = _Paused(monkeypatch, "spreadsheets.apply.check_reason")  # the new results are written
+    plans, responses = [], []
+
+    def upload():
+        plans.append(workbook_import(path=path, file_name="results.csv", user=performance_user))
+
+    def grid():
+        assert paused.checked.wait(timeout=10)
+        responses.append(client.post(URL, {**data, "ICT01-value": "91", "ICT02-value": "92", "action": "save"}))
+
+    assert run_together(upload, grid) == []
+    assert plans[0].applied, plans[0].errors
+    # The grid waited for the import, then found ICT01 changed since its page was loaded: nothing of it saved.
+    assert responses[0].status_code == 400
+    assert "changed this return" in responses[0].content.decode()
+    assert Result.objects.get(indicator=ict01, period=DEC).value == Decimal("70")
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("80")
+
+
+@needs_row_locks
+@pytest.mark.django_db(transaction=True)
+def test_an_admin_edit_of_a_result_and_a_save_of_its_return_queue_rather_than_deadlock(
+    monkeypatch, open_period, ict02, owner_user
+):
+    """The save holds the indicator and wants the result's row; the admin's edit must not hold that
+    row while it waits for the indicator (to re-rate it), or they deadlock."""
+    return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("90"), commentary="Draft.")
+    paused = _Paused(monkeypatch, "returns.services.lock_reason")
+
+    def save():
+        return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("96"), commentary="Owner.")
+
+    def admin():
+        assert paused.checked.wait(timeout=10)
+        with transaction.atomic():
+            result = Result.objects.get(indicator=ict02, period=DEC)
+            result.value = Decimal("50")
+            result.save()
+
+    assert run_together(save, admin) == []
+    assert Result.objects.get(indicator=ict02, period=DEC).value == Decimal("50")  # the admin's edit came second
+    assert Rating.objects.get(indicator=ict02, period=DEC).value == Decimal("50")
