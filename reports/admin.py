@@ -1,6 +1,7 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
-from reports.models import Paper, PaperSettings
+from reports.models import Addendum, Paper, PaperSettings
 
 
 @admin.register(PaperSettings)
@@ -46,3 +47,13 @@ class PaperAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # papers are generated, never typed in
+
+
+@admin.register(Addendum)
+class AddendumAdmin(SimpleHistoryAdmin):
+    list_display = ["paper", "number", "status", "requested_by", "created_at"]
+    list_filter = ["status", "paper__committee"]
+    readonly_fields = [field.name for field in Addendum._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # addenda are generated from the paper's page, never typed in
