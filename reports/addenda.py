@@ -36,12 +36,18 @@ ADDENDUM_TASK = "reports.tasks.addendum_generate_task"
 
 
 def fresh_snapshot(paper: Paper) -> dict:
-    """Today's snapshot of the paper's committee and period, built as the paper's was."""
+    """Today's snapshot of the paper's committee and period, built as the paper's was, without the charts.
+
+    Every figure the comparison reads comes from the same dashboard rows as the paper's; only the
+    chart points and the XmR charts are left out (reports.changes compares neither).
+    """
     committee = paper.committee
     # Unsaved defaults if the committee has none: a page view must write nothing, and the
     # comparison reads only the indicators' rows, never the settings' words.
     wording = PaperSettings.objects.filter(committee=committee).first() or PaperSettings(committee=committee)
-    return build_snapshot(committee=committee, settings=wording, period=paper.period, meeting_date=paper.meeting_date)
+    return build_snapshot(
+        committee=committee, settings=wording, period=paper.period, meeting_date=paper.meeting_date, with_charts=False
+    )
 
 
 def paper_changes(paper: Paper, snapshot: dict | None = None) -> dict[str, list[dict]] | None:

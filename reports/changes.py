@@ -8,7 +8,8 @@ paper page, the addendum and its tests agree on what counts as a change:
   direction of travel or previous-year value (for an activity indicator: its
   month, value, expected range or previous-year value). A target or floor
   that moved counts only through the RAG it changed; it is then listed beside
-  it, as are SPC icons that changed with the figure.
+  it. SPC icons and charts are not compared: the fresh snapshot is built
+  without the SPC history (reports.addenda.fresh_snapshot), to stay cheap.
 - **commentary** changed when the approved text shown for a KPI differs: edited,
   withdrawn (no longer approved) or newly approved.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from reports.content import DATA_TO_BE_SUPPLIED, DIRECTION_LABELS, RAG_LABELS, RANGE_LABELS, spc_words
+from reports.content import DATA_TO_BE_SUPPLIED, DIRECTION_LABELS, RAG_LABELS, RANGE_LABELS
 
 Item = dict[str, Any]
 Field = tuple[str, Callable[[Item], str]]
@@ -63,8 +64,6 @@ KPI_FIGURES: list[Field] = [
 KPI_CONTEXT: list[Field] = [
     ("Target", lambda item: item["target_text"]),
     ("Floor", lambda item: item["floor_text"]),
-    ("Variation", lambda item: spc_words(item)[0]),
-    ("Assurance", lambda item: spc_words(item)[1]),
 ]
 ACTIVITY_FIGURES: list[Field] = [
     ("Month", _month),
@@ -84,8 +83,6 @@ def _differences(old: Item, new: Item, fields: list[Field]) -> list[list[str]]:
 
 def _figure(old: Item, new: Item, is_kpi: bool) -> Item | None:
     figures, context = (KPI_FIGURES, KPI_CONTEXT) if is_kpi else (ACTIVITY_FIGURES, ACTIVITY_CONTEXT)
-    if "spc" not in old or "spc" not in new:  # a paper made before SPC showed no icons
-        context = context[:2]
     changed = _differences(old, new, figures)
     if not changed:
         return None

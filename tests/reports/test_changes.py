@@ -86,7 +86,6 @@ def test_a_corrected_value_lists_old_and_new_with_the_rag_and_everything_it_move
         ["Latest value", "88.6%", "96.0%"],
         ["Month RAG", "Red", "Green"],
         ["YTD value", "95.4%", "96.2%"],
-        ["Variation", "Concern (low)", "Common cause"],
     ]
 
 
@@ -152,13 +151,6 @@ def test_changes_keep_the_papers_order():
     paper = _snapshot([_kpi("B1"), _kpi("A1")])
     now = _snapshot([_kpi("A1", value_text="1.0%"), _kpi("B1", value_text="2.0%")])
     assert [figure["code"] for figure in snapshot_changes(paper, now)["figures"]] == ["B1", "A1"]
-
-
-def test_a_paper_made_before_spc_is_compared_without_icons():
-    old = _kpi(value_text="90.0%")
-    del old["spc"]
-    [figure] = snapshot_changes(_snapshot([old]), _snapshot([_kpi()]))["figures"]
-    assert [label for label, *_ in figure["fields"]] == ["Latest value"]
 
 
 @pytest.mark.parametrize(
