@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from reports.models import Addendum, Paper, PaperSettings
@@ -55,5 +56,16 @@ class AddendumAdmin(SimpleHistoryAdmin):
     list_filter = ["status", "paper__committee"]
     readonly_fields = [field.name for field in Addendum._meta.fields]
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None) -> bool:
         return False  # addenda are generated from the paper's page, never typed in
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # what was sent to the meeting stays on record
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":  # a revert would put back a queued row with no task behind it
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)

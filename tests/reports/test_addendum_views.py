@@ -130,3 +130,22 @@ def test_paper_page_queries_do_not_grow_with_changed_figures_or_addenda(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(changed_paper.get_absolute_url()).content.decode()
     assert "5 figures changed since this paper was generated." in page and 'id="addendum-5"' in page
+
+
+def test_the_admin_shows_an_addendum_and_its_history_but_never_changes_reverts_or_deletes_it(
+    client, ready_paper, performance_user
+):
+    addendum = _addendum(ready_paper)
+    record = addendum.history.earliest()
+    client.force_login(performance_user)
+    assert client.get(reverse("admin:reports_addendum_changelist")).status_code == 200
+    assert client.get(reverse("admin:reports_addendum_change", args=[addendum.pk])).status_code == 200
+    history = client.get(reverse("admin:reports_addendum_history", args=[addendum.pk]))
+    assert history.status_code == 200
+    changed = client.post(reverse("admin:reports_addendum_change", args=[addendum.pk]), {"number": "7"})
+    revert = client.post(reverse("admin:reports_addendum_simple_history", args=[addendum.pk, record.history_id]), {})
+    deleted = client.post(reverse("admin:reports_addendum_delete", args=[addendum.pk]), {"post": "yes"})
+    assert (changed.status_code, revert.status_code, deleted.status_code) == (403, 403, 403)
+    assert client.get(reverse("admin:reports_addendum_add")).status_code == 403
+    addendum.refresh_from_db()
+    assert (addendum.number, addendum.status) == (1, PaperStatus.READY)
