@@ -98,6 +98,7 @@ def _late_data(paper: Paper) -> dict:
         "has_changes": bool(changes and has_changes(changes)),
         "addenda": addenda,
         "covered_by": latest_ready if covered else None,
+        "in_flight": next((addendum for addendum in addenda if addendum.in_flight), None),
         "next_addendum": (
             addenda[0].number if addenda and addenda[0].status == PaperStatus.FAILED else len(addenda) + 1
         ),

@@ -104,6 +104,7 @@ def test_an_addendum_in_flight_offers_a_link_to_check_progress_and_needs_no_scri
     page = client.get(changed_paper.get_absolute_url()).content.decode()
     assert 'http-equiv="refresh"' not in page and "build/paper-status.js" not in page
     assert f'href="{changed_paper.get_absolute_url()}#addendum-1">Check progress</a>' in page
+    assert "Addendum 1 is being made" in page and "Generate addendum" not in page
     response = client.post(reverse("addendum_new", args=[changed_paper.pk]))  # a double click
     assert response["Location"].endswith("#addendum-1") and Addendum.objects.count() == 1
 
