@@ -24,7 +24,7 @@ _PERFORMANCE_TEAM_MODELS = {
     "indicators": ["directorate", "committee", "indicator", "threshold", "phase", "result", "commentary"],
     "spreadsheets": ["importrecord"],
     "returns": ["reportingperiod", "bankholidaychange"],
-    "reports": ["papersettings", "paper"],
+    "reports": ["papersettings", "paper", "addendum"],
 }
 _VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold", "phase", "result", "commentary"]}
 # The apps whose permissions the roles hold.

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
 
-from reports.models import Paper, PaperSettings
+from reports.models import Addendum, Paper, PaperSettings
 
 
 @admin.register(PaperSettings)
@@ -46,3 +48,24 @@ class PaperAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # papers are generated, never typed in
+
+
+@admin.register(Addendum)
+class AddendumAdmin(SimpleHistoryAdmin):
+    list_display = ["paper", "number", "status", "requested_by", "created_at"]
+    list_filter = ["status", "paper__committee"]
+    readonly_fields = [field.name for field in Addendum._meta.fields]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False  # addenda are generated from the paper's page, never typed in
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # what was sent to the meeting stays on record
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":  # a revert would put back a queued row with no task behind it
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)

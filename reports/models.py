@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from indicators.models import Committee
 from indicators.periods import format_period, period_label
@@ -142,3 +143,61 @@ class Paper(models.Model):
 
     def file_stem(self) -> str:
         return f"{self.committee.slug}-performance-dashboard-{format_period(self.period)}-v{self.version}"
+
+
+def addendum_upload_to(addendum: Addendum, filename: str) -> str:
+    paper = addendum.paper
+    folder = f"{settings.KPIDASH_PAPER_DIR}/{paper.committee.slug}/{format_period(paper.period)}/v{paper.version}"
+    return f"{folder}/addendum-{addendum.number}/{filename}"
+
+
+class Addendum(models.Model):
+    """Late data for a ready paper: only what changed since the paper, old → new, for the meeting.
+
+    Each addendum compares the paper's own snapshot with the data on the day it is
+    generated, so the latest addendum lists every change and replaces earlier ones.
+    """
+
+    paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="addenda")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=PaperStatus.choices, default=PaperStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    failure_reason = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    data_as_at = models.DateTimeField(null=True, blank=True)
+    changes = models.JSONField(
+        null=True, blank=True, help_text="What the addendum lists: the paper's figures, old → new."
+    )
+    pdf = models.FileField(upload_to=addendum_upload_to, max_length=300, blank=True)
+    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
+    docx = models.FileField(upload_to=addendum_upload_to, max_length=300, blank=True)
+    docx_sha256 = models.CharField("Word SHA-256", max_length=64, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "addenda"
+        ordering = ["paper", "-number"]
+        constraints = [models.UniqueConstraint(fields=["paper", "number"], name="one_addendum_number_per_paper")]
+
+    def __str__(self) -> str:
+        return f"Addendum {self.number} to {self.paper}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper_detail", args=[self.paper_id]) + f"#addendum-{self.number}"
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in (PaperStatus.QUEUED, PaperStatus.RUNNING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == PaperStatus.READY
+
+    def file_stem(self) -> str:
+        return f"{self.paper.file_stem()}-addendum-{self.number}"

@@ -306,10 +306,16 @@ def build_snapshot(
     period: date,
     meeting_date: date,
     as_at: datetime | None = None,
+    with_charts: bool = True,
 ) -> dict:
+    """The paper's data; without charts, no chart points or SPC history (five of its queries and most
+    of its time): the figures alone, for comparing a paper with today's (reports.addenda)."""
     dashboard = paper_dashboard(committee, period)
-    charts = ChartData.fetch([row.indicator for row in [*dashboard.kpis, *dashboard.activities]], period)
-    xmr = spc_charts([row.indicator for row in dashboard.kpis], period)
+    if with_charts:
+        charts = ChartData.fetch([row.indicator for row in [*dashboard.kpis, *dashboard.activities]], period)
+        xmr = spc_charts([row.indicator for row in dashboard.kpis], period)
+    else:
+        charts, xmr = ChartData({}, {}), {}
     directorate = " and ".join(d.name for d in committee.directorates.order_by("name"))
     fy = FinancialYear.containing(period).label
     values = {
@@ -333,7 +339,7 @@ def build_snapshot(
         "data_as_at_label": date_label(timezone.localtime(as_at).date()),
         "settings": _settings(settings, values),
         "counts": asdict(rag_counts(dashboard)),
-        "kpis": [_kpi(row, charts, xmr[row.indicator.pk], committee.direction_basis) for row in dashboard.kpis],
+        "kpis": [_kpi(row, charts, xmr.get(row.indicator.pk), committee.direction_basis) for row in dashboard.kpis],
         "activities": [_activity(row, charts) for row in dashboard.activities],
         "guidance": _guidance(dashboard),
         "gaps": readiness_gaps(dashboard),

@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/retry/", views.paper_retry_view, name="paper_retry"),
     path("<int:pk>/regenerate/", views.paper_regenerate, name="paper_regenerate"),
     path("<int:pk>/download/<str:fmt>/", views.paper_download, name="paper_download"),
+    path("<int:pk>/addenda/new/", views.addendum_new, name="addendum_new"),
+    path("<int:pk>/addenda/<int:number>/download/<str:fmt>/", views.addendum_download, name="addendum_download"),
 ]

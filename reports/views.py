@@ -10,8 +10,10 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, user_roles
 from indicators.models import Committee
 from indicators.periods import format_period
+from reports.addenda import addendum_request, paper_changes, same_changes
+from reports.changes import changes_sentence, has_changes
 from reports.forms import PaperRequestForm
-from reports.models import Paper, PaperStatus
+from reports.models import Addendum, Paper, PaperStatus
 from reports.services import CONTENT_TYPES, PaperError, paper_readiness, paper_request, paper_retry
 
 
@@ -77,8 +79,30 @@ def paper_detail(request, pk: int):
         "period_code": format_period(paper.period),
         "nav_active": "papers",
         "detail": _progress_detail(paper),
+        **_late_data(paper),
     }
     return render(request, "reports/paper_detail.html", context)
+
+
+def _late_data(paper: Paper) -> dict:
+    """What changed since a ready paper was generated, and its addenda (a fixed number of queries)."""
+    if not paper.is_ready:
+        return {}
+    changes = paper_changes(paper)
+    addenda = list(paper.addenda.order_by("-number"))
+    latest_ready = next((addendum for addendum in addenda if addendum.is_ready), None)
+    covered = latest_ready is not None and changes is not None and same_changes(changes, latest_ready.changes)
+    return {
+        "changes": changes,
+        "changes_sentence": changes_sentence(changes) if changes else "",
+        "has_changes": bool(changes and has_changes(changes)),
+        "addenda": addenda,
+        "covered_by": latest_ready if covered else None,
+        "in_flight": next((addendum for addendum in addenda if addendum.in_flight), None),
+        "next_addendum": (
+            addenda[0].number if addenda and addenda[0].status == PaperStatus.FAILED else len(addenda) + 1
+        ),
+    }
 
 
 def _progress_detail(paper: Paper) -> str:
@@ -134,4 +158,27 @@ def paper_download(request, pk: int, fmt: str):
         raise Http404("This paper has no such file.")
     return FileResponse(
         file.open("rb"), as_attachment=True, filename=f"{paper.file_stem()}.{fmt}", content_type=CONTENT_TYPES[fmt]
+    )
+
+
+@require_POST
+def addendum_new(request, pk: int):
+    paper = _get_paper(request.user, pk)
+    _require_generator(request.user)
+    try:
+        addendum = addendum_request(paper=paper, user=request.user)
+    except PaperError as exc:
+        messages.error(request, str(exc))
+        return redirect(paper)
+    return redirect(addendum)
+
+
+def addendum_download(request, pk: int, number: int, fmt: str):
+    paper = _get_paper(request.user, pk)
+    addendum = get_object_or_404(Addendum.objects.select_related("paper__committee"), paper=paper, number=number)
+    file = getattr(addendum, fmt, None) if fmt in CONTENT_TYPES else None
+    if not addendum.is_ready or not file:
+        raise Http404("This addendum has no such file.")
+    return FileResponse(
+        file.open("rb"), as_attachment=True, filename=f"{addendum.file_stem()}.{fmt}", content_type=CONTENT_TYPES[fmt]
     )
