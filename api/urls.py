@@ -1,0 +1,35 @@
+"""/api/v1/ (the read API, its schema and docs) and the API tokens page."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import SimpleRouter
+
+from api import pages, views
+from api.docs import ApiDocs
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("committees", views.CommitteeViewSet, basename="committee")
+router.register("directorates", views.DirectorateViewSet, basename="directorate")
+router.register("indicators", views.IndicatorViewSet, basename="indicator")
+router.register("papers", views.PaperViewSet, basename="paper")
+
+
+class Schema(views.ApiMixin, SpectacularAPIView):
+    pass
+
+
+v1 = [
+    path("", include(router.urls)),
+    path("results/", views.ResultList.as_view(), name="result-list"),
+    path("papers/<int:pk>/download/<str:fmt>/", views.PaperDownload.as_view(), name="paper-download"),
+    path("schema/", Schema.as_view(), name="schema"),
+    path("docs/", ApiDocs.as_view(url_name="api:schema"), name="docs"),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("tokens/", pages.token_list, name="tokens"),
+    path("tokens/<int:pk>/revoke/", pages.token_revoke_view, name="token_revoke"),
+]
