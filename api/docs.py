@@ -3,7 +3,7 @@
 Swagger UI's files come from drf-spectacular-sidecar (static files, no CDN), its
 start-up script from a URL of its own rather than inline, and the page template
 has no inline style, so `script-src 'self'; style-src 'self'` lets it run.
-Signed-in users only, like every page (LoginRequiredMiddleware).
+Signed-in users only, like every page (api/urls.py wraps it in login_required).
 """
 
 from drf_spectacular.views import SpectacularSwaggerSplitView

@@ -4,12 +4,12 @@ Every signed-in user reads committees, directorates, indicators, results and
 dashboards, as every signed-in user reads the dashboard and indicator pages
 (indicators/views.py); papers only for those the paper pages let in
 (`reports.views.can_read_papers`). Each view fetches a fixed number of queries
-however many rows it returns.
+however many rows it returns. Sign-in is the API's own business (a 401 in JSON):
+Django REST framework marks its views exempt from LoginRequiredMiddleware's redirect.
 """
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
@@ -40,14 +40,6 @@ from indicators.tables import DashboardFilterForm
 from reports.models import Paper
 from reports.services import CONTENT_TYPES
 from reports.views import can_read_papers
-
-
-class ApiMixin(APIView):
-    """Sign-in is the API's own business (a 401 in JSON), not LoginRequiredMiddleware's redirect."""
-
-    @classmethod
-    def as_view(cls, *args, **kwargs):
-        return login_not_required(super().as_view(*args, **kwargs))
 
 
 class NamedLookupMixin(GenericAPIView):
@@ -112,7 +104,7 @@ def _dashboard(request, *, name: str, slug: str, indicators: QuerySet[Indicator]
     list=extend_schema(summary="Committees"),
     retrieve=extend_schema(summary="A committee"),
 )
-class CommitteeViewSet(ApiMixin, NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
+class CommitteeViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
     missing = "There is no committee with the slug {value!r}."
     queryset = Committee.objects.prefetch_related("directorates")
     serializer_class = serializers.CommitteeSerializer
@@ -140,7 +132,7 @@ class CommitteeViewSet(ApiMixin, NamedLookupMixin, viewsets.ReadOnlyModelViewSet
     list=extend_schema(summary="Directorates"),
     retrieve=extend_schema(summary="A directorate"),
 )
-class DirectorateViewSet(ApiMixin, NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
+class DirectorateViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
     missing = "There is no directorate with the slug {value!r}."
     queryset = Directorate.objects.prefetch_related("committees")
     serializer_class = serializers.DirectorateSerializer
@@ -176,7 +168,7 @@ class DirectorateViewSet(ApiMixin, NamedLookupMixin, viewsets.ReadOnlyModelViewS
     ),
     retrieve=extend_schema(summary="An indicator, with its thresholds"),
 )
-class IndicatorViewSet(ApiMixin, NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
+class IndicatorViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
     missing = "There is no indicator with the reference {value!r}."
     serializer_class = serializers.IndicatorSerializer
     lookup_field = "code"
@@ -210,7 +202,7 @@ class IndicatorViewSet(ApiMixin, NamedLookupMixin, viewsets.ReadOnlyModelViewSet
         _param("committee", "A committee's slug: the results of its directorates' indicators."),
     ],
 )
-class ResultList(ApiMixin, ListAPIView):
+class ResultList(ListAPIView):
     serializer_class = serializers.ResultSerializer
 
     def get_queryset(self) -> QuerySet[Result]:
@@ -244,7 +236,7 @@ class PaperAccessMixin(APIView):
     ),
     retrieve=extend_schema(summary="A committee paper"),
 )
-class PaperViewSet(ApiMixin, PaperAccessMixin, NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
+class PaperViewSet(PaperAccessMixin, NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
     missing = "There is no paper {value}."
     serializer_class = serializers.PaperSerializer
 
@@ -260,7 +252,7 @@ class PaperViewSet(ApiMixin, PaperAccessMixin, NamedLookupMixin, viewsets.ReadOn
         return papers
 
 
-class PaperDownload(ApiMixin, PaperAccessMixin, APIView):
+class PaperDownload(PaperAccessMixin, APIView):
     @extend_schema(
         summary="A ready paper's PDF or Word file", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
     )
