@@ -199,3 +199,25 @@ def test_nobody_sees_or_revokes_another_users_token(client, viewer_user, clerk_u
     assert client.post(reverse("api:token_revoke", args=[token.pk])).status_code == 404
     assert client.get(reverse("api:token_revoke", args=[token.pk])).status_code == 405
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+
+
+# --- the admin ----------------------------------------------------------------------
+
+
+def test_an_administrator_revokes_a_token_in_the_admin_but_cannot_make_one_or_see_its_hash(admin_client, viewer_user):
+    token, secret = token_create(user=viewer_user, name="Leaked")
+
+    change = admin_client.get(reverse("admin:api_apitoken_change", args=[token.pk])).content.decode()
+    assert "Leaked" in change and token.digest not in change and secret not in change
+    assert admin_client.get(reverse("admin:api_apitoken_add")).status_code == 403
+    admin_client.post(
+        reverse("admin:api_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]}, follow=True
+    )
+
+    with pytest.raises(TokenRefused, match="revoked"):
+        token_for_secret(secret)
+
+
+def test_the_performance_team_does_not_see_tokens_in_the_admin(client, performance_user):
+    client.force_login(performance_user)
+    assert client.get(reverse("admin:api_apitoken_changelist")).status_code == 403
