@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from indicators.models import Committee, Directorate, Indicator, Result, Threshold
+from indicators.models import Committee, Directorate, Indicator, Threshold
 from indicators.periods import format_period
 from reports.models import Paper
 from reports.services import CONTENT_TYPES
@@ -121,14 +123,42 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]
 
 
-class ResultSerializer(serializers.ModelSerializer):
-    indicator = serializers.CharField(source="indicator.code")
-    directorate = serializers.CharField(source="indicator.directorate.slug")
-    period = PeriodField()
+class ResultSerializer(serializers.Serializer):
+    """A result from `ResultSerializer.FIELDS` rows (values_list): no model instances, no per-field machinery.
 
-    class Meta:
-        model = Result
-        fields = ["indicator", "directorate", "period", "value", "numerator", "denominator", "updated_at"]
+    The results list is the API's big one (every figure of every indicator), so a
+    page of 1,000 is built from plain tuples; the declared fields describe it in
+    the schema and give the same JSON as model fields would.
+    """
+
+    indicator = serializers.CharField(help_text="The indicator's reference.")
+    directorate = serializers.CharField(help_text="The indicator's directorate (slug).")
+    period = PeriodField()
+    value = serializers.FloatField(allow_null=True)
+    numerator = serializers.FloatField(allow_null=True)
+    denominator = serializers.FloatField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+    FIELDS = ("indicator__code", "indicator__directorate__slug", "period", "value", "numerator", "denominator")
+
+    def to_representation(self, row) -> dict:
+        code, directorate, period, value, numerator, denominator, updated_at = row
+        return {
+            "indicator": code,
+            "directorate": directorate,
+            "period": format_period(period),
+            "value": _number(value),
+            "numerator": _number(numerator),
+            "denominator": _number(denominator),
+            "updated_at": _MOMENT.to_representation(updated_at),
+        }
+
+
+_MOMENT = serializers.DateTimeField()  # a date and time as every other field of the API writes it
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 class PaperFilesSerializer(serializers.Serializer):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from django.core.files.base import ContentFile
@@ -64,6 +64,23 @@ def test_results_filter_by_indicator_and_period_range(api):
     assert [row["period"] for row in document["results"]] == [f"{r.period:%Y-%m}" for r in expected.order_by("period")]
     first = document["results"][0]
     assert first["indicator"] == code and set(first) >= {"value", "numerator", "denominator", "directorate"}
+
+
+def test_a_result_carries_its_own_figures_in_their_places(api):
+    result = Result.objects.filter(numerator__isnull=False, denominator__gt=1).select_related("indicator").first()
+
+    rows = api.get("/api/v1/results/", {"indicator": result.indicator.code, "period_from": f"{result.period:%Y-%m}"})
+    row = rows.json()["results"][0]
+
+    assert row["indicator"] == result.indicator.code and row["period"] == f"{result.period:%Y-%m}"
+    assert row["directorate"] == result.indicator.directorate.slug
+    assert (row["value"], row["numerator"], row["denominator"]) == (
+        float(result.value),
+        float(result.numerator),
+        float(result.denominator),
+    )
+    assert row["numerator"] != row["denominator"]
+    assert datetime.fromisoformat(row["updated_at"]) == result.updated_at
 
 
 def test_results_filter_by_directorate_and_committee(api):
