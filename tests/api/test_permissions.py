@@ -150,3 +150,13 @@ def test_the_api_is_read_only(paper, performance_user):
     for method in ("post", "put", "patch", "delete"):
         for url in ("/api/v1/committees/", "/api/v1/committees/policy-and-resources/", f"/api/v1/papers/{paper.pk}/"):
             assert getattr(api, method)(url, content_type="application/json").status_code == 405, (method, url)
+
+
+def test_a_token_request_gets_no_session_so_nothing_outlives_the_token(demo, viewer_user):
+    from django.contrib.sessions.models import Session
+
+    api = token_client(viewer_user)
+    response = api.get("/api/v1/committees/")
+
+    assert response.status_code == 200 and "sessionid" not in response.cookies
+    assert not Session.objects.exists()
