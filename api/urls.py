@@ -1,7 +1,7 @@
 """/api/v1/ (the read API, its schema and docs) and the API tokens page."""
 
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
@@ -10,7 +10,7 @@ from api.docs import ApiDocs
 
 app_name = "api"
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)  # path converters, as every other URL of kpidash
 router.register("committees", views.CommitteeViewSet, basename="committee")
 router.register("directorates", views.DirectorateViewSet, basename="directorate")
 router.register("indicators", views.IndicatorViewSet, basename="indicator")
@@ -24,6 +24,7 @@ v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # A page for people: sign in first, as everywhere (DRF's views opt out of LoginRequiredMiddleware).
     path("docs/", login_required(ApiDocs.as_view(url_name="api:schema")), name="docs"),
+    re_path(r"^.*$", views.Nowhere.as_view(), name="nowhere"),  # a JSON 404, not the HTML page
 ]
 
 urlpatterns = [

@@ -172,7 +172,7 @@ class IndicatorViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
     missing = "There is no indicator with the reference {value!r}."
     serializer_class = serializers.IndicatorSerializer
     lookup_field = "code"
-    lookup_value_regex = r"[^/]+"
+    lookup_value_converter = "str"  # references may hold dots (ICT.01), which the router's default refuses
 
     def get_queryset(self) -> QuerySet[Indicator]:
         indicators = Indicator.objects.select_related("directorate").prefetch_related(
@@ -268,3 +268,9 @@ class PaperDownload(PaperAccessMixin, APIView):
             filename=f"{paper.file_stem()}.{fmt}",
             content_type=CONTENT_TYPES[fmt],
         )
+
+
+class Nowhere(APIView):
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        raise NotFound("There is no such address in the API: the endpoints are listed at /api/v1/docs/.")

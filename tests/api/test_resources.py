@@ -225,3 +225,18 @@ def test_a_session_is_throttled_too(settings, client, demo, viewer_user):
     assert [client.get("/api/v1/directorates/").status_code for _ in range(3)] == [200, 200, 429]
     _, secret = token_create(user=viewer_user, name="own count")
     assert client.get("/api/v1/directorates/", headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+
+
+def test_an_indicator_whose_reference_has_a_dot_is_found(api):
+    indicator = Indicator.objects.first()
+    indicator.code = "ICT.99"
+    indicator.save()
+    assert api.get("/api/v1/indicators/ICT.99/").json()["ref"] == "ICT.99"
+
+
+def test_an_address_the_api_does_not_have_is_a_json_404(api):
+    response = api.get("/api/v1/committee/")
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "There is no such address in the API: the endpoints are listed at /api/v1/docs/."
+    }
