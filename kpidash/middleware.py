@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -41,7 +41,9 @@ class SessionLifetimeMiddleware:
         # Stamped after the view so the sign-in request itself starts the clock
         # (auth.login has set request.user by then), whichever backend signed in.
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        # Only a session that signed the user in: an API request signed in by its token
+        # (api/authentication.py) must not be given a session, or its cookie would outlive the token.
+        if user is not None and user.is_authenticated and SESSION_KEY in request.session:
             now = time.time()
             if SIGNED_IN_AT not in request.session:
                 request.session[SIGNED_IN_AT] = now

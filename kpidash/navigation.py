@@ -15,6 +15,7 @@ SECTIONS = [
     ("review", "Review", "review", {PERFORMANCE_TEAM}),
     ("papers", "Papers", "papers", {PERFORMANCE_TEAM, COMMITTEE_CLERK, SERVICE_OWNER, VIEWER}),
     ("spreadsheets", "Spreadsheets", "spreadsheets", {PERFORMANCE_TEAM, SERVICE_OWNER}),
+    ("api", "API", "api:tokens", None),  # everyone signed in reads the API with their own tokens
 ]
 
 

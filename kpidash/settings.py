@@ -47,12 +47,16 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",  # failed sign-in throttling (see the security block below)
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (no CDN)
     # Lowest first: an app imports only apps listed before it, and none imports demo (README "Layout").
     "accounts",
     "indicators",
     "returns",
     "reports",
     "spreadsheets",
+    "api",  # the read API, /api/v1/: nothing imports it but kpidash/urls.py
     "demo",  # the demonstration organisation and `manage.py load_demo`
     "kpidash",  # wiring only: the check_ready management command
 ]
@@ -324,6 +328,39 @@ CELERY_BEAT_SCHEDULE = {
         "task": "returns.tasks.send_reminders",
         "schedule": crontab(hour=7, minute=0),  # CELERY_TIMEZONE: Europe/London
     },
+}
+
+# The read API (api/, README "API"): personal tokens expire after this many days,
+# and each token (or signed-in user) may make this many requests a minute.
+KPIDASH_API_TOKEN_DAYS = env.integer("KPIDASH_API_TOKEN_DAYS", 90, minimum=1, maximum=3650)
+KPIDASH_API_REQUESTS_PER_MINUTE = env.integer("KPIDASH_API_REQUESTS_PER_MINUTE", 120, minimum=1)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so an unauthenticated request is a 401 with a Bearer challenge.
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Pages",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "COERCE_DECIMAL_TO_STRING": False,  # figures are JSON numbers, as Power BI and Excel expect
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "kpidash API",
+    "DESCRIPTION": (
+        "Read-only: committees, directorates, indicators and their thresholds, results, dashboards and "
+        "committee papers, with the rights of the signed-in user or the token's user."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": False},
 }
 
 LOGGING = {

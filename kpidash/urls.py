@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("indicators.urls")),
     path("", include("returns.urls")),
     path("", include("spreadsheets.urls")),
+    path("api/", include("api.urls")),
 ]

@@ -347,6 +347,9 @@ BAD_VALUES = [
     ("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", "three", {}, "use a whole number from 0 to 20"),
     ("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", "-1", {}, "use a whole number from 0 to 20"),
     ("KPIDASH_BANK_HOLIDAYS", "wales", {}, "use one of 'england-and-wales', 'scotland', 'northern-ireland'"),
+    ("KPIDASH_API_TOKEN_DAYS", "90d", {}, "use a whole number from 1 to 3650"),
+    ("KPIDASH_API_TOKEN_DAYS", "0", {}, "use a whole number from 1 to 3650"),
+    ("KPIDASH_API_REQUESTS_PER_MINUTE", "120/min", {}, f"{A_NUMBER} 1"),
     ("LOG_LEVEL", "verbose", {}, "use one of 'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'"),
     ("LOG_FORMAT", "xml", {}, "use one of 'plain', 'json'"),
     ("SECURE_PROXY_SSL_HEADER", "https", {}, BOOLEAN),
@@ -458,6 +461,8 @@ def test_well_formed_values_are_read_as_their_types():
         KPIDASH_DEFAULT_TOLERANCE_UNIT="absolute",
         KPIDASH_COMMENTARY_REQUIRED_FOR="red, concern",
         KPIDASH_BANK_HOLIDAYS="scotland",
+        KPIDASH_API_TOKEN_DAYS="30",
+        KPIDASH_API_REQUESTS_PER_MINUTE="600",
         LOG_LEVEL="WARNING",
         STATIC_ROOT="/srv/kpidash/static",
         DEBUG="off",
@@ -469,6 +474,8 @@ def test_well_formed_values_are_read_as_their_types():
     assert values["KPIDASH_DEFAULT_TOLERANCE_UNIT"] == "absolute"
     assert values["KPIDASH_COMMENTARY_REQUIRED_FOR"] == ["red", "concern"]
     assert values["KPIDASH_BANK_HOLIDAYS"] == "scotland"
+    assert values["KPIDASH_API_TOKEN_DAYS"] == 30
+    assert values["KPIDASH_API_REQUESTS_PER_MINUTE"] == 600
     assert values["LOGGING"]["root"]["level"] == "WARNING"
     assert values["STATIC_ROOT"] == Path("/srv/kpidash/static")
     assert values["DEBUG"] is False
