@@ -11,5 +11,6 @@ urlpatterns = [
     path("papers/", include("reports.urls")),
     path("", include("indicators.urls")),
     path("", include("returns.urls")),
+    path("", include("plans.urls")),
     path("", include("spreadsheets.urls")),
 ]
