@@ -93,10 +93,13 @@ def flags_for(returns: Iterable[tuple[Indicator, date, str, bool]]) -> list[Flag
 
     For pages that have already rated each figure (My returns, the review queue): one query.
     """
+    given = list(returns)
+    # Asked for every figure's indicator, not only those that need an action, so the page's
+    # query count does not depend on how many are Red.
+    actioned = with_open_actions(indicator.pk for indicator, *_ in given)
     wanted = [
-        (indicator, period, rag, concern) for indicator, period, rag, concern in returns if needs_action(rag, concern)
+        (indicator, period, rag, concern) for indicator, period, rag, concern in given if needs_action(rag, concern)
     ]
-    actioned = with_open_actions(indicator.pk for indicator, *_ in wanted)
     return [
         Flag(indicator.code, period, missing_action_message(indicator.code, rag, concern))
         for indicator, period, rag, concern in wanted

@@ -90,6 +90,8 @@ def action_list(request):
     actions = Action.objects.select_related("owner").prefetch_related("indicators").order_by("due", "pk")
     code = request.GET.get("indicator")
     if code:
+        if not Indicator.objects.filter(code=code).exists():
+            raise Http404(f"There is no indicator with the reference ‘{code}’.")
         actions = actions.filter(indicators__code=code)
     today = timezone.localdate()
     rows = [(action, action.shown_status(today)) for action in actions]

@@ -188,3 +188,11 @@ def test_the_owner_adds_an_action_from_the_flag_with_the_indicator_already_chose
     page = client.get(reverse("action_new") + "?indicator=ICT02").content.decode()
     ict02 = setup["action"].indicators.get()
     assert f'value="{ict02.pk}" checked' in page
+
+
+def test_the_action_list_narrows_to_one_indicator_and_an_unknown_one_is_a_404(client, setup):
+    client.force_login(setup["viewer_user"])
+    page = client.get(reverse("actions") + "?indicator=ICT02").content.decode()
+    assert "Call back unhappy callers" in page and "Recycling campaign" not in page
+    assert "Add an improvement action" not in page  # a viewer only reads
+    assert client.get(reverse("actions") + "?indicator=NOPE").status_code == 404
