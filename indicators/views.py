@@ -210,7 +210,8 @@ def _dashboard_page(request, kind: str, slug: str, period_text: str | None):
     else:
         content = cached(cache_key("dashboard", kind, slug, period_text, sorted(query.lists()), versions), page)
     # Other apps' notices (indicators/notices.py) are asked afresh each time: they are not in the cached part.
-    notices = dashboard_notices(scopes[kind](slug).indicators, content["period"])
+    period = content.get("period")  # None in a copy cached by an older release, until it expires
+    notices = dashboard_notices(scopes[kind](slug).indicators, period) if period else []
     return render(request, "indicators/dashboard.html", {**content, "notices": notices})
 
 
