@@ -196,3 +196,10 @@ def test_the_action_list_narrows_to_one_indicator_and_an_unknown_one_is_a_404(cl
     assert "Call back unhappy callers" in page and "Recycling campaign" not in page
     assert "Add an improvement action" not in page  # a viewer only reads
     assert client.get(reverse("actions") + "?indicator=NOPE").status_code == 404
+
+
+def test_the_refused_edit_page_says_why(client, setup):
+    client.force_login(setup["other_owner_user"])
+    response = client.get(reverse("action_edit", args=[setup["action"].pk]))
+    assert response.status_code == 403
+    assert "it is for ICT02, which is not your indicator" in response.content.decode()
