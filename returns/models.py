@@ -30,6 +30,9 @@ class PeriodStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+DEADLINE_BEFORE_MONTH = "The deadline cannot be before the month it is for."
+
+
 class ReportingPeriodQuerySet(models.QuerySet):
     def open(self) -> ReportingPeriodQuerySet:
         return self.filter(status=PeriodStatus.OPEN)
@@ -71,6 +74,10 @@ class ReportingPeriod(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == PeriodStatus.OPEN
+
+    def clean(self) -> None:
+        if self.deadline is not None and self.period is not None and self.deadline < self.period:
+            raise ValidationError({"deadline": DEADLINE_BEFORE_MONTH})
 
 
 class CalendarChange(models.TextChoices):

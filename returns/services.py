@@ -23,7 +23,7 @@ from indicators.spc import Variation
 from indicators.validators import SEND_BACK_REASON_MAX_LENGTH, commentary_error, figure_errors, reason_error
 from plans.flags import with_open_actions
 from plans.rules import missing_action_message, needs_action
-from returns.models import PeriodStatus, ReportingPeriod
+from returns.models import DEADLINE_BEFORE_MONTH, PeriodStatus, ReportingPeriod
 from returns.permissions import correction_needs_reason, is_performance_team, lock_reason
 from returns.rows import CONCERNS, ReturnRow, return_row, returns_queryset, with_variation
 
@@ -427,7 +427,7 @@ def period_open(*, period: date, deadline: date, user) -> ReportingPeriod:
     elif period > timezone.localdate().replace(day=1):
         errors["period"] = [f"{period_label(period)} has not started yet."]
     if deadline < period:
-        errors["deadline"] = ["The deadline cannot be before the month it is for."]
+        errors["deadline"] = [DEADLINE_BEFORE_MONTH]
     existing = ReportingPeriod.objects.select_for_update().filter(period=period).first()
     if existing is not None and existing.is_open and not errors:
         errors["period"] = [f"{period_label(period)} is already open."]

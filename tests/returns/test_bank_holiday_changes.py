@@ -135,13 +135,35 @@ def test_a_deadline_on_a_bank_holiday_or_weekend_is_warned_about():
 
 
 def test_the_reporting_period_admin_warns_when_the_deadline_is_a_bank_holiday(admin_client):
+    month = ReportingPeriod.objects.create(period=date(2026, 11, 1), deadline=date(2026, 12, 10))
     response = admin_client.post(
-        "/admin/returns/reportingperiod/add/",
-        {"period": "2026-11-01", "status": "open", "deadline": "2026-12-25"},
-        follow=True,
+        f"/admin/returns/reportingperiod/{month.pk}/change/", {"deadline": "2026-12-25"}, follow=True
     )
     assert ReportingPeriod.objects.get().deadline == CHRISTMAS_2026  # saved: a warning, not an error
     assert "The deadline, Friday 25 December 2026, is a bank holiday" in response.content.decode()
+
+
+def test_the_admin_changes_only_a_periods_deadline_and_points_to_the_periods_page(admin_client):
+    month = ReportingPeriod.objects.create(period=date(2026, 11, 1), deadline=date(2026, 12, 10))
+    url = f"/admin/returns/reportingperiod/{month.pk}/change/"
+    page = admin_client.get(url).content.decode()
+    assert "Open, close or reopen a month on the" in page and 'href="/periods/"' in page
+    # Closing here would skip the Periods page's checks and who closed it: the status is not a field.
+    admin_client.post(url, {"period": "2026-10-01", "status": "closed", "deadline": "2026-12-11"})
+    month.refresh_from_db()
+    assert (month.period, month.status, month.deadline) == (date(2026, 11, 1), "open", date(2026, 12, 11))
+    assert admin_client.get("/admin/returns/reportingperiod/add/").status_code == 403
+    assert admin_client.post(f"/admin/returns/reportingperiod/{month.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert ReportingPeriod.objects.filter(pk=month.pk).exists()
+
+
+def test_the_admin_refuses_a_deadline_before_the_month_as_the_periods_page_does(admin_client):
+    month = ReportingPeriod.objects.create(period=date(2026, 11, 1), deadline=date(2026, 12, 10))
+    response = admin_client.post(f"/admin/returns/reportingperiod/{month.pk}/change/", {"deadline": "2026-10-31"})
+    assert response.status_code == 200
+    assert "The deadline cannot be before the month it is for." in response.content.decode()
+    month.refresh_from_db()
+    assert month.deadline == date(2026, 12, 10)
 
 
 def test_the_performance_team_adds_a_closure_day_in_the_admin(client, performance_user):
