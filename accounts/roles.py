@@ -24,6 +24,7 @@ _PERFORMANCE_TEAM_MODELS = {
     "indicators": ["directorate", "committee", "indicator", "threshold", "phase", "result", "commentary"],
     "spreadsheets": ["importrecord"],
     "returns": ["reportingperiod", "bankholidaychange"],
+    "plans": ["plan", "priority", "objective", "action", "actionnote"],
     "reports": ["papersettings", "paper", "addendum"],
 }
 _VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold", "phase", "result", "commentary"]}

@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from demo.plans import load_plans
 from indicators import ratings
 from indicators.models import (
     Commentary,
@@ -833,4 +834,5 @@ def _load_demo(open_december: bool) -> dict[str, int]:
         update_fields=["value", "numerator", "denominator", "entered_by", "entered_at"],
     )
     ratings.refresh(dict.fromkeys({result.indicator_id for result in results}))  # bulk_create sends no signals
+    load_plans(users)
     return {"indicators": len(SCS) + len(GET), "results": len(results), "users": len(users)}

@@ -46,6 +46,7 @@ from indicators.models import (
     Result,
     Threshold,
 )
+from indicators.notices import dashboard_notices
 from indicators.periods import FinancialYear, format_period, parse_period, period_label, same_period_last_year
 from indicators.rules import Rag, expected_range, rate, round_for_display
 from indicators.spc_chart import icon_svg, indicator_xmr, render_xmr_svg
@@ -205,9 +206,13 @@ def _dashboard_page(request, kind: str, slug: str, period_text: str | None):
     # Everything on the page but the frame is the same for every reader of this address and data version.
     page = partial(_dashboard_content, request, scopes[kind], slug, period_text, query)
     if not _cacheable(query):  # an invalid filter or sort: shown with its error, not kept
-        return render(request, "indicators/dashboard.html", page())
-    key = cache_key("dashboard", kind, slug, period_text, sorted(query.lists()), versions)
-    return render(request, "indicators/dashboard.html", cached(key, page))
+        content = page()
+    else:
+        content = cached(cache_key("dashboard", kind, slug, period_text, sorted(query.lists()), versions), page)
+    # Other apps' notices (indicators/notices.py) are asked afresh each time: they are not in the cached part.
+    period = content.get("period")  # None in a copy cached by an older release, until it expires
+    notices = dashboard_notices(scopes[kind](slug).indicators, period) if period else []
+    return render(request, "indicators/dashboard.html", {**content, "notices": notices})
 
 
 def _cacheable(query) -> bool:
@@ -234,7 +239,12 @@ def _dashboard_content(request, scope_for, slug: str, period_text: str | None, q
     parts = _dashboard_parts(request, scope, period_text, form)
     context = {"scope": scope, "form": form, "query": query, "path": request.path, **parts}
     body = render_to_string("indicators/_dashboard_body.html", context)
-    return {"name": scope.name, "period_label": parts["period_label"], "body": mark_safe(body)}  # noqa: S308
+    return {
+        "name": scope.name,
+        "period": parts["period"],
+        "period_label": parts["period_label"],
+        "body": mark_safe(body),  # noqa: S308
+    }
 
 
 def _dashboard_parts(request, scope: Scope, period_text: str | None, form: DashboardFilterForm) -> dict:
@@ -263,6 +273,7 @@ def _dashboard_parts(request, scope: Scope, period_text: str | None, form: Dashb
     return {
         "kpi_total": counts.total,
         "rating_bar": rating_bar(counts.green, counts.amber, counts.red, unrated),
+        "period": dashboard.period,
         "period_label": label,
         "tables": mark_safe("".join(_render_table(request, t) for t in shown)),  # noqa: S308
         "has_activities": bool(dashboard.activities),

@@ -13,6 +13,8 @@ SECTIONS = [
     ("home", "Home", "home", None),
     ("my_returns", "My returns", "my_returns", {SERVICE_OWNER}),
     ("review", "Review", "review", {PERFORMANCE_TEAM}),
+    ("plans", "Plans", "plans", None),
+    ("actions", "Actions", "actions", None),
     ("papers", "Papers", "papers", {PERFORMANCE_TEAM, COMMITTEE_CLERK, SERVICE_OWNER, VIEWER}),
     ("spreadsheets", "Spreadsheets", "spreadsheets", {PERFORMANCE_TEAM, SERVICE_OWNER}),
     ("api", "API", "api:tokens", None),  # everyone signed in reads the API with their own tokens

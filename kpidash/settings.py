@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # Lowest first: an app imports only apps listed before it, and none imports demo (README "Layout").
     "accounts",
     "indicators",
+    "plans",  # the council plan and improvement actions (on indicators, under returns)
     "returns",
     "reports",
     "spreadsheets",
@@ -320,6 +321,9 @@ KPIDASH_COMMENTARY_REQUIRED_FOR = env.listing(
     ["amber", "red", "concern"],
     choices=[*(rag.value for rag in Rag if rag is not Rag.NONE), "concern"],
 )
+# Whether a return rated Red, or a special cause of concern, can be submitted only once its
+# indicator has an open improvement action (plans/): every path to submitting checks it.
+KPIDASH_ACTION_REQUIRED_TO_SUBMIT = env.boolean("KPIDASH_ACTION_REQUIRED_TO_SUBMIT", False)
 KPIDASH_REMINDER_WORKING_DAYS_BEFORE = env.integer("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", 3, minimum=0, maximum=20)
 KPIDASH_ESCALATE_WORKING_DAYS_AFTER = env.integer("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", 1, minimum=0, maximum=20)
 KPIDASH_BANK_HOLIDAYS = env.choice("KPIDASH_BANK_HOLIDAYS", "england-and-wales", NATIONS)

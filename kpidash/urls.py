@@ -11,6 +11,7 @@ urlpatterns = [
     path("papers/", include("reports.urls")),
     path("", include("indicators.urls")),
     path("", include("returns.urls")),
+    path("", include("plans.urls")),
     path("", include("spreadsheets.urls")),
     path("api/", include("api.urls")),
 ]

@@ -20,6 +20,8 @@ from indicators.periods import period_label
 from indicators.rules import Rag
 from indicators.spc import Variation
 from indicators.validators import SEND_BACK_REASON_MAX_LENGTH, commentary_error, figure_errors, reason_error
+from plans.flags import with_open_actions
+from plans.rules import missing_action_message, needs_action
 from returns.models import DEADLINE_BEFORE_MONTH, PeriodStatus, ReportingPeriod
 from returns.permissions import correction_needs_reason, is_performance_team, lock_reason
 from returns.rows import CONCERNS, ReturnRow, return_row, returns_queryset, with_variation
@@ -94,6 +96,18 @@ def _commentary_needed_because(*, indicator: Indicator, period: date, rag: Rag, 
     else:
         return ""
     return why
+
+
+def action_requirement(row: ReturnRow) -> str:
+    """Why a return may not be left submitted or approved: "" unless `KPIDASH_ACTION_REQUIRED_TO_SUBMIT`
+    is on, the figure is Red or a special cause of concern, and the indicator has no open improvement
+    action. Every path that submits goes through `return_save` (the form, the grid, owner uploads)."""
+    if not settings.KPIDASH_ACTION_REQUIRED_TO_SUBMIT or not needs_action(row.rag.value, row.concern):
+        return ""
+    if with_open_actions([row.indicator.pk]):
+        return ""
+    missing = missing_action_message(row.indicator.code, row.rag.value, row.concern)
+    return f"{missing}: add one (Actions → Add an improvement action) before submitting {row.period_label}'s return."
 
 
 @dataclass(frozen=True)
@@ -318,6 +332,10 @@ def return_save(
                 )
                 if required:
                     raise ReturnError({"commentary": [required]})
+            leaves_submitted = status.status in (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED)
+            if leaves_submitted and (changed or status.submitted or status.approved):
+                if required := action_requirement(row):
+                    raise ReturnError(required)
             return row
     except IntegrityError:
         # Someone else created this return at the same moment.

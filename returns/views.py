@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from indicators.models import Directorate, Indicator
 from indicators.periods import format_period, period_label
 from indicators.rules import Rag
+from plans.flags import flags_for, unactioned
 from returns.forms import GridRowForm, PeriodOpenForm, ReturnForm, SendBackForm, parse_bulk_choices
 from returns.history import return_history
 from returns.models import ReportingPeriod
@@ -128,11 +129,10 @@ def my_returns(request):
     if selected is None and open_periods:
         selected = open_periods[0]
     rows = return_rows(Indicator.objects.owned_by(request.user), selected.period) if selected else []
-    return render(
-        request,
-        "returns/my_returns.html",
-        {"open_periods": open_periods, "selected": selected, "rows": rows, "nav_active": "my_returns"},
-    )
+    # The owner's KPIs whose latest figure is Red (or a concern) with no open improvement action.
+    flags = unactioned(Indicator.objects.active().owned_by(request.user))
+    context = {"open_periods": open_periods, "selected": selected, "rows": rows, "flags": flags, "can_add": True}
+    return render(request, "returns/my_returns.html", {**context, "nav_active": "my_returns"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -405,7 +405,9 @@ def _approve_one(request, row: ReturnRow):
 def review(request):
     _require_performance_team(request)
     rows = with_variation(submitted_rows())
-    return render(request, "returns/review.html", {"rows": rows, "nav_active": "review"})
+    flags = flags_for((row.indicator, row.period, row.rag.value, row.concern) for row in rows)
+    context = {"rows": rows, "flags": flags, "can_add": True, "nav_active": "review"}
+    return render(request, "returns/review.html", context)
 
 
 @require_POST

@@ -124,3 +124,33 @@ def test_the_earlier_history_is_before_the_months_the_seed_report_shows(demo):
     assert ict02.results.filter(period__lt=FIRST_PERIOD).count() == 24
     assert Threshold.objects.filter(indicator=ict02, financial_year__in=[2016, 2017]).count() == 2
     assert ict02.results.get(period=NOVEMBER_2019).value == Decimal("88.6")
+
+
+def test_the_demo_plan_has_priorities_for_both_directorates_and_an_action_on_every_red_and_amber_kpi(demo):
+    from django.utils import timezone
+
+    from indicators.models import Rating
+    from plans.models import Action, Plan
+    from plans.rules import ShownStatus
+
+    plan = Plan.objects.get(slug="framing-kents-future")
+    served = set(plan.priorities.values_list("objectives__indicators__directorate__slug", flat=True))
+    assert served == {"strategic-and-corporate-services", "growth-environment-and-transport"}
+    off_track = set(
+        Rating.objects.filter(period=date(2019, 11, 1), month_rag__in=["red", "amber"]).values_list(
+            "indicator__code", flat=True
+        )
+    )
+    assert off_track == {"ICT02", "FN02", "GL02", "HR02", "GT02", "GT03", "GT05"}
+    assert set(Action.objects.open().values_list("indicators__code", flat=True)) == off_track
+    today = timezone.localdate()
+    overdue = [a.title for a in Action.objects.all() if a.shown_status(today) is ShownStatus.OVERDUE]
+    assert overdue == ["Bring in two temporary officers to clear the Freedom of Information backlog"]
+
+
+def test_loading_the_demo_twice_adds_no_second_plan_action_or_note(demo):
+    from plans.models import Action, ActionNote, Objective
+
+    counts = (Objective.objects.count(), Action.objects.count(), ActionNote.objects.count())
+    load_demo(open_december=False)
+    assert (Objective.objects.count(), Action.objects.count(), ActionNote.objects.count()) == counts

@@ -17,20 +17,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The application's packages, lowest first. tests/ and bench/ sit outside the
 # stack and may import anything.
-APPS = ("accounts", "indicators", "returns", "reports", "spreadsheets", "api", "demo", "kpidash")
+APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets", "api", "demo", "kpidash")
 
 # app -> the apps it must never import, at module level or inside a function.
 # The one rule: an app imports only apps below it. accounts (roles, sign-in,
 # the user cache) is the floor; indicators (the domain, the dashboards) is on
-# it; returns (the monthly cycle) and reports (papers) are on indicators;
+# it; plans (the council plan, improvement actions) is on indicators; returns
+# (the monthly cycle) and reports (papers) are on plans and indicators;
 # spreadsheets (import and export) is on indicators and returns; api (the read
 # API) is on reports and everything below it, and only kpidash/urls.py imports
 # it; demo loads every app's data and nothing imports it; kpidash is the wiring
 # on top (settings, URLs, Celery, WSGI, middleware, health), which may name any
 # app but the demo.
 FORBIDDEN = {
-    "accounts": {"indicators", "returns", "reports", "spreadsheets", "api", "demo", "kpidash"},
-    "indicators": {"returns", "reports", "spreadsheets", "api", "demo", "kpidash"},
+    "accounts": {"indicators", "plans", "returns", "reports", "spreadsheets", "api", "demo", "kpidash"},
+    "indicators": {"plans", "returns", "reports", "spreadsheets", "api", "demo", "kpidash"},
+    "plans": {"returns", "reports", "spreadsheets", "api", "demo", "kpidash"},
     "returns": {"reports", "spreadsheets", "api", "demo", "kpidash"},
     "reports": {"spreadsheets", "api", "demo", "kpidash"},
     "spreadsheets": {"reports", "api", "demo", "kpidash"},

@@ -345,6 +345,7 @@ BAD_VALUES = [
     ("KPIDASH_PAPER_TIME_LIMIT", "3m", {}, f"{A_NUMBER} 1"),
     ("KPIDASH_COMMENTARY_REQUIRED_FOR", "amber,redd", {}, "list some of 'green', 'amber', 'red', 'concern'"),
     ("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", "three", {}, "use a whole number from 0 to 20"),
+    ("KPIDASH_ACTION_REQUIRED_TO_SUBMIT", "only for red", {}, BOOLEAN),
     ("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", "-1", {}, "use a whole number from 0 to 20"),
     ("KPIDASH_BANK_HOLIDAYS", "wales", {}, "use one of 'england-and-wales', 'scotland', 'northern-ireland'"),
     ("KPIDASH_API_TOKEN_DAYS", "90d", {}, "use a whole number from 1 to 3650"),
@@ -497,3 +498,8 @@ def test_redis_timeouts_reach_the_cache_the_broker_and_the_health_check():
 def test_commentary_is_required_by_default_for_amber_red_and_a_special_cause_of_concern():
     assert load_settings()["KPIDASH_COMMENTARY_REQUIRED_FOR"] == ["amber", "red", "concern"]
     assert load_settings(KPIDASH_COMMENTARY_REQUIRED_FOR="")["KPIDASH_COMMENTARY_REQUIRED_FOR"] == []
+
+
+def test_submitting_a_red_return_needs_no_improvement_action_unless_the_setting_says_so():
+    assert load_settings()["KPIDASH_ACTION_REQUIRED_TO_SUBMIT"] is False
+    assert load_settings(KPIDASH_ACTION_REQUIRED_TO_SUBMIT="yes")["KPIDASH_ACTION_REQUIRED_TO_SUBMIT"] is True

@@ -1,0 +1,107 @@
+"""Which indicators are Red (or a special cause of concern) with no open improvement action.
+
+Read from the stored ratings (`indicators.Rating`, written with each figure),
+so a page asks one query however many indicators it covers. The rule itself is
+`plans.rules.needs_action`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.urls import reverse
+
+from indicators.dashboard import HISTORY_MONTHS
+from indicators.models import Headline, Indicator, Kind, Rating
+from indicators.periods import add_months, period_label
+from indicators.spc import Variation
+from plans.models import Action
+from plans.rules import missing_action_message, needs_action
+
+CONCERNS = frozenset({Variation.CONCERN_HIGH.value, Variation.CONCERN_LOW.value})
+
+
+@dataclass(frozen=True)
+class Flag:
+    """An indicator that needs an improvement action and has none open."""
+
+    code: str
+    period: date
+    message: str  # "ICT02 is Red and has no improvement action"
+
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period)
+
+    @property
+    def add_url(self) -> str:
+        return reverse("action_new") + f"?indicator={self.code}"
+
+    @property
+    def indicator_url(self) -> str:
+        return reverse("indicator_detail", args=[self.code])
+
+
+def open_action_exists():
+    """An `Exists` for annotating indicators: has it an open (not complete) action?"""
+    return Exists(Action.objects.open().filter(indicators=OuterRef("pk")))
+
+
+def with_open_actions(indicator_ids) -> set[int]:
+    """Which of these indicators have an open action, in one query."""
+    ids = set(indicator_ids)
+    if not ids:
+        return set()
+    return set(Action.objects.open().filter(indicators__in=ids).values_list("indicators", flat=True)) & ids
+
+
+def unactioned(indicators: QuerySet[Indicator], period: date | None = None) -> list[Flag]:
+    """The KPIs among `indicators` whose latest figure (as of `period`, default the newest) needs an
+    action they do not have: rated Red on the rating the dashboard counts, or a special cause of
+    concern. One query; the window is the dashboard's (HISTORY_MONTHS back from `period`)."""
+    ratings = Rating.objects.filter(indicator=OuterRef("pk"))
+    if period is not None:
+        ratings = ratings.filter(period__lte=period, period__gte=add_months(period, -HISTORY_MONTHS))
+    latest = ratings.order_by("-period")
+    rows = (
+        indicators.exclude(kind=Kind.ACTIVITY)
+        .annotate(
+            rated=Subquery(latest.values("period")[:1]),
+            month_rag=Subquery(latest.values("month_rag")[:1]),
+            ytd_rag=Subquery(latest.values("ytd_rag")[:1]),
+            variation=Subquery(latest.values("variation")[:1]),
+            actioned=open_action_exists(),
+        )
+        .filter(actioned=False, rated__isnull=False)
+        .order_by("code")
+        .values_list("code", "headline", "rated", "month_rag", "ytd_rag", "variation")
+    )
+    flags = []
+    for code, headline, rated, month_rag, ytd_rag, variation in rows:
+        rag = ytd_rag if headline == Headline.YTD else month_rag
+        concern = variation in CONCERNS
+        if needs_action(rag, concern):
+            flags.append(Flag(code, rated, missing_action_message(code, rag, concern)))
+    return flags
+
+
+def flags_for(returns: Iterable[tuple[Indicator, date, str, bool]]) -> list[Flag]:
+    """The flags of these figures (indicator, period, RAG, concern) whose indicator has no open action.
+
+    For pages that have already rated each figure (My returns, the review queue): one query.
+    """
+    given = list(returns)
+    # Asked for every figure's indicator, not only those that need an action, so the page's
+    # query count does not depend on how many are Red.
+    actioned = with_open_actions(indicator.pk for indicator, *_ in given)
+    wanted = [
+        (indicator, period, rag, concern) for indicator, period, rag, concern in given if needs_action(rag, concern)
+    ]
+    return [
+        Flag(indicator.code, period, missing_action_message(indicator.code, rag, concern))
+        for indicator, period, rag, concern in wanted
+        if indicator.pk not in actioned
+    ]

@@ -1,0 +1,157 @@
+"""Every change to an improvement action, from the action pages or any other caller.
+
+Bad input raises `ActionError` carrying field errors and writes nothing.
+The admin edits actions as the performance team does, with the same checks
+(its form calls `action_errors`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
+from indicators.models import Indicator
+from plans.models import Action, ActionNote, Objective
+from plans.permissions import action_lock_reason, may_create, not_theirs
+from plans.rules import ActionStatus
+
+NON_FIELD = "__all__"
+NOTE_MAX_LENGTH = 4000
+
+
+class ActionError(Exception):
+    """A change that was refused; `errors` maps form field names (or "__all__") to messages."""
+
+    def __init__(self, errors: dict[str, list[str]] | str) -> None:
+        self.errors = {NON_FIELD: [errors]} if isinstance(errors, str) else errors
+        super().__init__(" ".join(m for messages in self.errors.values() for m in messages))
+
+
+class ActionLocked(ActionError):
+    """The user may not change this action; the message says why."""
+
+
+def action_errors(
+    *, user, title: str, owner, due: date | None, status: str, indicators: list[Indicator]
+) -> dict[str, list[str]]:
+    """Field name → messages for an action's fields; empty when they may be saved by `user`."""
+    errors: dict[str, list[str]] = {}
+    if owner is None:
+        errors["owner"] = ["Choose who owns the action."]
+    elif not user_roles(owner) & {SERVICE_OWNER, PERFORMANCE_TEAM}:
+        name = owner.get_full_name() or owner.get_username()
+        errors["owner"] = [f"{name} cannot own an action: choose a service owner or someone in the performance team."]
+    if not title.strip():
+        errors["title"] = ["Enter a title: say what will be done."]
+    if due is None:
+        errors["due"] = ["Enter the due date."]
+    if status not in set(ActionStatus):
+        errors["status"] = [f"‘{status}’ is not a status: choose not started, on track, at risk or complete."]
+    if not indicators:
+        errors["indicators"] = ["Choose at least one indicator the action is about."]
+    elif codes := not_theirs(user, indicators):
+        errors["indicators"] = [
+            f"You can only link actions to your own indicators; {', '.join(codes)} "
+            f"{'is' if len(codes) == 1 else 'are'} not yours."
+        ]
+    return errors
+
+
+def _clean(action: Action) -> None:
+    """The model's own field checks (lengths, control characters), as the admin makes them."""
+    try:
+        action.full_clean()
+    except ValidationError as exc:
+        raise ActionError(exc.message_dict) from None
+
+
+def _record(instance: Any, user, reason: str | None = None) -> None:
+    """Who (and why) for the history record the next save writes."""
+    instance._history_user = user
+    instance._change_reason = reason
+
+
+def _save(action: Action, user, reason: str, indicators, objectives) -> Action:
+    _clean(action)
+    _record(action, user, reason)
+    action.save()
+    action.indicators.set(indicators)
+    action.objectives.set(objectives)
+    return action
+
+
+def action_create(
+    *,
+    user,
+    title: str,
+    owner,
+    due: date | None,
+    indicators: list[Indicator],
+    description: str = "",
+    status: str = ActionStatus.NOT_STARTED,
+    objectives: list[Objective] = (),  # type: ignore[assignment]
+) -> Action:
+    """A new improvement action, by a service owner for their indicators or by the performance team."""
+    if not may_create(user):
+        raise ActionLocked("Only service owners and the performance team can add improvement actions.")
+    errors = action_errors(user=user, title=title, owner=owner, due=due, status=status, indicators=indicators)
+    if errors:
+        raise ActionError(errors)
+    assert due is not None  # action_errors refuses a missing date
+    with transaction.atomic():
+        action = Action(
+            title=title.strip(), description=description.strip(), owner=owner, due=due, status=status, created_by=user
+        )
+        return _save(action, user, "Added", indicators, list(objectives))
+
+
+def action_update(
+    *,
+    action: Action,
+    user,
+    title: str,
+    owner,
+    due: date | None,
+    status: str,
+    indicators: list[Indicator],
+    description: str = "",
+    objectives: list[Objective] = (),  # type: ignore[assignment]
+) -> Action:
+    """Change an action's fields (its history records who, when and what)."""
+    reason = action_lock_reason(user, action)
+    if reason:
+        raise ActionLocked(reason)
+    errors = action_errors(user=user, title=title, owner=owner, due=due, status=status, indicators=indicators)
+    if errors:
+        raise ActionError(errors)
+    assert due is not None  # action_errors refuses a missing date
+    with transaction.atomic():
+        action.title, action.description = title.strip(), description.strip()
+        action.owner, action.due, action.status = owner, due, status
+        return _save(action, user, "Changed", indicators, list(objectives))
+
+
+def action_note_add(*, action: Action, user, text: str) -> ActionNote:
+    """Add a progress note to an action (notes are kept, never edited)."""
+    reason = action_lock_reason(user, action)
+    if reason:
+        raise ActionLocked(reason)
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ActionError({"text": ["Enter the progress note."]})
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ActionError(
+            {"text": [f"A progress note can be at most {NOTE_MAX_LENGTH} characters; this is {len(text)}."]}
+        )
+    note = ActionNote(action=action, text=text, author=user)
+    try:
+        note.full_clean()
+    except ValidationError as exc:
+        raise ActionError(exc.message_dict) from None
+    _record(note, user)
+    note.save()
+    return note
