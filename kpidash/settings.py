@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "returns",
     "reports",
     "spreadsheets",
+    "siteexport",  # the whole site exported, and restored into a new one
     "demo",  # the demonstration organisation and `manage.py load_demo`
     "kpidash",  # wiring only: the check_ready management command
 ]
