@@ -67,8 +67,11 @@ class _Rollback(Exception):
     pass
 
 
-def site_import(*, path: Path, file_name: str, user=None) -> ImportPlan:
-    """Restore the site export at `path` into this (empty) site; the plan's errors say why not, if not."""
+def site_import(*, path: Path, file_name: str, user=None, dry_run: bool = False) -> ImportPlan:
+    """Restore the site export at `path` into this (empty) site; the plan's errors say why not, if not.
+
+    A dry run does everything, then rolls it back: the counts and errors are those of a real run.
+    """
     plan = ImportPlan(file_name=file_name, user=user)
     with tempfile.TemporaryDirectory(prefix="kpidash-site-") as folder:
         try:
@@ -86,7 +89,7 @@ def site_import(*, path: Path, file_name: str, user=None) -> ImportPlan:
                 lock_versions()  # before any row: the order every writer keeps
                 lock_periods()
                 _restore(plan, rows, members.workbook)
-                if not plan.ok:
+                if dry_run or not plan.ok:
                     raise _Rollback
         except _Rollback:
             plan.applied = False

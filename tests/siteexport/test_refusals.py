@@ -259,6 +259,11 @@ def test_the_commands_restore_print_counts_and_fail_loudly(demo, tmp_path):
         call_command("export_site", str(tmp_path / "site.xlsx"))
 
     wipe_site()
+    checked = io.StringIO()
+    call_command("import_site", str(path), "--dry-run", stdout=checked)
+    assert "site.zip: would restore 1,074 row(s)." in checked.getvalue()
+    assert_nothing_written()
+
     out = io.StringIO()
     call_command("import_site", str(path), stdout=out)
 

@@ -1,4 +1,4 @@
-"""python manage.py import_site PATH.zip [--user USERNAME]"""
+"""python manage.py import_site PATH.zip [--dry-run] [--user USERNAME]"""
 
 from pathlib import Path
 
@@ -16,9 +16,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("path")
+        parser.add_argument("--dry-run", action="store_true", help="check the whole restore, then undo it")
         parser.add_argument("--user", help="username already on this site to record as the importer")
 
-    def handle(self, *args, path: str, user: str | None, **options) -> None:
+    def handle(self, *args, path: str, user: str | None, dry_run: bool, **options) -> None:
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path} does not exist or is not a file.")
@@ -27,7 +28,7 @@ class Command(BaseCommand):
             importer = get_user_model().objects.filter(username=user).first()
             if importer is None:
                 raise CommandError(f"No user is called {user!r}.")
-        plan = site_import(path=file, file_name=file.name, user=importer)
+        plan = site_import(path=file, file_name=file.name, user=importer, dry_run=dry_run)
         for sheet, counts in plan.counts.items():
             self.stdout.write(f"{sheet}: {counts.created} created")
         for error in plan.errors:
@@ -40,4 +41,5 @@ class Command(BaseCommand):
             self.stderr.write(f"{where}: {count} more error(s), not listed")
         if not plan.ok:
             raise CommandError(f"{plan.error_count} error(s): nothing was imported.")
-        self.stdout.write(self.style.SUCCESS(f"{file.name}: restored {plan.total_changed:,} row(s)."))
+        verb = "would restore" if dry_run else "restored"
+        self.stdout.write(self.style.SUCCESS(f"{file.name}: {verb} {plan.total_changed:,} row(s)."))
