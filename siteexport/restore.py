@@ -80,15 +80,15 @@ def site_import(*, path: Path, file_name: str, user=None, dry_run: bool = False)
             plan.error("", 0, "", str(exc), first=True)
             return plan
         rows = read_site(plan, members.site)
-        if plan.ok:
-            check_empty(plan)
         if not plan.ok:
             return plan
         try:
             with transaction.atomic(), ratings.deferred():
                 lock_versions()  # before any row: the order every writer keeps
                 lock_periods()
-                _restore(plan, rows, members.workbook)
+                check_empty(plan)  # under the locks: two restores at once cannot both find the site empty
+                if plan.ok:
+                    _restore(plan, rows, members.workbook)
                 if dry_run or not plan.ok:
                     raise _Rollback
         except _Rollback:
