@@ -19,11 +19,12 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from simple_history.utils import bulk_create_with_history
 
 from accounts.roles import ROLES
 from indicators import ratings
 from indicators.cache import lock_versions
-from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result
+from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result, Threshold
 from indicators.periods import format_period
 from reports.models import Paper, PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
@@ -128,7 +129,13 @@ def _restore(plan: ImportPlan, rows: Rows, workbook: Path) -> None:
     plan_file(plan, workbook, WORKBOOK)
     if not plan.ok:
         return
+    # The thresholds (checked by the plan) go in bulk with their history: apply_plan saves each one
+    # (its history row, its lock and data version bumps), which was most of a 20,000-threshold restore.
+    thresholds, plan.thresholds = plan.thresholds, []
     apply_plan(plan)
+    bulk_create_with_history(
+        thresholds, Threshold, batch_size=2000, default_user=plan.user, default_change_reason=_reason(plan)
+    )
     users = {user.get_username(): user for user in get_user_model().objects.all()}
     indicators = {i.code: i for i in Indicator.objects.all()}
     _phases(plan, rows[PHASES], indicators)

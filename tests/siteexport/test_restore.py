@@ -177,5 +177,7 @@ def test_a_restore_is_recorded_once_and_gives_each_record_its_history(site):
     assert plan.record is not None and plan.record.file_name == "site.zip"
     result = Result.objects.get(indicator__code="ICT02", period__year=2019, period__month=11)
     assert [h.history_change_reason for h in result.history.all()] == ["Imported from site.zip"]
+    threshold = Threshold.objects.get(indicator__code="ICT02", financial_year=2019)
+    assert [h.history_change_reason for h in threshold.history.all()] == ["Imported from site.zip"]
     closed = ReportingPeriod.objects.get(status="closed")
     assert closed.closed_at.astimezone(UTC).microsecond == 345678
