@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "reports",
     "spreadsheets",
     "api",  # the read API, /api/v1/: nothing imports it but kpidash/urls.py
+    "siteexport",  # the whole site exported, and restored into a new one
     "demo",  # the demonstration organisation and `manage.py load_demo`
     "kpidash",  # wiring only: the check_ready management command
 ]

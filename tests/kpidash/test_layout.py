@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The application's packages, lowest first. tests/ and bench/ sit outside the
 # stack and may import anything.
-APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets", "api", "demo", "kpidash")
+APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash")
 
 # app -> the apps it must never import, at module level or inside a function.
 # The one rule: an app imports only apps below it. accounts (roles, sign-in,
@@ -26,18 +26,20 @@ APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets",
 # (the monthly cycle) and reports (papers) are on plans and indicators;
 # spreadsheets (import and export) is on indicators and returns; api (the read
 # API) is on reports and everything below it, and only kpidash/urls.py imports
-# it; demo loads every app's data and nothing imports it; kpidash is the wiring
-# on top (settings, URLs, Celery, WSGI, middleware, health), which may name any
-# app but the demo.
+# it; siteexport (the whole site out and into a new one) reads and writes every
+# app's data, so it is on all of them but the api; demo loads every app's data
+# and nothing imports it; kpidash is the wiring on top (settings, URLs, Celery,
+# WSGI, middleware, health), which may name any app but the demo.
 FORBIDDEN = {
-    "accounts": {"indicators", "plans", "returns", "reports", "spreadsheets", "api", "demo", "kpidash"},
-    "indicators": {"plans", "returns", "reports", "spreadsheets", "api", "demo", "kpidash"},
-    "plans": {"returns", "reports", "spreadsheets", "api", "demo", "kpidash"},
-    "returns": {"reports", "spreadsheets", "api", "demo", "kpidash"},
-    "reports": {"spreadsheets", "api", "demo", "kpidash"},
-    "spreadsheets": {"reports", "api", "demo", "kpidash"},
-    "api": {"spreadsheets", "demo", "kpidash"},
-    "demo": {"api", "kpidash"},
+    "accounts": {"indicators", "plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "indicators": {"plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "plans": {"returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "returns": {"reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "reports": {"spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "spreadsheets": {"reports", "api", "siteexport", "demo", "kpidash"},
+    "api": {"spreadsheets", "siteexport", "demo", "kpidash"},
+    "siteexport": {"api", "demo", "kpidash"},
+    "demo": {"api", "siteexport", "kpidash"},
     "kpidash": {"demo"},
 }
 

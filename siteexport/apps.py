@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SiteexportConfig(AppConfig):
+    name = "siteexport"
+    verbose_name = "Site export and restore"

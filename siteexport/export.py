@@ -1,0 +1,158 @@
+"""Writing a site export: the Spreadsheets workbook, the rest of the site's records, and a manifest, in one zip."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.roles import ROLES
+from indicators.models import Commentary, Committee, Directorate, Phase
+from indicators.periods import format_period
+from reports.models import PaperSettings
+from returns.models import BankHolidayChange, ReportingPeriod
+from siteexport import schema
+from siteexport.schema import (
+    BANK_HOLIDAYS,
+    COMMENTARY,
+    COMMITTEES,
+    DIRECTORATES,
+    PAPER_FIELDS,
+    PAPER_SETTINGS,
+    PEOPLE,
+    PERIODS,
+    PHASES,
+    SHEETS,
+    datetime_text,
+)
+from spreadsheets.workbook import export_sheets, write_xlsx
+
+
+def _yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _username(user) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def site_sheets() -> dict[str, Iterator[list]]:
+    """Every sheet of `site.xlsx` (header first), each in one or two queries."""
+    return {
+        DIRECTORATES: _directorates(),
+        COMMITTEES: _committees(),
+        PEOPLE: _people(),
+        PHASES: _phases(),
+        COMMENTARY: _commentary(),
+        PERIODS: _periods(),
+        PAPER_SETTINGS: _paper_settings(),
+        BANK_HOLIDAYS: _bank_holidays(),
+    }
+
+
+def _directorates() -> Iterator[list]:
+    yield SHEETS[DIRECTORATES]
+    for d in Directorate.objects.order_by("name"):
+        yield [d.name, d.slug]
+
+
+def _committees() -> Iterator[list]:
+    yield SHEETS[COMMITTEES]
+    for c in Committee.objects.prefetch_related("directorates").order_by("name"):
+        yield [c.name, c.slug, c.direction_basis, "; ".join(sorted(d.name for d in c.directorates.all()))]
+
+
+def _people() -> Iterator[list]:
+    yield SHEETS[PEOPLE]
+    for user in get_user_model().objects.prefetch_related("groups").order_by("username"):
+        roles = sorted(g.name for g in user.groups.all() if g.name in ROLES)
+        yield [
+            user.get_username(),
+            user.first_name,
+            user.last_name,
+            user.email,
+            "; ".join(roles),
+            _yes_no(user.is_active),
+            _yes_no(user.is_staff),
+            _yes_no(user.is_superuser),
+        ]
+
+
+def _phases() -> Iterator[list]:
+    yield SHEETS[PHASES]
+    for p in Phase.objects.select_related("indicator").order_by("indicator__code", "start"):
+        yield [p.indicator.code, format_period(p.start), p.reason]
+
+
+def _commentary() -> Iterator[list]:
+    yield SHEETS[COMMENTARY]
+    rows = Commentary.objects.select_related("indicator", "author", "approver").order_by("indicator__code", "period")
+    for c in rows.iterator(chunk_size=2000):
+        yield [
+            c.indicator.code,
+            format_period(c.period),
+            c.status,
+            c.text or None,
+            _username(c.author),
+            datetime_text(c.submitted_at),
+            _username(c.approver),
+            datetime_text(c.approved_at),
+            c.return_reason or None,
+            c.version,
+        ]
+
+
+def _periods() -> Iterator[list]:
+    yield SHEETS[PERIODS]
+    for p in ReportingPeriod.objects.select_related("opened_by", "closed_by").order_by("period"):
+        yield [
+            format_period(p.period),
+            p.status,
+            p.deadline.isoformat(),
+            _username(p.opened_by),
+            datetime_text(p.opened_at),
+            _username(p.closed_by),
+            datetime_text(p.closed_at),
+        ]
+
+
+def _paper_settings() -> Iterator[list]:
+    yield SHEETS[PAPER_SETTINGS]
+    for s in PaperSettings.objects.select_related("committee").order_by("committee__name"):
+        yield [s.committee.name, *((getattr(s, name) or None) for name in PAPER_FIELDS)]
+
+
+def _bank_holidays() -> Iterator[list]:
+    yield SHEETS[BANK_HOLIDAYS]
+    for change in BankHolidayChange.objects.order_by("day"):
+        yield [change.day.isoformat(), change.change, change.name]
+
+
+def manifest() -> dict:
+    return {
+        "format": schema.FORMAT,
+        "version": schema.VERSION,
+        "created_at": datetime_text(timezone.now()),
+        "members": {
+            schema.WORKBOOK: "the Spreadsheets workbook: Indicators, Thresholds, Results",
+            schema.SITE: "directorates, committees, people, SPC phases, commentary, reporting periods, "
+            "paper settings, bank holiday changes",
+        },
+    }
+
+
+def export_site(target: Path) -> None:
+    """Write the whole site to `target` (a zip file; see `siteexport.schema`)."""
+    workbook, site = io.BytesIO(), io.BytesIO()
+    write_xlsx(workbook, export_sheets())
+    write_xlsx(site, site_sheets(), about=schema.ABOUT_TEXT)
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr(schema.MANIFEST, json.dumps(manifest(), indent=2), compress_type=zipfile.ZIP_DEFLATED)
+        # Workbooks are zips already: stored as they are.
+        archive.writestr(schema.WORKBOOK, workbook.getvalue(), compress_type=zipfile.ZIP_STORED)
+        archive.writestr(schema.SITE, site.getvalue(), compress_type=zipfile.ZIP_STORED)

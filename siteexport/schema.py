@@ -1,0 +1,168 @@
+"""The site export's format: a zip of the spreadsheet workbook, a workbook of the rest, and a manifest.
+
+`workbook.xlsx` is exactly what the Spreadsheets page exports (Indicators,
+Thresholds, Results: `spreadsheets.workbook`), so it can also be imported on
+its own there. `site.xlsx` holds what that workbook does not: the sheets below,
+whose cells are parsed by the same widgets as the workbook's
+(`spreadsheets.resources`). `manifest.json` names the format and its version.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from django.contrib.auth.models import Group
+
+from accounts.roles import ROLES
+from indicators.models import CommentaryStatus, DirectionBasis
+from reports.models import PaperSettings
+from returns.models import CalendarChange, PeriodStatus
+from spreadsheets.resources import ChoiceWidget, PeriodWidget, TextWidget, WholeNumberWidget, YesNoWidget
+
+FORMAT, VERSION = "kpidash-site", 1
+MANIFEST, WORKBOOK, SITE = "manifest.json", "workbook.xlsx", "site.xlsx"
+MEMBERS = (MANIFEST, WORKBOOK, SITE)
+
+DIRECTORATES = "Directorates"
+COMMITTEES = "Committees"
+PEOPLE = "People"
+PHASES = "Phases"
+COMMENTARY = "Commentary"
+PERIODS = "Reporting periods"
+PAPER_SETTINGS = "Paper settings"
+BANK_HOLIDAYS = "Bank holiday changes"
+
+# The PaperSettings fields people write (not the committee it belongs to, nor when it was saved).
+PAPER_FIELDS = [f.name for f in PaperSettings._meta.concrete_fields if f.name not in ("id", "committee", "updated_at")]
+
+SHEETS: dict[str, list[str]] = {
+    DIRECTORATES: ["name", "slug"],
+    COMMITTEES: ["name", "slug", "direction_basis", "directorates"],
+    PEOPLE: ["username", "first_name", "last_name", "email", "roles", "active", "staff", "superuser"],
+    PHASES: ["code", "start", "reason"],
+    COMMENTARY: [
+        "code",
+        "period",
+        "status",
+        "text",
+        "author",
+        "submitted_at",
+        "approver",
+        "approved_at",
+        "return_reason",
+        "version",
+    ],
+    PERIODS: ["period", "status", "deadline", "opened_by", "opened_at", "closed_by", "closed_at"],
+    PAPER_SETTINGS: ["committee", *PAPER_FIELDS],
+    BANK_HOLIDAYS: ["day", "change", "name"],
+}
+KEYS = {
+    DIRECTORATES: ["name", "slug"],
+    COMMITTEES: ["name", "slug"],
+    PEOPLE: ["username"],
+    PHASES: ["code", "start"],
+    COMMENTARY: ["code", "period"],
+    PERIODS: ["period", "deadline"],
+    PAPER_SETTINGS: ["committee"],
+    BANK_HOLIDAYS: ["day"],
+}
+
+ABOUT_TEXT = [
+    "kpidash site export: the records the Spreadsheets workbook (workbook.xlsx) does not hold.",
+    "Restore a whole site with: python manage.py import_site site.zip (into an empty, newly migrated database).",
+    "Times are written in UTC as 2019-12-12T10:00:00+00:00, days as 2020-01-10, months as 2019-11.",
+    "People are restored without passwords; lists (roles, directorates) are separated by semicolons.",
+    "Text beginning with = + - @ is written with a leading apostrophe, removed again on import.",
+    "This sheet is ignored on import.",
+]
+
+
+def datetime_text(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+class DateTimeWidget:
+    """A moment written as ISO 8601 with its offset (the export writes UTC)."""
+
+    def clean(self, value, row=None, **kwargs) -> datetime | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        example = "write it as 2019-12-12T10:00:00+00:00"
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not a date and time with its time zone: {example}.")
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"“{value}” is not a date and time: {example}.") from None
+        if moment.tzinfo is None:
+            raise ValueError(f"“{value}” has no time zone: {example}.")
+        return moment
+
+
+class DayWidget:
+    """A day written 2020-01-10 (a date cell counts too)."""
+
+    def clean(self, value, row=None, **kwargs) -> date | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError(f"“{value}” is not a day: write it as 2020-01-10.") from None
+
+
+_text, _yes_no, _moment, _day = TextWidget(), YesNoWidget(), DateTimeWidget(), DayWidget()
+_period = PeriodWidget()
+
+WIDGETS: dict[str, dict] = {
+    DIRECTORATES: {"name": _text, "slug": _text},
+    COMMITTEES: {
+        "name": _text,
+        "slug": _text,
+        "direction_basis": ChoiceWidget(DirectionBasis.choices),
+        "directorates": _text,
+    },
+    PEOPLE: {
+        "username": _text,
+        "first_name": _text,
+        "last_name": _text,
+        "email": _text,
+        "roles": _text,
+        "active": _yes_no,
+        "staff": _yes_no,
+        "superuser": _yes_no,
+    },
+    PHASES: {"code": _text, "start": _period, "reason": _text},
+    COMMENTARY: {
+        "code": _text,
+        "period": _period,
+        "status": ChoiceWidget(CommentaryStatus.choices),
+        "text": _text,
+        "author": _text,
+        "submitted_at": _moment,
+        "approver": _text,
+        "approved_at": _moment,
+        "return_reason": _text,
+        "version": WholeNumberWidget(),
+    },
+    PERIODS: {
+        "period": _period,
+        "status": ChoiceWidget(PeriodStatus.choices),
+        "deadline": _day,
+        "opened_by": _text,
+        "opened_at": _moment,
+        "closed_by": _text,
+        "closed_at": _moment,
+    },
+    PAPER_SETTINGS: {name: _text for name in SHEETS[PAPER_SETTINGS]},
+    BANK_HOLIDAYS: {"day": _day, "change": ChoiceWidget(CalendarChange.choices), "name": _text},
+}
+
+
+def role_groups() -> dict[str, Group]:
+    """The kpidash roles, by lower-case name (the only groups a person carries across)."""
+    return {group.name.lower(): group for group in Group.objects.filter(name__in=ROLES)}

@@ -1,0 +1,271 @@
+"""A bad site export, or a site that is not empty, is refused: nothing changes and the error says where and why."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+
+from indicators.models import Directorate, Indicator, Result
+from siteexport.export import export_site
+from siteexport.restore import occupied, site_import
+from tests.siteexport.site import enrich_demo, find_row, rewrite, wipe_site, write_zip
+
+pytestmark = pytest.mark.django_db
+
+
+_exported: bytes | None = None
+
+
+@pytest.fixture
+def export(request, tmp_path):
+    """The enriched demo's export, and an empty site to restore it into.
+
+    The demo is exported once (by the first test to ask); later tests start from an
+    empty database and only write that file again.
+    """
+    global _exported
+    path = tmp_path / "site.zip"
+    if _exported is None:
+        request.getfixturevalue("demo")
+        enrich_demo()
+        export_site(path)
+        _exported = path.read_bytes()
+        wipe_site()
+    else:
+        request.getfixturevalue("db")
+        path.write_bytes(_exported)
+    assert_nothing_written()
+    return path
+
+
+def messages(plan) -> list[str]:
+    return [", ".join(str(p) for p in (e.sheet, e.row or "", e.column) if p) + ": " + e.message for e in plan.errors]
+
+
+def assert_nothing_written() -> None:
+    assert occupied() == []
+    assert not get_user_model().objects.exists()
+
+
+def test_a_site_with_data_is_refused_and_left_unchanged(demo, tmp_path):
+    path = tmp_path / "site.zip"
+    export_site(path)
+    results, users = Result.objects.count(), get_user_model().objects.count()
+
+    plan = site_import(path=path, file_name="site.zip")
+
+    assert not plan.ok
+    assert messages(plan) == [
+        ": This site already holds data (2 directorates, 2 committees, 44 indicators, 920 results): a site export "
+        "is restored only into an empty, newly migrated database, so nothing was imported. Create a new database, "
+        "run migrate, then import_site."
+    ]
+    assert (Result.objects.count(), get_user_model().objects.count()) == (results, users)
+
+
+def test_an_administrator_made_before_the_restore_stays_but_a_clashing_username_is_refused(export):
+    get_user_model().objects.create_superuser("admin", "it@example.gov.uk", "pw")
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert any(m.startswith("People, 2, username: A user with that username already exists.") for m in messages(plan))
+    assert occupied() == [] and list(get_user_model().objects.values_list("username", flat=True)) == ["admin"]
+
+
+def test_an_unknown_role_is_named_by_sheet_row_and_column_and_nothing_is_written(export):
+    def edit(book):
+        sheet = book["People"]
+        sheet.cell(find_row(sheet, "username", "clerk"), 5).value = "Committee clerk; Wizard"
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert messages(plan) == [
+        "People, 3, roles: Unknown role “Wizard”: the roles are "
+        "Service owner, Performance team, Committee clerk, Viewer."
+    ]
+    assert_nothing_written()
+
+
+def test_a_bad_result_in_the_workbook_rolls_back_the_directorates_and_people_already_written(export):
+    def edit(book):
+        book["Results"].cell(5, 4).value = "lots"
+
+    rewrite(export, "workbook.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert messages(plan) == ["Results, 5, value: 'lots' is not a number."]
+    assert_nothing_written()
+
+
+def test_approval_on_commentary_that_is_not_approved_is_refused(export):
+    row = 0
+
+    def edit(book):
+        nonlocal row
+        sheet = book["Commentary"]
+        row = find_row(sheet, "status", "returned")
+        sheet.cell(row, 7).value = "performance"  # approver
+        sheet.cell(row, 8).value = "2019-12-12T10:00:00+00:00"
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert [m.split(": ", 1)[0] for m in messages(plan)] == [f"Commentary, {row}, approver"]
+    assert "Only approved commentary has an approver" in messages(plan)[0]
+    assert_nothing_written()
+
+
+def test_commentary_that_differs_between_the_two_workbooks_is_refused(export):
+    def edit(book):
+        sheet = book["Commentary"]
+        sheet.cell(find_row(sheet, "code", "ICT02"), 4).value = "Something else."
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert len(plan.errors) == 1
+    error = plan.errors[0]
+    assert (error.sheet, error.column) == ("Results", "commentary")
+    assert "ICT02 2019-11 differs from row" in error.message and "the two must agree" in error.message
+    assert_nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "expected"),
+    [
+        ("opened_at", "2019-11-25 08:00", "no time zone: write it as 2019-12-12T10:00:00+00:00"),
+        ("deadline", "10/01/2020", "is not a day: write it as 2020-01-10"),
+        ("status", "ajar", "'ajar' is not allowed: use one of open, closed."),
+    ],
+)
+def test_a_bad_cell_in_reporting_periods_says_what_to_write(export, cell, value, expected):
+    def edit(book):
+        sheet = book["Reporting periods"]
+        column = [c.value for c in sheet[1]].index(cell) + 1
+        sheet.cell(2, column).value = value
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert len(plan.errors) == 1 and messages(plan)[0].startswith(f"Reporting periods, 2, {cell}: ")
+    assert expected in messages(plan)[0]
+    assert_nothing_written()
+
+
+def test_a_deadline_before_its_month_is_refused_by_the_models_own_rule(export):
+    def edit(book):
+        book["Reporting periods"].cell(2, 3).value = "2019-10-31"
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert messages(plan) == ["Reporting periods, 2, deadline: The deadline cannot be before the month it is for."]
+    assert_nothing_written()
+
+
+def test_a_formula_in_the_site_workbook_is_refused(export):
+    def edit(book):
+        book["Directorates"]["A2"] = "=1+1"
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert "Cell A2 on sheet Directorates holds a formula" in messages(plan)[0]
+    assert_nothing_written()
+
+
+def test_a_missing_sheet_and_an_unknown_column_are_refused(export):
+    def edit(book):
+        del book["Bank holiday changes"]
+        book["Phases"]["D1"] = "colour"
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert messages(plan) == [
+        "Phases, 1, colour: Unknown column “colour”: the Phases sheet has code, start, reason.",
+        "Bank holiday changes: site.xlsx has no Bank holiday changes sheet: every site export has one "
+        "(it may have no rows).",
+    ]
+    assert_nothing_written()
+
+
+def _contents(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda c: c | {"notes.txt": b"hello"}, "it also holds notes.txt"),
+        (lambda c: {k: v for k, v in c.items() if k != "site.xlsx"}, "it lacks site.xlsx"),
+        (lambda c: c | {"manifest.json": b'{"format": "kpidash-site", "version": 9}'}, "a version 9 site export"),
+        (lambda c: c | {"manifest.json": b"not json"}, "manifest.json in site.zip is not valid JSON"),
+        (lambda c: c | {"site.xlsx": b"\0" * 5_000_000}, "(a “zip bomb”), so it was not opened"),
+        (lambda c: c | {"site.xlsx": b"a,b\n1,2\n"}, "site.xlsx is not a spreadsheet"),
+    ],
+)
+def test_a_file_that_is_not_a_site_export_is_refused_saying_why(export, change, expected):
+    write_zip(export, change(_contents(export)))
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert len(plan.errors) == 1 and expected in plan.errors[0].message
+    assert_nothing_written()
+
+
+def test_a_workbook_or_a_text_file_is_not_taken_for_a_site_export(export, tmp_path):
+    workbook = tmp_path / "kpidash.zip"
+    workbook.write_bytes(_contents(export)["workbook.xlsx"])
+    text = tmp_path / "notes.zip"
+    text.write_text("hello")
+
+    assert (
+        "is a spreadsheet workbook, not a site export"
+        in site_import(path=workbook, file_name="kpidash.zip").errors[0].message
+    )
+    assert "it is not a zip file" in site_import(path=text, file_name="notes.zip").errors[0].message
+
+
+def test_an_export_bigger_than_the_upload_limit_allows_is_refused_before_it_is_opened(export, settings):
+    settings.KPIDASH_IMPORT_MAX_BYTES = 10_000
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert len(plan.errors) == 1 and "a site export may be at most" in plan.errors[0].message
+    assert_nothing_written()
+
+
+def test_the_commands_restore_print_counts_and_fail_loudly(demo, tmp_path):
+    path = tmp_path / "site.zip"
+    call_command("export_site", str(path), stdout=io.StringIO())
+    with pytest.raises(CommandError, match="1 error\\(s\\): nothing was imported"):
+        call_command("import_site", str(path), stdout=io.StringIO(), stderr=io.StringIO())
+    with pytest.raises(CommandError, match="PATH must end .zip"):
+        call_command("export_site", str(tmp_path / "site.xlsx"))
+
+    wipe_site()
+    checked = io.StringIO()
+    call_command("import_site", str(path), "--dry-run", stdout=checked)
+    assert "site.zip: would restore 1,074 row(s)." in checked.getvalue()
+    assert_nothing_written()
+
+    out = io.StringIO()
+    call_command("import_site", str(path), stdout=out)
+
+    assert "Indicators: 44 created" in out.getvalue() and "People: 6 created" in out.getvalue()
+    assert Directorate.objects.count() == 2 and Indicator.objects.count() == 44

@@ -1,0 +1,183 @@
+"""The proof of issue 18 item 3: the demo, exported and restored into an empty site, is the same site."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.urls import reverse
+
+from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Rating, Result, Threshold
+from indicators.periods import format_period
+from reports.models import PaperSettings
+from returns.models import BankHolidayChange, ReportingPeriod
+from siteexport.export import export_site
+from siteexport.restore import site_import
+from tests.indicators.test_ratings import assert_current
+from tests.siteexport.site import enrich_demo, manifest_of, sheets_of, wipe_site
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def site(demo, tmp_path):
+    """The demo with something in every sheet, exported to site.zip."""
+    enrich_demo()
+    path = tmp_path / "site.zip"
+    export_site(path)
+    return path
+
+
+def restore(path):
+    wipe_site()
+    plan = site_import(path=path, file_name=path.name)
+    assert plan.ok, plan.errors
+    return plan
+
+
+def every_download(client) -> dict[str, tuple[int, bytes]]:
+    """The dashboard CSV of every committee and directorate for every month from the first result to the last."""
+    client.force_login(get_user_model().objects.get(username="viewer"))
+    months = Result.objects.dates("period", "month")
+    scopes = [("committee", c.slug) for c in Committee.objects.order_by("slug")]
+    scopes += [("directorate", d.slug) for d in Directorate.objects.order_by("slug")]
+    downloads = {}
+    for kind, slug in scopes:
+        for month in months:
+            url = reverse(f"{kind}_dashboard_download", args=[slug, format_period(month), "csv"])
+            response = client.get(url)
+            # A month before a scope's first figure is a 404 page (with its own nonce): its status is compared.
+            downloads[url] = (response.status_code, response.content if response.status_code == 200 else b"")
+    return downloads
+
+
+def every_dashboard_json() -> dict[str, str]:
+    out = {}
+    for option, model in (("committee", Committee), ("directorate", Directorate)):
+        for slug in model.objects.order_by("slug").values_list("slug", flat=True):
+            for period in ("2018-04", "2019-03", "2019-11"):
+                stdout = io.StringIO()
+                call_command("dashboard", **{option: slug}, period=period, format="json", stdout=stdout)
+                out[f"{option} {slug} {period}"] = stdout.getvalue()
+    return out
+
+
+def test_a_restored_demo_downloads_every_dashboard_byte_for_byte(site, client):
+    before, json_before = every_download(client), every_dashboard_json()
+    ratings_before = Rating.objects.count()
+    assert len(before) == 4 * Result.objects.dates("period", "month").count() > 100
+    assert sum(status == 200 for status, _ in before.values()) > 100  # real dashboards, not a page of 404s
+
+    restore(site)
+
+    assert every_download(client) == before
+    assert every_dashboard_json() == json_before
+    assert Rating.objects.count() == ratings_before
+    assert_current()  # the stored ratings are complete: rating everything again changes nothing
+
+
+def test_a_restored_site_exports_the_same_sheets_again(site, tmp_path):
+    restore(site)
+    again = tmp_path / "again.zip"
+    export_site(again)
+
+    first, second = sheets_of(site), sheets_of(again)
+    assert first == second
+    assert set(first["site.xlsx"]) >= {"People", "Commentary", "Reporting periods", "Phases", "Paper settings"}
+    assert len(first["workbook.xlsx"]["Results"]) == Result.objects.count() + 1
+    assert {k: v for k, v in manifest_of(site).items() if k != "created_at"} == {
+        k: v for k, v in manifest_of(again).items() if k != "created_at"
+    }
+
+
+def _records() -> dict[str, list]:
+    """What the site holds, by natural keys (no ids, which a restore does not keep)."""
+    User = get_user_model()
+
+    def name(user):
+        return user.username if user else None
+
+    return {
+        "people": sorted(
+            (u.username, u.first_name, u.last_name, u.email, u.is_active, u.is_staff, u.is_superuser)
+            + (tuple(sorted(g.name for g in u.groups.all())),)
+            for u in User.objects.prefetch_related("groups")
+        ),
+        "committees": sorted(
+            (c.name, c.slug, c.direction_basis, tuple(sorted(d.name for d in c.directorates.all())))
+            for c in Committee.objects.prefetch_related("directorates")
+        ),
+        "owners": sorted((i.code, tuple(sorted(u.username for u in i.owners.all()))) for i in Indicator.objects.all()),
+        "thresholds": sorted(
+            (t.indicator.code, t.financial_year, t.scheme, t.target, t.floor, t.lower, t.upper)
+            for t in Threshold.objects.select_related("indicator")
+        ),
+        "phases": sorted((p.indicator.code, p.start, p.reason) for p in Phase.objects.select_related("indicator")),
+        "commentary": sorted(
+            (
+                c.indicator.code,
+                c.period,
+                c.text,
+                c.status,
+                name(c.author),
+                c.submitted_at,
+                name(c.approver),
+                c.approved_at,
+                c.return_reason,
+                c.version,
+            )
+            for c in Commentary.objects.select_related("indicator", "author", "approver")
+        ),
+        "periods": sorted(
+            (p.period, p.status, p.deadline, name(p.opened_by), p.opened_at, name(p.closed_by), p.closed_at)
+            for p in ReportingPeriod.objects.all()
+        ),
+        "paper settings": sorted(
+            tuple(
+                getattr(s, f.attname) for f in PaperSettings._meta.concrete_fields if f.name not in ("id", "updated_at")
+            )
+            + (s.committee.name,)
+            for s in PaperSettings.objects.select_related("committee")
+        ),
+        "bank holidays": sorted((b.day, b.change, b.name) for b in BankHolidayChange.objects.all()),
+        "results": sorted(Result.objects.values_list("indicator__code", "period", "value", "numerator", "denominator")),
+    }
+
+
+def test_people_phases_commentary_periods_paper_settings_and_bank_holidays_come_back_as_they_were(site):
+    before = _records()
+    assert any(row[3] == "returned" for row in before["commentary"])
+    assert any(row[1] == "closed" and row[6] for row in before["periods"])
+
+    restore(site)
+
+    after = _records()
+    # Paper settings point at their committee by id: compare all but that.
+    for records in (before, after):
+        records["paper settings"] = [row[2:] for row in records["paper settings"]]
+    assert after == before
+
+
+def test_restored_people_have_no_usable_password_and_keep_their_roles_and_active_flag(site):
+    restore(site)
+
+    people = {u.username: u for u in get_user_model().objects.prefetch_related("groups")}
+    assert not any(u.has_usable_password() for u in people.values())
+    assert [g.name for g in people["owner"].groups.all()] == ["Service owner"]
+    assert people["leaver"].is_active is False
+    assert people["admin"].is_superuser and people["performance"].is_staff
+
+
+def test_a_restore_is_recorded_once_and_gives_each_record_its_history(site):
+    plan = restore(site)
+
+    assert plan.record is not None and plan.record.file_name == "site.zip"
+    result = Result.objects.get(indicator__code="ICT02", period__year=2019, period__month=11)
+    assert [h.history_change_reason for h in result.history.all()] == ["Imported from site.zip"]
+    threshold = Threshold.objects.get(indicator__code="ICT02", financial_year=2019)
+    assert [h.history_change_reason for h in threshold.history.all()] == ["Imported from site.zip"]
+    closed = ReportingPeriod.objects.get(status="closed")
+    assert closed.closed_at.astimezone(UTC).microsecond == 345678
