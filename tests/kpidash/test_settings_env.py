@@ -124,7 +124,7 @@ def test_production_defaults_are_secure():
     assert values["SECURE_HSTS_SECONDS"] == 31_536_000
     assert values["X_FRAME_OPTIONS"] == "DENY"
     assert values["DATABASES"]["default"]["CONN_MAX_AGE"] == 60  # persistent connections
-    assert values["STORAGES"]["staticfiles"]["BACKEND"] == "kpidash.static_storage.StaticFilesStorage"
+    assert values["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
 def test_development_is_not_forced_to_https():
@@ -258,24 +258,6 @@ def test_json_logs_are_one_object_per_line_on_stdout():
     record = json.loads(result.stdout.strip().splitlines()[-1])
     assert record["message"] == "paper 7 failed"
     assert (record["level"], record["logger"]) == ("WARNING", "kpidash.test")
-
-
-def test_the_static_storage_works_out_each_url_once(tmp_path, monkeypatch):
-    """The hashed name comes from the manifest the first time, then from memory."""
-    import json
-
-    from kpidash.static_storage import StaticFilesStorage
-
-    (tmp_path / "staticfiles.json").write_text(
-        json.dumps({"version": "1.1", "paths": {"build/kpidash.css": "build/kpidash.0123456789ab.css"}, "hash": "x"})
-    )
-    storage = StaticFilesStorage(location=str(tmp_path), base_url="/static/")
-    assert storage.url("build/kpidash.css") == "/static/build/kpidash.0123456789ab.css"
-    storage.hashed_files.clear()  # were the manifest asked again, the name would now be missing
-    monkeypatch.setattr(storage, "manifest_strict", True)
-    assert storage.url("build/kpidash.css") == "/static/build/kpidash.0123456789ab.css"
-    with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
-        storage.url("build/missing.css")
 
 
 def test_each_release_of_the_code_has_its_own_cache_entries(tmp_path, monkeypatch):
@@ -478,7 +460,7 @@ def test_well_formed_values_are_read_as_their_types():
 def test_redis_timeouts_reach_the_cache_the_broker_and_the_health_check():
     values = load_settings(REDIS_URL="redis://127.0.0.1:6379/0", REDIS_CONNECT_TIMEOUT="0.25", REDIS_TIMEOUT="0.4")
     options = values["CACHES"]["default"]["OPTIONS"]
-    assert (options["socket_connect_timeout"], options["socket_timeout"], options["retry_after"]) == (0.25, 0.4, 5)
+    assert (options["SOCKET_CONNECT_TIMEOUT"], options["SOCKET_TIMEOUT"], options["RETRY_AFTER"]) == (0.25, 0.4, 5)
     broker = values["CELERY_BROKER_TRANSPORT_OPTIONS"]
     assert (broker["socket_connect_timeout"], broker["socket_timeout"]) == (0.25, 0.4)
     assert values["CELERY_BROKER_CONNECTION_TIMEOUT"] == 0.25
