@@ -12,9 +12,7 @@ from django.utils.module_loading import import_string
 
 from kpidash import redis_cache
 from tests.kpidash.test_settings_env import load_settings
-from tests.services import REDIS_URL, require_redis
-
-REFUSED = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connection is refused
+from tests.services import REDIS_URL, REFUSED_REDIS_URL, require_redis
 
 
 def shipped_cache(location: str, **options):
@@ -38,7 +36,7 @@ def test_the_cache_reads_and_writes_redis():
 
 
 def test_a_redis_that_refuses_reads_as_a_miss_and_is_logged_once(caplog, log_ignored):
-    cache = shipped_cache(REFUSED)
+    cache = shipped_cache(REFUSED_REDIS_URL)
     with caplog.at_level(logging.WARNING, logger="kpidash.redis_cache"):
         start = time.monotonic()
         for _ in range(12):  # a page's worth of calls, as the callers make them: no try, no except
@@ -58,7 +56,7 @@ def test_a_redis_that_refuses_reads_as_a_miss_and_is_logged_once(caplog, log_ign
 
 
 def test_without_ignore_exceptions_the_callers_get_the_error():
-    cache = shipped_cache(REFUSED, IGNORE_EXCEPTIONS=False)
+    cache = shipped_cache(REFUSED_REDIS_URL, IGNORE_EXCEPTIONS=False)
     with pytest.raises(redis.ConnectionError):
         cache.get("part")
     with pytest.raises(redis_cache.CacheSkipped):  # skipped: Redis is not asked again at once

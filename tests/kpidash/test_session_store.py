@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import copy
-
 import pytest
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 
-from tests.kpidash.test_redis_cache import REFUSED
-from tests.kpidash.test_settings_env import load_settings
-from tests.services import REDIS_URL, require_redis
-
-
-def _with_redis_at(settings, location: str) -> None:
-    """The running Django's cache, sessions and user cache as the shipped settings make them for this Redis."""
-    shipped = load_settings(REDIS_URL=location)
-    settings.CACHES = copy.deepcopy(shipped["CACHES"])
-    settings.SESSION_ENGINE = shipped["SESSION_ENGINE"]
-    settings.KPIDASH_SHARED_CACHE = shipped["KPIDASH_SHARED_CACHE"]
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+from tests.services import REDIS_URL, REFUSED_REDIS_URL, require_redis, use_redis_at
 
 
 @pytest.fixture
 def redis_sessions(settings, db):
     require_redis()
-    _with_redis_at(settings, REDIS_URL)
+    use_redis_at(settings, REDIS_URL)
+    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
 
 
 @pytest.fixture
 def refused_sessions(settings, db):
-    _with_redis_at(settings, REFUSED)
+    use_redis_at(settings, REFUSED_REDIS_URL)
 
 
 def _stored() -> str:
