@@ -124,7 +124,7 @@ def test_production_defaults_are_secure():
     assert values["SECURE_HSTS_SECONDS"] == 31_536_000
     assert values["X_FRAME_OPTIONS"] == "DENY"
     assert values["DATABASES"]["default"]["CONN_MAX_AGE"] == 60  # persistent connections
-    assert values["STORAGES"]["staticfiles"]["BACKEND"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert values["STORAGES"]["staticfiles"]["BACKEND"] == "kpidash.static_storage.StaticFilesStorage"
 
 
 def test_development_is_not_forced_to_https():
@@ -258,6 +258,24 @@ def test_json_logs_are_one_object_per_line_on_stdout():
     record = json.loads(result.stdout.strip().splitlines()[-1])
     assert record["message"] == "paper 7 failed"
     assert (record["level"], record["logger"]) == ("WARNING", "kpidash.test")
+
+
+def test_the_static_storage_works_out_each_url_once(tmp_path, monkeypatch):
+    """The hashed name comes from the manifest the first time, then from memory."""
+    import json
+
+    from kpidash.static_storage import StaticFilesStorage
+
+    (tmp_path / "staticfiles.json").write_text(
+        json.dumps({"version": "1.1", "paths": {"build/kpidash.css": "build/kpidash.0123456789ab.css"}, "hash": "x"})
+    )
+    storage = StaticFilesStorage(location=str(tmp_path), base_url="/static/")
+    assert storage.url("build/kpidash.css") == "/static/build/kpidash.0123456789ab.css"
+    storage.hashed_files.clear()  # were the manifest asked again, the name would now be missing
+    monkeypatch.setattr(storage, "manifest_strict", True)
+    assert storage.url("build/kpidash.css") == "/static/build/kpidash.0123456789ab.css"
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+        storage.url("build/missing.css")
 
 
 def test_each_release_of_the_code_has_its_own_cache_entries(tmp_path, monkeypatch):
