@@ -78,9 +78,12 @@ def _guarded(name: str):
         try:
             return unguarded(self, *args, **kwargs)
         except ConnectionInterrupted as interrupted:
-            # Redis away, not a command it refused (a ResponseError, e.g. out of memory).
-            if isinstance(interrupted.__cause__, (RedisConnectionError, RedisTimeoutError, TimeoutError)):
-                _failed(self._servers, self._retry_after, interrupted.__cause__)
+            # Redis away, not a command it refused (a ResponseError, e.g. out of memory), nor
+            # an inner call (`set` within `set_many`) skipped because the skip began meanwhile.
+            cause = interrupted.__cause__
+            away = isinstance(cause, (RedisConnectionError, RedisTimeoutError, TimeoutError))
+            if away and not isinstance(cause, CacheSkipped):
+                _failed(self._servers, self._retry_after, cause)
             raise
 
     return operation
