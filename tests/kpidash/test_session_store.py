@@ -59,3 +59,13 @@ def test_signing_out_with_redis_refused_ends_the_session(refused_sessions, clien
     assert not Session.objects.filter(session_key=key).exists()
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_a_user_signed_in_before_redis_went_away_stays_signed_in(redis_sessions, client, viewer_user, settings):
+    client.force_login(viewer_user)
+    key = client.session.session_key
+    assert caches["default"].get(SessionStore.cache_key_prefix + key) is not None  # the session is in Redis
+    use_redis_at(settings, REFUSED_REDIS_URL)  # now Redis refuses: the same session is read from the database
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Sign out" in response.content.decode()
