@@ -31,7 +31,6 @@ The same round trip to the cache fetches the user's cached roles
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 
 from django.conf import settings
@@ -41,8 +40,6 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models.signals import post_delete, post_save
 
 from accounts import roles
-
-logger = logging.getLogger(__name__)
 
 USER_CACHE_SECONDS = 60
 
@@ -66,10 +63,8 @@ def cached_user(pk):
     if not settings.KPIDASH_SHARED_CACHE:
         return _from_database(pk)
     generation_key, user_key = _generation_key(pk), _user_key(pk)
-    try:
-        found = cache.get_many([generation_key, user_key, *roles.cache_keys(pk)])
-    except Exception:  # the cache server is down: ask the database
-        return _from_database(pk)
+    # A Redis that is down or hung reads as a miss (IGNORE_EXCEPTIONS): the user comes from the database.
+    found = cache.get_many([generation_key, user_key, *roles.cache_keys(pk)])
     generation, entry = found.get(generation_key), found.get(user_key)
     if generation is not None and entry is not None and entry[0] == generation:
         user = _rebuilt(get_user_model(), *entry[1:])
@@ -89,20 +84,14 @@ def _from_database(pk):
 
 def _fresh_generation(generation_key: str) -> str | None:
     """The user's generation, made now when it was lost or never made: a token no stored copy carries."""
-    try:
-        cache.add(generation_key, secrets.token_hex(8), timeout=None)
-        return cache.get(generation_key)
-    except Exception:
-        return None
+    cache.add(generation_key, secrets.token_hex(8), timeout=None)
+    return cache.get(generation_key)
 
 
 def _keep(user, generation: str | None, user_key: str) -> None:
     if user is None or generation is None:
         return
-    try:
-        cache.set(user_key, (generation, *_kept(user)), USER_CACHE_SECONDS)
-    except Exception:  # the cache went away meanwhile: served from the database this time
-        pass
+    cache.set(user_key, (generation, *_kept(user)), USER_CACHE_SECONDS)
 
 
 def _kept(user) -> tuple:
@@ -138,11 +127,9 @@ def forget_user(sender, instance, **kwargs) -> None:
 
 
 def _next_generation(pk) -> None:
-    try:
-        cache.set(_generation_key(pk), secrets.token_hex(8), timeout=None)
-        cache.delete(_user_key(pk))
-    except Exception:
-        logger.warning("Cache unavailable: user %s's cached copy lives until it expires", pk, exc_info=True)
+    # With Redis away this is skipped (and logged, kpidash/redis_cache.py): a cached copy lives until it expires.
+    cache.set(_generation_key(pk), secrets.token_hex(8), timeout=None)
+    cache.delete(_user_key(pk))
 
 
 def connect_user_signals() -> None:

@@ -1,7 +1,7 @@
 """Fault checks: really stop and start Redis, PostgreSQL and a Celery worker on loopback.
 
     .venv/bin/python bench/faults.py            # every scenario
-    .venv/bin/python bench/faults.py 3 3b 4     # only those that stop no shared service
+    .venv/bin/python bench/faults.py 1b 3 3b 4  # only those that stop no shared service
 
 Needs root (or the postgres owner) on a host whose PostgreSQL cluster and Redis
 on 127.0.0.1 nobody else is using: it shuts Redis down and restarts PostgreSQL.
@@ -14,6 +14,10 @@ and a temporary MEDIA_ROOT and STATIC_ROOT, and loads the demo data.
    running gunicorn (Redis as cache and session store too) keeps serving: a
    session signed in before Redis stopped still reads its pages, someone can
    sign in, and /readyz answers 503 naming the broker; with Redis back, the same
+   session carries on.
+1b. Redis refused (its own redis-server on port 6393, shut down) under gunicorn:
+   the pages of a session signed in before, sign-in and /readyz as in 1, without
+   stopping the machine's Redis; with the server started again, the same
    session carries on.
 2. PostgreSQL restarted under a running gunicorn (DEBUG off, persistent
    health-checked connections): /readyz, /healthz and a signed-in page answer
@@ -360,7 +364,7 @@ def _pages_without_redis(check: Check, signed_in) -> None:
     """gunicorn, with Redis (cache, sessions, broker) down: people still read, and can still sign in.
 
     The session signed in before Redis stopped is read from PostgreSQL
-    (kpidash.sessions), the user and roles from the database, pages are drawn
+    (Django's cached_db), the user and roles from the database, pages are drawn
     without the cache; /readyz says Redis is what failed.
     """
     pages = {path: _get(signed_in, path) for path in PAGES}
@@ -533,6 +537,48 @@ def scenario_whole_worker_killed(check: Check) -> None:
 
 
 HUNG_PORT = 6392  # scenario 4's own redis-server: the one on 6379 is never stopped by it
+REFUSED_PORT = 6393  # scenario 1b's
+
+
+def own_redis(port: int) -> subprocess.Popen:
+    """A redis-server of a scenario's own on `port`, answering PING (or the scenario fails on it)."""
+    server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    ping = ("redis-cli", "-p", str(port), "ping")
+    if wait_for(lambda: sh(*ping, check=False, timeout=5).stdout.strip() == "PONG", 10) is None:
+        stop(server)
+        raise RuntimeError(f"a redis-server on port {port} did not start")
+    return server
+
+
+def scenario_redis_refused(check: Check) -> None:
+    """Redis shut down (connections refused) under gunicorn, as in 1, on a redis-server of its own."""
+    server = own_redis(REFUSED_PORT)
+    gunicorn = None
+    try:
+        gunicorn = start_gunicorn(REDIS_URL=f"redis://127.0.0.1:{REFUSED_PORT}/0")
+        signed_in = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        if not check.expect(wait_for(lambda: _get(signed_in, "/healthz") == 200, 60) is not None, "gunicorn never up"):
+            return
+        check.expect(_sign_in(signed_in) == 200, "signing in as viewer failed")
+        warm = {path: _get(signed_in, path) for path in PAGES}
+        check.expect(set(warm.values()) == {200}, f"before Redis stopped: {warm}")
+        stop(server)
+        first = {path: _timed(signed_in, path) for path in PAGES}
+        check.figures["pages with Redis refused, slowest (s)"] = round(max(s for _, s in first.values()), 2)
+        _pages_without_redis(check, signed_in)
+        server = own_redis(REFUSED_PORT)
+        back = wait_for(lambda: _get(signed_in, "/readyz") == 200 and _get(signed_in, "/") == 200, 30)
+        after = {path: _get(signed_in, path) for path in ("/readyz", *PAGES)}
+        check.note(f"Redis started again, the same session: {after}")
+        check.expect(back is not None and set(after.values()) == {200}, f"with Redis back: {after}")
+    finally:
+        stop(gunicorn)
+        stop(server)
+        check.figures["gunicorn log (KB)"] = round((TMP / "gunicorn.log").stat().st_size / 1024)
 
 
 def scenario_redis_hung(check: Check) -> None:
@@ -545,19 +591,10 @@ def scenario_redis_hung(check: Check) -> None:
     503 naming the broker, /healthz 200, and someone can sign in; once Redis is
     continued, /readyz and the pages are back to 200.
     """
-    url = f"redis://127.0.0.1:{HUNG_PORT}/0"
-    server = subprocess.Popen(
-        ["redis-server", "--bind", "127.0.0.1", "--port", str(HUNG_PORT), "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = own_redis(HUNG_PORT)
     gunicorn = None
     try:
-        ping = ("redis-cli", "-p", str(HUNG_PORT), "ping")
-        ok = wait_for(lambda: sh(*ping, check=False, timeout=5).stdout.strip() == "PONG", 10) is not None
-        if not check.expect(ok, "the scenario's redis-server did not start"):
-            return
-        gunicorn = start_gunicorn(REDIS_URL=url)
+        gunicorn = start_gunicorn(REDIS_URL=f"redis://127.0.0.1:{HUNG_PORT}/0")
         signed_in = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         if not check.expect(wait_for(lambda: _get(signed_in, "/healthz") == 200, 60) is not None, "gunicorn never up"):
             return
@@ -580,6 +617,7 @@ def scenario_redis_hung(check: Check) -> None:
         stop(gunicorn)
         server.send_signal(signal.SIGCONT)
         stop(server)
+        check.figures["gunicorn log (KB)"] = round((TMP / "gunicorn.log").stat().st_size / 1024)
 
 
 def _while_hung(check: Check, signed_in) -> None:
@@ -633,6 +671,7 @@ def _timed_body(url: str) -> tuple[int, float, str]:
 
 SCENARIOS = {
     "1": ("Redis away while a paper is queued", scenario_redis_away),
+    "1b": ("Redis refused under gunicorn", scenario_redis_refused),
     "2": ("PostgreSQL restart under gunicorn", scenario_postgres_restart),
     "3": ("Worker killed mid-paper", scenario_worker_killed),
     "3b": ("Whole worker killed mid-paper", scenario_whole_worker_killed),

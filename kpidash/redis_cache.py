@@ -1,18 +1,14 @@
-"""Django's Redis cache, keeping one client per connection pool and not waiting on a Redis that is away.
+"""django-redis's client, not waiting on a Redis that has just failed to answer.
 
-Django's `RedisCacheClient.get_client` builds a new `redis.Redis` for every
-call (its response-callback table, about 0.1 ms each); a page makes two or
-three cache calls, so that was a measurable share of a cached page's time. A
-`redis.Redis` is safe to share: it only borrows connections from its pool.
-
-A Redis that has hung (stopped, swapping, behind a network partition) accepts
-connections and answers nothing, so every call waits for the socket timeout
-(REDIS_TIMEOUT, 0.5 s); a page makes a dozen calls when nothing is cached. So
-once a call fails for want of Redis (refused or timed out), every cache call in
-this process fails at once for `retry_after` seconds (CACHE_RETRY_SECONDS), and
-the callers draw the page without the cache as they do when Redis is down; then
-Redis is asked again. A hung Redis costs one request per process one timeout
-every few seconds, not every request a dozen.
+With IGNORE_EXCEPTIONS (settings CACHES) a cache call that cannot reach Redis
+reads as a miss. A Redis that has hung (stopped, swapping, behind a network
+partition) accepts connections and answers nothing, so each such call waits
+for the socket timeout (REDIS_TIMEOUT, 0.5 s), and a page makes a dozen calls
+when nothing is cached. So once a call fails for want of Redis (refused or
+timed out), every cache call in this process fails at once, without asking
+Redis, for RETRY_AFTER seconds (CACHE_RETRY_SECONDS); then Redis is asked
+again. A hung Redis costs one request per process one timeout every few
+seconds, not every request a dozen.
 """
 
 from __future__ import annotations
@@ -22,26 +18,18 @@ import logging
 import threading
 import time
 
-from django.core.cache.backends import redis
+from django_redis.client import DefaultClient
+from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+# Also DJANGO_REDIS_LOGGER: django-redis logs each failure it ignores here.
 logger = logging.getLogger(__name__)
 
-# The calls Django's cache makes of its client; each is guarded the same way.
-_OPERATIONS = (
-    "add",
-    "get",
-    "set",
-    "touch",
-    "delete",
-    "get_many",
-    "has_key",
-    "incr",
-    "set_many",
-    "delete_many",
-    "clear",
-)
+# The client's operations that reach Redis for Django's cache API (`add` is `set`
+# with nx, `incr` and `decr` are `_incr`); each is guarded the same way. (`touch`
+# is left out: django-redis lets its errors through unignored, and nothing calls it.)
+_OPERATIONS = ("get", "get_many", "set", "set_many", "delete", "delete_many", "has_key", "_incr", "clear")
 
 
 class CacheSkipped(RedisConnectionError):
@@ -49,74 +37,57 @@ class CacheSkipped(RedisConnectionError):
 
 
 class SkippedCallsFilter(logging.Filter):
-    """Drop the callers' "cache unavailable" records for skipped calls (settings LOGGING).
+    """Drop django-redis's "Exception ignored" records for skipped calls (settings LOGGING).
 
-    Each caller logs the failure it handles, with its traceback: for skipped calls,
-    a dozen a page, that would be kilobytes of log a request while Redis hangs. The
-    skip itself is logged once each time it starts (`_Unanswered.failed`).
+    The failure that starts a skip is logged, with its traceback, and the skip
+    once (`_failed`); the dozen calls a page skips after it are not.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.exc_info and isinstance(record.exc_info[1], CacheSkipped))
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(getattr(error, "__cause__", None), CacheSkipped)
 
 
-class _Unanswered:
-    """When each set of servers last failed to answer, shared by every thread's cache in the process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._until: dict[tuple[str, ...], float] = {}
-
-    def check(self, servers: tuple[str, ...]) -> None:
-        if time.monotonic() < self._until.get(servers, 0.0):
-            raise CacheSkipped("Redis did not answer a moment ago; the cache is skipped until it is asked again")
-
-    def failed(self, servers: tuple[str, ...], retry_after: float, error: Exception) -> None:
-        with self._lock:
-            first = time.monotonic() >= self._until.get(servers, 0.0)
-            self._until[servers] = time.monotonic() + retry_after
-        if first:
-            logger.warning("Redis did not answer (%s); cache skipped for %s s", type(error).__name__, retry_after)
+# When each set of servers last failed to answer, shared by every thread's client in the process.
+_lock = threading.Lock()
+_unanswered_until: dict[tuple[str, ...], float] = {}
 
 
-UNANSWERED = _Unanswered()
+def _failed(servers: tuple[str, ...], retry_after: float, error: BaseException | None) -> None:
+    with _lock:
+        first = time.monotonic() >= _unanswered_until.get(servers, 0.0)
+        _unanswered_until[servers] = time.monotonic() + retry_after
+    if first:
+        logger.warning("Redis did not answer (%s); cache skipped for %g s", type(error).__name__, retry_after)
+
+
+class SkippingClient(DefaultClient):
+    def __init__(self, server, params, backend) -> None:
+        super().__init__(server, params, backend)
+        self._servers = tuple(self._server)
+        self._retry_after = float(self._options.get("RETRY_AFTER", 5))
 
 
 def _guarded(name: str):
-    unguarded = getattr(redis.RedisCacheClient, name)
+    unguarded = getattr(DefaultClient, name)
 
     @functools.wraps(unguarded)
-    def operation(self: RedisCacheClient, *args, **kwargs):
-        UNANSWERED.check(self._server_key)
+    def operation(self: SkippingClient, *args, **kwargs):
+        if time.monotonic() < _unanswered_until.get(self._servers, 0.0):
+            raise ConnectionInterrupted(connection=None) from CacheSkipped("Redis did not answer a moment ago")
         try:
             return unguarded(self, *args, **kwargs)
-        except (RedisConnectionError, RedisTimeoutError) as error:
-            UNANSWERED.failed(self._server_key, self._retry_after, error)
+        except ConnectionInterrupted as interrupted:
+            # Redis away, not a command it refused (a ResponseError, e.g. out of memory), nor
+            # an inner call (`set` within `set_many`) skipped because the skip began meanwhile.
+            cause = interrupted.__cause__
+            away = isinstance(cause, (RedisConnectionError, RedisTimeoutError, TimeoutError))
+            if away and not isinstance(cause, CacheSkipped):
+                _failed(self._servers, self._retry_after, cause)
             raise
 
     return operation
 
 
-class RedisCacheClient(redis.RedisCacheClient):
-    def __init__(self, servers, *args, retry_after: float = 5.0, **kwargs) -> None:
-        super().__init__(servers, *args, **kwargs)
-        self._clients: dict[int, object] = {}
-        self._server_key = tuple(servers)
-        self._retry_after = retry_after
-
-    def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
-        if client is None:
-            client = self._clients[index] = self._client(connection_pool=self._get_connection_pool(write))
-        return client
-
-
 for _name in _OPERATIONS:
-    setattr(RedisCacheClient, _name, _guarded(_name))
-
-
-class RedisCache(redis.RedisCache):
-    def __init__(self, server, params) -> None:
-        super().__init__(server, params)
-        self._class = RedisCacheClient
+    setattr(SkippingClient, _name, _guarded(_name))

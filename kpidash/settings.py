@@ -230,19 +230,25 @@ KPIDASH_SHARED_CACHE = bool(REDIS_URL)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "kpidash.redis_cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "kpidash",
             "VERSION": KPIDASH_CACHE_VERSION,
             "TIMEOUT": CACHE_SECONDS,
             "OPTIONS": {
-                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
-                "socket_timeout": REDIS_TIMEOUT,
+                "CLIENT_CLASS": "kpidash.redis_cache.SkippingClient",
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_TIMEOUT,
+                # A Redis that is down or hung reads as a miss: pages are drawn without the cache.
+                "IGNORE_EXCEPTIONS": True,
                 # After Redis fails to answer, skip the cache this long before asking again.
-                "retry_after": env.seconds("CACHE_RETRY_SECONDS", 5, maximum=3600),
+                "RETRY_AFTER": env.seconds("CACHE_RETRY_SECONDS", 5, maximum=3600),
             },
         }
     }
+    # Each failure ignored is logged, with its traceback: one per skip (kpidash/redis_cache.py).
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "kpidash.redis_cache"
 else:
     CACHES = {
         "default": {
@@ -374,9 +380,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     # While Redis is skipped, one line says so, not one traceback per cache call (kpidash/redis_cache.py).
     "filters": {"skipped_cache_calls": {"()": "kpidash.redis_cache.SkippedCallsFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["skipped_cache_calls"]}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {
         "handlers": ["console"],
         "level": env.choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]),
@@ -387,6 +391,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
         # axes announces its configuration at INFO in every process, commands included.
         "axes": {"level": "WARNING"},
+        "kpidash.redis_cache": {"filters": ["skipped_cache_calls"]},
     },
 }
 
@@ -418,9 +423,10 @@ SESSION_COOKIE_AGE = env.integer("SESSION_IDLE_TIMEOUT", 30 * 60, minimum=1)
 # not on every request: saving the session on every page costs a database write.
 SESSION_SAVE_EVERY_REQUEST = False
 # With Redis, sessions are read from the shared cache and written through to the
-# database (no query per page). Without it, the per-process LocMem cache would
+# database (no query per page); a Redis that is down or hung reads as a miss, so
+# they are read from the database. Without Redis, the per-process LocMem cache would
 # keep a signed-out session alive in the other workers, so they stay in the database.
-SESSION_ENGINE = "kpidash.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 KPIDASH_SESSION_REFRESH_SECONDS = env.integer("SESSION_REFRESH_SECONDS", 60, minimum=0)
 KPIDASH_SESSION_MAX_AGE = env.integer("SESSION_ABSOLUTE_TIMEOUT", 8 * 60 * 60, minimum=1)
 if not 0 < SESSION_COOKIE_AGE <= KPIDASH_SESSION_MAX_AGE:

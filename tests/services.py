@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import os
 
 import pytest
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
+REFUSED_REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connection is refused
 
 
 def require_redis(url: str = REDIS_URL) -> None:
@@ -26,3 +28,16 @@ def require_redis(url: str = REDIS_URL) -> None:
         pytest.skip(f"Redis is not reachable at {url}")
     finally:
         client.close()
+
+
+def use_redis_at(settings, url: str) -> None:
+    """The running Django's cache, sessions and user cache as settings.py makes them for REDIS_URL=`url`.
+
+    `settings` is pytest-django's fixture, which puts them back after the test.
+    """
+    from tests.kpidash.test_settings_env import load_settings
+
+    shipped = load_settings(REDIS_URL=url)
+    settings.CACHES = copy.deepcopy(shipped["CACHES"])
+    settings.SESSION_ENGINE = shipped["SESSION_ENGINE"]
+    settings.KPIDASH_SHARED_CACHE = shipped["KPIDASH_SHARED_CACHE"]

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.utils import timezone
 
 from kpidash.middleware import SIGNED_IN_AT
-from kpidash.sessions import SessionStore
 
 pytestmark = pytest.mark.django_db
 
@@ -60,7 +60,7 @@ def test_a_session_idle_past_the_timeout_must_sign_in_again(client, viewer_user)
     row = _session_row(client)
     row.expire_date = timezone.now() - timedelta(seconds=1)  # 30 minutes without a request
     row.save()
-    # With Redis (kpidash.sessions) the cached copy was stored with the same time to live: it lapses too.
+    # With Redis (cached_db) the cached copy was stored with the same time to live: it lapses too.
     caches[settings.SESSION_CACHE_ALIAS].delete(SessionStore.cache_key_prefix + row.session_key)
     response = client.get("/")
     assert response.status_code == 302

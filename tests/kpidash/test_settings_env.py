@@ -486,7 +486,7 @@ def test_well_formed_values_are_read_as_their_types():
 def test_redis_timeouts_reach_the_cache_the_broker_and_the_health_check():
     values = load_settings(REDIS_URL="redis://127.0.0.1:6379/0", REDIS_CONNECT_TIMEOUT="0.25", REDIS_TIMEOUT="0.4")
     options = values["CACHES"]["default"]["OPTIONS"]
-    assert (options["socket_connect_timeout"], options["socket_timeout"], options["retry_after"]) == (0.25, 0.4, 5)
+    assert (options["SOCKET_CONNECT_TIMEOUT"], options["SOCKET_TIMEOUT"], options["RETRY_AFTER"]) == (0.25, 0.4, 5)
     broker = values["CELERY_BROKER_TRANSPORT_OPTIONS"]
     assert (broker["socket_connect_timeout"], broker["socket_timeout"]) == (0.25, 0.4)
     assert values["CELERY_BROKER_CONNECTION_TIMEOUT"] == 0.25
