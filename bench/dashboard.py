@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/dashboard.py [--runs 30] [--keep]
 
-Creates (and at the end drops) its own database, `kpidash_bench` on
+Creates (and at the end drops) its own database, `kpidash_bench` (or BENCH_DB) on
 BENCH_PG (default postgres://postgres@127.0.0.1:5432), fills it with 2,000
 indicators × 10 financial years of monthly results (quarterly ones every
 quarter) through bulk_create, one committee of 60 indicators, then prints the
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = "kpidash_bench"
+DB_NAME = os.environ.get("BENCH_DB", "kpidash_bench")  # its own name when several people bench at once
 INDICATORS, COMMITTEE_SIZE, YEARS, DIRECTORATES = 2000, 60, 10, 34
 FIRST_YEAR = 2010  # financial years 2010/11 … 2019/20
 LATEST = date(FIRST_YEAR + YEARS, 3, 1)

@@ -21,11 +21,12 @@ from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.views import defaults
 from django_tables2 import RequestConfig
 
-from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.cache import STRUCTURE, cache_key, cached, data_version, data_versions
 from indicators.charts import indicator_chart, rating_bar, render_svg
+from indicators.converters import PeriodNotFound
 from indicators.dashboard import (
     Dashboard,
     build_dashboard,
@@ -76,6 +77,13 @@ def _not_found_page(view):
     return wrapper
 
 
+def page_not_found(request, exception):
+    """The project's 404 page (handler404): an address whose period is no month says why, as the views do."""
+    if isinstance(exception, PeriodNotFound):
+        return render(request, "indicators/not_found.html", {"message": str(exception)}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
 # --- access helpers ---------------------------------------------------------------
 
 
@@ -96,7 +104,7 @@ class Scope:
     def url(self, period: date | None = None, fmt: str | None = None, query: str = "") -> str:
         name, args = f"{self.kind}_dashboard", [self.obj.slug]
         if period is not None:
-            name, args = f"{self.kind}_dashboard_period", [*args, format_period(period)]
+            name, args = f"{self.kind}_dashboard_period", [*args, period]
         if fmt is not None:
             name, args = f"{self.kind}_dashboard_download", [*args, fmt]
         return reverse(name, args=args) + (f"?{query}" if query else "")
@@ -125,12 +133,12 @@ def _parse_period(text: str) -> date:
         raise NotFound(f"{exc}.") from None
 
 
-def _dashboard_for(scope: Scope, period_text: str | None) -> Dashboard:
+def _dashboard_for(scope: Scope, period: date | None) -> Dashboard:
     """The scope's dashboard for a period (default: the latest with data), or NotFound saying why."""
     latest = latest_data_period(scope.indicators)
     if latest is None:
         raise NotFound(f"There are no results for {scope.name} yet.")
-    period = latest if period_text is None else _parse_period(period_text)
+    period = latest if period is None else period
     if period > latest:
         raise NotFound(
             f"There is no data for {scope.name} for {period_label(period)}: "
@@ -159,9 +167,8 @@ def home(request):
         cache_key("home-summaries", version),
         lambda: mark_safe(render_to_string("indicators/_home_summaries.html", {"summaries": _summaries()})),  # noqa: S308
     )
-    missing = None
-    if SERVICE_OWNER in user_roles(request.user):
-        missing = cached(cache_key("home-missing", request.user.pk, version), lambda: _missing_returns(request.user))
+    # {} (kept, unlike None) for someone who owns no indicator, so their next visit asks nothing.
+    missing = cached(cache_key("home-missing", request.user.pk, version), lambda: _missing_returns(request.user))
     return render(request, "indicators/home.html", {"summaries": summaries, "missing": missing})
 
 
@@ -189,7 +196,7 @@ def directorate_download(request, slug, period, fmt):
 DASHBOARD_PARAMETERS = (*DashboardFilterForm.base_fields, "sort", "activity-sort")
 
 
-def _dashboard_page(request, kind: str, slug: str, period_text: str | None):
+def _dashboard_page(request, kind: str, slug: str, period: date | None):
     # Before any data, so a cached copy is never older than its versions.
     versions = data_versions(STRUCTURE, f"{kind}:{slug}")
     scopes = {"committee": _committee_scope, "directorate": _directorate_scope}
@@ -203,10 +210,10 @@ def _dashboard_page(request, kind: str, slug: str, period_text: str | None):
     if len(query) != len(request.GET):  # a parameter the page does not use: drop it, so each page has one address
         return redirect(request.path + (f"?{query.urlencode()}" if query else ""))
     # Everything on the page but the frame is the same for every reader of this address and data version.
-    page = partial(_dashboard_content, request, scopes[kind], slug, period_text, query)
+    page = partial(_dashboard_content, request, scopes[kind], slug, period, query)
     if not _cacheable(query):  # an invalid filter or sort: shown with its error, not kept
         return render(request, "indicators/dashboard.html", page())
-    key = cache_key("dashboard", kind, slug, period_text, sorted(query.lists()), versions)
+    key = cache_key("dashboard", kind, slug, period, sorted(query.lists()), versions)
     return render(request, "indicators/dashboard.html", cached(key, page))
 
 
@@ -227,19 +234,19 @@ def _cacheable(query) -> bool:
     return not query.get("directorate") or Directorate.objects.filter(slug=query["directorate"]).exists()
 
 
-def _dashboard_content(request, scope_for, slug: str, period_text: str | None, query) -> dict:
+def _dashboard_content(request, scope_for, slug: str, period: date | None, query) -> dict:
     """The page's title and its rendered content (everything the page caches)."""
     scope = scope_for(slug)
     form = DashboardFilterForm(query or None, directorates=[(d.slug, d.name) for d in scope.directorates])
-    parts = _dashboard_parts(request, scope, period_text, form)
+    parts = _dashboard_parts(request, scope, period, form)
     context = {"scope": scope, "form": form, "query": query, "path": request.path, **parts}
     body = render_to_string("indicators/_dashboard_body.html", context)
     return {"name": scope.name, "period_label": parts["period_label"], "body": mark_safe(body)}  # noqa: S308
 
 
-def _dashboard_parts(request, scope: Scope, period_text: str | None, form: DashboardFilterForm) -> dict:
+def _dashboard_parts(request, scope: Scope, period: date | None, form: DashboardFilterForm) -> dict:
     """The dashboard's tables (rendered), counts sentence, guidance and links: what the page caches."""
-    dashboard = _dashboard_for(scope, period_text)
+    dashboard = _dashboard_for(scope, period)
     kpis, activities = form.filter(dashboard.kpis, dashboard.activities)
     label, several = period_label(dashboard.period), len(scope.directorates) > 1
     kpi_table = KpiTable(
@@ -283,10 +290,10 @@ def _render_table(request, table) -> str:
     return get_template(table.template_name).render({"table": table}, request=request)
 
 
-def _download(request, scope: Scope, period_text: str, fmt: str):
+def _download(request, scope: Scope, period: date, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise NotFound(f"Dashboards download as CSV or XLSX, not ‘{fmt}’.")
-    dashboard = _dashboard_for(scope, period_text)
+    dashboard = _dashboard_for(scope, period)
     form = DashboardFilterForm(request.GET or None, directorates=[(d.slug, d.name) for d in scope.directorates])
     records = dashboard_records(dashboard, *form.filter(dashboard.kpis, dashboard.activities))
     filename = f"{scope.obj.slug}-{format_period(dashboard.period)}.{fmt}"
@@ -302,6 +309,10 @@ def _download(request, scope: Scope, period_text: str, fmt: str):
     return response
 
 
+# Who may correct results may see who changed them: the performance team (accounts.roles grants it).
+AUDIT_PERMISSION = "indicators.change_result"
+
+
 @_not_found_page
 def indicator_detail(request, code):
     versions = data_versions(STRUCTURE, f"indicator:{code}")  # before any data (see above)
@@ -309,7 +320,7 @@ def indicator_detail(request, code):
     # The page's figures and chart are the same for every reader; only the performance team sees the audit history.
     page = cached(cache_key("indicator", code, period_text, versions), lambda: _indicator_content(code, period_text))
     history = None
-    if PERFORMANCE_TEAM in user_roles(request.user):
+    if request.user.has_perm(AUDIT_PERMISSION):
         history = cached(cache_key("indicator-history", code, versions), partial(_history_html, page["indicator"]))
     return render(request, "indicators/indicator_detail.html", {**page, "history": history})
 
@@ -411,14 +422,17 @@ def _directorate_ratings(directorates: list[Directorate], wanted: set[tuple[date
     return rated
 
 
-def _missing_returns(user) -> dict | None:
-    """A service owner's indicators with no figure yet for the period being reported."""
-    if SERVICE_OWNER not in user_roles(user):
-        return None
-    period = latest_data_period()
+def _missing_returns(user) -> dict:
+    """The user's own indicators with no figure yet for the period being reported; {} when they own none.
+
+    Owning an indicator, not a role, makes the panel theirs: who may enter the
+    figures is the returns app's question (returns.permissions).
+    """
+    owned = Indicator.objects.active().owned_by(user)
+    period = latest_data_period() if owned.exists() else None
     if period is None:
-        return None
-    dashboard = build_dashboard(Indicator.objects.active().owned_by(user), period)
+        return {}
+    dashboard = build_dashboard(owned, period)
     rows = [row for row in [*dashboard.kpis, *dashboard.activities] if row.stale]
     return {"period": period, "rows": rows}
 

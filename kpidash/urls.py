@@ -13,3 +13,6 @@ urlpatterns = [
     path("", include("returns.urls")),
     path("", include("spreadsheets.urls")),
 ]
+
+# A malformed period in any address (`<period:…>`) is a 404 saying what was wrong.
+handler404 = "indicators.views.page_not_found"
