@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.views import defaults
 from django_tables2 import RequestConfig
@@ -30,10 +31,11 @@ from indicators.converters import PeriodNotFound
 from indicators.dashboard import (
     Dashboard,
     build_dashboard,
-    dashboard_queryset,
+    data_periods,
     indicator_row,
     latest_data_period,
     latest_rags,
+    positions,
 )
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
 from indicators.guidance import counts_sentence, guidance_notes, rag_counts, rag_summary, spc_counts, spc_sentence
@@ -133,11 +135,11 @@ def _parse_period(text: str) -> date:
         raise NotFound(f"{exc}.") from None
 
 
-def _dashboard_for(scope: Scope, period: date | None) -> Dashboard:
-    """The scope's dashboard for a period (default: the latest with data), or NotFound saying why."""
-    latest = latest_data_period(scope.indicators)
-    if latest is None:
+def _dashboard_for(scope: Scope, period: date | None, periods: list[date]) -> Dashboard:
+    """The scope's dashboard for a period (default: the latest of `periods`, those with data), or NotFound."""
+    if not periods:
         raise NotFound(f"There are no results for {scope.name} yet.")
+    latest = periods[0]
     period = latest if period is None else period
     if period > latest:
         raise NotFound(
@@ -246,7 +248,8 @@ def _dashboard_content(request, scope_for, slug: str, period: date | None, query
 
 def _dashboard_parts(request, scope: Scope, period: date | None, form: DashboardFilterForm) -> dict:
     """The dashboard's tables (rendered), counts sentence, guidance and links: what the page caches."""
-    dashboard = _dashboard_for(scope, period)
+    periods = data_periods(scope.indicators)  # the picker's, and the latest: one query for both
+    dashboard = _dashboard_for(scope, period, periods)
     kpis, activities = form.filter(dashboard.kpis, dashboard.activities)
     label, several = period_label(dashboard.period), len(scope.directorates) > 1
     kpi_table = KpiTable(
@@ -277,7 +280,7 @@ def _dashboard_parts(request, scope: Scope, period: date | None, form: Dashboard
         "spc_sentence": spc_sentence(spc_counts(dashboard)),
         "spc_key": spc_key(),
         "guidance": guidance_notes(dashboard),
-        "picker": _period_picker(scope, dashboard.period),
+        "picker": _period_picker(scope, dashboard.period, periods),
         "csv_url": scope.url(dashboard.period, "csv", filters),
         "xlsx_url": scope.url(dashboard.period, "xlsx", filters),
     }
@@ -293,7 +296,8 @@ def _render_table(request, table) -> str:
 def _download(request, scope: Scope, period: date, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise NotFound(f"Dashboards download as CSV or XLSX, not ‘{fmt}’.")
-    dashboard = _dashboard_for(scope, period)
+    latest = latest_data_period(scope.indicators)
+    dashboard = _dashboard_for(scope, period, [latest] if latest else [])
     form = DashboardFilterForm(request.GET or None, directorates=[(d.slug, d.name) for d in scope.directorates])
     records = dashboard_records(dashboard, *form.filter(dashboard.kpis, dashboard.activities))
     filename = f"{scope.obj.slug}-{format_period(dashboard.period)}.{fmt}"
@@ -356,7 +360,8 @@ def _indicator_page(code: str, period_text: str) -> dict:
         "results": _rated_results(indicator, results, thresholds),
     }
     if period:
-        row = indicator_row(dashboard_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
+        (position,) = positions(Indicator.objects.filter(pk=indicator.pk).with_last_reported(period), period)
+        row = indicator_row(position, period)
         chart = indicator_chart(indicator, results, thresholds, period)
         context.update(
             row=row,
@@ -437,17 +442,17 @@ def _missing_returns(user) -> dict:
     return {"period": period, "rows": rows}
 
 
-def _period_picker(scope: Scope, current: date) -> dict:
-    periods = list(
-        Result.objects.filter(indicator__in=scope.indicators, value__isnull=False)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .distinct()
-    )
+def _period_picker(scope: Scope, current: date, periods: list[date]) -> dict:
     older = [p for p in periods if p < current]
     newer = [p for p in periods if p > current]
+    # The options written here, not by a template loop: ten years of months are 120 of them.
+    options = format_html_join(
+        "\n",
+        '<option value="{}"{}>{}</option>',
+        ((format_period(p), " selected" if p == current else "", period_label(p)) for p in periods),
+    )
     return {
-        "choices": [(format_period(p), period_label(p)) for p in periods],
+        "options": options,
         "current": format_period(current),
         "previous": (scope.url(older[0]), period_label(older[0])) if older else None,
         "next": (scope.url(newer[-1]), period_label(newer[-1])) if newer else None,
