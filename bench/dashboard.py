@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DB_NAME = os.environ.get("BENCH_DB", "kpidash_bench")
+DB_NAME = os.environ.get("BENCH_DB", "kpidash_bench")  # its own name when several people bench at once
 INDICATORS, COMMITTEE_SIZE, YEARS, DIRECTORATES = 2000, 60, 10, 34
 FIRST_YEAR = 2010  # financial years 2010/11 … 2019/20
 LATEST = date(FIRST_YEAR + YEARS, 3, 1)

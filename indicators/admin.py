@@ -10,13 +10,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import DateField, Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from indicators.dashboard import KpiRow, dashboard_queryset, indicator_row, latest_data_period
+from indicators.dashboard import KpiRow, indicator_row, latest_data_period, positions
 from indicators.forms import FinancialYearField, NumberField
 from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result, Threshold
 from indicators.periods import add_months, period_label
@@ -163,21 +162,22 @@ class IndicatorAdmin(SimpleHistoryAdmin):
                     if threshold_form.instance.pk is not None and threshold_form not in formset.deleted_forms:
                         _say_target_assurance(request, threshold_form.instance)
 
-    def get_queryset(self, request):
+    def get_changelist_instance(self, request):
         # The list shows each indicator's position as at the newest period
-        # with data, prefetched for the page rather than queried per row.
-        queryset = super().get_queryset(request)
-        match = request.resolver_match
-        if match and match.url_name == "indicators_indicator_changelist":
-            period = latest_data_period()
-            if period:
-                position = Value(period, output_field=DateField())
-                return dashboard_queryset(queryset, period).annotate(position_period=position)
-        return queryset
+        # with data, fetched for the page's rows at once rather than per row.
+        changelist = super().get_changelist_instance(request)
+        period = latest_data_period()
+        if period:
+            page = list(changelist.result_list)
+            found = Indicator.objects.filter(pk__in=[i.pk for i in page]).with_last_reported(period)
+            rows = {p.indicator.pk: indicator_row(p, period) for p in positions(found, period)}
+            for indicator in page:
+                indicator.dashboard_row = rows[indicator.pk]
+            changelist.result_list = page
+        return changelist
 
     def _row(self, obj: Indicator):
-        period = getattr(obj, "position_period", None)
-        return indicator_row(obj, period) if period else None
+        return getattr(obj, "dashboard_row", None)
 
     @admin.display(description="Latest value")
     def latest_value(self, obj: Indicator) -> str:

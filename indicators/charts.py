@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from html import escape
 
-from indicators.periods import FinancialYear, period_label
+from indicators.periods import FinancialYear, period_label, threshold_for
 
 # GOV.UK Frontend colours; each line also differs by dash pattern, so the
 # chart does not rely on colour alone.
@@ -230,7 +230,7 @@ def indicator_chart(indicator, results: Iterable, thresholds: Iterable, period: 
     """
     year = FinancialYear.containing(period)
     by_period = {r.period: r.value for r in results if r.period <= period}
-    threshold = next((t for t in thresholds if t.financial_year == year.start_year), None)
+    threshold = threshold_for(thresholds, period)
     current = [by_period.get(month) for month in year.months()]
     previous = [by_period.get(month) for month in year.previous().months()]
     is_kpi = indicator.is_kpi

@@ -6,6 +6,7 @@ An indicator's code in an address matches exactly what the model accepts
 
 from datetime import date
 
+from django.http import Http404
 from django.urls import register_converter
 
 from indicators.periods import format_period, parse_period
@@ -24,13 +25,26 @@ class CodeConverter:
         return value
 
 
+class PeriodNotFound(Http404):
+    """An address whose period is shaped YYYY-MM but is no month, such as 2019-13: the message says why."""
+
+
 class PeriodConverter:
-    """A reporting period as YYYY-MM (a month that does not exist, such as 2019-13, is a 404)."""
+    """A reporting period as YYYY-MM; a month that does not exist (2019-13) is a 404 saying so.
+
+    Raising Http404 rather than ValueError stops resolving there, so the view is
+    never reached and no later pattern is tried: no literal path segment is
+    shaped like a period, so none could have matched. `indicators.views.page_not_found`
+    (the project's handler404) shows the message.
+    """
 
     regex = "[0-9]{4}-[0-9]{2}"
 
     def to_python(self, value: str) -> date:
-        return parse_period(value)  # ValueError → the next pattern, then 404
+        try:
+            return parse_period(value)
+        except ValueError as exc:
+            raise PeriodNotFound(f"{exc}.") from None
 
     def to_url(self, value: date) -> str:
         return format_period(value)

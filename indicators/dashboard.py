@@ -9,12 +9,16 @@ however many indicators or years of history there are.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import reduce
+from operator import or_
+from typing import Any
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
 
 from indicators.models import (
     Commentary,
@@ -109,59 +113,59 @@ class Dashboard:
         return [row for row in self.kpis if row.rag is rag]
 
 
-def dashboard_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySet[Indicator]:
-    """The indicators with everything a dashboard row needs, in four queries.
+@dataclass(frozen=True)
+class Position:
+    """What a dashboard row is drawn from: an indicator, its latest stored rating on or before the
+    period (within HISTORY_MONTHS), that rating's financial year's threshold (the expected period's
+    year when there is no rating) and the rating's approved commentary."""
 
-    Each row's figures were worked out when its result was written (`Rating`,
-    see `ratings.py`): a dashboard reads one rating per indicator, the latest
-    on or before `period` within HISTORY_MONTHS, not its history.
+    indicator: Indicator  # fetched through `IndicatorQuerySet.with_last_reported`
+    rating: Rating | None
+    threshold: Threshold | None
+    commentary: Commentary | None
+
+
+def positions(indicators: Iterable[Indicator], period: date) -> list[Position]:
+    """Each indicator's `Position` at `period`, in three queries however many indicators (none when empty).
+
+    Every recorded figure has a rating, so an indicator's latest rating is the one
+    at its `last_reported` period: each query asks for exact (indicator, period or
+    year) pairs on the unique indexes, one OR term per distinct period, rather than
+    finding each indicator's latest row among its history.
     """
+    indicators = list(indicators)
     since = add_months(period, -HISTORY_MONTHS)
-    years = [FinancialYear.containing(since).start_year, FinancialYear.containing(period).start_year]
-    # Every recorded figure has a rating, so the latest rating is the latest figure: found on the
-    # (indicator, period) index, where a MAX over the indicator's results would read them all.
-    latest = (
-        Rating.objects.filter(indicator=OuterRef("pk"), period__lte=period).order_by("-period").values("period")[:1]
-    )
-    latest_rated = (
-        Rating.objects.filter(indicator=OuterRef("indicator"), period__gte=since, period__lte=period)
-        .order_by("-period")
-        .values("period")[:1]
-    )
-    return (
-        indicators.select_related("directorate")
-        .annotate(last_reported=Subquery(latest))
-        .prefetch_related(
-            Prefetch(
-                "ratings",
-                queryset=Rating.objects.filter(period__range=(since, period)).filter(period=Subquery(latest_rated)),
-                to_attr="latest_ratings",
-            ),
-            Prefetch(
-                "thresholds",
-                queryset=Threshold.objects.filter(financial_year__gte=years[0], financial_year__lte=years[1]),
-                to_attr="window_thresholds",
-            ),
-            Prefetch(
-                "commentaries",
-                # Rows show the commentary on their latest result only.
-                queryset=Commentary.objects.filter(
-                    status=CommentaryStatus.APPROVED, period__range=(since, period)
-                ).filter(period=Subquery(latest_rated)),
-                to_attr="approved_commentaries",
-            ),
-        )
-        .order_by("code")
-    )
+    rated = {i.pk: i.last_reported if i.last_reported and i.last_reported >= since else None for i in indicators}
+    years = {
+        i.pk: FinancialYear.containing(rated[i.pk] or expected_period(period, Frequency(i.frequency))).start_year
+        for i in indicators
+    }
+    ratings = _one_each(Rating.objects.all(), "period", rated)
+    thresholds = _one_each(Threshold.objects.all(), "financial_year", years)
+    commentaries = _one_each(Commentary.objects.filter(status=CommentaryStatus.APPROVED), "period", rated)
+    return [Position(i, ratings.get(i.pk), thresholds.get(i.pk), commentaries.get(i.pk)) for i in indicators]
+
+
+def _one_each(queryset: QuerySet, field_name: str, wanted: dict[int, object]) -> dict[int, Any]:
+    """indicator id -> the row of `queryset` whose `field_name` is the value wanted for that indicator."""
+    by_value: dict[object, list[int]] = defaultdict(list)
+    for pk, value in wanted.items():
+        if value is not None:
+            by_value[value].append(pk)
+    if not by_value:
+        return {}
+    pairs = reduce(or_, (Q(**{field_name: value, "indicator_id__in": pks}) for value, pks in by_value.items()))
+    return {row.indicator_id: row for row in queryset.filter(pairs)}
 
 
 def build_dashboard(
     indicators: QuerySet[Indicator], period: date, *, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD
 ) -> Dashboard:
+    """The dashboard of these indicators at `period`, in four queries."""
     dashboard = Dashboard(period=period, direction_basis=direction_basis)
-    for indicator in dashboard_queryset(indicators, period):
-        row = indicator_row(indicator, period, direction_basis)
-        (dashboard.activities if indicator.kind == Kind.ACTIVITY else dashboard.kpis).append(row)
+    for position in positions(indicators.with_last_reported(period).order_by("code"), period):
+        row = indicator_row(position, period, direction_basis)
+        (dashboard.activities if position.indicator.kind == Kind.ACTIVITY else dashboard.kpis).append(row)
     return dashboard
 
 
@@ -176,14 +180,12 @@ def _trend(rating: Rating | None, frequency: Frequency, period: date) -> Trend:
     return tuple((p, values.get(p)) for p in year_to(period, frequency))
 
 
-def indicator_row(indicator: Indicator, period: date, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD):
-    """The dashboard row for one indicator fetched through `dashboard_queryset`."""
+def indicator_row(position: Position, period: date, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD):
+    """The dashboard row for one indicator's position at `period`."""
+    indicator, rating, threshold = position.indicator, position.rating, position.threshold
     frequency = Frequency(indicator.frequency)
     expected = expected_period(period, frequency)
-    rating = indicator.latest_ratings[0] if indicator.latest_ratings else None
     rated = rating.period if rating else None
-    year = FinancialYear.containing(rated or expected).start_year
-    threshold = next((t for t in indicator.window_thresholds if t.financial_year == year), None)
     common = {
         "indicator": indicator,
         "period": rated,
@@ -201,7 +203,6 @@ def indicator_row(indicator: Indicator, period: date, direction_basis: str = Dir
             upper=threshold.upper if threshold else None,
             range=ExpectedRange(rating.range) if rating else ExpectedRange.NONE,
         )
-    commentary = next((c for c in indicator.approved_commentaries if c.period == rated), None)
     return KpiRow(
         **common,
         month_rag=Rag(rating.month_rag) if rating else Rag.NONE,
@@ -211,9 +212,15 @@ def indicator_row(indicator: Indicator, period: date, direction_basis: str = Dir
         floor=threshold.floor if threshold else None,
         direction=direction(rating, direction_basis) if rating else Direction.NONE,
         rule=threshold.rule(indicator.polarity) if threshold else None,
-        commentary=commentary,
+        commentary=position.commentary,
         assurance=Assurance(rating.assurance) if rating else Assurance.NONE,
     )
+
+
+def data_periods(indicators: QuerySet[Indicator]) -> list[date]:
+    """Every period any of these indicators has a figure for, newest first."""
+    results = Result.objects.filter(indicator__in=indicators, value__isnull=False)
+    return list(results.order_by("-period").values_list("period", flat=True).distinct())
 
 
 def latest_data_period(indicators: QuerySet[Indicator] | None = None) -> date | None:

@@ -7,12 +7,14 @@ plain-Python modules `rules.py` and `periods.py`, which these models feed.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import OperationalError, models, transaction
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -163,6 +165,15 @@ class IndicatorQuerySet(models.QuerySet):
                     with transaction.atomic():  # a savepoint: rolling it back releases the lock at once
                         Indicator.objects.filter(pk=pk).lock_figures()
                         transaction.set_rollback(True)
+
+    def with_last_reported(self, period: date) -> IndicatorQuerySet:
+        """With their directorate, and `last_reported`: the newest period on or before `period` with a figure.
+
+        Every recorded figure has a stored rating, so this is found on the rating's
+        (indicator, period) index; a MAX over the indicator's results would read them all.
+        """
+        latest = Rating.objects.filter(indicator=OuterRef("pk"), period__lte=period).order_by("-period")
+        return self.select_related("directorate").annotate(last_reported=Subquery(latest.values("period")[:1]))
 
 
 class Indicator(models.Model):

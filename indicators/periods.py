@@ -13,9 +13,11 @@ is a data-entry mistake that :func:`period_error` explains in plain words.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
 __all__ = [
     "Frequency",
@@ -241,3 +243,17 @@ def period_error(period: date, frequency: Frequency) -> str | None:
             f"Quarterly indicators report only on quarter ends (June, September, December, March); {label} is not one."
         )
     return f"Annual indicators report only at the financial year end (March); {label} is not one."
+
+
+class _OfFinancialYear(Protocol):
+    @property
+    def financial_year(self) -> int: ...  # the year the financial year starts in, as on a Threshold
+
+
+T = TypeVar("T", bound=_OfFinancialYear)
+
+
+def threshold_for(thresholds: Iterable[T], period: date) -> T | None:
+    """The one of an indicator's thresholds (already fetched) for the financial year containing `period`."""
+    year = FinancialYear.containing(period).start_year
+    return next((t for t in thresholds if t.financial_year == year), None)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from html import escape
 
 from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH, y_ticks
-from indicators.periods import FinancialYear, Frequency, period_label, reporting_periods
+from indicators.periods import Frequency, period_label, reporting_periods, threshold_for
 from indicators.rules import Polarity
 from indicators.spc import Assurance, Cause, Rule, SpcResult, Variation, target_assurance, xmr
 from indicators.wording import join_words
@@ -93,8 +93,7 @@ def indicator_xmr(
         return None
     values = {r.period: r.value for r in recorded}
     periods = reporting_periods(Frequency(indicator.frequency), recorded[0].period, period)
-    year = FinancialYear.containing(period).start_year
-    threshold = next((t for t in thresholds if t.financial_year == year), None)
+    threshold = threshold_for(thresholds, period)
     target = threshold.target if threshold is not None and indicator.is_kpi else None
     shown = sorted((p for p in phases if periods[0] < p.start <= periods[-1]), key=lambda p: p.start)
     result = xmr(

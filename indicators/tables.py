@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import django_tables2 as tables
 from django import forms
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 
@@ -150,6 +151,15 @@ class Display:
     html: str = ""  # the row's cells, <th> and <td>s, each <td> labelled with its column for a phone
 
 
+_CODE = "CODE0"  # a code the URL pattern accepts, to find where codes go in an indicator's address
+
+
+def _ref_cell(address: str, row: KpiRow | ActivityRow, period: date):
+    """The reference, linking to the indicator's page (`Indicator.get_absolute_url`, built from `address`)."""
+    code = row.indicator.code
+    return format_html('<a class="govuk-link" href="{}{}/">{}</a>', address, code, code)
+
+
 class _DashboardTable(tables.Table):
     ref = tables.Column(accessor="row__indicator__code", verbose_name="Ref")
     indicator = tables.Column(accessor="row__indicator__name", verbose_name="Indicator")
@@ -159,12 +169,7 @@ class _DashboardTable(tables.Table):
 
     # column name -> (cell class, how the cell is drawn from the row and the dashboard period)
     CELLS: dict = {
-        "ref": (
-            CELL,
-            lambda row, period: format_html(
-                '<a class="govuk-link" href="{}">{}</a>', row.indicator.get_absolute_url(), row.indicator.code
-            ),
-        ),
+        "ref": (CELL, None),  # drawn by `_ref_cell`, with the table's indicator address
         "indicator": (f"{CELL} kp-dashboard-table__name", lambda row, period: row.indicator.name),
         "directorate": (CELL, lambda row, period: row.indicator.directorate.name),
         "value": (NUMBER_WRAPPING, _value_with_period),
@@ -178,11 +183,13 @@ class _DashboardTable(tables.Table):
         if not show_directorate:
             kwargs["exclude"] = ("directorate",)
         super().__init__([Display(row) for row in rows], **kwargs)
+        # One reverse() for the table, not one per row (a reverse cost more than the rest of the row's link).
+        address = reverse("indicator_detail", args=[_CODE]).removesuffix(f"{_CODE}/")
         # Each cell's markup with its label, made once; a row's cells joined in Python rather
         # than by a template loop (a template tag per cell was most of a cold page's rendering).
         columns = [
             (
-                self.CELLS[name][1],
+                partial(_ref_cell, address) if name == "ref" else self.CELLS[name][1],
                 '<th scope="row" class="govuk-table__header">{}</th>'
                 if name == "ref"
                 else f'<td class="{self.CELLS[name][0]}" data-label="{escape(str(column.header))}">{{}}</td>',

@@ -9,46 +9,56 @@ is a 404 page saying exactly what was wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from functools import partial, wraps
 from urllib.parse import urlencode
 
-from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
-from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
+from django.views import defaults
 from django_tables2 import RequestConfig
 
-from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.cache import STRUCTURE, cache_key, cached, data_version, data_versions
 from indicators.charts import indicator_chart, rating_bar, render_svg
+from indicators.converters import PeriodNotFound
 from indicators.dashboard import (
     Dashboard,
     build_dashboard,
-    dashboard_queryset,
+    data_periods,
     indicator_row,
     latest_data_period,
-    latest_rags,
+    positions,
 )
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
-from indicators.guidance import counts_sentence, guidance_notes, rag_counts, rag_summary, spc_counts, spc_sentence
+from indicators.guidance import counts_sentence, guidance_notes, rag_counts, spc_counts, spc_sentence
 from indicators.models import (
     Commentary,
     CommentaryStatus,
-    Committee,
-    DirectionBasis,
     Directorate,
     Indicator,
     Result,
     Threshold,
 )
 from indicators.notices import dashboard_notices
-from indicators.periods import FinancialYear, format_period, parse_period, period_label, same_period_last_year
+from indicators.periods import (
+    format_period,
+    parse_period,
+    period_label,
+    same_period_last_year,
+    threshold_for,
+)
 from indicators.rules import Rag, expected_range, rate, round_for_display
+from indicators.selectors import (
+    Scope,
+    committee_scope,
+    directorate_scope,
+    home_summaries,
+    indicator_history,
+    missing_figures,
+)
 from indicators.spc_chart import icon_svg, indicator_xmr, render_xmr_svg
 from indicators.tables import (
     KIND_FILTER_CHOICES,
@@ -77,46 +87,28 @@ def _not_found_page(view):
     return wrapper
 
 
+def page_not_found(request, exception):
+    """The project's 404 page (handler404): an address whose period is no month says why, as the views do."""
+    if isinstance(exception, PeriodNotFound):
+        return render(request, "indicators/not_found.html", {"message": str(exception)}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
 # --- access helpers ---------------------------------------------------------------
 
 
-@dataclass
-class Scope:
-    """A committee's or a directorate's indicators: what a dashboard is drawn for."""
-
-    kind: str  # "committee" or "directorate"
-    obj: Committee | Directorate
-    indicators: QuerySet[Indicator]
-    direction_basis: str
-    directorates: list[Directorate]
-
-    @property
-    def name(self) -> str:
-        return self.obj.name
-
-    def url(self, period: date | None = None, fmt: str | None = None, query: str = "") -> str:
-        name, args = f"{self.kind}_dashboard", [self.obj.slug]
-        if period is not None:
-            name, args = f"{self.kind}_dashboard_period", [*args, format_period(period)]
-        if fmt is not None:
-            name, args = f"{self.kind}_dashboard_download", [*args, fmt]
-        return reverse(name, args=args) + (f"?{query}" if query else "")
-
-
 def _committee_scope(slug: str) -> Scope:
-    committee = Committee.objects.filter(slug=slug).first()
-    if committee is None:
+    scope = committee_scope(slug)
+    if scope is None:
         raise NotFound(f"There is no committee with the address ‘{slug}’.")
-    indicators = Indicator.objects.active().for_committee(committee)
-    return Scope("committee", committee, indicators, committee.direction_basis, list(committee.directorates.all()))
+    return scope
 
 
 def _directorate_scope(slug: str) -> Scope:
-    directorate = Directorate.objects.filter(slug=slug).first()
-    if directorate is None:
+    scope = directorate_scope(slug)
+    if scope is None:
         raise NotFound(f"There is no directorate with the address ‘{slug}’.")
-    indicators = directorate.indicators.active()
-    return Scope("directorate", directorate, indicators, DirectionBasis.PREVIOUS_PERIOD, [directorate])
+    return scope
 
 
 def _parse_period(text: str) -> date:
@@ -126,12 +118,12 @@ def _parse_period(text: str) -> date:
         raise NotFound(f"{exc}.") from None
 
 
-def _dashboard_for(scope: Scope, period_text: str | None) -> Dashboard:
-    """The scope's dashboard for a period (default: the latest with data), or NotFound saying why."""
-    latest = latest_data_period(scope.indicators)
-    if latest is None:
+def _dashboard_for(scope: Scope, period: date | None, periods: list[date]) -> Dashboard:
+    """The scope's dashboard for a period (default: the latest of `periods`, those with data), or NotFound."""
+    if not periods:
         raise NotFound(f"There are no results for {scope.name} yet.")
-    period = latest if period_text is None else _parse_period(period_text)
+    latest = periods[0]
+    period = latest if period is None else period
     if period > latest:
         raise NotFound(
             f"There is no data for {scope.name} for {period_label(period)}: "
@@ -158,11 +150,10 @@ def home(request):
     # The summaries are the same for everyone; an owner's missing returns are theirs alone.
     summaries = cached(
         cache_key("home-summaries", version),
-        lambda: mark_safe(render_to_string("indicators/_home_summaries.html", {"summaries": _summaries()})),  # noqa: S308
+        lambda: mark_safe(render_to_string("indicators/_home_summaries.html", {"summaries": home_summaries()})),  # noqa: S308
     )
-    missing = None
-    if SERVICE_OWNER in user_roles(request.user):
-        missing = cached(cache_key("home-missing", request.user.pk, version), lambda: _missing_returns(request.user))
+    # {} (kept, unlike None) for someone who owns no indicator, so their next visit asks nothing.
+    missing = cached(cache_key("home-missing", request.user.pk, version), lambda: missing_figures(request.user))
     return render(request, "indicators/home.html", {"summaries": summaries, "missing": missing})
 
 
@@ -190,7 +181,7 @@ def directorate_download(request, slug, period, fmt):
 DASHBOARD_PARAMETERS = (*DashboardFilterForm.base_fields, "sort", "activity-sort")
 
 
-def _dashboard_page(request, kind: str, slug: str, period_text: str | None):
+def _dashboard_page(request, kind: str, slug: str, period: date | None):
     # Before any data, so a cached copy is never older than its versions.
     versions = data_versions(STRUCTURE, f"{kind}:{slug}")
     scopes = {"committee": _committee_scope, "directorate": _directorate_scope}
@@ -204,14 +195,14 @@ def _dashboard_page(request, kind: str, slug: str, period_text: str | None):
     if len(query) != len(request.GET):  # a parameter the page does not use: drop it, so each page has one address
         return redirect(request.path + (f"?{query.urlencode()}" if query else ""))
     # Everything on the page but the frame is the same for every reader of this address and data version.
-    page = partial(_dashboard_content, request, scopes[kind], slug, period_text, query)
+    page = partial(_dashboard_content, request, scopes[kind], slug, period, query)
     if not _cacheable(query):  # an invalid filter or sort: shown with its error, not kept
         content = page()
     else:
-        content = cached(cache_key("dashboard", kind, slug, period_text, sorted(query.lists()), versions), page)
+        content = cached(cache_key("dashboard", kind, slug, period, sorted(query.lists()), versions), page)
     # Other apps' notices (indicators/notices.py) are asked afresh each time: they are not in the cached part.
-    period = content.get("period")  # None in a copy cached by an older release, until it expires
-    notices = dashboard_notices(scopes[kind](slug).indicators, period) if period else []
+    shown = content.get("period")  # None in a copy cached by an older release, until it expires
+    notices = dashboard_notices(scopes[kind](slug).indicators, shown) if shown else []
     return render(request, "indicators/dashboard.html", {**content, "notices": notices})
 
 
@@ -232,11 +223,11 @@ def _cacheable(query) -> bool:
     return not query.get("directorate") or Directorate.objects.filter(slug=query["directorate"]).exists()
 
 
-def _dashboard_content(request, scope_for, slug: str, period_text: str | None, query) -> dict:
+def _dashboard_content(request, scope_for, slug: str, period: date | None, query) -> dict:
     """The page's title and its rendered content (everything the page caches)."""
     scope = scope_for(slug)
     form = DashboardFilterForm(query or None, directorates=[(d.slug, d.name) for d in scope.directorates])
-    parts = _dashboard_parts(request, scope, period_text, form)
+    parts = _dashboard_parts(request, scope, period, form)
     context = {"scope": scope, "form": form, "query": query, "path": request.path, **parts}
     body = render_to_string("indicators/_dashboard_body.html", context)
     return {
@@ -247,9 +238,10 @@ def _dashboard_content(request, scope_for, slug: str, period_text: str | None, q
     }
 
 
-def _dashboard_parts(request, scope: Scope, period_text: str | None, form: DashboardFilterForm) -> dict:
+def _dashboard_parts(request, scope: Scope, period: date | None, form: DashboardFilterForm) -> dict:
     """The dashboard's tables (rendered), counts sentence, guidance and links: what the page caches."""
-    dashboard = _dashboard_for(scope, period_text)
+    periods = data_periods(scope.indicators)  # the picker's, and the latest: one query for both
+    dashboard = _dashboard_for(scope, period, periods)
     kpis, activities = form.filter(dashboard.kpis, dashboard.activities)
     label, several = period_label(dashboard.period), len(scope.directorates) > 1
     kpi_table = KpiTable(
@@ -281,7 +273,7 @@ def _dashboard_parts(request, scope: Scope, period_text: str | None, form: Dashb
         "spc_sentence": spc_sentence(spc_counts(dashboard)),
         "spc_key": spc_key(),
         "guidance": guidance_notes(dashboard),
-        "picker": _period_picker(scope, dashboard.period),
+        "picker": _period_picker(scope, dashboard.period, periods),
         "csv_url": scope.url(dashboard.period, "csv", filters),
         "xlsx_url": scope.url(dashboard.period, "xlsx", filters),
     }
@@ -294,10 +286,11 @@ def _render_table(request, table) -> str:
     return get_template(table.template_name).render({"table": table}, request=request)
 
 
-def _download(request, scope: Scope, period_text: str, fmt: str):
+def _download(request, scope: Scope, period: date, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise NotFound(f"Dashboards download as CSV or XLSX, not ‘{fmt}’.")
-    dashboard = _dashboard_for(scope, period_text)
+    latest = latest_data_period(scope.indicators)
+    dashboard = _dashboard_for(scope, period, [latest] if latest else [])
     form = DashboardFilterForm(request.GET or None, directorates=[(d.slug, d.name) for d in scope.directorates])
     records = dashboard_records(dashboard, *form.filter(dashboard.kpis, dashboard.activities))
     filename = f"{scope.obj.slug}-{format_period(dashboard.period)}.{fmt}"
@@ -313,6 +306,10 @@ def _download(request, scope: Scope, period_text: str, fmt: str):
     return response
 
 
+# Who may correct results may see who changed them: the performance team (accounts.roles grants it).
+AUDIT_PERMISSION = "indicators.change_result"
+
+
 @_not_found_page
 def indicator_detail(request, code):
     versions = data_versions(STRUCTURE, f"indicator:{code}")  # before any data (see above)
@@ -320,13 +317,13 @@ def indicator_detail(request, code):
     # The page's figures and chart are the same for every reader; only the performance team sees the audit history.
     page = cached(cache_key("indicator", code, period_text, versions), lambda: _indicator_content(code, period_text))
     history = None
-    if PERFORMANCE_TEAM in user_roles(request.user):
+    if request.user.has_perm(AUDIT_PERMISSION):
         history = cached(cache_key("indicator-history", code, versions), partial(_history_html, page["indicator"]))
     return render(request, "indicators/indicator_detail.html", {**page, "history": history})
 
 
 def _history_html(indicator: Indicator) -> str:
-    html = render_to_string("indicators/_indicator_history.html", {"history": _indicator_history(indicator)})
+    html = render_to_string("indicators/_indicator_history.html", {"history": indicator_history(indicator)})
     return mark_safe(html)  # noqa: S308 - the template escapes every value
 
 
@@ -356,7 +353,8 @@ def _indicator_page(code: str, period_text: str) -> dict:
         "results": _rated_results(indicator, results, thresholds),
     }
     if period:
-        row = indicator_row(dashboard_queryset(Indicator.objects.filter(pk=indicator.pk), period).get(), period)
+        (position,) = positions(Indicator.objects.filter(pk=indicator.pk).with_last_reported(period), period)
+        row = indicator_row(position, period)
         chart = indicator_chart(indicator, results, thresholds, period)
         context.update(
             row=row,
@@ -386,65 +384,17 @@ def _xmr_context(xmr) -> dict:
 # --- page parts -------------------------------------------------------------------
 
 
-def _summaries() -> list[dict]:
-    """Every committee and directorate: its latest period and RAG counts.
-
-    A committee's position is its directorates' indicators at the committee's
-    latest period, counted from the stored ratings (no dashboard row is built).
-    """
-    newest = Result.objects.filter(indicator__directorate=OuterRef("pk"), indicator__active=True, value__isnull=False)
-    directorates = list(Directorate.objects.annotate(latest=Subquery(newest.order_by("-period").values("period")[:1])))
-    latest = {d.pk: d.latest for d in directorates}
-    scopes = [
-        ("committee", c, [d.pk for d in c.directorates.all()])
-        for c in Committee.objects.prefetch_related("directorates")
-    ]
-    scopes += [("directorate", d, [d.pk]) for d in directorates]
-    periods = [max((latest[pk] for pk in ids if latest.get(pk)), default=None) for _, _, ids in scopes]
-    wanted = {(period, pk) for (_, _, ids), period in zip(scopes, periods, strict=True) if period for pk in ids}
-    ratings = _directorate_ratings(directorates, wanted)
-    summaries = []
-    for (kind, obj, ids), period in zip(scopes, periods, strict=True):
-        line = rag_summary([rag for pk in ids for rag in ratings.get((period, pk), [])]) if period else "No results yet"
-        summaries.append({"kind": kind, "obj": obj, "latest": period, "line": line})
-    return summaries
-
-
-def _directorate_ratings(directorates: list[Directorate], wanted: set[tuple[date, int]]) -> dict[tuple, list[Rag]]:
-    """The ratings of each (period, directorate)'s active KPIs: one query per distinct period."""
-    by_period: dict[date, set[int]] = {}
-    for period, pk in wanted:
-        by_period.setdefault(period, set()).add(pk)
-    rated: dict[tuple, list[Rag]] = {item: [] for item in wanted}
-    for period, pks in by_period.items():
-        for directorate, rag in latest_rags(Indicator.objects.active().filter(directorate__in=pks), period):
-            rated[(period, directorate)].append(rag)
-    return rated
-
-
-def _missing_returns(user) -> dict | None:
-    """A service owner's indicators with no figure yet for the period being reported."""
-    if SERVICE_OWNER not in user_roles(user):
-        return None
-    period = latest_data_period()
-    if period is None:
-        return None
-    dashboard = build_dashboard(Indicator.objects.active().owned_by(user), period)
-    rows = [row for row in [*dashboard.kpis, *dashboard.activities] if row.stale]
-    return {"period": period, "rows": rows}
-
-
-def _period_picker(scope: Scope, current: date) -> dict:
-    periods = list(
-        Result.objects.filter(indicator__in=scope.indicators, value__isnull=False)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .distinct()
-    )
+def _period_picker(scope: Scope, current: date, periods: list[date]) -> dict:
     older = [p for p in periods if p < current]
     newer = [p for p in periods if p > current]
+    # The options written here, not by a template loop: ten years of months are 120 of them.
+    options = format_html_join(
+        "\n",
+        '<option value="{}"{}>{}</option>',
+        ((format_period(p), " selected" if p == current else "", period_label(p)) for p in periods),
+    )
     return {
-        "choices": [(format_period(p), period_label(p)) for p in periods],
+        "options": options,
         "current": format_period(current),
         "previous": (scope.url(older[0]), period_label(older[0])) if older else None,
         "next": (scope.url(newer[-1]), period_label(newer[-1])) if newer else None,
@@ -465,11 +415,10 @@ def _threshold_row(indicator: Indicator, threshold: Threshold) -> dict:
 
 def _rated_results(indicator: Indicator, results: list[Result], thresholds: list) -> list[dict]:
     """Every result, newest first, with the month RAG or expected range its year's threshold gives it."""
-    by_year = {t.financial_year: t for t in thresholds}
     by_period = {r.period: r.value for r in results}
     rows = []
     for result in reversed(results):
-        threshold = by_year.get(FinancialYear.containing(result.period).start_year)
+        threshold = threshold_for(thresholds, result.period)
         value = round_for_display(result.value, indicator.decimals)
         last_year = round_for_display(by_period.get(same_period_last_year(result.period)), indicator.decimals)
         row = {"result": result, "value": indicator.format(result.value), "rag": None, "range": None}
@@ -481,66 +430,3 @@ def _rated_results(indicator: Indicator, results: list[Result], thresholds: list
             row["range"] = expected_range(value, threshold.lower, threshold.upper) if threshold else None
         rows.append(row)
     return rows
-
-
-AUDITED = (
-    (Result, "Result", ("value", "numerator", "denominator")),
-    (
-        Threshold,
-        "Threshold",
-        ("scheme", "target", "floor", "green_tolerance", "amber_tolerance", "tolerance_unit", "lower", "upper"),
-    ),
-    (Commentary, "Commentary", ("text", "status", "return_reason")),
-)
-HISTORY_LIMIT = 200
-
-
-def _indicator_history(indicator: Indicator) -> list[dict]:
-    """Who changed the indicator's results, thresholds and commentary, when, old → new; newest first.
-
-    One query per audited model: each record is compared with the one before it
-    for the same row (`diff_against`), found in Python rather than through
-    simple_history's per-record `prev_record` lookups.
-    """
-    entries = []
-    for model, noun, fields in AUDITED:
-        records = model.history.filter(indicator_id=indicator.pk).select_related("history_user")
-        previous_by_row: dict[int, object] = {}
-        for record in records.order_by("id", "history_date", "history_id"):
-            before = previous_by_row.get(record.id)
-            previous_by_row[record.id] = record
-            entries.append(_history_entry(record, before, noun, fields))
-    entries.sort(key=lambda entry: entry["when"], reverse=True)
-    return entries[:HISTORY_LIMIT]
-
-
-def _history_entry(record, before, noun: str, fields: tuple[str, ...]) -> dict:
-    what = (
-        f"{noun} {period_label(record.period)}"
-        if hasattr(record, "period")
-        else (f"{noun} {FinancialYear(record.financial_year).label}")
-    )
-    if before is None:
-        # Rows bulk-loaded (the demo, imports) have no first record: their old value was never recorded.
-        unknown = "not recorded" if record.history_type == "~" else "–"
-        changed = [(name, unknown, getattr(record, name)) for name in fields if getattr(record, name) not in (None, "")]
-    else:
-        delta = {change.field: change for change in record.diff_against(before, included_fields=fields).changes}
-        changed = [(name, _shown(delta[name].old), delta[name].new) for name in fields if name in delta]
-    changes = [(record._meta.get_field(name).verbose_name, old, _shown(new)) for name, old, new in changed]
-    user = record.history_user
-    return {
-        "when": record.history_date,
-        "what": what,
-        "type": record.get_history_type_display(),
-        "who": (user.get_full_name() or user.get_username()) if user else "System",
-        "changes": changes,
-    }
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return str(value)

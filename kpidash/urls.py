@@ -15,3 +15,6 @@ urlpatterns = [
     path("", include("spreadsheets.urls")),
     path("api/", include("api.urls")),
 ]
+
+# A malformed period in any address (`<period:…>`) is a 404 saying what was wrong.
+handler404 = "indicators.views.page_not_found"

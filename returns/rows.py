@@ -1,7 +1,7 @@
 """Reading returns: one row per indicator and period, in a fixed number of queries.
 
-The RAG comes from `indicators.rules.assess` with the year's threshold, as on
-the dashboard, so a return is rated exactly as the dashboard will rate it. The
+The RAG (or an activity's expected range) is the figure's stored `Rating`, the one
+the dashboard shows, so there is one rating of a month. The
 SPC variation (`with_variation`) is the one stored with the figure's rating: that of
 the indicator's XmR chart to the return's period, as on the indicator page. A figure
 not yet written (an import's preview) gets it from the chart itself (`figure_variation`).
@@ -21,15 +21,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from indicators.models import Commentary, CommentaryStatus, Indicator, Kind, Rating, Result, Threshold
 from indicators.periods import (
-    FinancialYear,
     Frequency,
     add_months,
     is_reporting_period,
     period_label,
     previous_period,
-    same_period_last_year,
 )
-from indicators.rules import ExpectedRange, Rag, assess, expected_range, round_for_display
+from indicators.rules import ExpectedRange, Rag, assess
 from indicators.spc import Variation
 from indicators.spc_chart import icon_svg, indicator_xmr
 
@@ -128,30 +126,29 @@ def returns_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySet[
         .prefetch_related(
             Prefetch("results", queryset=Result.objects.filter(period__in=_window(period)), to_attr="window_results"),
             Prefetch(
-                "thresholds",
-                queryset=Threshold.objects.filter(financial_year=FinancialYear.containing(period).start_year),
-                to_attr="year_thresholds",
-            ),
-            Prefetch(
                 "commentaries",
                 queryset=Commentary.objects.filter(period=period).select_related("author", "approver"),
                 to_attr="period_commentaries",
             ),
+            Prefetch("ratings", queryset=Rating.objects.filter(period=period), to_attr="period_ratings"),
             "owners",
         )
         .order_by("code")
     )
 
 
-def _rate(row: ReturnRow, results: dict[date, Result]) -> None:
-    """The month's RAG (KPIs) or expected range (activity), exactly as the dashboard rates it."""
-    indicator, threshold = row.indicator, (row.indicator.year_thresholds or [None])[0]
-    if indicator.kind == Kind.ACTIVITY:
-        value = round_for_display(row.value, indicator.decimals)
-        row.range = expected_range(value, threshold.lower, threshold.upper) if threshold else ExpectedRange.NONE
+def _rate(row: ReturnRow, rating: Rating | None) -> None:
+    """The month's RAG (KPIs) or expected range (activity): the figure's stored rating, the dashboard's own.
+
+    The rating is written with the figure, in its save's transaction (`indicators.ratings`),
+    so a return read straight after a save shows what the dashboard will.
+    """
+    if rating is None:
         return
-    last_year = results.get(same_period_last_year(row.period))
-    row.rag = figure_rag(indicator, threshold, row.value, last_year.value if last_year else None)
+    if row.indicator.kind == Kind.ACTIVITY:
+        row.range = ExpectedRange(rating.range)
+    else:
+        row.rag = Rag(rating.month_rag)
 
 
 def figure_rag(
@@ -215,7 +212,7 @@ def return_row(indicator: Indicator, period: date) -> ReturnRow:
     commentary = indicator.period_commentaries[0] if indicator.period_commentaries else None
     row = ReturnRow(indicator=indicator, period=period, result=results.get(period), commentary=commentary)
     if row.value is not None:
-        _rate(row, results)
+        _rate(row, indicator.period_ratings[0] if indicator.period_ratings else None)
     earlier, frequency = period, Frequency(indicator.frequency)
     for _ in range(PREVIOUS_VALUES if frequency != Frequency.ANNUAL else 1):
         earlier = previous_period(earlier, frequency)

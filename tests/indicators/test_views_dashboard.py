@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from indicators.cache import data_version_bump
 from indicators.models import Indicator, Result
 
 DASHBOARD = "/committees/policy-and-resources/"
@@ -224,7 +225,10 @@ def test_the_period_picker_moves_to_the_period_address_keeping_filters(client, d
     ("url", "message"),
     [
         ("/committees/policy-and-resources/2019-13/", "'2019-13' is not a valid period: month must be 01–12."),
-        ("/committees/policy-and-resources/November/", "'November' is not a valid period: expected YYYY-MM"),
+        ("/committees/policy-and-resources/November/", "Page not found"),  # not shaped like a period: no address
+        ("/committees/policy-and-resources/2019-00/dashboard.csv", "'2019-00' is not a valid period: month must be"),
+        ("/directorates/strategic-and-corporate-services/2019-13/", "'2019-13' is not a valid period: month must"),
+        ("/returns/2019-13/ICT02/", "'2019-13' is not a valid period: month must be 01–12."),
         (
             "/committees/policy-and-resources/2020-01/",
             "There is no data for Policy and Resources Cabinet "
@@ -248,6 +252,46 @@ def test_bad_addresses_get_a_404_page_saying_what_was_wrong(client, demo, viewer
     response = client.get(url)
     assert response.status_code == 404
     assert message in response.content.decode().replace("&#x27;", "'")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/committees/policy-and-resources/2019-13/",
+        "/committees/policy-and-resources/2019-13/dashboard.csv",
+        "/directorates/strategic-and-corporate-services/2019-00/",
+    ],
+)
+def test_a_period_that_is_no_month_is_refused_before_the_view_runs(client, demo, viewer_user, monkeypatch, url):
+    from indicators import views
+
+    def reached(*args, **kwargs):
+        raise AssertionError("the view was reached")
+
+    monkeypatch.setattr(views, "_dashboard_page", reached)
+    monkeypatch.setattr(views, "_download", reached)
+    client.force_login(viewer_user)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert "is not a valid period: month must be 01–12." in response.content.decode()
+
+
+def test_an_unknown_address_is_still_the_plain_page_not_found(client, demo, viewer_user):
+    client.force_login(viewer_user)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode() and "not-found-message" not in response.content.decode()
+
+
+def test_home_lists_missing_figures_for_whoever_owns_indicators_and_no_one_else(client, demo, viewer_user):
+    ict02 = Indicator.objects.get(code="ICT02")
+    Result.objects.filter(indicator=ict02, period=date(2019, 11, 1)).delete()
+    client.force_login(viewer_user)
+    assert 'id="missing-returns"' not in client.get("/").content.decode()
+    ict02.owners.add(viewer_user)  # owning the indicator, whatever the role, makes its missing figure theirs
+    data_version_bump()
+    page = client.get("/").content.decode()
+    assert 'id="missing-returns"' in page and ">ICT02 " in page
 
 
 def test_a_committee_without_results_is_a_404_not_an_error(client, db, viewer_user):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from indicators.models import Directorate, Indicator, Result, Threshold
-from indicators.views import _indicator_history
+from indicators.selectors import indicator_history
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def ict01(db):
 
 
 def changes(indicator: Indicator) -> list[tuple]:
-    return [(e["what"], e["type"], e["who"], e["changes"]) for e in _indicator_history(indicator)][::-1]
+    return [(e["what"], e["type"], e["who"], e["changes"]) for e in indicator_history(indicator)][::-1]
 
 
 def test_each_change_lists_the_fields_that_changed_in_their_order_old_then_new(ict01, performance_user):

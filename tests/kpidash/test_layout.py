@@ -21,8 +21,9 @@ APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets",
 
 # app -> the apps it must never import, at module level or inside a function.
 # The one rule: an app imports only apps below it. accounts (roles, sign-in,
-# the user cache) is the floor; indicators (the domain, the dashboards) is on
-# it; plans (the council plan, improvement actions) is on indicators; returns
+# the user cache) and indicators (the domain, the dashboards) are the floor,
+# side by side: indicators asks Django's `has_perm`, never a role; plans (the
+# council plan, improvement actions) is on indicators; returns
 # (the monthly cycle) and reports (papers) are on plans and indicators;
 # spreadsheets (import and export) is on indicators and returns; api (the read
 # API) is on reports and everything below it, and only kpidash/urls.py imports
@@ -32,7 +33,7 @@ APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets",
 # WSGI, middleware, health), which may name any app but the demo.
 FORBIDDEN = {
     "accounts": {"indicators", "plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
-    "indicators": {"plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "indicators": {"accounts", "plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
     "plans": {"returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
     "returns": {"reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
     "reports": {"spreadsheets", "api", "siteexport", "demo", "kpidash"},

@@ -1,7 +1,7 @@
 from collections import Counter
 
 from indicators.dashboard import build_dashboard
-from indicators.models import Committee, Indicator
+from indicators.models import Committee, Indicator, Rating
 from indicators.rules import Rag
 from returns.rows import return_rows
 from tests.returns.conftest import NOV
@@ -40,3 +40,21 @@ def test_previous_values_are_the_three_reporting_periods_before(demo):
     hr03 = Indicator.objects.filter(code="HR03")  # quarterly
     (row,) = return_rows(hr03, NOV.replace(month=12))
     assert [(p.year, p.month) for p, _ in row.previous] == [(2019, 9), (2019, 6), (2019, 3)]
+
+
+def test_a_returns_rating_is_the_figures_stored_rating_not_a_second_rating(demo):
+    # One rating of a month: whatever the stored Rating says is what the return shows.
+    ict02 = Indicator.objects.get(code="ICT02")
+    (before,) = return_rows(Indicator.objects.filter(pk=ict02.pk), NOV)
+    assert before.rag is Rag.RED
+    Rating.objects.filter(indicator=ict02, period=NOV).update(month_rag=Rag.AMBER)
+    (after,) = return_rows(Indicator.objects.filter(pk=ict02.pk), NOV)
+    assert after.rag is Rag.AMBER
+
+
+def test_a_return_row_is_read_in_the_same_queries_however_many_indicators(demo, django_assert_max_num_queries):
+    one = Indicator.objects.filter(code="ICT02")
+    with django_assert_max_num_queries(6):
+        return_rows(one, NOV)
+    with django_assert_max_num_queries(6):
+        assert len(return_rows(Indicator.objects.all(), NOV)) > 30

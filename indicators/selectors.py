@@ -1,0 +1,182 @@
+"""The reading pages' selectors: what a dashboard is drawn for, home's summaries, an owner's
+missing figures and an indicator's audit history, each in a fixed number of queries.
+
+Views fetch through these and render; a dashboard's rows themselves are `dashboard.build_dashboard`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
+
+from indicators.dashboard import build_dashboard, latest_data_period, latest_rags
+from indicators.guidance import rag_summary
+from indicators.models import (
+    Commentary,
+    Committee,
+    DirectionBasis,
+    Directorate,
+    Indicator,
+    Result,
+    Threshold,
+)
+from indicators.periods import FinancialYear, period_label
+from indicators.rules import Rag
+
+
+@dataclass
+class Scope:
+    """A committee's or a directorate's indicators: what a dashboard is drawn for."""
+
+    kind: str  # "committee" or "directorate"
+    obj: Committee | Directorate
+    indicators: QuerySet[Indicator]
+    direction_basis: str
+    directorates: list[Directorate]
+
+    @property
+    def name(self) -> str:
+        return self.obj.name
+
+    def url(self, period: date | None = None, fmt: str | None = None, query: str = "") -> str:
+        name, args = f"{self.kind}_dashboard", [self.obj.slug]
+        if period is not None:
+            name, args = f"{self.kind}_dashboard_period", [*args, period]
+        if fmt is not None:
+            name, args = f"{self.kind}_dashboard_download", [*args, fmt]
+        return reverse(name, args=args) + (f"?{query}" if query else "")
+
+
+def committee_scope(slug: str) -> Scope | None:
+    """The committee's dashboard scope: its directorates' active indicators (`for_committee`)."""
+    committee = Committee.objects.filter(slug=slug).first()
+    if committee is None:
+        return None
+    indicators = Indicator.objects.active().for_committee(committee)
+    return Scope("committee", committee, indicators, committee.direction_basis, list(committee.directorates.all()))
+
+
+def directorate_scope(slug: str) -> Scope | None:
+    directorate = Directorate.objects.filter(slug=slug).first()
+    if directorate is None:
+        return None
+    indicators = directorate.indicators.active()
+    return Scope("directorate", directorate, indicators, DirectionBasis.PREVIOUS_PERIOD, [directorate])
+
+
+def home_summaries() -> list[dict]:
+    """Every committee and directorate: its latest period and RAG counts.
+
+    A committee's position is its directorates' indicators at the committee's
+    latest period, counted from the stored ratings (no dashboard row is built).
+    """
+    newest = Result.objects.filter(indicator__directorate=OuterRef("pk"), indicator__active=True, value__isnull=False)
+    directorates = list(Directorate.objects.annotate(latest=Subquery(newest.order_by("-period").values("period")[:1])))
+    latest = {d.pk: d.latest for d in directorates}
+    scopes = [
+        ("committee", c, [d.pk for d in c.directorates.all()])
+        for c in Committee.objects.prefetch_related("directorates")
+    ]
+    scopes += [("directorate", d, [d.pk]) for d in directorates]
+    periods = [max((latest[pk] for pk in ids if latest.get(pk)), default=None) for _, _, ids in scopes]
+    wanted = {(period, pk) for (_, _, ids), period in zip(scopes, periods, strict=True) if period for pk in ids}
+    ratings = _directorate_ratings(directorates, wanted)
+    summaries = []
+    for (kind, obj, ids), period in zip(scopes, periods, strict=True):
+        line = rag_summary([rag for pk in ids for rag in ratings.get((period, pk), [])]) if period else "No results yet"
+        summaries.append({"kind": kind, "obj": obj, "latest": period, "line": line})
+    return summaries
+
+
+def _directorate_ratings(directorates: list[Directorate], wanted: set[tuple[date, int]]) -> dict[tuple, list[Rag]]:
+    """The ratings of each (period, directorate)'s active KPIs: one query per distinct period."""
+    by_period: dict[date, set[int]] = {}
+    for period, pk in wanted:
+        by_period.setdefault(period, set()).add(pk)
+    rated: dict[tuple, list[Rag]] = {item: [] for item in wanted}
+    for period, pks in by_period.items():
+        for directorate, rag in latest_rags(Indicator.objects.active().filter(directorate__in=pks), period):
+            rated[(period, directorate)].append(rag)
+    return rated
+
+
+def missing_figures(user) -> dict:
+    """The user's own indicators with no figure yet for the period being reported; {} when they own none.
+
+    Owning an indicator, not a role, makes the panel theirs: who may enter the
+    figures is the returns app's question (returns.permissions).
+    """
+    owned = Indicator.objects.active().owned_by(user)
+    period = latest_data_period() if owned.exists() else None
+    if period is None:
+        return {}
+    dashboard = build_dashboard(owned, period)
+    rows = [row for row in [*dashboard.kpis, *dashboard.activities] if row.stale]
+    return {"period": period, "rows": rows}
+
+
+AUDITED = (
+    (Result, "Result", ("value", "numerator", "denominator")),
+    (
+        Threshold,
+        "Threshold",
+        ("scheme", "target", "floor", "green_tolerance", "amber_tolerance", "tolerance_unit", "lower", "upper"),
+    ),
+    (Commentary, "Commentary", ("text", "status", "return_reason")),
+)
+HISTORY_LIMIT = 200
+
+
+def indicator_history(indicator: Indicator) -> list[dict]:
+    """Who changed the indicator's results, thresholds and commentary, when, old → new; newest first.
+
+    One query per audited model: each record is compared with the one before it
+    for the same row (`diff_against`), found in Python rather than through
+    simple_history's per-record `prev_record` lookups.
+    """
+    entries = []
+    for model, noun, fields in AUDITED:
+        records = model.history.filter(indicator_id=indicator.pk).select_related("history_user")
+        previous_by_row: dict[int, object] = {}
+        for record in records.order_by("id", "history_date", "history_id"):
+            before = previous_by_row.get(record.id)
+            previous_by_row[record.id] = record
+            entries.append(_history_entry(record, before, noun, fields))
+    entries.sort(key=lambda entry: entry["when"], reverse=True)
+    return entries[:HISTORY_LIMIT]
+
+
+def _history_entry(record, before, noun: str, fields: tuple[str, ...]) -> dict:
+    what = (
+        f"{noun} {period_label(record.period)}"
+        if hasattr(record, "period")
+        else (f"{noun} {FinancialYear(record.financial_year).label}")
+    )
+    if before is None:
+        # Rows bulk-loaded (the demo, imports) have no first record: their old value was never recorded.
+        unknown = "not recorded" if record.history_type == "~" else "–"
+        changed = [(name, unknown, getattr(record, name)) for name in fields if getattr(record, name) not in (None, "")]
+    else:
+        delta = {change.field: change for change in record.diff_against(before, included_fields=fields).changes}
+        changed = [(name, _shown(delta[name].old), delta[name].new) for name in fields if name in delta]
+    changes = [(record._meta.get_field(name).verbose_name, old, _shown(new)) for name, old, new in changed]
+    user = record.history_user
+    return {
+        "when": record.history_date,
+        "what": what,
+        "type": record.get_history_type_display(),
+        "who": (user.get_full_name() or user.get_username()) if user else "System",
+        "changes": changes,
+    }
+
+
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
