@@ -46,8 +46,9 @@ class PeriodConverter:
         except ValueError as exc:
             raise PeriodNotFound(f"{exc}.") from None
 
-    def to_url(self, value: date) -> str:
-        return format_period(value)
+    def to_url(self, value: date | str) -> str:
+        """A date, or a period already written as YYYY-MM (checked: `reverse` never builds a bad address)."""
+        return format_period(parse_period(value) if isinstance(value, str) else value)
 
 
 register_converter(CodeConverter, "code")
