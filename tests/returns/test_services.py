@@ -496,7 +496,9 @@ def test_bulk_approve_leaves_a_return_missing_required_commentary_and_says_why(
 ):
     _save(ict01, owner_user, value=D("75"), submit=True)
     _save(ict02, owner_user, value=D("96"), submit=True)
-    ict02.thresholds.filter(financial_year=2019).update(target=D("99"), floor=D("97"))  # Red now; RAG is read live
+    threshold = ict02.thresholds.get(financial_year=2019)
+    threshold.target, threshold.floor = D("99"), D("97")
+    threshold.save()  # Red now: a threshold saved by any path re-rates the year
     versions = {_commentary(ict01).pk: 1, _commentary(ict02).pk: 1}
     approved, skipped = returns_bulk_approve(user=performance_user, versions=versions)
     assert [c.indicator.code for c in approved] == ["ICT01"]

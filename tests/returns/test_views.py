@@ -430,7 +430,9 @@ def test_the_review_queue_refuses_to_approve_a_return_missing_required_commentar
 ):
     ict02 = Indicator.objects.get(code="ICT02")
     return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("96"), submit=True)  # Green
-    ict02.thresholds.filter(financial_year=2019).update(target=Decimal("99"), floor=Decimal("97"))  # now Red
+    threshold = ict02.thresholds.get(financial_year=2019)
+    threshold.target, threshold.floor = Decimal("99"), Decimal("97")
+    threshold.save()  # now Red: a threshold saved by any path re-rates the year
     commentary = Commentary.objects.get(indicator=ict02, period=DEC)
     client.force_login(performance_user)
     why = "ICT02 is rated Red for December 2019, and the return has no commentary, so it cannot be approved"

@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from accounts.roles import VIEWER
+from api.models import ApiToken
 from demo.papers import load_demo_paper_settings
 from indicators import ratings
 from indicators.models import (
@@ -30,7 +31,8 @@ from indicators.models import (
     Result,
     Threshold,
 )
-from reports.models import Paper, PaperSettings
+from plans.models import Action, ActionNote, Objective, Plan, Priority
+from reports.models import Addendum, Paper, PaperSettings
 from returns.models import BankHolidayChange, CalendarChange, PeriodStatus, ReportingPeriod
 from siteexport.restore import occupied
 from spreadsheets.models import ImportRecord
@@ -87,6 +89,9 @@ def enrich_demo() -> None:
 def wipe_site() -> None:
     """Empty what the demo filled, as in a newly migrated database (the role groups stay)."""
     with ratings.deferred():  # one refresh of nothing at the end, not one per deleted result
+        # Not carried by a site export yet (README "Moving to a new site"): plans, actions, addenda, API tokens.
+        for model in (ActionNote, Action, Objective, Priority, Plan, Addendum, ApiToken):
+            model.objects.all().delete()
         for model in (Paper, PaperSettings, ImportRecord, Rating, Commentary, Result, Threshold, Phase, Indicator):
             model.objects.all().delete()
         for model in (Committee, Directorate, ReportingPeriod, BankHolidayChange):
