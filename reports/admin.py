@@ -19,6 +19,7 @@ class PaperSettingsAdmin(admin.ModelAdmin):
         ),
         ("Report author", {"fields": ["author_name", "author_title", "author_team", "author_phone", "author_email"]}),
         ("Relevant director", {"fields": ["director_name", "director_title", "director_phone", "director_email"]}),
+        ("Appendix", {"fields": ["group_by_priority"]}),
     ]
 
 

@@ -72,6 +72,9 @@ ASSURANCE_WORDS = {
     Assurance.NONE: "–",
 }
 KPI_VARIATION_COLUMN = KPI_COLUMNS.index("Variation")
+ACTION_COLUMNS = ["Action", "Owner", "Due", "Status"]
+NO_OPEN_ACTION = "There is no open improvement action."
+OTHER_INDICATORS = "Other indicators"
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,16 @@ class Section:
     commentary: str | None
     xmr_chart: bytes | None = None
     xmr_alt: str = ""
+    actions: list[list[str]] | None = None  # None: the section shows no actions (see `shows_actions`)
+
+
+@dataclass
+class KpiGroup:
+    """The KPI table's rows under one heading: a council plan priority, or "" when not grouped."""
+
+    heading: str
+    rows: list[list[str]]
+    icons: list[tuple[Icon | None, Icon | None]]
 
 
 @dataclass
@@ -115,6 +128,7 @@ class PaperContent:
     activity_rows: list[list[str]]
     sections: list[Section] = field(default_factory=list)
     kpi_icons: list[tuple[Icon | None, Icon | None]] = field(default_factory=list)  # beside each row's words
+    kpi_groups: list[KpiGroup] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -228,6 +242,57 @@ def _commentary(item: dict) -> str | None:
     return COMMENTARY_TO_BE_SUPPLIED if item["rag"] in ("red", "amber") or item["value"] is None else None
 
 
+def _is_concern(item: dict) -> bool:
+    return bool(item.get("spc")) and item["spc"]["variation"].startswith("concern")
+
+
+def shows_actions(item: dict) -> bool:
+    """A KPI's section lists its open improvement actions when it is off track: Red, Amber (the
+    target missed) or a special cause of concern on its SPC chart. Never for a paper made before
+    actions were in the snapshot (it has no "actions")."""
+    return "actions" in item and (item["rag"] in ("red", "amber") or _is_concern(item))
+
+
+def action_rows(item: dict) -> list[list[str]]:
+    return [[a["title"], a["owner"], a["due_label"], a["status_label"]] for a in item["actions"]]
+
+
+def action_sentence(item: dict) -> str:
+    """What the cover report says after a Red KPI's commentary, e.g. "Action: … (owner, due 31 January
+    2020)." for each open action, or that there is none; "" for a paper made before actions."""
+    if "actions" not in item:
+        return ""
+    if not item["actions"]:
+        return NO_OPEN_ACTION
+    return " ".join(f"Action: {a['title']} ({a['owner']}, due {a['due_label']})." for a in item["actions"])
+
+
+def _priority_heading(priority: dict, plans: int) -> str:
+    heading = f"{priority['number']}. {priority['title']}"
+    return f"{priority['plan']} – {heading}" if plans > 1 else heading
+
+
+def kpi_groups(snapshot: dict, rows: list[list[str]], icons: list) -> list[KpiGroup]:
+    """The KPI table as one group, or (when the paper's settings say so) one per council plan priority,
+    in plan order, a KPI under every priority it supports, then "Other indicators" for the rest."""
+    icons = icons or [(None, None)] * len(rows)
+    if not snapshot["settings"].get("group_by_priority") or "priorities" not in snapshot:
+        return [KpiGroup("", rows, icons)]
+    index = {item["code"]: i for i, item in enumerate(snapshot["kpis"])}
+    priorities = snapshot["priorities"]
+    plans = len({priority["plan"] for priority in priorities})
+    groups, placed = [], set()
+    for priority in priorities:
+        at = [index[code] for code in priority["codes"] if code in index]
+        if at:
+            placed.update(at)
+            groups.append(KpiGroup(_priority_heading(priority, plans), [rows[i] for i in at], [icons[i] for i in at]))
+    rest = [i for i in range(len(rows)) if i not in placed]
+    if rest:
+        groups.append(KpiGroup(OTHER_INDICATORS, [rows[i] for i in rest], [icons[i] for i in rest]))
+    return groups
+
+
 def _sections(snapshot: dict, progress) -> list[Section]:
     items = [(item, True) for item in snapshot["kpis"]] + [(item, False) for item in snapshot["activities"]]
     sections = []
@@ -243,6 +308,7 @@ def _sections(snapshot: dict, progress) -> list[Section]:
                 commentary=_commentary(item) if is_kpi else None,
                 xmr_chart=xmr_png(item["spc"]) if is_kpi and item.get("spc") else None,
                 xmr_alt=item["spc"]["description"] if is_kpi and item.get("spc") else "",
+                actions=action_rows(item) if is_kpi and shows_actions(item) else None,
             )
         )
         if index % 5 == 0:
@@ -286,13 +352,21 @@ def spc_sentence(kpis: list[dict]) -> str:
 
 def paper_content(snapshot: dict, progress=lambda percent: None) -> PaperContent:
     counts = RagCounts(**snapshot["counts"])
-    reds = [RedIndicator(item["name"], item["commentary"]) for item in snapshot["kpis"] if item["rag"] == "red"]
+    red_items = [item for item in snapshot["kpis"] if item["rag"] == "red"]
+    reds = [RedIndicator(item["name"], item["commentary"]) for item in red_items]
     lead, bullets = status_bullets(counts)
     summary = [snapshot["settings"]["summary_intro"], counts_sentence(counts)]
     if counts.total:
         summary[-1] += " " + red_summary(reds)
     if sentence := spc_sentence(snapshot["kpis"]):
         summary.append(sentence)
+    # Each Red KPI's paragraph 2.5 names its actions after its commentary.
+    paragraphs = [
+        f"{paragraph}\n{action}" if (action := action_sentence(item)) else paragraph
+        for paragraph, item in zip(red_paragraphs(reds), red_items, strict=True)
+    ]
+    rows = [kpi_row(item) for item in snapshot["kpis"]]
+    icons = [kpi_icons(item) for item in snapshot["kpis"]]
     return PaperContent(
         snapshot=snapshot,
         summary=summary,
@@ -300,9 +374,10 @@ def paper_content(snapshot: dict, progress=lambda percent: None) -> PaperContent
         dashboard_paragraphs=_dashboard_paragraphs(snapshot),
         bullets_lead=lead,
         bullets=bullets,
-        red_paragraphs=red_paragraphs(reds),
-        kpi_rows=[kpi_row(item) for item in snapshot["kpis"]],
-        kpi_icons=[kpi_icons(item) for item in snapshot["kpis"]],
+        red_paragraphs=paragraphs,
+        kpi_rows=rows,
+        kpi_icons=icons,
+        kpi_groups=kpi_groups(snapshot, rows, icons),
         activity_rows=[activity_row(item) for item in snapshot["activities"]],
         sections=_sections(snapshot, progress),
     )

@@ -61,6 +61,14 @@ class PaperSettings(models.Model):
     director_title = models.CharField("director's job title", max_length=200, blank=True)
     director_phone = models.CharField("director's phone", max_length=50, blank=True)
     director_email = models.EmailField("director's email", blank=True)
+    group_by_priority = models.BooleanField(
+        "group the appendix's KPIs by council plan priority",
+        default=False,
+        help_text=(
+            "The KPI table in Appendix 1 becomes one table per council plan priority (a KPI supporting several "
+            "priorities is listed under each), then 'Other indicators' for KPIs under none."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -17,7 +17,14 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from indicators.wording import strip_control
-from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, KPI_VARIATION_COLUMN, PaperContent
+from reports.content import (
+    ACTION_COLUMNS,
+    ACTIVITY_COLUMNS,
+    KPI_COLUMNS,
+    KPI_VARIATION_COLUMN,
+    NO_OPEN_ACTION,
+    PaperContent,
+)
 
 CHART_SCHEME = "kpidash-chart:"
 
@@ -75,13 +82,15 @@ def paper_html(content: PaperContent) -> str:
         "c": content,
         "s": content.snapshot,
         "sections": sections,
-        "kpi_table": list(
-            zip(content.kpi_rows, content.kpi_icons or [(None, None)] * len(content.kpi_rows), strict=True)
-        ),
+        "kpi_tables": [
+            (group.heading, list(zip(group.rows, group.icons, strict=True))) for group in content.kpi_groups
+        ],
         "variation_column": KPI_VARIATION_COLUMN + 1,  # the template counts from 1
         "emoji_font": False,
         "kpi_columns": KPI_COLUMNS,
         "activity_columns": ACTIVITY_COLUMNS,
+        "action_columns": ACTION_COLUMNS,
+        "no_open_action": NO_OPEN_ACTION,
     }
     html = render_to_string("reports/paper.html", context)
     if _EMOJI.search(html):

@@ -32,10 +32,15 @@ from indicators.periods import FinancialYear, add_months, format_period, period_
 from indicators.rules import Rag
 from indicators.spc_chart import XmrChart, indicator_xmr
 from indicators.wording import fill, ordinal
+from plans.models import Action, Priority
+from plans.selectors import open_actions_by_indicator, owner_name
 from reports.content import DIRECTION_LABELS
 from reports.models import Paper, PaperSettings
 
-SCHEMA = 2  # 2: each KPI's SPC icons and XmR chart (a schema 1 paper renders without them)
+# 2: each KPI's SPC icons and XmR chart (a schema 1 paper renders without them)
+# 3: each KPI's open improvement actions, the council plan's priorities and whether the
+#    appendix is grouped by them (a schema 2 paper renders without actions, ungrouped)
+SCHEMA = 3
 CHART_MONTHS = 13  # the period and the twelve months before it
 SPC_GUIDANCE = [
     "Statistical process control (SPC), as NHS England's Making Data Count, says whether a change is real "
@@ -204,7 +209,42 @@ def direction_text(row: KpiRow, basis: str) -> str:
     return words[row.direction.value]
 
 
-def _kpi(row: KpiRow, charts: ChartData, xmr: XmrChart | None, direction_basis: str = "") -> dict:
+def _action(action: Action, data_date: date) -> dict:
+    """An open action as the paper prints it, its status as of the paper's data date."""
+    status = action.shown_status(data_date)
+    return {
+        "title": action.title,
+        "owner": owner_name(action.owner),
+        "due": action.due.isoformat(),
+        "due_label": date_label(action.due),
+        "status": status.value,
+        "status_label": status.label,
+    }
+
+
+def _priorities(indicator_ids: list[int]) -> list[dict]:
+    """The council plan priorities these indicators support, in plan order, each with its indicators'
+    codes (an indicator supporting several priorities is under each): one query."""
+    links = (
+        Priority.objects.filter(objectives__indicators__in=indicator_ids)
+        .values_list("pk", "plan__name", "number", "title", "objectives__indicators__code")
+        .order_by("plan__name", "number", "objectives__indicators__code")
+    )
+    priorities: dict[int, dict] = {}
+    for pk, plan, number, title, code in links:
+        priority = priorities.setdefault(pk, {"plan": plan, "number": number, "title": title, "codes": []})
+        if code not in priority["codes"]:
+            priority["codes"].append(code)
+    return list(priorities.values())
+
+
+def _kpi(
+    row: KpiRow,
+    charts: ChartData,
+    xmr: XmrChart | None,
+    direction_basis: str = "",
+    actions: list[dict] | None = None,
+) -> dict:
     indicator = row.indicator
     return {
         **_common(row),
@@ -220,6 +260,7 @@ def _kpi(row: KpiRow, charts: ChartData, xmr: XmrChart | None, direction_basis: 
         "commentary": row.commentary.text if row.commentary and row.commentary.text.strip() else None,
         "chart": _chart(indicator, charts),
         "spc": _spc(row, xmr),
+        "actions": actions or [],
     }
 
 
@@ -260,7 +301,8 @@ def _settings(settings: PaperSettings, values: dict[str, str]) -> dict:
     texts = {name: fill(getattr(settings, name), values) for name in SETTINGS_TEXT}
     people = [block.strip() for block in settings.from_lines.replace("\r\n", "\n").split("\n\n") if block.strip()]
     contacts = {name: getattr(settings, name) for name in CONTACT_FIELDS}
-    return {**texts, "from": [block.split("\n") for block in people], **contacts}
+    grouping = {"group_by_priority": settings.group_by_priority}
+    return {**texts, "from": [block.split("\n") for block in people], **contacts, **grouping}
 
 
 def paper_dashboard(committee: Committee, period: date) -> Dashboard:
@@ -326,6 +368,12 @@ def build_snapshot(
         "report_number": ordinal(report_number(committee, period)),
     }
     as_at = as_at or timezone.now()
+    data_date = timezone.localtime(as_at).date()
+    kpi_ids = [row.indicator.pk for row in dashboard.kpis]
+    actions = {
+        pk: [_action(action, data_date) for action in open_actions]
+        for pk, open_actions in open_actions_by_indicator(kpi_ids).items()
+    }
     return {
         "schema": SCHEMA,
         "committee": {"name": committee.name, "slug": committee.slug},
@@ -339,7 +387,11 @@ def build_snapshot(
         "data_as_at_label": date_label(timezone.localtime(as_at).date()),
         "settings": _settings(settings, values),
         "counts": asdict(rag_counts(dashboard)),
-        "kpis": [_kpi(row, charts, xmr.get(row.indicator.pk), committee.direction_basis) for row in dashboard.kpis],
+        "kpis": [
+            _kpi(row, charts, xmr.get(row.indicator.pk), committee.direction_basis, actions.get(row.indicator.pk))
+            for row in dashboard.kpis
+        ],
+        "priorities": _priorities(kpi_ids),
         "activities": [_activity(row, charts) for row in dashboard.activities],
         "guidance": _guidance(dashboard),
         "gaps": readiness_gaps(dashboard),

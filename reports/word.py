@@ -20,7 +20,15 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt
 
 from indicators.wording import strip_control as clean
-from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, KPI_VARIATION_COLUMN, Icon, PaperContent
+from reports.content import (
+    ACTION_COLUMNS,
+    ACTIVITY_COLUMNS,
+    KPI_COLUMNS,
+    KPI_VARIATION_COLUMN,
+    NO_OPEN_ACTION,
+    Icon,
+    PaperContent,
+)
 
 
 def _paragraph(document, text: str, style: str | None = None, bold_prefix: str = ""):
@@ -34,6 +42,7 @@ def _paragraph(document, text: str, style: str | None = None, bold_prefix: str =
 KPI_WIDTHS = (1.4, 4.6, 1.3, 1.3, 2.0, 1.5, 1.8, 1.5, 1.6, 1.6, 1.7, 1.7, 2.2, 1.5)  # cm, landscape
 ACTIVITY_WIDTHS = (1.6, 9.0, 3.0, 3.0, 3.0, 3.0, 3.0)
 TWO_COLUMN_WIDTHS = (4.0, 13.0)  # cm, portrait
+ACTION_WIDTHS = (7.6, 3.8, 3.2, 2.4)
 
 
 def _run_xml(text: str, size: int, bold: bool = False) -> str:
@@ -229,11 +238,14 @@ def _appendix(document, c: PaperContent) -> None:
     _landscape(document)
     _heading(document, "Key Performance Indicators", level=2)
     if c.kpi_rows:
-        icons = {
-            KPI_VARIATION_COLUMN: [variation for variation, _ in c.kpi_icons],
-            KPI_VARIATION_COLUMN + 1: [assurance for _, assurance in c.kpi_icons],
-        }
-        _table(document, KPI_COLUMNS, c.kpi_rows, widths=KPI_WIDTHS, icons=icons if c.kpi_icons else None)
+        for group in c.kpi_groups:
+            if group.heading:
+                _heading(document, clean(group.heading), level=3)
+            icons = {
+                KPI_VARIATION_COLUMN: [variation for variation, _ in group.icons],
+                KPI_VARIATION_COLUMN + 1: [assurance for _, assurance in group.icons],
+            }
+            _table(document, KPI_COLUMNS, group.rows, widths=KPI_WIDTHS, icons=icons if c.kpi_icons else None)
     else:
         _paragraph(document, "There are no KPIs.")
     _paragraph(document, "Previous year values are shown in the Previous year column.")
@@ -263,6 +275,12 @@ def _appendix(document, c: PaperContent) -> None:
         if section.is_kpi:
             _heading(document, "Commentary", level=3)
             _paragraph(document, section.commentary or "No commentary was required.")
+        if section.actions is not None:
+            _heading(document, "Improvement actions", level=3)
+            if section.actions:
+                _table(document, ACTION_COLUMNS, section.actions, 9, widths=ACTION_WIDTHS)
+            else:
+                _paragraph(document, NO_OPEN_ACTION)
 
 
 def _alt_text(document, text: str) -> None:

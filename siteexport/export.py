@@ -24,6 +24,7 @@ from siteexport.schema import (
     DIRECTORATES,
     PAPER_FIELDS,
     PAPER_SETTINGS,
+    PAPER_YES_NO,
     PEOPLE,
     PERIODS,
     PHASES,
@@ -124,7 +125,13 @@ def _periods() -> Iterator[list]:
 def _paper_settings() -> Iterator[list]:
     yield SHEETS[PAPER_SETTINGS]
     for s in PaperSettings.objects.select_related("committee").order_by("committee__name"):
-        yield [s.committee.name, *((getattr(s, name) or None) for name in PAPER_FIELDS)]
+        yield [
+            s.committee.name,
+            *(
+                _yes_no(getattr(s, name)) if name in PAPER_YES_NO else (getattr(s, name) or None)
+                for name in PAPER_FIELDS
+            ),
+        ]
 
 
 def _bank_holidays() -> Iterator[list]:

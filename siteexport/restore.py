@@ -36,6 +36,7 @@ from siteexport.schema import (
     DIRECTORATES,
     PAPER_FIELDS,
     PAPER_SETTINGS,
+    PAPER_YES_NO,
     PEOPLE,
     PERIODS,
     PHASES,
@@ -336,7 +337,10 @@ def _paper_settings(plan: ImportPlan, rows, committees: dict[str, Committee]) ->
         )
         if committee is None:
             continue
-        settings = PaperSettings(committee=committee, **{f: cells.get(f) or "" for f in PAPER_FIELDS if f in cells})
+        values = {
+            f: bool(cells.get(f)) if f in PAPER_YES_NO else cells.get(f) or "" for f in PAPER_FIELDS if f in cells
+        }
+        settings = PaperSettings(committee=committee, **values)
         if _checked(plan, PAPER_SETTINGS, number, settings, {}):
             settings.save()
             plan.count(PAPER_SETTINGS, number, committee.name, "created")

@@ -34,6 +34,8 @@ BANK_HOLIDAYS = "Bank holiday changes"
 
 # The PaperSettings fields people write (not the committee it belongs to, nor when it was saved).
 PAPER_FIELDS = [f.name for f in PaperSettings._meta.concrete_fields if f.name not in ("id", "committee", "updated_at")]
+# Those that are yes or no (e.g. whether the appendix is grouped by priority), written "yes"/"no".
+PAPER_YES_NO = [f.name for f in PaperSettings._meta.concrete_fields if f.get_internal_type() == "BooleanField"]
 
 SHEETS: dict[str, list[str]] = {
     DIRECTORATES: ["name", "slug"],
@@ -158,7 +160,7 @@ WIDGETS: dict[str, dict] = {
         "closed_by": _text,
         "closed_at": _moment,
     },
-    PAPER_SETTINGS: {name: _text for name in SHEETS[PAPER_SETTINGS]},
+    PAPER_SETTINGS: {name: _yes_no if name in PAPER_YES_NO else _text for name in SHEETS[PAPER_SETTINGS]},
     BANK_HOLIDAYS: {"day": _day, "change": ChoiceWidget(CalendarChange.choices), "name": _text},
 }
 
