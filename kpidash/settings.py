@@ -333,6 +333,9 @@ KPIDASH_COMMENTARY_REQUIRED_FOR = env.listing(
 KPIDASH_ACTION_REQUIRED_TO_SUBMIT = env.boolean("KPIDASH_ACTION_REQUIRED_TO_SUBMIT", False)
 KPIDASH_REMINDER_WORKING_DAYS_BEFORE = env.integer("KPIDASH_REMINDER_WORKING_DAYS_BEFORE", 3, minimum=0, maximum=20)
 KPIDASH_ESCALATE_WORKING_DAYS_AFTER = env.integer("KPIDASH_ESCALATE_WORKING_DAYS_AFTER", 1, minimum=0, maximum=20)
+# Open improvement actions due within this many working days (and overdue ones) are in their
+# owners' reminder emails; overdue ones are in the performance team's escalation too.
+KPIDASH_ACTION_REMINDER_DAYS = env.integer("KPIDASH_ACTION_REMINDER_DAYS", 5, minimum=0, maximum=60)
 KPIDASH_BANK_HOLIDAYS = env.choice("KPIDASH_BANK_HOLIDAYS", "england-and-wales", NATIONS)
 CELERY_BEAT_SCHEDULE = {
     "returns-reminders": {

@@ -69,6 +69,17 @@ def working_days_between(start: date, end: date, holidays: Holidays | None = Non
     return days
 
 
+def add_working_days(start: date, days: int, holidays: Holidays | None = None) -> date:
+    """The day `days` working days after `start` (0: `start` itself), so that
+    `working_days_between(start, add_working_days(start, n)) == n`."""
+    holidays = holidays or bank_holidays()
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        days -= is_working_day(day, holidays)
+    return day
+
+
 def deadline_warning(deadline: date, holidays: Holidays | None = None) -> str | None:
     """Why a deadline looks wrong when the council is closed that day; None on a working day."""
     if is_working_day(deadline, holidays):

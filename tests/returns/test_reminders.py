@@ -5,6 +5,8 @@ import pytest
 from django.core import mail
 
 from indicators.models import Indicator
+from plans.models import Action
+from plans.rules import ActionStatus
 from returns.models import ReportingPeriod
 from returns.reminders import reminders_send
 from returns.services import return_save
@@ -82,3 +84,93 @@ def test_owners_without_an_email_address_are_skipped(owned, owner_user):
     owner_user.email = ""
     owner_user.save()
     assert reminders_send(today=TUESDAY).reminded == ["test-other@example.gov.uk"]
+
+
+# Improvement actions in the same emails (README "Reminders").
+
+
+def _action(owner, due, title="Retrain the help desk", codes=("ICT02",), status=ActionStatus.ON_TRACK):
+    action = Action.objects.create(title=title, owner=owner, due=due, status=status)
+    action.indicators.set(Indicator.objects.filter(code__in=codes))
+    return action
+
+
+def test_an_owners_one_email_lists_their_returns_and_their_actions_due_soon_and_overdue(owned, owner_user):
+    _action(owner_user, TUESDAY - timedelta(days=1), "Call back unhappy callers")  # overdue yesterday
+    _action(owner_user, TUESDAY + timedelta(days=7), "Retrain the help desk")  # 5 working days on
+    _action(owner_user, TUESDAY + timedelta(days=8), "Too far off")  # 6 working days on
+    _action(owner_user, TUESDAY - timedelta(days=30), "Finished", status=ActionStatus.COMPLETE)
+    reminders_send(today=TUESDAY)
+    (message,) = _mail_to("test-owner@example.gov.uk")
+    assert message.subject == "kpidash: 2 returns due, 1 improvement action overdue and 1 due soon"
+    body = message.body
+    assert "ICT02 Positive feedback rating with the ICT help desk, December 2019: Missing" in body
+    assert (
+        "These improvement actions of yours are overdue:\n\n"
+        "- Call back unhappy callers (ICT02): was due by 6 January 2020" in body
+    )
+    assert "- Retrain the help desk (ICT02): due by 14 January 2020, on track" in body
+    assert "Too far off" not in body and "Finished" not in body
+
+
+def test_the_working_days_ahead_are_a_setting_and_skip_bank_holidays(owned, owner_user, settings):
+    # From Friday 20 December 2019, 4 working days on is Monday 30 December (not Thursday 26th:
+    # Christmas and Boxing Day are bank holidays).
+    friday = date(2019, 12, 20)
+    _action(owner_user, date(2019, 12, 30), "Just in reach")
+    _action(owner_user, date(2019, 12, 31), "Just out of reach")
+    settings.KPIDASH_ACTION_REMINDER_DAYS = 4
+    owned.status = "closed"  # no returns due: only the actions
+    owned.save()
+    reminders_send(today=friday)
+    (message,) = _mail_to("test-owner@example.gov.uk")
+    assert "Just in reach" in message.body and "Just out of reach" not in message.body
+    settings.KPIDASH_ACTION_REMINDER_DAYS = 0
+    mail.outbox.clear()
+    assert reminders_send(today=friday).reminded == []
+
+
+def test_an_owner_with_only_actions_to_chase_gets_an_email_too(owned, owner_user, other_owner_user):
+    owned.status = "closed"
+    owned.save()
+    _action(owner_user, TUESDAY, "Due today")
+    report = reminders_send(today=TUESDAY)
+    assert report.reminded == ["test-owner@example.gov.uk"]
+    (message,) = mail.outbox
+    assert message.subject == "kpidash: 1 improvement action due soon"
+    assert "returns are waiting" not in message.body
+    assert "- Due today (ICT02): due by 7 January 2020, on track" in message.body
+    assert report.escalated == []  # due today is not overdue
+
+
+def test_escalation_lists_every_overdue_action_with_its_owner(owned, owner_user, other_owner_user, performance_user):
+    owned.status = "closed"
+    owned.save()
+    other_owner_user.first_name, other_owner_user.last_name = "Alex", "Second"
+    other_owner_user.save()
+    _action(other_owner_user, TUESDAY - timedelta(days=1), "Clear the backlog", codes=("FN02",))
+    _action(owner_user, TUESDAY + timedelta(days=1), "Not overdue yet")
+    report = reminders_send(today=TUESDAY)
+    assert report.escalated == ["performance@example.gov.uk"]
+    (message,) = _mail_to("performance@example.gov.uk")
+    assert message.subject == "kpidash: 1 improvement action overdue"
+    assert "- Clear the backlog (FN02): was due by 6 January 2020 (owner: Alex Second)" in message.body
+    assert "Not overdue yet" not in message.body and "past their deadline" not in message.body
+    assert sorted(report.reminded) == ["test-other@example.gov.uk", "test-owner@example.gov.uk"]
+
+
+def test_an_overdue_action_of_an_owner_without_email_is_still_escalated(owned, owner_user):
+    owned.status = "closed"
+    owned.save()
+    owner_user.email = ""
+    owner_user.save()
+    _action(owner_user, TUESDAY - timedelta(days=3), "Forgotten")
+    report = reminders_send(today=TUESDAY)
+    assert report.reminded == []
+    assert "Forgotten" in _mail_to("performance@example.gov.uk")[0].body
+
+
+def test_no_action_reminders_at_the_weekend(owned, owner_user):
+    _action(owner_user, date(2020, 1, 10), "Overdue by Saturday")
+    report = reminders_send(today=date(2020, 1, 11))
+    assert (report.reminded, report.escalated, mail.outbox) == ([], [], [])
