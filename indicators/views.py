@@ -43,6 +43,7 @@ from indicators.models import (
     Threshold,
 )
 from indicators.notices import dashboard_notices
+from indicators.panels import indicator_panels
 from indicators.periods import (
     format_period,
     parse_period,
@@ -319,7 +320,9 @@ def indicator_detail(request, code):
     history = None
     if request.user.has_perm(AUDIT_PERMISSION):
         history = cached(cache_key("indicator-history", code, versions), partial(_history_html, page["indicator"]))
-    return render(request, "indicators/indicator_detail.html", {**page, "history": history})
+    # Other apps' sections (indicators/panels.py), e.g. the improvement actions, are asked afresh each time.
+    panels = indicator_panels(request, page["indicator"])
+    return render(request, "indicators/indicator_detail.html", {**page, "history": history, "panels": panels})
 
 
 def _history_html(indicator: Indicator) -> str:

@@ -6,8 +6,11 @@ class PlansConfig(AppConfig):
     verbose_name = "Council plan and actions"
 
     def ready(self) -> None:
-        from indicators import notices
+        from indicators import notices, panels
         from plans.notices import missing_actions
+        from plans.panels import actions_panel
 
-        # The dashboard (in indicators, below this app) shows our flags through its extension point.
+        # The dashboard and the indicator page (in indicators, below this app) show our flags and
+        # the indicator's actions through their extension points.
         notices.register(missing_actions)
+        panels.register(actions_panel)
