@@ -1,4 +1,5 @@
-"""An owner sees their Red KPI has no improvement action, adds one, and the flag goes: in Chromium, with axe."""
+"""An owner sees their Red KPI has no improvement action, adds one, and the flag goes; the indicator
+page lists it, and the clerk's paper prints it: in Chromium, with axe."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ from django.contrib.auth import get_user_model
 
 from plans.models import Action
 from plans.rules import ActionStatus
+from reports import services
+from tests.reports.conftest import docx_text, pdf_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 FLAG = "ICT02 is Red and has no improvement action"
 
 
-def test_owner_adds_an_improvement_action_for_a_red_kpi_and_the_flag_goes(demo, page, sign_in, axe_scan):
+def test_owner_adds_an_improvement_action_for_a_red_kpi_and_the_flag_goes(
+    demo, page, sign_in, axe_scan, settings, tmp_path, monkeypatch
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
     Action.objects.filter(indicators__code="ICT02").update(status=ActionStatus.COMPLETE)  # the demo's is done
     sign_in(get_user_model().objects.get(username="owner"))
 
@@ -52,3 +58,32 @@ def test_owner_adds_an_improvement_action_for_a_red_kpi_and_the_flag_goes(demo, 
     page.goto("/plans/framing-kents-future/")
     assert "New models of care and support" in page.locator("main").inner_text()
     assert axe_scan() == []
+
+    # The indicator page lists it (outside its page cache, so at once).
+    page.goto("/indicators/ICT02/")
+    actions = page.locator("#indicator-actions").inner_text()
+    assert "Call back every caller who rates the help desk poorly" in actions and "31 January 2030" in actions
+    assert axe_scan() == []
+
+    # The clerk's paper prints it, with owner and due date, in the cover report and ICT02's section.
+    queued: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", queued.append)  # the worker is tested elsewhere: run it here
+    sign_in(get_user_model().objects.get(username="clerk"))
+    page.goto("/papers/new/?committee=policy-and-resources")
+    page.get_by_label("Results up to the end of").fill("2019-11")
+    page.get_by_label("Meeting date").fill("2020-01-21")
+    page.get_by_role("button", name="Generate").click()
+    if page.get_by_role("button", name="Generate anyway").count():
+        page.get_by_role("button", name="Generate anyway").click()
+    (paper_id,) = queued
+    services.paper_generate(paper_id=paper_id)
+    page.reload()
+    assert axe_scan() == []
+    action = "Action: Call back every caller who rates the help desk poorly (Sam Owner, due 31 January 2030)."
+    for label, read in (("PDF", pdf_text), ("Word (.docx)", docx_text)):
+        href = page.get_by_role("link", name=re.compile(rf"^{re.escape(label)}")).get_attribute("href")
+        response = page.request.get(href)
+        assert response.ok
+        text = read(response.body())
+        assert action in text
+        assert "Call back every caller who rates the help desk poorly Sam Owner 31 January 2030 On track" in text
