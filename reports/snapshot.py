@@ -32,6 +32,7 @@ from indicators.periods import FinancialYear, add_months, format_period, period_
 from indicators.rules import Rag
 from indicators.spc_chart import XmrChart, indicator_xmr
 from indicators.wording import fill, ordinal
+from plans.flags import with_open_actions
 from plans.models import Action, Priority
 from plans.selectors import open_actions_by_indicator, owner_name
 from reports.content import DIRECTION_LABELS
@@ -332,11 +333,19 @@ def readiness_gaps(dashboard: Dashboard) -> list[str]:
             f"{commentary.indicator.code} {commentary.indicator.name}: commentary is "
             f"{commentary.get_status_display().lower()}, not approved, so it will not appear."
         )
-    for row in dashboard.rows_with_rag(Rag.RED):
+    reds = list(dashboard.rows_with_rag(Rag.RED))
+    for row in reds:
         if row.commentary is None or not row.commentary.text.strip():
             gaps.append(
                 f"{row.indicator.code} {row.indicator.name} is Red and has no approved commentary "
                 "(the paper will say commentary is to be supplied)."
+            )
+    actioned = with_open_actions(row.indicator.pk for row in reds)
+    for row in reds:
+        if row.indicator.pk not in actioned:
+            gaps.append(
+                f"{row.indicator.code} {row.indicator.name} is Red and has no open improvement action "
+                "(the paper will say there is none)."
             )
     return gaps
 

@@ -182,3 +182,15 @@ def test_the_paper_settings_admin_offers_the_grouping(admin_client, policy):
     response = admin_client.get(f"/admin/reports/papersettings/{policy.paper_settings.pk}/change/")
     assert response.status_code == 200
     assert 'name="group_by_priority"' in response.content.decode()
+
+
+def test_readiness_says_when_a_red_kpi_has_no_open_action(policy):
+    from reports.services import paper_readiness
+
+    assert not any("improvement action" in gap for gap in paper_readiness(committee=policy, period=NOVEMBER_2019))
+    Action.objects.filter(title=ICT02_ACTION).update(status=ActionStatus.COMPLETE)
+    gaps = paper_readiness(committee=policy, period=NOVEMBER_2019)
+    assert [gap for gap in gaps if "improvement action" in gap] == [
+        "ICT02 Positive feedback rating with the ICT help desk is Red and has no open improvement action "
+        "(the paper will say there is none)."
+    ]
