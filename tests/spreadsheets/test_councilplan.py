@@ -7,7 +7,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
+from indicators.models import Indicator
 from plans.models import Action, Objective, Plan, Priority
 from spreadsheets.services import workbook_check, workbook_import
 from spreadsheets.workbook import ACTION_COLUMNS, export_sheets, open_workbook, write_xlsx
@@ -220,3 +225,42 @@ def test_a_duplicate_action_id_is_refused(demo, tmp_path, performance_user):
     plan = workbook_check(path=path, file_name=path.name, user=performance_user)
 
     assert f"Actions|3|id|Duplicate row: action {first.pk} is already on row 2." in messages(plan)
+
+
+def test_an_actions_csv_with_a_control_character_is_refused_as_the_action_page_refuses_it(
+    demo, tmp_path, performance_user
+):
+    path = tmp_path / "actions.csv"
+    path.write_text("id,title,owner,due,indicators\n,Ring\x0bback,owner,2030-01-31,ICT02\n", encoding="utf-8")
+    before = plan_dump()
+
+    plan = workbook_import(path=path, file_name=path.name, user=performance_user)
+
+    assert [(e.sheet, e.row, e.column) for e in plan.errors] == [("Actions", 2, "title")]
+    assert "U+000B" in plan.errors[0].message
+    assert plan_dump() == before
+
+
+def _export_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("spreadsheet_export"))
+        assert response.status_code == 200
+    return len(queries)
+
+
+def test_the_export_takes_the_same_queries_however_many_actions(demo, client, performance_user):
+    client.force_login(performance_user)
+    owner = get_user_model().objects.get(username="owner")
+    objective = Objective.objects.first()
+
+    def add(count: int) -> None:
+        for n in range(count):
+            action = Action.objects.create(title=f"Action {n}", owner=owner, due=date(2030, 1, 1))
+            action.indicators.set(Indicator.objects.filter(code__in=["ICT01", "ICT02"]))
+            action.objectives.set([objective])
+
+    _export_queries(client)  # the first request also fills the session's and roles' caches
+    add(2)
+    few = _export_queries(client)
+    add(20)
+    assert _export_queries(client) == few
