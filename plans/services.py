@@ -38,7 +38,11 @@ class ActionLocked(ActionError):
 def action_errors(
     *, user, title: str, owner, due: date | None, status: str, indicators: list[Indicator]
 ) -> dict[str, list[str]]:
-    """Field name → messages for an action's fields; empty when they may be saved by `user`."""
+    """Field name → messages for an action's fields; empty when they may be saved by `user`.
+
+    `user` None is an import (the performance team's spreadsheet import, a site restore), which
+    may link any indicator, as the performance team may.
+    """
     errors: dict[str, list[str]] = {}
     if owner is None:
         errors["owner"] = ["Choose who owns the action."]
@@ -53,7 +57,7 @@ def action_errors(
         errors["status"] = [f"‘{status}’ is not a status: choose not started, on track, at risk or complete."]
     if not indicators:
         errors["indicators"] = ["Choose at least one indicator the action is about."]
-    elif codes := not_theirs(user, indicators):
+    elif user is not None and (codes := not_theirs(user, indicators)):
         errors["indicators"] = [
             f"You can only link actions to your own indicators; {', '.join(codes)} "
             f"{'is' if len(codes) == 1 else 'are'} not yours."
@@ -133,6 +137,29 @@ def action_update(
         action.title, action.description = title.strip(), description.strip()
         action.owner, action.due, action.status = owner, due, status
         return _save(action, user, "Changed", indicators, list(objectives))
+
+
+def action_import(
+    *, action: Action, user, reason: str, indicators: list[Indicator], objectives: list[Objective]
+) -> Action:
+    """Save an action an import read, its fields already set on `action` (new or changed): the
+    Spreadsheets workbook's Actions sheet and a site restore. The same checks as every path
+    (`action_errors`, the model's own), any indicator (only the performance team imports), and
+    the history names `user` and `reason`. A new action is recorded as added by `user`."""
+    errors = action_errors(
+        user=None,
+        title=action.title,
+        owner=action.owner if action.owner_id else None,
+        due=action.due,
+        status=action.status,
+        indicators=indicators,
+    )
+    if errors:
+        raise ActionError(errors)
+    with transaction.atomic():
+        if action._state.adding and action.created_by_id is None and getattr(user, "pk", None):
+            action.created_by = user
+        return _save(action, user, reason, indicators, objectives)
 
 
 def action_note_add(*, action: Action, user, text: str) -> ActionNote:

@@ -14,10 +14,12 @@ from django.utils import timezone
 from accounts.roles import ROLES
 from indicators.models import Commentary, Committee, Directorate, Phase
 from indicators.periods import format_period
+from plans.models import ActionNote
 from reports.models import PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from siteexport import schema
 from siteexport.schema import (
+    ACTION_NOTES,
     BANK_HOLIDAYS,
     COMMENTARY,
     COMMITTEES,
@@ -53,6 +55,7 @@ def site_sheets() -> dict[str, Iterator[list]]:
         PERIODS: _periods(),
         PAPER_SETTINGS: _paper_settings(),
         BANK_HOLIDAYS: _bank_holidays(),
+        ACTION_NOTES: _action_notes(),
     }
 
 
@@ -140,15 +143,22 @@ def _bank_holidays() -> Iterator[list]:
         yield [change.day.isoformat(), change.change, change.name]
 
 
+def _action_notes() -> Iterator[list]:
+    yield SHEETS[ACTION_NOTES]
+    for note in ActionNote.objects.select_related("author").order_by("action_id", "created_at", "pk"):
+        yield [note.action_id, _username(note.author), datetime_text(note.created_at), note.text]
+
+
 def manifest() -> dict:
     return {
         "format": schema.FORMAT,
         "version": schema.VERSION,
         "created_at": datetime_text(timezone.now()),
         "members": {
-            schema.WORKBOOK: "the Spreadsheets workbook: Indicators, Thresholds, Results",
+            schema.WORKBOOK: "the Spreadsheets workbook: Indicators, Thresholds, Results, Plans, Priorities, "
+            "Objectives, Actions",
             schema.SITE: "directorates, committees, people, SPC phases, commentary, reporting periods, "
-            "paper settings, bank holiday changes",
+            "paper settings, bank holiday changes, action notes",
         },
     }
 

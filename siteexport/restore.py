@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from simple_history.utils import bulk_create_with_history
 
@@ -25,11 +26,14 @@ from accounts.roles import ROLES
 from indicators import ratings
 from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result, Threshold
 from indicators.periods import format_period
+from plans.models import Action, ActionNote, Plan
+from plans.services import NOTE_MAX_LENGTH
 from reports.models import Paper, PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from returns.services import save_with_history
 from siteexport.archive import open_site_export
 from siteexport.schema import (
+    ACTION_NOTES,
     BANK_HOLIDAYS,
     COMMENTARY,
     COMMITTEES,
@@ -61,6 +65,8 @@ _OCCUPIED = (
     (PaperSettings, "paper settings"),
     (Paper, "paper"),
     (BankHolidayChange, "bank holiday change"),
+    (Plan, "plan"),
+    (Action, "improvement action"),
 )
 
 
@@ -126,6 +132,7 @@ def _restore(plan: ImportPlan, rows: Rows, workbook: Path) -> None:
     _people(plan, rows[PEOPLE])
     if not plan.ok:
         return  # the workbook's owners and directorates would only repeat these errors
+    plan.keep_action_ids = True  # the Action notes sheet (and people's links to /actions/<id>/) name them by id
     plan_file(plan, workbook, WORKBOOK)
     if not plan.ok:
         return
@@ -143,6 +150,8 @@ def _restore(plan: ImportPlan, rows: Rows, workbook: Path) -> None:
     _periods(plan, rows[PERIODS], users)
     _paper_settings(plan, rows[PAPER_SETTINGS], committees)
     _bank_holidays(plan, rows[BANK_HOLIDAYS])
+    _reset_sequences(Action)
+    _action_notes(plan, rows[ACTION_NOTES], users)
     if plan.ok:
         record_import(plan, ImportRecord.Source.COMMAND)
         # Every indicator's ratings from scratch (record_import asked only for those with results).
@@ -353,6 +362,38 @@ def _bank_holidays(plan: ImportPlan, rows) -> None:
         if _checked(plan, BANK_HOLIDAYS, number, change, {}):
             save_with_history(change, plan.user, _reason(plan))
             plan.count(BANK_HOLIDAYS, number, change.day.isoformat(), "created")
+
+
+def _reset_sequences(*models_: type[models.Model]) -> None:
+    """After rows written with the ids they had (actions), the next new one continues after them."""
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), list(models_)):
+            cursor.execute(sql)
+
+
+def _action_notes(plan: ImportPlan, rows, users: dict) -> None:
+    actions = {a.pk: a for a in Action.objects.all()}
+    for number, cells in rows:
+        action = _lookup(
+            plan,
+            ACTION_NOTES,
+            number,
+            "action",
+            actions,
+            cells["action"],
+            f"No action has the id {cells['action']} on the Actions sheet of {WORKBOOK}.",
+        )
+        author = _person(plan, ACTION_NOTES, number, "author", users, cells.get("author"))
+        if action is None or (cells.get("author") and author is None):
+            continue
+        note = ActionNote(action=action, author=author, text=cells["text"])
+        if len(note.text) > NOTE_MAX_LENGTH:  # the action page's rule (`plans.services.action_note_add`)
+            plan.error(ACTION_NOTES, number, "text", f"A progress note can be at most {NOTE_MAX_LENGTH} characters.")
+        elif _checked(plan, ACTION_NOTES, number, note, {}):
+            save_with_history(note, plan.user, _reason(plan))
+            # Written when it was said, not at the restore (created_at is set on the first save).
+            ActionNote.objects.filter(pk=note.pk).update(created_at=cells["created_at"])
+            plan.count(ACTION_NOTES, number, f"Action {action.pk}", "created")
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock a restore holds until it commits.

@@ -1,7 +1,8 @@
 """The site export's format: a zip of the spreadsheet workbook, a workbook of the rest, and a manifest.
 
 `workbook.xlsx` is exactly what the Spreadsheets page exports (Indicators,
-Thresholds, Results: `spreadsheets.workbook`), so it can also be imported on
+Thresholds, Results, Plans, Priorities, Objectives, Actions: `spreadsheets.workbook`),
+so it can also be imported on
 its own there. `site.xlsx` holds what that workbook does not: the sheets below,
 whose cells are parsed by the same widgets as the workbook's
 (`spreadsheets.resources`). `manifest.json` names the format and its version.
@@ -9,7 +10,7 @@ whose cells are parsed by the same widgets as the workbook's
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import Group
 
@@ -17,7 +18,7 @@ from accounts.roles import ROLES
 from indicators.models import CommentaryStatus, DirectionBasis
 from reports.models import PaperSettings
 from returns.models import CalendarChange, PeriodStatus
-from spreadsheets.resources import ChoiceWidget, PeriodWidget, TextWidget, WholeNumberWidget, YesNoWidget
+from spreadsheets.resources import ChoiceWidget, DayWidget, PeriodWidget, TextWidget, WholeNumberWidget, YesNoWidget
 
 FORMAT, VERSION = "kpidash-site", 1
 MANIFEST, WORKBOOK, SITE = "manifest.json", "workbook.xlsx", "site.xlsx"
@@ -31,6 +32,7 @@ COMMENTARY = "Commentary"
 PERIODS = "Reporting periods"
 PAPER_SETTINGS = "Paper settings"
 BANK_HOLIDAYS = "Bank holiday changes"
+ACTION_NOTES = "Action notes"  # progress notes on the workbook's Actions (by their id there)
 
 # The PaperSettings fields people write (not the committee it belongs to, nor when it was saved).
 PAPER_FIELDS = [f.name for f in PaperSettings._meta.concrete_fields if f.name not in ("id", "committee", "updated_at")]
@@ -57,6 +59,7 @@ SHEETS: dict[str, list[str]] = {
     PERIODS: ["period", "status", "deadline", "opened_by", "opened_at", "closed_by", "closed_at"],
     PAPER_SETTINGS: ["committee", *PAPER_FIELDS],
     BANK_HOLIDAYS: ["day", "change", "name"],
+    ACTION_NOTES: ["action", "author", "created_at", "text"],
 }
 KEYS = {
     DIRECTORATES: ["name", "slug"],
@@ -67,6 +70,7 @@ KEYS = {
     PERIODS: ["period", "deadline"],
     PAPER_SETTINGS: ["committee"],
     BANK_HOLIDAYS: ["day"],
+    ACTION_NOTES: ["action", "created_at", "text"],
 }
 
 ABOUT_TEXT = [
@@ -99,22 +103,6 @@ class DateTimeWidget:
         if moment.tzinfo is None:
             raise ValueError(f"“{value}” has no time zone: {example}.")
         return moment
-
-
-class DayWidget:
-    """A day written 2020-01-10 (a date cell counts too)."""
-
-    def clean(self, value, row=None, **kwargs) -> date | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValueError(f"“{value}” is not a day: write it as 2020-01-10.") from None
 
 
 _text, _yes_no, _moment, _day = TextWidget(), YesNoWidget(), DateTimeWidget(), DayWidget()
@@ -162,6 +150,7 @@ WIDGETS: dict[str, dict] = {
     },
     PAPER_SETTINGS: {name: _yes_no if name in PAPER_YES_NO else _text for name in SHEETS[PAPER_SETTINGS]},
     BANK_HOLIDAYS: {"day": _day, "change": ChoiceWidget(CalendarChange.choices), "name": _text},
+    ACTION_NOTES: {"action": WholeNumberWidget(), "author": _text, "created_at": _moment, "text": _text},
 }
 
 

@@ -26,6 +26,7 @@ from indicators.cache import data_version_bump
 from indicators.models import Commentary, Indicator, Result
 from returns.models import ReportingPeriod
 from returns.services import ReturnConflict, ReturnError, return_save, save_with_history, status_after_edit
+from spreadsheets.councilplan import apply_council_plan
 from spreadsheets.models import ImportRecord
 from spreadsheets.owners import changed_since_message
 from spreadsheets.plan import ImportPlan, ResultRow, check_reason, plan_file
@@ -55,6 +56,7 @@ def apply_plan(plan: ImportPlan) -> None:
     _lock_indicators(plan)
     _apply_definitions(plan)
     user, reason = _importer(plan), _reason(plan)
+    apply_council_plan(plan.council, user, reason)
     _write_results(plan.results, user, reason)
     _write_commentary(plan.results, user, reason)
     _reopen_approved(plan.results, user, reason)
@@ -67,6 +69,8 @@ def _apply_definitions(plan: ImportPlan) -> None:
     plan.definitions_applied = True
     _lock_indicators(plan)
     user, reason = _importer(plan), _reason(plan)
+    for record in (*plan.new_directorates, *plan.new_committees):
+        save_with_history(record, user, reason)
     for indicator, owners, committees in plan.indicators:
         save_with_history(indicator, user, reason)
         if owners is not None:

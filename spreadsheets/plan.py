@@ -19,7 +19,9 @@ from typing import Any, Protocol
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import slugify
 
+from accounts.roles import PERFORMANCE_TEAM, user_roles
 from indicators.models import (
     Commentary,
     CommentaryStatus,
@@ -39,6 +41,17 @@ from returns.models import ReportingPeriod
 from returns.permissions import correction_needs_reason
 from returns.rows import Value, figure_rag, figure_variation
 from returns.services import commentary_requirement, needs_commentary_check, status_after_edit
+from spreadsheets.councilplan import (
+    WIDGETS as COUNCIL_WIDGETS,
+)
+from spreadsheets.councilplan import (
+    CouncilPlanChanges,
+    CouncilPlanChecks,
+    plan_actions,
+    plan_objectives,
+    plan_plans,
+    plan_priorities,
+)
 from spreadsheets.models import ImportRecord
 from spreadsheets.owners import OwnerLocks
 from spreadsheets.resources import (
@@ -50,8 +63,12 @@ from spreadsheets.resources import (
 )
 from spreadsheets.workbook import (
     ABOUT,
+    ACTIONS,
     INDICATORS,
+    OBJECTIVES,
     OWNER_VERSION,
+    PLANS,
+    PRIORITIES,
     REQUIRED,
     RESULTS,
     SHEETS,
@@ -176,6 +193,11 @@ class ImportPlan:
     reason: str = ""  # why the import corrects closed months, recorded in the history
     closed_periods: set[date] = field(default_factory=set)  # closed months whose returns the file changes
     reason_missing: bool = False  # refused only for want of that reason
+    council: CouncilPlanChanges = field(default_factory=CouncilPlanChanges)  # plans, priorities, objectives, actions
+    new_directorates: list[Directorate] = field(default_factory=list)  # named by the Indicators sheet, not on the site
+    new_committees: list[Committee] = field(default_factory=list)
+    creates: list[str] = field(default_factory=list)  # the preview's "Will create directorate …"
+    keep_action_ids: bool = False  # a site restore: the Actions sheet's ids are kept (`spreadsheets.councilplan`)
 
     @property
     def closed_labels(self) -> str:
@@ -269,10 +291,31 @@ def _plan_sheets(plan: ImportPlan, sheets: list[Sheet]) -> None:
     if not by_name and plan.ok:
         plan.error("", 0, "", f"The file has none of the sheets {', '.join(SHEETS)}.")
     context = _Context(plan)
-    for name, planner in ((INDICATORS, _plan_indicators), (THRESHOLDS, _plan_thresholds), (RESULTS, _plan_results)):
+    for name, planner in ((INDICATORS, _plan_indicators), (THRESHOLDS, _plan_thresholds)):
         found = by_name.get(name)
         if found is not None and _check_columns(plan, name, found):
             planner(plan, context, found)
+    _plan_council(plan, context, by_name)
+    found = by_name.get(RESULTS)
+    if found is not None and _check_columns(plan, RESULTS, found):
+        _plan_results(plan, context, found)
+
+
+def _plan_council(plan: ImportPlan, context: _Context, by_name: dict[str, Sheet]) -> None:
+    """The council plan's sheets, parents first (before Results, whose new rows may already be written)."""
+    sheets = (
+        (PLANS, plan_plans),
+        (PRIORITIES, plan_priorities),
+        (OBJECTIVES, plan_objectives),
+        (ACTIONS, plan_actions),
+    )
+    if not any(name in by_name for name, _ in sheets):
+        return
+    checks = CouncilPlanChecks(plan, context.indicators, keep_action_ids=plan.keep_action_ids)
+    for name, planner in sheets:
+        found = by_name.get(name)
+        if found is not None and _check_columns(plan, name, found):
+            planner(checks, found, _cells(plan, name, found, COUNCIL_WIDGETS[name]))
 
 
 def _check_columns(plan: ImportPlan, name: str, sheet: Sheet) -> bool:
@@ -376,7 +419,7 @@ def _plan_indicators(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
     widgets = column_widgets(IndicatorResource)
     widgets.update({"directorate": widgets["code"], "owners": widgets["code"], "committee": widgets["code"]})
     parse = _cells(plan, INDICATORS, sheet, widgets)
-    lookups = _IndicatorLookups()
+    lookups = _IndicatorLookups(plan)
     seen: dict = {}
     for number, values in sheet.rows:
         partial: dict = {}
@@ -394,7 +437,8 @@ def _plan_indicators(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
 
 
 class _IndicatorLookups:
-    def __init__(self) -> None:
+    def __init__(self, plan: ImportPlan) -> None:
+        self.plan = plan
         self.directorates = {d.name.lower(): d for d in Directorate.objects.all()}
         self.committees = {c.name.lower(): c for c in Committee.objects.prefetch_related("directorates")}
         self.users = {}
@@ -403,6 +447,32 @@ class _IndicatorLookups:
             if user.email:
                 self.users.setdefault(user.email.lower(), user)
         self.owners = {i.pk: sorted(u.pk for u in i.owners.all()) for i in Indicator.objects.prefetch_related("owners")}
+
+    def new(self, model: type[Directorate] | type[Committee], name: str, number: int, errors: dict, column: str):
+        """A directorate or committee the file names and this site lacks: made (unsaved) to be created with
+        the import, checked as the admin checks it, or None with the reason in `errors`."""
+        noun = "directorate" if model is Directorate else "committee"
+        if self.plan.user is not None and PERFORMANCE_TEAM not in user_roles(self.plan.user):
+            errors[column] = f"Unknown {noun} “{name}”: only the performance team can add one."
+            return None
+        found: dict = self.directorates if model is Directorate else self.committees
+        taken = {record.slug for record in found.values()}
+        base = slugify(name)[:90] or noun
+        slug = next(s for s in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3))) if s not in taken)
+        record = model(name=name, slug=slug)
+        try:
+            record.full_clean()
+        except ValidationError as exc:
+            errors[column] = f"A new {noun} “{name}” cannot be added: {exc.messages[0]}"
+            return None
+        found[name.lower()] = record
+        if isinstance(record, Directorate):
+            self.plan.new_directorates.append(record)
+        else:
+            self.plan.new_committees.append(record)
+        self.plan.creates.append(f"Will create {noun} “{name}” (named on Indicators row {number}).")
+        self.plan.count(f"{noun.capitalize()}s", number, f"will create {noun} “{name}”", "created")
+        return record
 
 
 def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLookups, number: int, cells: dict):
@@ -419,15 +489,16 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
             setattr(indicator, name, cells[name])
     if not indicator.name:
         errors["name"] = "Enter the indicator's name."
-    if "directorate" in cells:
+    directorate = None
+    if cells.get("directorate"):
         directorate = lookups.directorates.get(cells["directorate"].lower())
         if directorate is None:
-            errors["directorate"] = f"Unknown directorate “{cells['directorate']}”: add it in the admin first."
-        else:
+            directorate = lookups.new(Directorate, cells["directorate"], number, errors, "directorate")
+        if directorate is not None:
             indicator.directorate = directorate
-    if indicator.directorate_id is None and "directorate" not in errors:
+    if indicator.directorate_id is None and directorate is None and "directorate" not in errors:
         errors["directorate"] = "Enter the directorate the indicator belongs to."
-    owners, committees = _people_and_committees(cells, lookups, errors)
+    owners, committees = _people_and_committees(cells, lookups, errors, number)
     try:
         # Every field's own checks (the code's form and length, lengths, choices, control characters)
         # here at the preview, so the confirm cannot fail on one the database enforces.
@@ -441,7 +512,7 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
             context.failed.add(code)
         return
     context.indicators[code] = indicator
-    committees = [c for c in committees if indicator.directorate not in c.directorates.all()]
+    committees = [c for c in committees if c.pk is None or indicator.directorate not in c.directorates.all()]
     owners_changed = owners is not None and owners != lookups.owners.get(indicator.pk, [])
     after = {name: getattr(indicator, name) for name in before}
     if existing is not None and after == before and not owners_changed and not committees:
@@ -451,7 +522,9 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
     plan.count(INDICATORS, number, code, "created" if existing is None else "updated")
 
 
-def _people_and_committees(cells: dict, lookups: _IndicatorLookups, errors: dict) -> tuple[list | None, list]:
+def _people_and_committees(
+    cells: dict, lookups: _IndicatorLookups, errors: dict, number: int
+) -> tuple[list | None, list]:
     owners = None
     if "owners" in cells:
         owners = []
@@ -464,10 +537,8 @@ def _people_and_committees(cells: dict, lookups: _IndicatorLookups, errors: dict
         owners = sorted(set(owners))
     committees = []
     for name in split_names(cells.get("committee")):
-        committee = lookups.committees.get(name.lower())
-        if committee is None:
-            errors["committee"] = f"Unknown committee “{name}”: add it in the admin first."
-        else:
+        committee = lookups.committees.get(name.lower()) or lookups.new(Committee, name, number, errors, "committee")
+        if committee is not None:
             committees.append(committee)
     return owners, committees
 

@@ -9,7 +9,7 @@ or approval reset), and the Spreadsheets page reads and writes the workbook.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -128,6 +128,22 @@ class PeriodWidget(widgets.Widget):
 
     def render(self, value, obj=None, **kwargs) -> str:
         return format_period(value) if value else ""
+
+
+class DayWidget(widgets.Widget):
+    """A day written 2020-01-10 (a date cell counts too)."""
+
+    def clean(self, value, row=None, **kwargs) -> date | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise ValueError(f"“{value}” is not a day: write it as 2020-01-10.") from None
 
 
 class FinancialYearWidget(widgets.Widget):

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree
 from django.conf import settings
+from django.db.models import Model
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -35,8 +36,15 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from indicators.exports import safe_cell
 from indicators.models import Commentary, Indicator, Result, Threshold
 from indicators.periods import format_period, is_reporting_period
+from plans.models import Action, Objective, Plan, Priority
 
 INDICATORS, THRESHOLDS, RESULTS = "Indicators", "Thresholds", "Results"
+PLANS, PRIORITIES, OBJECTIVES, ACTIONS = "Plans", "Priorities", "Objectives", "Actions"
+# The Actions sheet's columns, in order: the one list. `id`, `owner`, `indicators` and `objectives`
+# are written and read by their own rules; every other name is a field of `plans.Action`, exported
+# and imported by its type (text, a choice, a date, a record by its name: `spreadsheets.councilplan`),
+# so a new field of Action goes on the sheet by adding its name here.
+ACTION_COLUMNS = ["id", "title", "description", "owner", "due", "status", "indicators", "objectives"]
 ABOUT = "About"  # a notes sheet in our own files, ignored on import
 SHEETS: dict[str, list[str]] = {
     INDICATORS: [
@@ -71,12 +79,25 @@ SHEETS: dict[str, list[str]] = {
         "tolerance_unit",
     ],
     RESULTS: ["code", "name", "period", "value", "numerator", "denominator", "commentary"],
+    PLANS: ["slug", "name", "description"],
+    PRIORITIES: ["plan", "number", "title", "description"],
+    OBJECTIVES: ["plan", "priority", "number", "title", "indicators"],
+    ACTIONS: ACTION_COLUMNS,
 }
 # An owner template's last column: each return's version (`Commentary.version`)
 # when the file was made, so an upload cannot overwrite a later change unseen.
 OWNER_VERSION = "Version (do not edit)"
 # Columns a sheet cannot do without; the others may be left out.
-REQUIRED = {INDICATORS: ["code"], THRESHOLDS: ["code", "financial_year"], RESULTS: ["code", "period"]}
+REQUIRED = {
+    INDICATORS: ["code"],
+    THRESHOLDS: ["code", "financial_year"],
+    RESULTS: ["code", "period"],
+    PLANS: ["slug"],
+    PRIORITIES: ["plan", "number"],
+    OBJECTIVES: ["plan", "priority", "number"],
+    # Without ids every row would be a new action, and importing the file twice would add them twice.
+    ACTIONS: ["id"],
+}
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -246,11 +267,15 @@ def _sheet_for_columns(columns: list[str], file_name: str) -> str:
         return RESULTS
     if "financial_year" in columns:
         return THRESHOLDS
+    for column, name in (("due", ACTIONS), ("priority", OBJECTIVES), ("plan", PRIORITIES), ("slug", PLANS)):
+        if column in columns:
+            return name
     if "code" in columns and "name" in columns:
         return INDICATORS
     raise WorkbookError(
         f"Cannot tell which sheet {file_name} holds: a CSV file needs the columns of the Indicators "
-        "(code, name, …), Thresholds (code, financial_year, …) or Results (code, period, …) sheet."
+        "(code, name, …), Thresholds (code, financial_year, …), Results (code, period, …), Plans (slug, …), "
+        "Priorities (plan, number, …), Objectives (plan, priority, number, …) or Actions (id, due, …) sheet."
     )
 
 
@@ -535,9 +560,12 @@ def _column_index(ref: str) -> int:
 
 ABOUT_TEXT = [
     "kpidash workbook",
-    "Sheets: Indicators, Thresholds and Results. Column names ignore case and spacing.",
+    "Sheets: Indicators, Thresholds, Results, Plans, Priorities, Objectives and Actions.",
+    "Column names ignore case and spacing.",
     "Periods are written YYYY-MM (2019-11); financial years 2019/20.",
     "Owners are usernames or email addresses separated by semicolons.",
+    "An action's id is kpidash's: leave it as it is, blank for a new action. Days are written 2020-01-31.",
+    "Objectives are named by their plan and number: framing-kents-future 1.2. Progress notes are not carried.",
     "Blank scheme, tolerances or tolerance unit mean the organisation's default.",
     "Text beginning with = + - @ is written with a leading apostrophe, removed again on import.",
     "This sheet is ignored on import.",
@@ -595,6 +623,10 @@ def export_sheets(indicators=None) -> dict[str, Iterator[list]]:
         INDICATORS: _indicator_rows(indicators),
         THRESHOLDS: _threshold_rows(indicators),
         RESULTS: _result_rows(indicators),
+        PLANS: _plan_rows(),
+        PRIORITIES: _priority_rows(),
+        OBJECTIVES: _objective_rows(),
+        ACTIONS: _action_rows(),
     }
 
 
@@ -663,6 +695,67 @@ def _result_rows(indicators) -> Iterator[list]:
     for ind, code, name, period, value, numerator, denominator in rows.iterator(chunk_size=5000):
         text = commentary.get((ind, period)) or None
         yield [code, name, format_period(period), value, numerator, denominator, text]
+
+
+def objective_ref(objective: Objective) -> str:
+    """How a sheet names an objective: its plan's slug and its number, "framing-kents-future 1.2"."""
+    return f"{objective.priority.plan.slug} {objective.priority.number}.{objective.number}"
+
+
+def _objective_order(objective: Objective) -> tuple:
+    return (objective.priority.plan.slug, objective.priority.number, objective.number)
+
+
+def _plan_rows() -> Iterator[list]:
+    yield SHEETS[PLANS]
+    for p in Plan.objects.order_by("slug"):
+        yield [p.slug, p.name, p.description or None]
+
+
+def _priority_rows() -> Iterator[list]:
+    yield SHEETS[PRIORITIES]
+    for p in Priority.objects.select_related("plan").order_by("plan__slug", "number"):
+        yield [p.plan.slug, p.number, p.title, p.description or None]
+
+
+def _objective_rows() -> Iterator[list]:
+    yield SHEETS[OBJECTIVES]
+    objectives = Objective.objects.select_related("priority__plan").prefetch_related("indicators")
+    for o in objectives.order_by("priority__plan__slug", "priority__number", "number"):
+        codes = "; ".join(sorted(i.code for i in o.indicators.all()))
+        yield [o.priority.plan.slug, o.priority.number, o.number, o.title, codes or None]
+
+
+def action_cell(action: Action, column: str):
+    """One cell of an action's row (an Action field by its type: see ACTION_COLUMNS)."""
+    if column == "id":
+        return action.pk
+    if column == "owner":
+        return action.owner.get_username()
+    if column == "indicators":
+        return "; ".join(sorted(i.code for i in action.indicators.all()))
+    if column == "objectives":
+        return "; ".join(objective_ref(o) for o in sorted(action.objectives.all(), key=_objective_order)) or None
+    value = getattr(action, column)
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Model):
+        return str(getattr(value, "name", value))
+    return value
+
+
+def _action_rows() -> Iterator[list]:
+    yield SHEETS[ACTIONS]
+    related = [
+        f.name
+        for f in Action._meta.concrete_fields
+        if f.is_relation and f.name in ACTION_COLUMNS  # the owner, and any record an added column names
+    ]
+    actions = Action.objects.select_related(*related).prefetch_related("indicators", "objectives__priority__plan")
+    for action in actions.order_by("pk"):
+        yield [action_cell(action, column) for column in ACTION_COLUMNS]
 
 
 def owner_template_sheets(user, periods: list[date]) -> dict[str, Iterator[list]]:

@@ -8,7 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from openpyxl import load_workbook
 
-from indicators.models import Commentary, Result
+from indicators.models import Commentary, Directorate, Result
+from plans.models import Action
 from returns.services import period_open
 from spreadsheets.models import ImportRecord
 
@@ -71,3 +72,31 @@ def test_owner_downloads_fills_and_uploads_their_template(demo, page, sign_in, a
     assert axe_scan() == []
     page.get_by_role("button", name="Import 1 row").click()
     assert Commentary.objects.get(indicator__code=codes[0], period=date(2019, 12, 1)).text == "Steady month."
+
+
+def test_performance_team_imports_a_workbook_with_its_plan_and_a_new_directorate(
+    demo, page, sign_in, axe_scan, tmp_path
+):
+    sign_in(user("performance"))
+    page.goto("/spreadsheets/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the workbook (XLSX)").click()
+    path = tmp_path / "kpidash.xlsx"
+    download.value.save_as(path)
+    book = load_workbook(path)
+    actions = book["Actions"]
+    status = [cell.value for cell in actions[1]].index("status") + 1
+    actions.cell(row=2, column=status).value = "complete"
+    indicators = book["Indicators"]
+    indicators.append(["NEW01", "Libraries visited", *[None] * 7, "Community Services"])
+    book.save(path)
+
+    page.get_by_label("Workbook or CSV file").first.set_input_files(str(path))
+    page.get_by_role("button", name="Check the file").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Check the changes"
+    assert "Will create directorate “Community Services”" in page.locator("#creates").inner_text()
+    assert axe_scan() == []
+    page.get_by_role("button", name="Import 3 rows").click()
+    assert "Imported kpidash.xlsx" in page.locator(".govuk-notification-banner").inner_text()
+    assert Directorate.objects.filter(name="Community Services").exists()
+    assert Action.objects.order_by("pk").first().status == "complete"

@@ -89,7 +89,7 @@ def enrich_demo() -> None:
 def wipe_site() -> None:
     """Empty what the demo filled, as in a newly migrated database (the role groups stay)."""
     with ratings.deferred():  # one refresh of nothing at the end, not one per deleted result
-        # Not carried by a site export yet (README "Moving to a new site"): plans, actions, addenda, API tokens.
+        # Addenda (with their papers) and API tokens are not carried (README "Moving to a new site").
         for model in (ActionNote, Action, Objective, Priority, Plan, Addendum, ApiToken):
             model.objects.all().delete()
         for model in (Paper, PaperSettings, ImportRecord, Rating, Commentary, Result, Threshold, Phase, Indicator):

@@ -60,7 +60,8 @@ def test_a_site_with_data_is_refused_and_left_unchanged(demo, tmp_path):
 
     assert not plan.ok
     assert messages(plan) == [
-        ": This site already holds data (2 directorates, 2 committees, 44 indicators, 920 results): a site export "
+        ": This site already holds data (2 directorates, 2 committees, 44 indicators, 920 results, "
+        "1 plan, 6 improvement actions): a site export "
         "is restored only into an empty, newly migrated database, so nothing was imported. Create a new database, "
         "run migrate, then import_site."
     ]
@@ -101,6 +102,37 @@ def test_a_bad_result_in_the_workbook_rolls_back_the_directorates_and_people_alr
     plan = site_import(path=export, file_name="site.zip")
 
     assert messages(plan) == ["Results, 5, value: 'lots' is not a number."]
+    assert_nothing_written()
+
+
+def test_a_progress_note_on_no_action_or_by_nobody_is_refused_and_the_plan_is_not_left_behind(export):
+    def edit(book):
+        sheet = book["Action notes"]
+        sheet.cell(2, 1).value = 999
+        sheet.cell(3, 2).value = "nobody"
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert messages(plan) == [
+        "Action notes, 2, action: No action has the id 999 on the Actions sheet of workbook.xlsx.",
+        "Action notes, 3, author: No user has the username “nobody”.",
+    ]
+    assert_nothing_written()  # no plan or action either (occupied() counts them)
+
+
+def test_an_overdue_status_in_the_workbook_is_refused_as_on_the_spreadsheets_page(export):
+    def edit(book):
+        sheet = book["Actions"]
+        sheet.cell(2, [c.value for c in sheet[1]].index("status") + 1).value = "overdue"
+
+    rewrite(export, "workbook.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert [m.split(":")[0] for m in messages(plan)] == ["Actions, 2, status"]
+    assert "Overdue is worked out from the due date, never stored" in messages(plan)[0]
     assert_nothing_written()
 
 
@@ -261,11 +293,12 @@ def test_the_commands_restore_print_counts_and_fail_loudly(demo, tmp_path):
     wipe_site()
     checked = io.StringIO()
     call_command("import_site", str(path), "--dry-run", stdout=checked)
-    assert "site.zip: would restore 1,074 row(s)." in checked.getvalue()
+    assert "site.zip: would restore 1,097 row(s)." in checked.getvalue()
     assert_nothing_written()
 
     out = io.StringIO()
     call_command("import_site", str(path), stdout=out)
 
     assert "Indicators: 44 created" in out.getvalue() and "People: 6 created" in out.getvalue()
+    assert "Actions: 6 created" in out.getvalue() and "Action notes: 4 created" in out.getvalue()
     assert Directorate.objects.count() == 2 and Indicator.objects.count() == 44

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC
 
 import pytest
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Rating, Result, Threshold
 from indicators.periods import format_period
+from plans.models import Action, ActionNote, Objective, Plan, Priority
 from reports.models import PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from siteexport.export import export_site
@@ -65,9 +67,59 @@ def every_dashboard_json() -> dict[str, str]:
     return out
 
 
+def plans_and_actions() -> dict[str, list]:
+    """The council plan, its actions and their notes, canonically (actions keep their ids)."""
+    return {
+        "plans": sorted(Plan.objects.values_list("slug", "name", "description")),
+        "priorities": sorted(Priority.objects.values_list("plan__slug", "number", "title", "description")),
+        "objectives": sorted(
+            (
+                o.priority.plan.slug,
+                o.priority.number,
+                o.number,
+                o.title,
+                tuple(sorted(i.code for i in o.indicators.all())),
+            )
+            for o in Objective.objects.select_related("priority__plan").prefetch_related("indicators")
+        ),
+        "actions": sorted(
+            (a.pk, a.title, a.description, a.owner.username, a.due, a.status)
+            + (tuple(sorted(i.code for i in a.indicators.all())),)
+            + (tuple(sorted((o.priority.plan.slug, o.priority.number, o.number) for o in a.objectives.all())),)
+            for a in Action.objects.select_related("owner").prefetch_related("indicators", "objectives__priority__plan")
+        ),
+        "notes": sorted(
+            (n.action_id, n.author.username if n.author else None, n.created_at, n.text)
+            for n in ActionNote.objects.select_related("author")
+        ),
+    }
+
+
+_VARYING = re.compile(r'(nonce|value|content)="[^"]*"')  # CSP nonces and CSRF tokens
+# An action page's audit history starts at the restore, as every record's does (README "Moving to a new site").
+_HISTORY = re.compile(r'<ul class="govuk-list" id="action-history">.*?</ul>', re.DOTALL)
+
+
+def plan_pages(client) -> dict[str, str]:
+    client.force_login(get_user_model().objects.get(username="viewer"))
+    pages = {}
+    for slug in Plan.objects.order_by("slug").values_list("slug", flat=True):
+        for period in ("2019-03", "2019-11"):
+            response = client.get(reverse("plan_detail", args=[slug]), {"period": period})
+            assert response.status_code == 200
+            pages[f"{slug} {period}"] = _VARYING.sub(r'\1=""', response.content.decode())
+    for pk in Action.objects.order_by("pk").values_list("pk", flat=True):
+        response = client.get(reverse("action_detail", args=[pk]))
+        pages[f"action {pk}"] = _HISTORY.sub("", _VARYING.sub(r'\1=""', response.content.decode()))
+        assert response.status_code == 200
+    return pages
+
+
 def test_a_restored_demo_downloads_every_dashboard_byte_for_byte(site, client):
     before, json_before = every_download(client), every_dashboard_json()
     ratings_before = Rating.objects.count()
+    plans_before, pages_before = plans_and_actions(), plan_pages(client)
+    assert len(plans_before["actions"]) == 6 and plans_before["notes"] and plans_before["objectives"]
     assert len(before) == 4 * Result.objects.dates("period", "month").count() > 100
     assert sum(status == 200 for status, _ in before.values()) > 100  # real dashboards, not a page of 404s
 
@@ -75,6 +127,8 @@ def test_a_restored_demo_downloads_every_dashboard_byte_for_byte(site, client):
 
     assert every_download(client) == before
     assert every_dashboard_json() == json_before
+    assert plans_and_actions() == plans_before
+    assert plan_pages(client) == pages_before
     assert Rating.objects.count() == ratings_before
     assert_current()  # the stored ratings are complete: rating everything again changes nothing
 

@@ -101,6 +101,10 @@ def test_export_workbook_query_count_does_not_grow_with_the_data(
         "Indicators",
         "Thresholds",
         "Results",
+        "Plans",
+        "Priorities",
+        "Objectives",
+        "Actions",
         "About",
     }
 
