@@ -155,23 +155,13 @@ def as_csv(rows: list[PublicFigure]) -> str:
     return out.getvalue()
 
 
-def as_json(rows: list[PublicFigure], filters: Filters) -> str:
+def as_json(rows: list[PublicFigure]) -> str:
     document = {
         "generated_at": timezone.now().isoformat(timespec="seconds"),
-        "filters": {key: value for key, value in _filters_shown(filters).items() if value is not None},
         "columns": [{"key": c.key, "type": c.type, "description": c.description} for c in COLUMNS],
         "rows": [{key: json_value(value) for key, value in record(figure).items()} for figure in rows],
     }
     return json.dumps(document, ensure_ascii=False, indent=1)
-
-
-def _filters_shown(filters: Filters) -> dict:
-    return {
-        "year": FinancialYear(filters.year).label if filters.year is not None else None,
-        "period": format_period(filters.period) if filters.period else None,
-        "indicator": filters.indicator,
-        "directorate": filters.directorate,
-    }
 
 
 def dictionary_csv() -> str:

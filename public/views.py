@@ -66,7 +66,8 @@ def index(request: HttpRequest) -> HttpResponse:
 def _scope_or_404(kind: str, slug: str):
     scope = public_scope(kind, slug)
     if scope is None:
-        raise Http404(f"There is no published {kind} '{slug}'.")
+        # The address is not repeated: a 404 must not tell an unpublished name from one that never was.
+        raise Http404(f"There is no published {kind} at this address.")
     return scope
 
 
@@ -112,7 +113,7 @@ def _picked(text: str):
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
     found = public_indicator(code)
     if found is None:
-        raise Http404(f"There is no published indicator '{code}'.")
+        raise Http404("There is no published indicator at this address.")
     figures = public_figures(Indicator.objects.filter(pk=found.pk))
     years = []
     for year in published_years(found):
@@ -144,7 +145,7 @@ def figures_download(request: HttpRequest, fmt: str) -> HttpResponse:
         return HttpResponse(str(error), status=400, content_type="text/plain; charset=utf-8")
     found = opendata.figures(filters)
     if fmt == "json":
-        return _download(opendata.as_json(found, filters), "application/json", None)
+        return _download(opendata.as_json(found), "application/json", None)
     return _download(opendata.as_csv(found), "text/csv", "figures.csv")
 
 
