@@ -14,7 +14,10 @@ class PublicationForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Indicators to publish",
-        error_messages={"invalid_choice": "%(value)s is not an indicator that can be published."},
+        error_messages={
+            "invalid_choice": "%(value)s is not an indicator that can be published.",
+            "invalid_pk_value": "%(pk)s is not an indicator that can be published.",
+        },
     )
 
     def __init__(self, *args, year: int, **kwargs) -> None:
