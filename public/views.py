@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from indicators.guidance import counts_sentence, guidance_notes
-from indicators.models import Indicator
+from indicators.models import Indicator, Threshold
 from indicators.periods import FinancialYear, format_period, parse_period
 from public import opendata, rows
 from public.forms import PublicationForm
@@ -77,9 +77,9 @@ def dashboard(request: HttpRequest, kind: str, slug: str, period=None) -> HttpRe
     if period is None and request.GET.get("period"):  # the period picker, without JavaScript
         return redirect(f"public:{kind}_period", slug, _picked(request.GET["period"]))
     periods = public_periods(scope.indicators)
+    if period is None and not periods:  # published, but no figure of it approved yet
+        return render(request, "public/dashboard.html", {"scope": scope, "period": None})
     if period is None:
-        if not periods:
-            raise Http404(f"{scope.name} has no published figures yet.")
         period = periods[0]
     elif period not in periods:
         raise Http404(f"{scope.name} has no published figures for {period:%B %Y}.")
@@ -221,6 +221,8 @@ def _published_message(year: int, added: list[str], withdrawn: list[str]) -> str
 
 
 def _years_around(year: int) -> list[FinancialYear]:
+    """The years with targets or publications, this one and the one shown, newest first."""
     current = FinancialYear.containing(timezone.localdate()).start_year
-    first = min(year, current) - 3
-    return [FinancialYear(y) for y in range(max(current, year) + 1, first - 1, -1)]
+    years = set(Threshold.objects.values_list("financial_year", flat=True).distinct())
+    years |= set(Publication.objects.values_list("financial_year", flat=True).distinct())
+    return [FinancialYear(y) for y in sorted(years | {current, year}, reverse=True)]
