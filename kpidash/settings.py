@@ -347,6 +347,7 @@ CELERY_BEAT_SCHEDULE = {
 # The public site (/public/): on, it shows only what the performance team has published (README
 # "Public site"); off, every /public/ address is a 404. Publishing stays possible either way.
 KPIDASH_PUBLIC_SITE = env.boolean("KPIDASH_PUBLIC_SITE", True)
+KPIDASH_PUBLIC_REQUESTS_PER_MINUTE = env.integer("KPIDASH_PUBLIC_REQUESTS_PER_MINUTE", 60, minimum=1)
 KPIDASH_API_TOKEN_DAYS = env.integer("KPIDASH_API_TOKEN_DAYS", 90, minimum=1, maximum=3650)
 KPIDASH_API_REQUESTS_PER_MINUTE = env.integer("KPIDASH_API_REQUESTS_PER_MINUTE", 120, minimum=1)
 REST_FRAMEWORK = {

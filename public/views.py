@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from indicators.guidance import counts_sentence, guidance_notes
 from indicators.models import Indicator, Threshold
@@ -37,10 +38,12 @@ from public.selectors import (
     published_years,
 )
 from public.services import can_publish, publication_set
+from public.throttling import PublicDataThrottle
 
 
 def public_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @login_not_required
+    @require_safe  # the public site only reads: GET and HEAD
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not settings.KPIDASH_PUBLIC_SITE:
@@ -139,6 +142,16 @@ def dictionary_csv(request: HttpRequest) -> HttpResponse:
 
 @public_view
 def figures_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    throttle = PublicDataThrottle()
+    if not throttle.allow_request(request, None):
+        wait = throttle.wait() or 60
+        response = HttpResponse(
+            f"Too many requests from this address: try again in {int(wait) + 1} seconds.",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(int(wait) + 1)
+        return response
     try:
         filters = opendata.Filters.parse(request.GET)
     except opendata.FilterError as error:

@@ -128,6 +128,18 @@ def _rows(response) -> list[dict]:
     return []
 
 
+@pytest.mark.parametrize(("name", "params"), PATTERNS, ids=[name for name, _ in PATTERNS])
+def test_the_public_site_only_reads(client, published, name, params):
+    kwargs = {"slug": "strategic-and-corporate-services", "period": "2019-11", "code": "ICT02"}
+
+    assert _post(client, name, {p: kwargs[p] for p in params}).status_code == 405
+
+
+def _post(client, name: str, kwargs: dict):
+    url = reverse(name, kwargs={k: date.fromisoformat(v + "-01") if k == "period" else v for k, v in kwargs.items()})
+    return client.post(url)
+
+
 def test_every_public_pattern_is_enumerated():
     names = {name for name, _ in PATTERNS}
     assert {"public:index", "public:indicator", "public:figures_json", "public:directorate_period"} <= names

@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from public.opendata import COLUMNS, KEYS
@@ -104,3 +105,16 @@ def test_open_data_answers_any_site_without_a_token(client, published):
 
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "Set-Cookie" not in response.headers or "sessionid" not in response.headers["Set-Cookie"]
+
+
+@override_settings(KPIDASH_PUBLIC_REQUESTS_PER_MINUTE=3)
+def test_open_data_is_throttled_per_address(client, published):
+    url = reverse("public:figures_json")
+    for _ in range(3):
+        assert client.get(url, {"indicator": "ICT02"}, REMOTE_ADDR="192.0.2.7").status_code == 200
+
+    refused = client.get(url, REMOTE_ADDR="192.0.2.7")
+
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert "Too many requests" in refused.content.decode()
+    assert client.get(url, {"indicator": "ICT02"}, REMOTE_ADDR="192.0.2.8").status_code == 200

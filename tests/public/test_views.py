@@ -45,6 +45,7 @@ def test_every_persona_sees_the_public_page_without_sign_in_chrome(client, reque
     for full_name, *_ in DEMO_USERS.values():  # no officer's name: owners, authors, approvers
         assert full_name not in body
     assert "test-" not in body
+    assert "noindex" not in body  # unlike the intranet, the public site is for search engines too
 
 
 def test_the_indicator_page_shows_approved_commentary_without_names(client, published):
