@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Indicator
@@ -139,3 +141,20 @@ def test_the_admin_shows_publications_read_only(client, published, performance_u
     delete = reverse("admin:public_publication_delete", args=[publication.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
     assert Publication.objects.filter(pk=publication.pk).exists()
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_publication_page_makes_the_same_number_of_queries_at_two_data_sizes(client, demo, performance_user):
+    client.force_login(performance_user)
+    publication_set(year=2019, indicators=Indicator.objects.filter(code="ICT01"), user=performance_user)
+    client.get(URL)
+    few = _queries(client, URL)
+
+    publication_set(year=2019, indicators=Indicator.objects.active(), user=performance_user)
+
+    assert _queries(client, URL) == few
