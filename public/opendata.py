@@ -75,8 +75,9 @@ class Filters:
     period: date | None = None
     indicator: str | None = None
     directorate: str | None = None
+    committee: str | None = None
 
-    ALLOWED = ("year", "period", "indicator", "directorate")
+    ALLOWED = ("year", "period", "indicator", "directorate", "committee")
 
     @classmethod
     def parse(cls, query: QueryDict) -> Filters:
@@ -97,7 +98,8 @@ class Filters:
                 period = parse_period(str(query["period"]))
             except ValueError as error:
                 raise FilterError(str(error)) from None
-        return cls(year, period, query.get("indicator") or None, query.get("directorate") or None)
+        text = {key: str(query.get(key) or "") or None for key in ("indicator", "directorate", "committee")}
+        return cls(year, period, text["indicator"], text["directorate"], text["committee"])
 
 
 def figures(filters: Filters) -> list[PublicFigure]:
@@ -107,6 +109,8 @@ def figures(filters: Filters) -> list[PublicFigure]:
         indicators = indicators.filter(code=filters.indicator)
     if filters.directorate:
         indicators = indicators.filter(directorate__slug=filters.directorate)
+    if filters.committee:
+        indicators = indicators.filter(directorate__committees__slug=filters.committee)
     since = until = None
     if filters.year is not None:
         since, until = FinancialYear(filters.year).start, FinancialYear(filters.year).end

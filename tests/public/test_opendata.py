@@ -57,6 +57,7 @@ def test_filters_narrow_the_rows(client, published):
     assert {r["period"] for r in _csv(client, {"period": "2019-11"})} == {"2019-11"}
     assert {r["financial_year"] for r in _csv(client, {"year": "2018/19"})} == {"2018/19"}
     assert {r["directorate"] for r in _csv(client, {"directorate": SCS})} == {"Strategic and Corporate Services"}
+    assert len(_csv(client, {"committee": "policy-and-resources"})) == len(_csv(client, {"directorate": SCS})) > 0
 
 
 @pytest.mark.parametrize(

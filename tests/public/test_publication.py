@@ -9,7 +9,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from indicators.models import Indicator
+from indicators.models import Commentary, Indicator
 from public.models import Publication
 from public.services import publication_set
 from tests.public.conftest import PERSONAS, client_as
@@ -158,3 +158,13 @@ def test_the_publication_page_makes_the_same_number_of_queries_at_two_data_sizes
     publication_set(year=2019, indicators=Indicator.objects.active(), user=performance_user)
 
     assert _queries(client, URL) == few
+
+
+def test_the_demos_publication_runs_twice_changing_nothing(published):
+    from demo.public import load_demo_publication
+
+    before = (Publication.objects.count(), Publication.history.count(), Commentary.objects.count())
+
+    assert load_demo_publication() == 0
+    assert (Publication.objects.count(), Publication.history.count(), Commentary.objects.count()) == before
+    assert set(Publication.objects.values_list("financial_year", flat=True)) == {2018, 2019}
