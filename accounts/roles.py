@@ -26,6 +26,7 @@ _PERFORMANCE_TEAM_MODELS = {
     "returns": ["reportingperiod", "bankholidaychange"],
     "plans": ["plan", "priority", "objective", "action", "actionnote"],
     "reports": ["papersettings", "paper", "addendum"],
+    "public": ["publication"],  # the admin shows them read only; the publication page changes them
 }
 _VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold", "phase", "result", "commentary"]}
 # The apps whose permissions the roles hold.

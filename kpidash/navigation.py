@@ -13,6 +13,7 @@ SECTIONS = [
     ("home", "Home", "home", None),
     ("my_returns", "My returns", "my_returns", {SERVICE_OWNER}),
     ("review", "Review", "review", {PERFORMANCE_TEAM}),
+    ("publication", "Publication", "publication", {PERFORMANCE_TEAM}),  # what the public site shows
     ("plans", "Plans", "plans", None),
     ("actions", "Actions", "actions", None),
     ("papers", "Papers", "papers", {PERFORMANCE_TEAM, COMMITTEE_CLERK, SERVICE_OWNER, VIEWER}),

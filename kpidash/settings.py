@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "returns",
     "reports",
     "spreadsheets",
+    "public",  # the public site, /public/: published indicators' approved figures and open data
     "api",  # the read API, /api/v1/: nothing imports it but kpidash/urls.py
     "siteexport",  # the whole site exported, and restored into a new one
     "demo",  # the demonstration organisation and `manage.py load_demo`
@@ -346,6 +347,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # The read API (api/, README "API"): personal tokens expire after this many days,
 # and each token (or signed-in user) may make this many requests a minute.
+# The public site (/public/): on, it shows only what the performance team has published (README
+# "Public site"); off, every /public/ address is a 404. Publishing stays possible either way.
+KPIDASH_PUBLIC_SITE = env.boolean("KPIDASH_PUBLIC_SITE", True)
+KPIDASH_PUBLIC_REQUESTS_PER_MINUTE = env.integer("KPIDASH_PUBLIC_REQUESTS_PER_MINUTE", 60, minimum=1)
 KPIDASH_API_TOKEN_DAYS = env.integer("KPIDASH_API_TOKEN_DAYS", 90, minimum=1, maximum=3650)
 KPIDASH_API_REQUESTS_PER_MINUTE = env.integer("KPIDASH_API_REQUESTS_PER_MINUTE", 120, minimum=1)
 REST_FRAMEWORK = {

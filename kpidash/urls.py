@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("plans.urls")),
     path("", include("spreadsheets.urls")),
     path("api/", include("api.urls")),
+    path("public/", include("public.urls")),
+    path("", include("public.intranet_urls")),
 ]
 
 # A malformed period in any address (`<period:…>`) is a 404 saying what was wrong.

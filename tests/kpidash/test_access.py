@@ -27,9 +27,14 @@ def _addresses(patterns, prefix: str = ""):
 
 
 def test_every_address_but_sign_in_and_health_needs_sign_in(client, demo):
-    checked = []
+    checked, public_site = [], []
     for name, path in _addresses(get_resolver().url_patterns):
         if name in PUBLIC:
+            continue
+        if path.startswith("/public/"):
+            # The public site needs no sign-in by design; tests/public/test_leaks.py checks each of its
+            # addresses shows nothing unpublished.
+            public_site.append(name)
             continue
         for response in (client.get(path), client.post(path)):
             if path.startswith("/api/v1/") and name != "docs":
@@ -42,6 +47,8 @@ def test_every_address_but_sign_in_and_health_needs_sign_in(client, demo):
         checked.append(name)
     assert {"committee_dashboard", "indicator_detail", "paper_download", "return_edit"} <= set(checked)
     assert {"committee-dashboard", "result-list", "paper-download", "schema", "docs", "tokens"} <= set(checked)
+    assert {"publication", "publication_year"} <= set(checked)  # publishing is for the signed-in team
+    assert {"index", "indicator", "figures_json"} <= set(public_site)
 
 
 def test_the_admin_needs_sign_in(client, db):

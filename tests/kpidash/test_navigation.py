@@ -11,7 +11,10 @@ def nav_labels(client) -> list[str]:
     ("persona", "expected"),
     [
         ("owner_user", ["Home", "My returns", "Plans", "Actions", "Papers", "Spreadsheets", "API"]),
-        ("performance_user", ["Home", "Review", "Plans", "Actions", "Papers", "Spreadsheets", "API", "Admin"]),
+        (
+            "performance_user",
+            ["Home", "Review", "Publication", "Plans", "Actions", "Papers", "Spreadsheets", "API", "Admin"],
+        ),
         ("clerk_user", ["Home", "Plans", "Actions", "Papers", "API"]),
         ("viewer_user", ["Home", "Plans", "Actions", "Papers", "API"]),
     ],

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from demo.data import DEMO_PASSWORD, DEMO_USERS, load_demo
 from demo.papers import load_demo_paper_settings
+from demo.public import load_demo_publication
 
 
 class Command(BaseCommand):
@@ -10,6 +11,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         counts = load_demo()
         load_demo_paper_settings()
+        load_demo_publication()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo loaded: {counts['indicators']} indicators, {counts['results']} results, {counts['users']} users."
