@@ -11,7 +11,7 @@ Django REST framework marks its views exempt from LoginRequiredMiddleware's redi
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -38,8 +38,8 @@ from indicators.models import Committee, Directorate, Indicator, Result, Thresho
 from indicators.periods import format_period, period_label
 from indicators.selectors import Scope, committee_scope, directorate_scope
 from indicators.tables import DashboardFilterForm
+from reports import jobs
 from reports.models import Paper
-from reports.services import CONTENT_TYPES
 from reports.views import can_read_papers
 
 
@@ -251,16 +251,10 @@ class PaperDownload(PaperAccessMixin, APIView):
         summary="A ready paper's PDF or Word file", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
     )
     def get(self, request, pk: int, fmt: str):
-        paper = Paper.objects.select_related("committee").filter(pk=pk).first()
-        file = getattr(paper, fmt, None) if paper is not None and fmt in CONTENT_TYPES else None
-        if paper is None or not paper.is_ready or not file:
+        response = jobs.download(Paper.objects.select_related("committee").filter(pk=pk).first(), fmt)
+        if response is None:
             raise NotFound("This paper has no such file.")
-        return FileResponse(
-            file.open("rb"),
-            as_attachment=True,
-            filename=f"{paper.file_stem()}.{fmt}",
-            content_type=CONTENT_TYPES[fmt],
-        )
+        return response
 
 
 class Nowhere(APIView):

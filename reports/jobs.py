@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q
+from django.http import FileResponse
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -38,6 +39,11 @@ logger = logging.getLogger(__name__)
 # Errors worth trying again later: the database went away or was locked.
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 QUEUE_UNREACHABLE = "The task queue could not be reached; retry when it is back."
+# Each file a document has, by field name (and the format's name in its download address).
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 
 # The options every document task runs with (reports.tasks).
 TASK_OPTIONS: dict[str, Any] = {
@@ -193,3 +199,13 @@ def run_task(task, kind: JobKind, job_id: int) -> str | None:
         # hard limit has passed, when a killed worker's row becomes claimable.
         raise task.retry(countdown=settings.KPIDASH_PAPER_TIME_LIMIT + 5)
     return row.status if row else None
+
+
+def download(row: DocumentJob | None, fmt: str) -> FileResponse | None:
+    """A ready row's file in format `fmt` as an attachment named after the row; None if it has none."""
+    file = getattr(row, fmt, None) if row is not None and fmt in CONTENT_TYPES else None
+    if row is None or not row.is_ready or not file:
+        return None
+    return FileResponse(
+        file.open("rb"), as_attachment=True, filename=f"{row.file_stem()}.{fmt}", content_type=CONTENT_TYPES[fmt]
+    )

@@ -20,11 +20,6 @@ from reports.jobs import PaperError
 from reports.models import Paper, PaperSettings
 from reports.snapshot import build_snapshot, paper_dashboard, readiness_gaps
 
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-
 
 def paper_settings_defaults(committee: Committee) -> dict[str, str]:
     """Settings a committee starts with: everything generic, no invented names."""
