@@ -11,8 +11,8 @@ from rest_framework.reverse import reverse
 
 from indicators.models import Committee, Directorate, Indicator, Threshold
 from indicators.periods import format_period
+from reports.jobs import CONTENT_TYPES
 from reports.models import Paper
-from reports.services import CONTENT_TYPES
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2019-11"})

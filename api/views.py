@@ -11,7 +11,7 @@ Django REST framework marks its views exempt from LoginRequiredMiddleware's redi
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, Http404
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -34,11 +34,12 @@ from api.filters import (
 )
 from indicators.dashboard import build_dashboard, latest_data_period
 from indicators.exports import KEYS, dashboard_records, json_value
-from indicators.models import Committee, DirectionBasis, Directorate, Indicator, Result, Threshold
+from indicators.models import Committee, Directorate, Indicator, Result, Threshold
 from indicators.periods import format_period, period_label
+from indicators.selectors import Scope, committee_scope, directorate_scope
 from indicators.tables import DashboardFilterForm
+from reports import jobs
 from reports.models import Paper
-from reports.services import CONTENT_TYPES
 from reports.views import can_read_papers
 
 
@@ -68,8 +69,15 @@ DASHBOARD_PARAMETERS = [
 ]
 
 
-def _dashboard(request, *, name: str, slug: str, indicators: QuerySet[Indicator], basis: str, directorates) -> Response:
+def _scope(scope: Scope | None, missing: str, slug: str | None) -> Scope:
+    if scope is None:
+        raise NotFound(missing.format(value=slug))
+    return scope
+
+
+def _dashboard(request, scope: Scope) -> Response:
     """The dashboard's rows as the CSV download makes them (indicators/exports.py), or a 400/404 saying why not."""
+    name, indicators = scope.name, scope.indicators
     period = period_param(request.query_params, "period")
     latest = latest_data_period(indicators)
     if latest is None:
@@ -80,10 +88,11 @@ def _dashboard(request, *, name: str, slug: str, indicators: QuerySet[Indicator]
             f"There is no data for {name} for {period_label(period)}: "
             f"the latest results are for {period_label(latest)}."
         )
-    dashboard = build_dashboard(indicators, period, direction_basis=basis)
+    dashboard = build_dashboard(indicators, period, direction_basis=scope.direction_basis)
     if not dashboard.has_data:
         raise NotFound(f"There is no data for {name} for {period_label(period)}.")
-    form = DashboardFilterForm(request.query_params or None, directorates=[(d.slug, d.name) for d in directorates])
+    choices = [(d.slug, d.name) for d in scope.directorates]
+    form = DashboardFilterForm(request.query_params or None, directorates=choices)
     if form.is_bound and not form.is_valid():
         raise BadFilter(
             " ".join(f"{field}: {' '.join(str(error) for error in errors)}" for field, errors in form.errors.items())
@@ -92,7 +101,7 @@ def _dashboard(request, *, name: str, slug: str, indicators: QuerySet[Indicator]
     return Response(
         {
             "name": name,
-            "slug": slug,
+            "slug": scope.obj.slug,
             "period": format_period(period),
             "columns": KEYS,
             "rows": [{key: json_value(record[key]) for key in KEYS} for record in records],
@@ -117,15 +126,7 @@ class CommitteeViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, pagination_class=None)
     def dashboard(self, request, slug=None):
-        committee = self.get_object()
-        return _dashboard(
-            request,
-            name=committee.name,
-            slug=committee.slug,
-            indicators=Indicator.objects.active().for_committee(committee),
-            basis=committee.direction_basis,
-            directorates=list(committee.directorates.all()),
-        )
+        return _dashboard(request, _scope(committee_scope(slug), self.missing, slug))
 
 
 @extend_schema_view(
@@ -145,15 +146,7 @@ class DirectorateViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, pagination_class=None)
     def dashboard(self, request, slug=None):
-        directorate = self.get_object()
-        return _dashboard(
-            request,
-            name=directorate.name,
-            slug=directorate.slug,
-            indicators=directorate.indicators.active(),
-            basis=DirectionBasis.PREVIOUS_PERIOD,
-            directorates=[directorate],
-        )
+        return _dashboard(request, _scope(directorate_scope(slug), self.missing, slug))
 
 
 @extend_schema_view(
@@ -219,7 +212,7 @@ class ResultList(ListAPIView):
         if directorate := directorate_param(params):
             results = results.filter(indicator__directorate=directorate)
         if committee := committee_param(params):
-            results = results.filter(indicator__directorate__committees=committee)
+            results = results.filter(indicator__in=Indicator.objects.for_committee(committee))
         return results.values_list(*serializers.ResultSerializer.FIELDS, "updated_at")
 
 
@@ -258,16 +251,10 @@ class PaperDownload(PaperAccessMixin, APIView):
         summary="A ready paper's PDF or Word file", responses={(200, "application/pdf"): OpenApiTypes.BINARY}
     )
     def get(self, request, pk: int, fmt: str):
-        paper = Paper.objects.select_related("committee").filter(pk=pk).first()
-        file = getattr(paper, fmt, None) if paper is not None and fmt in CONTENT_TYPES else None
-        if paper is None or not paper.is_ready or not file:
+        response = jobs.download(Paper.objects.select_related("committee").filter(pk=pk).first(), fmt)
+        if response is None:
             raise NotFound("This paper has no such file.")
-        return FileResponse(
-            file.open("rb"),
-            as_attachment=True,
-            filename=f"{paper.file_stem()}.{fmt}",
-            content_type=CONTENT_TYPES[fmt],
-        )
+        return response
 
 
 class Nowhere(APIView):

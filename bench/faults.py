@@ -305,7 +305,7 @@ class Check:
 
 
 def scenario_redis_away(check: Check) -> None:
-    from reports import services
+    from reports import jobs, services
     from reports.models import Paper, PaperStatus
 
     delete_papers()
@@ -330,7 +330,7 @@ def scenario_redis_away(check: Check) -> None:
         paper.refresh_from_db()
         check.note(f"with Redis down: {paper.status}, {paper.failure_reason!r}")
         check.expect(
-            paper.status == PaperStatus.FAILED and paper.failure_reason == services.QUEUE_UNREACHABLE,
+            paper.status == PaperStatus.FAILED and paper.failure_reason == jobs.QUEUE_UNREACHABLE,
             f"the paper is {paper.status} with no message behind it (lost)",
         )
 

@@ -42,7 +42,6 @@ When the bump happens, and why that is enough:
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -53,8 +52,6 @@ from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from indicators.models import Commentary, Committee, DataVersion, Directorate, Indicator, Phase, Result, Threshold
-
-logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -156,30 +153,26 @@ def cached(key: str, compute: Callable[[], T]) -> T:
     A write makes many readers miss at the same moment; one of them draws the
     part while the others wait for it (up to DRAWING_WAIT_SECONDS) rather than
     all drawing it at once. `compute` may raise (e.g. a 404): nothing is
-    stored then, and the waiting readers compute it themselves.
+    stored then, and the waiting readers compute it themselves. A cache server
+    that is down or hung needs no handling here: the cache as configured reads
+    it as a miss and stores nothing (settings CACHES: django-redis's
+    IGNORE_EXCEPTIONS, and kpidash/redis_cache.py skips a Redis that just failed).
     """
-    try:
-        value = cache.get(key)
-    except Exception:  # the cache server is down: serve the page uncached, never a 500
-        logger.warning("Cache unavailable; computing %s without it", key, exc_info=True)
-        return compute()
+    value = cache.get(key)
     if value is not None:
         return value
     lock = f"{key}:drawing"
-    try:
-        drawing = cache.add(lock, 1, timeout=30)
-    except Exception:
-        drawing = False
+    drawing = cache.add(lock, 1, timeout=30)
     if not drawing:
         value = _wait_for(key, lock)
         if value is not None:
             return value
     try:
         value = compute()
-        _store(key, value)
+        cache.set(key, value)
     finally:
         if drawing:
-            _forget(lock)
+            cache.delete(lock)
     return value
 
 
@@ -189,28 +182,14 @@ def cached_many(keys: dict[K, str], compute: Callable[[list[K]], dict[K, T]]) ->
     `compute` gets the items the cache lacks and returns their values, which
     are stored in one more round trip. With the cache down, everything is computed.
     """
-    try:
-        found = cache.get_many(list(keys.values()))
-    except Exception:
-        logger.warning("Cache unavailable; computing %d parts without it", len(keys), exc_info=True)
-        found = {}
+    found = cache.get_many(list(keys.values()))
     values = {item: found[key] for item, key in keys.items() if key in found}
     missing = [item for item in keys if item not in values]
     if missing:
         computed = compute(missing)
         values.update(computed)
-        try:
-            cache.set_many({keys[item]: value for item, value in computed.items()})
-        except Exception:
-            logger.warning("Cache unavailable; %d parts not stored", len(computed), exc_info=True)
+        cache.set_many({keys[item]: value for item, value in computed.items()})
     return values
-
-
-def _store(key: str, value: object) -> None:
-    try:
-        cache.set(key, value)
-    except Exception:
-        logger.warning("Cache unavailable; %s not stored", key, exc_info=True)
 
 
 def _wait_for(key: str, lock: str):
@@ -218,22 +197,12 @@ def _wait_for(key: str, lock: str):
     deadline = time.monotonic() + DRAWING_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.01)
-        try:
-            found = cache.get_many([key, lock])
-        except Exception:
-            return None
+        found = cache.get_many([key, lock])
         if key in found:
             return found[key]
         if lock not in found:
             return None
     return None
-
-
-def _forget(lock: str) -> None:
-    try:
-        cache.delete(lock)
-    except Exception:
-        logger.warning("Cache unavailable; %s not released", lock, exc_info=True)
 
 
 def _bump_structure(sender, **kwargs) -> None:

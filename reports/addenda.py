@@ -2,8 +2,8 @@
 
 `paper_changes` compares a ready paper's stored snapshot with a fresh snapshot of
 the same committee and period, built by the same `build_snapshot` (a constant
-number of queries). An addendum is a job row like a paper: `addendum_request`
-creates it before enqueueing, the worker claims it with a conditional update in
+number of queries). An addendum is a document job like a paper (`reports.jobs`):
+`addendum_request` creates it before enqueueing, the worker claims it in
 `addendum_generate`, renders with no transaction open and marks it ready in a
 short atomic block. Every addendum is against the paper's snapshot (not the
 previous addendum), so the latest one lists every change and replaces the others.
@@ -11,28 +11,16 @@ previous addendum), so the latest one lists every change and replaces the others
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from datetime import timedelta
-
-from celery import signature
-from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
+from reports import jobs
 from reports.changes import changes_sentence, has_changes, snapshot_changes
+from reports.jobs import PaperError
 from reports.models import Addendum, Paper, PaperSettings, PaperStatus
-from reports.services import QUEUE_UNREACHABLE, TRANSIENT_ERRORS, PaperError
 from reports.snapshot import build_snapshot, date_label
 from returns.services import save_with_history
-
-logger = logging.getLogger(__name__)
-
-ADDENDUM_TASK = "reports.tasks.addendum_generate_task"
 
 
 def fresh_snapshot(paper: Paper) -> dict:
@@ -77,14 +65,7 @@ def _refusal(paper: Paper, changes: dict, latest: Addendum | None) -> str | None
 
 
 def _enqueue(addendum_id: int) -> None:
-    """Send the addendum to the workers once its row is committed; mark it failed if the broker is down."""
-    try:
-        signature(ADDENDUM_TASK, args=(addendum_id,)).delay()
-    except BrokerError:
-        logger.exception("Addendum %s could not be queued", addendum_id)
-        Addendum.objects.filter(pk=addendum_id, status=PaperStatus.QUEUED).update(
-            status=PaperStatus.FAILED, failure_reason=QUEUE_UNREACHABLE, finished_at=timezone.now()
-        )
+    jobs.enqueue(ADDENDUM_JOB, addendum_id)
 
 
 def addendum_request(*, paper: Paper, user, enqueue: bool = True) -> Addendum:
@@ -106,14 +87,7 @@ def addendum_request(*, paper: Paper, user, enqueue: bool = True) -> Addendum:
             raise PaperError(message)
         if latest is not None and latest.status == PaperStatus.FAILED:
             addendum = latest  # try the failed one again under its number, rather than leave a gap
-            Addendum.objects.filter(pk=latest.pk).update(
-                status=PaperStatus.QUEUED,
-                progress=0,
-                failure_reason="",
-                started_at=None,
-                finished_at=None,
-                requested_by=user,
-            )
+            jobs.requeue(ADDENDUM_JOB, latest.pk, user=user)
         else:
             number = (addenda.aggregate(latest=Max("number"))["latest"] or 0) + 1
             addendum = Addendum(paper=paper, number=number, requested_by=user)
@@ -122,22 +96,6 @@ def addendum_request(*, paper: Paper, user, enqueue: bool = True) -> Addendum:
             transaction.on_commit(lambda: _enqueue(addendum.pk))
     addendum.refresh_from_db()
     return addendum
-
-
-def _claim(addendum_id: int) -> bool:
-    """QUEUED → RUNNING, or a RUNNING row abandoned by a killed worker; False if not ours."""
-    now = timezone.now()
-    abandoned = now - timedelta(seconds=settings.KPIDASH_PAPER_TIME_LIMIT)
-    claimable = Q(status=PaperStatus.QUEUED) | Q(status=PaperStatus.RUNNING, started_at__lt=abandoned)
-    return bool(
-        Addendum.objects.filter(claimable, pk=addendum_id).update(
-            status=PaperStatus.RUNNING, started_at=now, progress=0, failure_reason=""
-        )
-    )
-
-
-def addendum_is_running(*, addendum_id: int) -> bool:
-    return Addendum.objects.filter(pk=addendum_id, status=PaperStatus.RUNNING).exists()
 
 
 def addendum_document(addendum: Addendum, snapshot: dict, changes: dict) -> dict:
@@ -161,15 +119,7 @@ def addendum_document(addendum: Addendum, snapshot: dict, changes: dict) -> dict
     }
 
 
-def _save_file(addendum: Addendum, field_name: str, content: bytes) -> tuple[str, str]:
-    field = getattr(addendum, field_name).field
-    name = field.generate_filename(addendum, f"{addendum.file_stem()}.{field_name}")
-    if field.storage.exists(name):  # left behind by a crashed attempt
-        field.storage.delete(name)
-    return field.storage.save(name, ContentFile(content)), hashlib.sha256(content).hexdigest()
-
-
-def _build(addendum: Addendum) -> None:
+def _build(addendum: Addendum, progress: jobs.Progress) -> dict[str, bytes]:
     snapshot = fresh_snapshot(addendum.paper)
     changes = snapshot_changes(addendum.paper.snapshot or {}, snapshot)
     if not has_changes(changes):
@@ -179,45 +129,18 @@ def _build(addendum: Addendum) -> None:
     from reports.addendum_files import render_addendum_files  # WeasyPrint is heavy: only workers render
 
     pdf, docx = render_addendum_files(document)
-    pdf_name, pdf_sha = _save_file(addendum, "pdf", pdf)
-    docx_name, docx_sha = _save_file(addendum, "docx", docx)
-    with transaction.atomic():
-        Addendum.objects.filter(pk=addendum.pk, status=PaperStatus.RUNNING).update(
-            status=PaperStatus.READY,
-            progress=100,
-            finished_at=timezone.now(),
-            pdf=pdf_name,
-            pdf_sha256=pdf_sha,
-            docx=docx_name,
-            docx_sha256=docx_sha,
-        )
+    return {"pdf": pdf, "docx": docx}
 
 
-def _fail(addendum_id: int, reason: str) -> None:
-    Addendum.objects.filter(pk=addendum_id).update(
-        status=PaperStatus.FAILED, failure_reason=reason, finished_at=timezone.now()
-    )
+ADDENDUM_JOB = jobs.JobKind(
+    model=Addendum,
+    task="reports.tasks.addendum_generate_task",
+    noun="addendum",
+    build=_build,
+    related=("paper__committee",),
+)
 
 
 def addendum_generate(*, addendum_id: int) -> Addendum | None:
     """Build a queued addendum's files; None if it was not ours to build."""
-    if not _claim(addendum_id):
-        logger.info("Addendum %s is not queued; nothing to do.", addendum_id)
-        return None
-    addendum = Addendum.objects.select_related("paper__committee").get(pk=addendum_id)
-    try:
-        _build(addendum)
-    except PaperError as exc:
-        _fail(addendum_id, str(exc))
-    except SoftTimeLimitExceeded:
-        _fail(
-            addendum_id, f"Generating the addendum took longer than {settings.KPIDASH_PAPER_SOFT_TIME_LIMIT} seconds."
-        )
-    except TRANSIENT_ERRORS:
-        Addendum.objects.filter(pk=addendum_id, status=PaperStatus.RUNNING).update(status=PaperStatus.QUEUED)
-        raise
-    except Exception as exc:
-        logger.exception("Addendum %s failed", addendum_id)
-        _fail(addendum_id, f"The addendum could not be generated: {type(exc).__name__}: {exc}")
-    addendum.refresh_from_db()
-    return addendum
+    return jobs.generate(ADDENDUM_JOB, addendum_id)

@@ -55,7 +55,10 @@ class PaperAdmin(admin.ModelAdmin):
 class AddendumAdmin(SimpleHistoryAdmin):
     list_display = ["paper", "number", "status", "requested_by", "created_at"]
     list_filter = ["status", "paper__committee"]
-    readonly_fields = [field.name for field in Addendum._meta.fields]
+    # Its own fields first, then the lifecycle's (DocumentJob), as the page always read.
+    readonly_fields = ["id", "paper", "number"] + [
+        field.name for field in Addendum._meta.fields if field.name not in ("id", "paper", "number")
+    ]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False  # addenda are generated from the paper's page, never typed in

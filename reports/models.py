@@ -100,13 +100,13 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(status__in=[PaperStatus.QUEUED, PaperStatus.RUNNING])
 
 
-class Paper(models.Model):
-    """One version of a committee's Performance Dashboard paper for a period."""
+class DocumentJob(models.Model):
+    """What every generated document's row holds for its lifecycle (reports.jobs).
 
-    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="papers")
-    period = models.DateField(help_text="The month the paper reports up to (the first of the month).")
-    meeting_date = models.DateField()
-    version = models.PositiveIntegerField()
+    A concrete kind adds its own files (`pdf`, `docx`, each with `<field>_sha256`)
+    and `file_stem()`, the name its files are saved under.
+    """
+
     status = models.CharField(max_length=10, choices=PaperStatus.choices, default=PaperStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     failure_reason = models.TextField(blank=True)
@@ -117,6 +117,29 @@ class Paper(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     data_as_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def in_flight(self) -> bool:
+        return self.status in (PaperStatus.QUEUED, PaperStatus.RUNNING)
+
+    @property
+    def is_ready(self) -> bool:
+        return self.status == PaperStatus.READY
+
+    def file_stem(self) -> str:
+        raise NotImplementedError
+
+
+class Paper(DocumentJob):
+    """One version of a committee's Performance Dashboard paper for a period."""
+
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="papers")
+    period = models.DateField(help_text="The month the paper reports up to (the first of the month).")
+    meeting_date = models.DateField()
+    version = models.PositiveIntegerField()
     snapshot = models.JSONField(null=True, blank=True, help_text="The data the paper was built from.")
     pdf = models.FileField(upload_to=paper_upload_to, max_length=300, blank=True)
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
@@ -141,14 +164,6 @@ class Paper(models.Model):
     def period_label(self) -> str:
         return period_label(self.period)
 
-    @property
-    def in_flight(self) -> bool:
-        return self.status in (PaperStatus.QUEUED, PaperStatus.RUNNING)
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == PaperStatus.READY
-
     def file_stem(self) -> str:
         return f"{self.committee.slug}-performance-dashboard-{format_period(self.period)}-v{self.version}"
 
@@ -159,7 +174,7 @@ def addendum_upload_to(addendum: Addendum, filename: str) -> str:
     return f"{folder}/addendum-{addendum.number}/{filename}"
 
 
-class Addendum(models.Model):
+class Addendum(DocumentJob):
     """Late data for a ready paper: only what changed since the paper, old → new, for the meeting.
 
     Each addendum compares the paper's own snapshot with the data on the day it is
@@ -168,16 +183,6 @@ class Addendum(models.Model):
 
     paper = models.ForeignKey(Paper, on_delete=models.PROTECT, related_name="addenda")
     number = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=PaperStatus.choices, default=PaperStatus.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0)
-    failure_reason = models.TextField(blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    data_as_at = models.DateTimeField(null=True, blank=True)
     changes = models.JSONField(
         null=True, blank=True, help_text="What the addendum lists: the paper's figures, old → new."
     )
@@ -198,14 +203,6 @@ class Addendum(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("paper_detail", args=[self.paper_id]) + f"#addendum-{self.number}"
-
-    @property
-    def in_flight(self) -> bool:
-        return self.status in (PaperStatus.QUEUED, PaperStatus.RUNNING)
-
-    @property
-    def is_ready(self) -> bool:
-        return self.status == PaperStatus.READY
 
     def file_stem(self) -> str:
         return f"{self.paper.file_stem()}-addendum-{self.number}"

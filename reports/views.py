@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -10,11 +10,12 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, user_roles
 from indicators.models import Committee
 from indicators.periods import format_period
+from reports import jobs
 from reports.addenda import addendum_request, paper_changes, same_changes
 from reports.changes import changes_sentence, has_changes
 from reports.forms import PaperRequestForm
 from reports.models import Addendum, Paper, PaperStatus
-from reports.services import CONTENT_TYPES, PaperError, paper_readiness, paper_request, paper_retry
+from reports.services import PaperError, paper_readiness, paper_request, paper_retry
 
 
 def can_generate(user) -> bool:
@@ -156,13 +157,10 @@ def paper_regenerate(request, pk: int):
 
 
 def paper_download(request, pk: int, fmt: str):
-    paper = _get_paper(request.user, pk)
-    file = getattr(paper, fmt, None) if fmt in CONTENT_TYPES else None
-    if not paper.is_ready or not file:
+    response = jobs.download(_get_paper(request.user, pk), fmt)
+    if response is None:
         raise Http404("This paper has no such file.")
-    return FileResponse(
-        file.open("rb"), as_attachment=True, filename=f"{paper.file_stem()}.{fmt}", content_type=CONTENT_TYPES[fmt]
-    )
+    return response
 
 
 @require_POST
@@ -180,9 +178,7 @@ def addendum_new(request, pk: int):
 def addendum_download(request, pk: int, number: int, fmt: str):
     paper = _get_paper(request.user, pk)
     addendum = get_object_or_404(Addendum.objects.select_related("paper__committee"), paper=paper, number=number)
-    file = getattr(addendum, fmt, None) if fmt in CONTENT_TYPES else None
-    if not addendum.is_ready or not file:
+    response = jobs.download(addendum, fmt)
+    if response is None:
         raise Http404("This addendum has no such file.")
-    return FileResponse(
-        file.open("rb"), as_attachment=True, filename=f"{addendum.file_stem()}.{fmt}", content_type=CONTENT_TYPES[fmt]
-    )
+    return response

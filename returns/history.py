@@ -1,4 +1,4 @@
-"""A return's audit trail (who, when, old → new, why) from django-simple-history."""
+"""A return's audit trail (who, when, old → new, why) from django-simple-history and its `diff_against`."""
 
 from __future__ import annotations
 
@@ -42,15 +42,25 @@ def _show(indicator: Indicator, name: str, value) -> str:
     return str(value)
 
 
+def _changes(model, indicator: Indicator, record, previous) -> list[FieldChange]:
+    """What this save changed, by simple-history's own diff, in the page's order of fields."""
+    labels = _FIELDS[model]
+    # The first save is diffed against a record with every field empty, and lists only what it set.
+    before = previous or model.history.model(**dict.fromkeys(labels))
+    changes = record.diff_against(before, included_fields=labels).changes
+    order = list(labels)
+    return [
+        FieldChange(labels[c.field], _show(indicator, c.field, c.old), _show(indicator, c.field, c.new))
+        for c in sorted(changes, key=lambda c: order.index(c.field))
+        if previous or c.new not in (None, "")
+    ]
+
+
 def _entries(model, indicator: Indicator, period: date) -> list[HistoryEntry]:
     records = model.history.filter(indicator_id=indicator.pk, period=period).select_related("history_user")
     entries, previous = [], None
     for record in records.order_by("history_date", "history_id"):
-        changes = [
-            FieldChange(label, _show(indicator, name, getattr(previous, name, None)), _show(indicator, name, new))
-            for name, label in _FIELDS[model].items()
-            if (new := getattr(record, name)) != getattr(previous, name, None) and (previous or new not in (None, ""))
-        ]
+        changes = _changes(model, indicator, record, previous)
         previous = record
         user = record.history_user
         who = (user.get_full_name() or user.get_username()) if user else "System"

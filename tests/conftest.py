@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo organisation and one signed-in persona per role."""
+"""Shared fixtures: the demo organisation, one persona per role (tests/personas.py) and the
+indicators the permission matrices use (ICT02 owned by `owner_user`, FN01 by `other_owner_user`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from hypothesis import settings
 
 from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 from demo.data import load_demo
+from indicators.models import Indicator
 from tests.demo_copy import load_demo_copy
+from tests.personas import PERSONAS
 
 # No per-example deadline: these machines are noisy and the first example of a test may
 # load the URLconf or a template (hundreds of ms); a deadline would make such tests flaky.
@@ -101,3 +104,31 @@ def clerk_user(db):
 @pytest.fixture
 def viewer_user(db):
     return make_user("test-viewer", VIEWER)
+
+
+@pytest.fixture
+def no_role_user(db):
+    """Signed in, but in no role's group."""
+    return make_user("test-no-role")
+
+
+@pytest.fixture
+def personas(request) -> dict:
+    """Each persona's user by fixture name (tests/personas.py), None for anonymous."""
+    return {name: request.getfixturevalue(name) if name else None for name in PERSONAS}
+
+
+@pytest.fixture
+def ict02(demo, owner_user):
+    """The demo's ICT02 (positive feedback, Red in November 2019), owned by `owner_user` alone."""
+    indicator = Indicator.objects.get(code="ICT02")
+    indicator.owners.set([owner_user])
+    return indicator
+
+
+@pytest.fixture
+def fn01(demo, other_owner_user):
+    """The demo's FN01, owned by `other_owner_user` alone."""
+    indicator = Indicator.objects.get(code="FN01")
+    indicator.owners.set([other_owner_user])
+    return indicator

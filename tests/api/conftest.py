@@ -1,4 +1,4 @@
-"""Fixtures for the API: a client that sends a persona's token, and a no-role user."""
+"""Fixtures for the API: a client that sends a persona's token (the no-role user is tests/conftest.py's)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,6 @@ import pytest
 from django.test import Client
 
 from api.tokens import token_create
-from tests.conftest import make_user
-
-
-@pytest.fixture
-def no_role_user(db):
-    return make_user("test-no-role")
 
 
 def token_client(user, name: str = "tests") -> Client:

@@ -15,8 +15,9 @@ from api.tokens import token_create, token_revoke
 from indicators.models import Indicator
 from reports.models import Paper, PaperStatus
 from tests.api.conftest import token_client
+from tests.personas import SIGNED_IN
 
-PERSONAS = ["owner_user", "other_owner_user", "performance_user", "clerk_user", "viewer_user", "no_role_user"]
+PERSONAS = [*SIGNED_IN, "no_role_user"]
 
 
 @pytest.fixture

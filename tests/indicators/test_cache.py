@@ -375,14 +375,17 @@ def test_a_parameter_the_dashboard_does_not_use_is_dropped_by_a_redirect(viewer)
 def test_an_invalid_filter_is_shown_with_its_error_but_not_kept_in_the_cache(viewer, monkeypatch):
     from indicators import cache as page_cache
 
-    stored = []
-    real_store = page_cache._store
+    stored, real = [], page_cache.cache
 
-    def spy(key, value):  # how `cached` keeps a page part (rows are kept by `cached_many`, whatever the filter)
-        stored.append(key)
-        return real_store(key, value)
+    class Spy:  # `cached` keeps a page part with `set` (rows are kept by `cached_many`, whatever the filter)
+        def set(self, key, value, *args, **kwargs):
+            stored.append(key)
+            return real.set(key, value, *args, **kwargs)
 
-    monkeypatch.setattr(page_cache, "_store", spy)
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    monkeypatch.setattr(page_cache, "cache", Spy())
     assert "govuk-error-summary" in page(viewer, f"{DASHBOARD}?rag=purple")
     page(viewer, f"{DASHBOARD}?sort=nonsense")
     assert stored == []

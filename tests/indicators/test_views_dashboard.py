@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from indicators.models import Indicator, Result
+from tests.personas import SIGNED_IN
 
 DASHBOARD = "/committees/policy-and-resources/"
 NOVEMBER = "/committees/policy-and-resources/2019-11/"
@@ -22,7 +23,6 @@ PAGES = [
     "/directorates/strategic-and-corporate-services/",
     "/indicators/ICT02/",
 ]
-PERSONAS = ["owner_user", "other_owner_user", "performance_user", "clerk_user", "viewer_user"]
 
 
 def demo_user(username: str):
@@ -47,7 +47,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, demo, url):
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", SIGNED_IN)
 @pytest.mark.parametrize("url", PAGES)
 def test_every_signed_in_role_may_read_every_dashboard_page(client, demo, request, persona, url):
     client.force_login(request.getfixturevalue(persona))

@@ -1,5 +1,5 @@
-"""Fixtures for plans: the demo (with its plan and actions), ICT02 owned by `owner_user`,
-FN01 by `other_owner_user`, and an action on ICT02 owned by `owner_user`."""
+"""Fixtures for plans: the demo (with its plan and actions) and an action on ICT02 (owned, as
+ICT02 is, by `owner_user`; tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,25 +7,10 @@ from datetime import date
 
 import pytest
 
-from indicators.models import Indicator
 from plans.models import Action
 from plans.rules import ActionStatus
 
 NOV = date(2019, 11, 1)
-
-
-@pytest.fixture
-def ict02(demo, owner_user):
-    indicator = Indicator.objects.get(code="ICT02")
-    indicator.owners.set([owner_user])
-    return indicator
-
-
-@pytest.fixture
-def fn01(demo, other_owner_user):
-    indicator = Indicator.objects.get(code="FN01")
-    indicator.owners.set([other_owner_user])
-    return indicator
 
 
 @pytest.fixture

@@ -7,40 +7,17 @@ from django.urls import reverse
 
 from plans.models import Action, ActionNote
 from plans.rules import ActionStatus
+from tests.personas import ANON, CLERK, OTHER, OWNER, PERSONAS, TEAM, VIEWER, expect, sign_in
 from tests.plans.conftest import close_demo_actions
 
-PERSONAS = ["owner_user", "other_owner_user", "performance_user", "clerk_user", "viewer_user", None]
-OWNER, OTHER, TEAM, CLERK, VIEWER, ANON = PERSONAS
-LOGIN = "/accounts/login/"
 READ = {OWNER: 200, OTHER: 200, TEAM: 200, CLERK: 200, VIEWER: 200, ANON: "login"}
 CHANGE = {OWNER: 200, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}
 CREATE = {OWNER: 200, OTHER: 200, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}
 
 
 @pytest.fixture
-def setup(action, fn01, owner_user, other_owner_user, performance_user, clerk_user, viewer_user):
-    return {
-        "action": action,
-        "owner_user": owner_user,
-        "other_owner_user": other_owner_user,
-        "performance_user": performance_user,
-        "clerk_user": clerk_user,
-        "viewer_user": viewer_user,
-        None: None,
-    }
-
-
-def _client(client, setup, persona):
-    if persona:
-        client.force_login(setup[persona])
-    return client
-
-
-def _expect(response, expected):
-    if expected == "login":
-        assert response.status_code == 302 and response.url.startswith(LOGIN)
-    else:
-        assert response.status_code == expected, response.content[:500]
+def setup(action, fn01, personas):
+    return {"action": action, **personas}
 
 
 GETS = {
@@ -57,7 +34,7 @@ GETS = {
 @pytest.mark.parametrize("page", GETS)
 def test_each_persona_gets_exactly_the_pages_its_role_allows(client, setup, persona, page):
     url, expected = GETS[page]
-    _expect(_client(client, setup, persona).get(url(setup["action"])), expected[persona])
+    expect(sign_in(client, setup, persona).get(url(setup["action"])), expected[persona])
 
 
 def _fields(setup, **overrides):
@@ -77,8 +54,8 @@ SAVE = {OWNER: 302, OTHER: 403, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_indicators_owner_and_the_team_change_an_action(client, setup, persona):
     action = setup["action"]
-    response = _client(client, setup, persona).post(reverse("action_edit", args=[action.pk]), _fields(setup))
-    _expect(response, SAVE[persona])
+    response = sign_in(client, setup, persona).post(reverse("action_edit", args=[action.pk]), _fields(setup))
+    expect(response, SAVE[persona])
     action.refresh_from_db()
     assert (action.status == "at_risk") is (SAVE[persona] == 302)
 
@@ -86,8 +63,8 @@ def test_only_the_indicators_owner_and_the_team_change_an_action(client, setup, 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_indicators_owner_and_the_team_add_progress_notes(client, setup, persona):
     action = setup["action"]
-    response = _client(client, setup, persona).post(reverse("action_note", args=[action.pk]), {"text": "Going well."})
-    _expect(response, SAVE[persona])
+    response = sign_in(client, setup, persona).post(reverse("action_note", args=[action.pk]), {"text": "Going well."})
+    expect(response, SAVE[persona])
     assert ActionNote.objects.filter(action=action).count() == (1 if SAVE[persona] == 302 else 0)
 
 
@@ -98,8 +75,8 @@ ADD = {OWNER: 302, OTHER: 400, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login"
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_an_action_on_ict02_is_added_only_by_its_owner_and_the_team(client, setup, persona):
     before = Action.objects.count()
-    response = _client(client, setup, persona).post(reverse("action_new"), _fields(setup, title="New one"))
-    _expect(response, ADD[persona])
+    response = sign_in(client, setup, persona).post(reverse("action_new"), _fields(setup, title="New one"))
+    expect(response, ADD[persona])
     assert Action.objects.count() == before + (1 if ADD[persona] == 302 else 0)
 
 
@@ -125,7 +102,7 @@ def test_the_service_refuses_another_owners_indicator_with_its_code(setup):
 
 @pytest.mark.parametrize("persona", [OTHER, CLERK, VIEWER])
 def test_a_locked_action_page_says_why(client, setup, persona):
-    response = _client(client, setup, persona).get(reverse("action_detail", args=[setup["action"].pk]))
+    response = sign_in(client, setup, persona).get(reverse("action_detail", args=[setup["action"].pk]))
     page = response.content.decode()
     assert 'id="action-lock"' in page and "This action is locked because" in page
     assert "Change the action" not in page and "Add the note" not in page
@@ -134,7 +111,7 @@ def test_a_locked_action_page_says_why(client, setup, persona):
 
 
 def test_the_owner_sees_no_lock_and_can_change_it(client, setup):
-    response = _client(client, setup, OWNER).get(reverse("action_detail", args=[setup["action"].pk]))
+    response = sign_in(client, setup, OWNER).get(reverse("action_detail", args=[setup["action"].pk]))
     page = response.content.decode()
     assert "This action is locked" not in page and "Change the action" in page
 

@@ -26,7 +26,7 @@ def worker(paper_media, monkeypatch):
     process = start_worker(queue, REDIS_URL=REDIS_URL, MEDIA_ROOT=str(paper_media), LOG_LEVEL="WARNING")
 
     def send(addendum_id: int) -> None:
-        app.send_task(addenda.ADDENDUM_TASK, args=[addendum_id], queue=queue)
+        app.send_task(addenda.ADDENDUM_JOB.task, args=[addendum_id], queue=queue)
 
     monkeypatch.setattr(addenda, "_enqueue", send)
     process.send = send

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from kombu.exceptions import OperationalError as BrokerError
 
-from reports import services
+from reports import jobs, services
 from reports.models import Paper, PaperStatus
 from reports.tasks import paper_generate_task
 from tests.reports.conftest import MEETING, NOVEMBER_2019
@@ -29,7 +29,7 @@ def test_a_paper_requested_while_the_queue_is_down_is_failed_with_a_reason_and_r
 
     paper.refresh_from_db()
     assert paper.status == PaperStatus.FAILED
-    assert paper.failure_reason == services.QUEUE_UNREACHABLE
+    assert paper.failure_reason == jobs.QUEUE_UNREACHABLE
     assert paper.finished_at is not None
 
 

@@ -31,11 +31,6 @@ def _form(committee_row, **extra):
     return {"committee": committee_row.slug, "period": "2019-11", "meeting_date": "2020-01-21", **extra}
 
 
-@pytest.fixture
-def no_role_user(db):
-    return make_user("test-no-role")
-
-
 @pytest.mark.parametrize("persona", GENERATORS)
 def test_clerks_and_the_performance_team_generate_a_paper(client, request, policy, persona):
     user = request.getfixturevalue(persona)

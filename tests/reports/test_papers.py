@@ -369,13 +369,14 @@ def test_a_redelivered_message_for_a_paper_being_built_looks_again_after_the_har
 
 
 def test_a_paper_abandoned_by_a_killed_worker_can_be_claimed_again(policy, settings):
-    from reports.services import _claim
+    from reports.jobs import claim
+    from reports.services import PAPER_JOB
 
     fresh = _running(policy, started_seconds_ago=5)
-    assert not _claim(fresh.pk)
+    assert not claim(PAPER_JOB, fresh.pk)
     Paper.objects.filter(pk=fresh.pk).delete()
     abandoned = _running(policy, started_seconds_ago=settings.KPIDASH_PAPER_TIME_LIMIT + 1)
-    assert _claim(abandoned.pk)
+    assert claim(PAPER_JOB, abandoned.pk)
 
 
 def test_a_data_only_kpi_is_counted_as_for_information_not_as_missing(demo):

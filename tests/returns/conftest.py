@@ -1,5 +1,5 @@
-"""Fixtures for returns: December 2019 open (the month after the demo's data), and
-ICT01/ICT02 owned by `owner_user`, FN01 by `other_owner_user`."""
+"""Fixtures for returns: December 2019 open (the month after the demo's data), and ICT01
+owned by `owner_user` (as ICT02 is; FN01 by `other_owner_user`: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -30,20 +30,6 @@ def closed_period(demo):
 def ict01(demo, owner_user):
     indicator = Indicator.objects.get(code="ICT01")
     indicator.owners.set([owner_user])
-    return indicator
-
-
-@pytest.fixture
-def ict02(demo, owner_user):
-    indicator = Indicator.objects.get(code="ICT02")
-    indicator.owners.set([owner_user])
-    return indicator
-
-
-@pytest.fixture
-def fn01(demo, other_owner_user):
-    indicator = Indicator.objects.get(code="FN01")
-    indicator.owners.set([other_owner_user])
     return indicator
 
 

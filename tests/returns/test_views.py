@@ -10,43 +10,18 @@ from django.urls import reverse
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import return_save
+from tests.personas import ANON, CLERK, OTHER, OWNER, PERSONAS, TEAM, VIEWER, expect, sign_in
 from tests.returns.conftest import DEC, NOV, steady_history
-
-PERSONAS = ["owner_user", "other_owner_user", "performance_user", "clerk_user", "viewer_user", None]
-OWNER, OTHER, TEAM, CLERK, VIEWER, ANON = PERSONAS
-LOGIN = "/accounts/login/"
 
 
 @pytest.fixture
-def setup(
-    open_period, closed_period, ict02, fn01, owner_user, other_owner_user, performance_user, clerk_user, viewer_user
-):
-    return {
-        "owner_user": owner_user,
-        "other_owner_user": other_owner_user,
-        "performance_user": performance_user,
-        "clerk_user": clerk_user,
-        "viewer_user": viewer_user,
-        None: None,
-    }
-
-
-def _client(client, setup, persona):
-    if persona:
-        client.force_login(setup[persona])
-    return client
+def setup(open_period, closed_period, ict02, fn01, personas):
+    return personas
 
 
 def _submitted(ict02, owner_user):
     return_save(indicator=ict02, period=DEC, user=owner_user, value=Decimal("85"), commentary="Down.", submit=True)
     return Commentary.objects.get(indicator=ict02, period=DEC)
-
-
-def _expect(response, expected):
-    if expected == "login":
-        assert response.status_code == 302 and response.url.startswith(LOGIN)
-    else:
-        assert response.status_code == expected, response.content[:500]
 
 
 GETS = {
@@ -68,7 +43,7 @@ GETS = {
 @pytest.mark.parametrize("page", GETS)
 def test_each_persona_gets_exactly_the_pages_its_role_allows(client, setup, persona, page):
     url, expected = GETS[page]
-    _expect(_client(client, setup, persona).get(url), expected[persona])
+    expect(sign_in(client, setup, persona).get(url), expected[persona])
 
 
 ENTER_OPEN = {OWNER: 302, OTHER: 403, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login"}
@@ -77,8 +52,8 @@ ENTER_OPEN = {OWNER: 302, OTHER: 403, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_posting_a_figure_for_the_open_month_is_allowed_only_for_the_owner_and_the_team(client, setup, persona):
     url = reverse("return_edit", args=[DEC, "ICT02"])
-    response = _client(client, setup, persona).post(url, {"value": "96", "version": "0", "action": "save"})
-    _expect(response, ENTER_OPEN[persona])
+    response = sign_in(client, setup, persona).post(url, {"value": "96", "version": "0", "action": "save"})
+    expect(response, ENTER_OPEN[persona])
     written = Result.objects.filter(indicator__code="ICT02", period=DEC).exists()
     assert written is (ENTER_OPEN[persona] == 302)
 
@@ -87,9 +62,9 @@ def test_posting_a_figure_for_the_open_month_is_allowed_only_for_the_owner_and_t
 def test_posting_to_a_closed_month_is_refused_except_a_team_correction_with_a_reason(client, setup, persona):
     url = reverse("return_edit", args=[NOV, "ICT02"])
     before = Result.objects.get(indicator__code="ICT02", period=NOV).value
-    c = _client(client, setup, persona)
+    c = sign_in(client, setup, persona)
     response = c.post(url, {"value": "50", "commentary": "x", "version": "0", "action": "save"})
-    _expect(response, {OWNER: 403, OTHER: 403, TEAM: 400, CLERK: 403, VIEWER: 403, ANON: "login"}[persona])
+    expect(response, {OWNER: 403, OTHER: 403, TEAM: 400, CLERK: 403, VIEWER: 403, ANON: "login"}[persona])
     assert Result.objects.get(indicator__code="ICT02", period=NOV).value == before
     if persona == TEAM:
         assert "Give a reason for changing a return after November 2019 closed." in response.content.decode()
@@ -101,8 +76,8 @@ def test_posting_to_a_closed_month_is_refused_except_a_team_correction_with_a_re
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_posting_another_owners_indicator_is_forbidden(client, setup, persona):
     url = reverse("return_edit", args=[DEC, "FN01"])
-    response = _client(client, setup, persona).post(url, {"value": "99", "version": "0", "action": "submit"})
-    _expect(response, {OWNER: 403, OTHER: 302, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login"}[persona])
+    response = sign_in(client, setup, persona).post(url, {"value": "99", "version": "0", "action": "submit"})
+    expect(response, {OWNER: 403, OTHER: 302, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login"}[persona])
 
 
 DECISIONS = {OWNER: 403, OTHER: 403, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "login"}
@@ -112,8 +87,8 @@ DECISIONS = {OWNER: 403, OTHER: 403, TEAM: 302, CLERK: 403, VIEWER: 403, ANON: "
 def test_only_the_team_approves_a_return(client, setup, persona):
     commentary = _submitted(Indicator.objects.get(code="ICT02"), setup[OWNER])
     url = reverse("return_decide", args=[DEC, "ICT02"])
-    response = _client(client, setup, persona).post(url, {"action": "approve", "version": commentary.version})
-    _expect(response, DECISIONS[persona])
+    response = sign_in(client, setup, persona).post(url, {"action": "approve", "version": commentary.version})
+    expect(response, DECISIONS[persona])
     commentary.refresh_from_db()
     assert (commentary.status == CommentaryStatus.APPROVED) is (persona == TEAM)
 
@@ -123,7 +98,7 @@ def test_only_the_team_sends_a_return_back(client, setup, persona):
     commentary = _submitted(Indicator.objects.get(code="ICT02"), setup[OWNER])
     url = reverse("return_decide", args=[DEC, "ICT02"])
     data = {"action": "send_back", "back-version": commentary.version, "back-reason": "Why?"}
-    _expect(_client(client, setup, persona).post(url, data), DECISIONS[persona])
+    expect(sign_in(client, setup, persona).post(url, data), DECISIONS[persona])
     commentary.refresh_from_db()
     assert (commentary.status == CommentaryStatus.RETURNED) is (persona == TEAM)
 
@@ -132,17 +107,17 @@ def test_only_the_team_sends_a_return_back(client, setup, persona):
 def test_only_the_team_bulk_approves(client, setup, persona):
     commentary = _submitted(Indicator.objects.get(code="ICT02"), setup[OWNER])
     data = {"returns": [f"{commentary.pk}:{commentary.version}"]}
-    _expect(_client(client, setup, persona).post(reverse("review_approve"), data), DECISIONS[persona])
+    expect(sign_in(client, setup, persona).post(reverse("review_approve"), data), DECISIONS[persona])
     commentary.refresh_from_db()
     assert (commentary.status == CommentaryStatus.APPROVED) is (persona == TEAM)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_team_opens_and_closes_periods(client, setup, persona):
-    c = _client(client, setup, persona)
-    _expect(c.post(reverse("periods"), {"period": "2020-01", "deadline": "2020-02-10"}), DECISIONS[persona])
+    c = sign_in(client, setup, persona)
+    expect(c.post(reverse("periods"), {"period": "2020-01", "deadline": "2020-02-10"}), DECISIONS[persona])
     assert ReportingPeriod.objects.filter(period="2020-01-01").exists() is (persona == TEAM)
-    _expect(c.post(reverse("period_close", args=[DEC])), DECISIONS[persona])
+    expect(c.post(reverse("period_close", args=[DEC])), DECISIONS[persona])
     assert ReportingPeriod.objects.get(period=DEC).status == (PeriodStatus.CLOSED if persona == TEAM else "open")
 
 
@@ -333,10 +308,10 @@ def test_my_returns_and_review_use_the_same_number_of_queries_for_2_or_20_return
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_the_team_sends_reminders_now(client, setup, persona, django_capture_on_commit_callbacks):
-    signed_in = _client(client, setup, persona)  # signing in has on-commit work of its own
+    signed_in = sign_in(client, setup, persona)  # signing in has on-commit work of its own
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = signed_in.post(reverse("reminders_send_now"))
-    _expect(response, DECISIONS[persona])
+    expect(response, DECISIONS[persona])
     assert len(callbacks) == (1 if persona == TEAM else 0)
 
 

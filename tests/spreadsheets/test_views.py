@@ -15,6 +15,7 @@ from indicators.models import Commentary, CommentaryStatus, Directorate, Indicat
 from returns.models import PeriodStatus, ReportingPeriod
 from spreadsheets.models import ImportRecord
 from tests.conftest import make_user
+from tests.personas import PERSONAS
 
 NOV, OCT = date(2019, 11, 1), date(2019, 10, 1)
 
@@ -47,9 +48,6 @@ def upload(text: str, name: str = "results.csv") -> SimpleUploadedFile:
 def pending_files(settings) -> list:
     folder = settings.KPIDASH_IMPORT_DIR
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
-
-
-PERSONAS = ["owner_user", "other_owner_user", "performance_user", "clerk_user", "viewer_user", None]
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,9 @@
 """python manage.py import_site PATH.zip [--dry-run] [--user USERNAME]"""
 
-from pathlib import Path
-
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from siteexport.restore import site_import
+from spreadsheets.cli import command_file, command_user, fail_on_errors
 
 
 class Command(BaseCommand):
@@ -20,26 +18,10 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="username already on this site to record as the importer")
 
     def handle(self, *args, path: str, user: str | None, dry_run: bool, **options) -> None:
-        file = Path(path)
-        if not file.is_file():
-            raise CommandError(f"{path} does not exist or is not a file.")
-        importer = None
-        if user:
-            importer = get_user_model().objects.filter(username=user).first()
-            if importer is None:
-                raise CommandError(f"No user is called {user!r}.")
+        file, importer = command_file(path), command_user(user)
         plan = site_import(path=file, file_name=file.name, user=importer, dry_run=dry_run)
         for sheet, counts in plan.counts.items():
             self.stdout.write(f"{sheet}: {counts.created} created")
-        for error in plan.errors:
-            where = ", ".join(
-                part for part in (error.sheet, f"row {error.row}" if error.row else "", error.column) if part
-            )
-            self.stderr.write(f"{where}: {error.message}" if where else error.message)
-        for sheet, column, count in plan.unlisted_errors:
-            where = ", ".join(part for part in (sheet, column) if part)
-            self.stderr.write(f"{where}: {count} more error(s), not listed")
-        if not plan.ok:
-            raise CommandError(f"{plan.error_count} error(s): nothing was imported.")
+        fail_on_errors(self.stderr, plan)
         verb = "would restore" if dry_run else "restored"
         self.stdout.write(self.style.SUCCESS(f"{file.name}: {verb} {plan.total_changed:,} row(s)."))

@@ -1,10 +1,8 @@
 """python manage.py import_workbook PATH [--dry-run] [--user USERNAME] [--reason TEXT]"""
 
-from pathlib import Path
+from django.core.management.base import BaseCommand
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-
+from spreadsheets.cli import command_file, command_user, fail_on_errors
 from spreadsheets.models import ImportRecord
 from spreadsheets.plan import reason_missing_message
 from spreadsheets.services import workbook_check, workbook_import
@@ -23,14 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--reason", default="", help="why the file changes closed months (then required)")
 
     def handle(self, *args, path: str, dry_run: bool, user: str | None, reason: str, **options) -> None:
-        file = Path(path)
-        if not file.is_file():
-            raise CommandError(f"{path} does not exist or is not a file.")
-        importer = None
-        if user:
-            importer = get_user_model().objects.filter(username=user).first()
-            if importer is None:
-                raise CommandError(f"No user is called {user!r}.")
+        file, importer = command_file(path), command_user(user)
         if dry_run:
             plan = workbook_check(path=file, file_name=file.name, user=importer, reason=reason)
             if plan.ok and plan.closed_periods and not plan.reason:
@@ -45,15 +36,6 @@ class Command(BaseCommand):
             )
         for change in plan.target_notes:  # informational: the target is imported either way
             self.stdout.write(f"{change.key} target, by SPC: {change.note}")
-        for error in plan.errors:
-            where = ", ".join(
-                part for part in (error.sheet, f"row {error.row}" if error.row else "", error.column) if part
-            )
-            self.stderr.write(f"{where}: {error.message}" if where else error.message)
-        for sheet, column, count in plan.unlisted_errors:
-            where = ", ".join(part for part in (sheet, column) if part)
-            self.stderr.write(f"{where}: {count} more error(s), not listed")
-        if not plan.ok:
-            raise CommandError(f"{plan.error_count} error(s): nothing was imported.")
+        fail_on_errors(self.stderr, plan)
         verb = "would change" if dry_run else "changed"
         self.stdout.write(self.style.SUCCESS(f"{file.name}: {verb} {plan.total_changed} row(s)."))
