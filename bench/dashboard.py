@@ -14,6 +14,11 @@ after one figure of an indicator in the committee is saved (what each return
 does to the pages during a return week), and warm (the same page again with the
 same data). Nothing else is touched.
 
+With --ratio it measures only issue 13's cold-path aims: the raw fetch, the cold
+committee dashboard, the dashboard after one saved figure and cold home, taken
+in turn (so a busy machine slows them alike), with their medians and ratios.
+--reuse keeps the database and uses it again next time (built if missing).
+
 With --spc it measures instead what the SPC icons cost (issue 16): the cold
 committee dashboard with and without its SPC column (and the SPC line and key
 above it), the two requests taken in turn so a busy machine slows both alike,
@@ -28,7 +33,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import date
 from decimal import Decimal
@@ -59,6 +64,34 @@ def drop_database() -> None:
     connections.close_all()
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
+
+
+def database_built() -> bool:
+    """Whether DB_NAME exists and holds a finished dataset (its users are created last)."""
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone():
+            return False
+    with psycopg.connect(f"{SERVER}/{DB_NAME}", autocommit=True) as conn:
+        try:
+            row = conn.execute("SELECT count(*) FROM auth_user WHERE username = 'bench-performance'").fetchone()
+        except psycopg.errors.UndefinedTable:
+            return False
+    return bool(row and row[0])
+
+
+def existing_dataset() -> dict:
+    from django.contrib.auth import get_user_model
+
+    from indicators.models import Result
+
+    users = get_user_model().objects
+    return {
+        "results": Result.objects.count(),
+        "viewer": users.get(username="bench-viewer"),
+        "performance": users.get(username="bench-performance"),
+    }
 
 
 def setup_django() -> None:
@@ -151,10 +184,13 @@ def build_dataset() -> dict:
     Threshold.objects.bulk_create(thresholds, batch_size=5000)
     Commentary.objects.bulk_create(commentary, batch_size=5000)
     insert_seconds = time.perf_counter() - started
+    from django.db import transaction
+
     from indicators.ratings import refresh_all
 
     started = time.perf_counter()
-    refresh_all()  # bulk_create sends no signals: rate every result, as an import does
+    with transaction.atomic():  # it locks the indicators it rates
+        refresh_all()  # bulk_create sends no signals: rate every result, as an import does
     rate_seconds = time.perf_counter() - started
     viewer = get_user_model().objects.create_user("bench-viewer", password="bench-only-password")
     viewer.groups.add(Group.objects.get(name=VIEWER))
@@ -163,7 +199,8 @@ def build_dataset() -> dict:
     edited = Result.objects.get(indicator=indicators[0], period=LATEST)
     for step in range(20):  # some audit history for the performance team's view
         edited.value += Decimal("0.1") * (1 if step % 2 else -1)
-        edited.save()
+        with transaction.atomic():  # as each request is (ATOMIC_REQUESTS): a save locks its indicator
+            edited.save()
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -372,14 +409,72 @@ def spc_cost(client, url: str, runs: int) -> None:
         print(f"Rating every result {name}: wall {seconds:.1f} s, cpu (Python) {cpu_seconds:.1f} s")
 
 
+def cold_ratios(client, url: str, runs: int) -> None:
+    """Issue 13's aims in one run: the raw fetch, the cold committee dashboard, the dashboard after one saved
+    figure and cold home, taken in turn `runs` times so a busy machine slows each alike; medians and ratios."""
+    from indicators.cache import data_version_bump, indicator_scopes
+    from indicators.models import Indicator
+
+    scopes = indicator_scopes(Indicator.objects.get(code="B0000").pk)
+
+    def request(path: str, *bump) -> Callable[[], object]:
+        def fetch() -> object:
+            data_version_bump(*bump)
+            return client.get(path)
+
+        return fetch
+
+    measured: dict[str, Callable[[], object]] = {
+        "raw SQL fetch of the dashboard's rows": raw_dashboard_rows,
+        "committee dashboard, cold": request(url),
+        "committee dashboard, after one saved figure": request(url, *scopes),
+        "home, cold": request("/"),
+    }
+    timings: dict[str, list[tuple[float, float]]] = {name: [] for name in measured}
+    for fn in measured.values():  # warm-up
+        for _ in range(3):
+            fn()
+    for _ in range(runs):
+        for name, fn in measured.items():
+            data_version_bump()  # outside the timing, so every request is the first after a change
+            started, started_cpu = time.perf_counter(), time.process_time()
+            fn()
+            timings[name].append(((time.perf_counter() - started) * 1000, (time.process_time() - started_cpu) * 1000))
+    data_version_bump()
+    queries = {"committee dashboard, cold": count_queries(client, url), "home, cold": count_queries(client, "/")}
+    raw_wall = statistics.median(t[0] for t in timings["raw SQL fetch of the dashboard's rows"])
+    raw_cpu = statistics.median(t[1] for t in timings["raw SQL fetch of the dashboard's rows"])
+    print(f"Median of {runs} of each, taken in turn (ratios to the raw SQL fetch; cpu is this process's):")
+    print(f"  {'':<46} {'wall ms':>8} {'cpu ms':>7} {'wall/raw':>8} {'cpu/raw':>8} {'queries':>7}")
+    for name, values in timings.items():
+        wall, cpu = statistics.median(t[0] for t in values), statistics.median(t[1] for t in values)
+        print(
+            f"  {name:<46} {wall:>8.1f} {cpu:>7.1f} {wall / raw_wall:>7.1f}x {cpu / raw_cpu:>7.1f}x "
+            f"{queries.get(name, ''):>7}"
+        )
+    print("  aims: committee dashboard cold ≤ 3× the raw fetch; home cold ≤ 100 ms; constant queries")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=30, help="timed requests per page (default 30)")
     parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help=f"reuse the {DB_NAME} database a --keep run left (built if missing); implies --keep",
+    )
     parser.add_argument("--spc", action="store_true", help="measure only what the SPC icons cost (see above)")
+    parser.add_argument(
+        "--ratio", action="store_true", help="measure only the cold path's aims (issue 13), alternating (see above)"
+    )
     args = parser.parse_args()
 
-    create_database()
+    if args.reuse:
+        args.keep = True
+    reused = args.reuse and database_built()
+    if not reused:
+        create_database()
     setup_django()
     from django.core.management import call_command
     from django.test import Client
@@ -387,19 +482,28 @@ def main() -> None:
     try:
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
-        data = build_dataset()
-        build_seconds = time.perf_counter() - started
-        print(
-            f"Dataset: {INDICATORS} indicators, {data['results']:,} results, {data['thresholds']:,} thresholds, "
-            f"{data['commentary']:,} commentaries; built in {build_seconds:.0f} s "
-            f"(inserts {data['insert_seconds']:.0f} s, rating every result {data['rate_seconds']:.0f} s). "
-            f"Committee of {COMMITTEE_SIZE} indicators, "
-            f"period {LATEST:%B %Y}."
-        )
+        if reused:
+            data = existing_dataset()
+            print(f"Dataset: reusing {DB_NAME} ({data['results']:,} results).")
+        else:
+            data = build_dataset()
+            build_seconds = time.perf_counter() - started
+            print(
+                f"Dataset: {INDICATORS} indicators, {data['results']:,} results, {data['thresholds']:,} thresholds, "
+                f"{data['commentary']:,} commentaries; built in {build_seconds:.0f} s "
+                f"(inserts {data['insert_seconds']:.0f} s, rating every result {data['rate_seconds']:.0f} s). "
+                f"Committee of {COMMITTEE_SIZE} indicators, "
+                f"period {LATEST:%B %Y}."
+            )
         viewer, performance = Client(), Client()
         viewer.force_login(data["viewer"])
         performance.force_login(data["performance"])
         period = f"{LATEST:%Y-%m}"
+        if args.ratio:
+            print(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start.\n")
+            cold_ratios(viewer, f"/committees/bench/{period}/", args.runs)
+            print(f"Load average {os.getloadavg()[0]:.1f} at the end.")
+            return
         if args.spc:
             print(f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start.\n")
             spc_cost(viewer, f"/committees/bench/{period}/", args.runs)

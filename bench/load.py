@@ -8,7 +8,7 @@ Needs wrk (`apt-get install wrk`; without it the bench says so and exits 2),
 PostgreSQL (BENCH_PG, default postgres://postgres@127.0.0.1:5432) and Redis
 (BENCH_REDIS, default redis://127.0.0.1:6379).
 
-Set-up, all on loopback: a fresh database `kpidash_load`, migrated, with the
+Set-up, all on loopback: a fresh database `kpidash_load` (or BENCH_DB), migrated, with the
 demo loaded and --owners extra service owners (`loadowner01`…, the demo
 `owner`'s "Service owner" role) owning three monthly demo indicators each;
 collectstatic into a temporary folder; Redis database --redis-db flushed.
@@ -104,7 +104,7 @@ BIN = Path(sys.executable).parent
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS_SERVER = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379")
 WRK = "/usr/bin/wrk"
-DB_NAME = "kpidash_load"
+DB_NAME = os.environ.get("BENCH_DB", "kpidash_load")  # its own name when several people bench at once
 PASSWORD = "kpidash-demo"  # the demo users' password (demo/data.py)
 BROWSERS = ["viewer", "owner", "owner2", "performance", "clerk"]
 PAGES = [

@@ -218,9 +218,13 @@ def indicator_row(position: Position, period: date, direction_basis: str = Direc
 
 
 def data_periods(indicators: QuerySet[Indicator]) -> list[date]:
-    """Every period any of these indicators has a figure for, newest first."""
-    results = Result.objects.filter(indicator__in=indicators, value__isnull=False)
-    return list(results.order_by("-period").values_list("period", flat=True).distinct())
+    """Every period any of these indicators has a figure for, newest first.
+
+    Every recorded figure has a stored rating, so the periods are read from the ratings'
+    (indicator, period) index alone, not from the results' rows.
+    """
+    ratings = Rating.objects.filter(indicator__in=indicators)
+    return list(ratings.order_by("-period").values_list("period", flat=True).distinct())
 
 
 def latest_data_period(indicators: QuerySet[Indicator] | None = None) -> date | None:
@@ -244,6 +248,10 @@ def latest_rags(indicators: QuerySet[Indicator], period: date) -> list[tuple[int
         .values_list("directorate_id", "headline", "month_rag", "ytd_rag")
     )
     return [
-        (directorate, Rag((ytd if headline == Headline.YTD else month) or ""))
+        (directorate, _RAG_OF[(ytd if headline == Headline.YTD else month) or ""])
         for directorate, headline, month, ytd in rows
     ]
+
+
+# A stored rating's Rag by a dict lookup: calling the enum for each of 2,000 KPIs was a sixth of home's time.
+_RAG_OF = {rag.value: rag for rag in Rag}

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from indicators.rules import round_for_display
 
@@ -53,6 +54,10 @@ _SUFFIX = {
 _UNITS = {unit.value: unit for unit in Unit}
 
 
+# Kept per distinct (value, unit, decimals): a dashboard writes about a thousand figures, most of them
+# a handful of targets and floors or values seen in other rows' sparklines. Typed, so an int is not
+# answered with a Decimal's text.
+@lru_cache(maxsize=8192, typed=True)
 def format_value(value: Decimal | None, unit: Unit | str, decimals: int) -> str:
     """'95.3%', '£1,250', '£12.5k', '4.2 days'; an em dash when there is no value."""
     if value is None:

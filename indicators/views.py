@@ -10,9 +10,10 @@ is a 404 page saying exactly what was wrong.
 from __future__ import annotations
 
 from datetime import date
-from functools import partial, wraps
+from functools import cache, partial, wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
@@ -146,15 +147,20 @@ def _indicator(code: str) -> Indicator:
 # --- pages ------------------------------------------------------------------------
 
 
+def _cached(key: str, compute):
+    """`cache.cached`, or with KPIDASH_PAGE_CACHE off (to measure the pages without it) drawn every time."""
+    return cached(key, compute) if settings.KPIDASH_PAGE_CACHE else compute()
+
+
 def home(request):
     version = data_version()  # before any data, so a cached copy is never older than its version
     # The summaries are the same for everyone; an owner's missing returns are theirs alone.
-    summaries = cached(
+    summaries = _cached(
         cache_key("home-summaries", version),
         lambda: mark_safe(render_to_string("indicators/_home_summaries.html", {"summaries": home_summaries()})),  # noqa: S308
     )
     # {} (kept, unlike None) for someone who owns no indicator, so their next visit asks nothing.
-    missing = cached(cache_key("home-missing", request.user.pk, version), lambda: missing_figures(request.user))
+    missing = _cached(cache_key("home-missing", request.user.pk, version), lambda: missing_figures(request.user))
     return render(request, "indicators/home.html", {"summaries": summaries, "missing": missing})
 
 
@@ -195,15 +201,17 @@ def _dashboard_page(request, kind: str, slug: str, period: date | None):
         del query[name]
     if len(query) != len(request.GET):  # a parameter the page does not use: drop it, so each page has one address
         return redirect(request.path + (f"?{query.urlencode()}" if query else ""))
+    # Looked up once however many parts of the request want it (the content, when not cached, and the notices).
+    scope_for = cache(scopes[kind])
     # Everything on the page but the frame is the same for every reader of this address and data version.
-    page = partial(_dashboard_content, request, scopes[kind], slug, period, query)
+    page = partial(_dashboard_content, request, scope_for, slug, period, query)
     if not _cacheable(query):  # an invalid filter or sort: shown with its error, not kept
         content = page()
     else:
-        content = cached(cache_key("dashboard", kind, slug, period, sorted(query.lists()), versions), page)
+        content = _cached(cache_key("dashboard", kind, slug, period, sorted(query.lists()), versions), page)
     # Other apps' notices (indicators/notices.py) are asked afresh each time: they are not in the cached part.
     shown = content.get("period")  # None in a copy cached by an older release, until it expires
-    notices = dashboard_notices(scopes[kind](slug).indicators, shown) if shown else []
+    notices = dashboard_notices(scope_for(slug).indicators, shown) if shown else []
     return render(request, "indicators/dashboard.html", {**content, "notices": notices})
 
 
@@ -316,10 +324,10 @@ def indicator_detail(request, code):
     versions = data_versions(STRUCTURE, f"indicator:{code}")  # before any data (see above)
     period_text = request.GET.get("period") or ""
     # The page's figures and chart are the same for every reader; only the performance team sees the audit history.
-    page = cached(cache_key("indicator", code, period_text, versions), lambda: _indicator_content(code, period_text))
+    page = _cached(cache_key("indicator", code, period_text, versions), lambda: _indicator_content(code, period_text))
     history = None
     if request.user.has_perm(AUDIT_PERMISSION):
-        history = cached(cache_key("indicator-history", code, versions), partial(_history_html, page["indicator"]))
+        history = _cached(cache_key("indicator-history", code, versions), partial(_history_html, page["indicator"]))
     # Other apps' sections (indicators/panels.py), e.g. the improvement actions, are asked afresh each time.
     panels = indicator_panels(request, page["indicator"])
     return render(request, "indicators/indicator_detail.html", {**page, "history": history, "panels": panels})

@@ -204,6 +204,9 @@ else:
 # the database (indicators/cache.py), so any backend is correct: Redis shares
 # the parts between processes, LocMem keeps them per process.
 CACHE_SECONDS = env.integer("CACHE_SECONDS", 3600, minimum=1)
+# Whether the reading pages keep their rendered parts in the cache (indicators/views.py). Off only to
+# measure the pages without it (bench/load.py, README "Performance"): every request then draws its page.
+KPIDASH_PAGE_CACHE = env.boolean("KPIDASH_PAGE_CACHE", True)
 
 
 def _code_digest() -> str:

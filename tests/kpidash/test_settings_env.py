@@ -326,6 +326,7 @@ BAD_VALUES = [
     ("CELERY_VISIBILITY_TIMEOUT", "1h", {"REDIS_URL": "redis://127.0.0.1:6379/0"}, f"{A_NUMBER} 1"),
     ("CACHE_SECONDS", "0", {}, f"{A_NUMBER} 1"),
     ("CELERY_TASK_ALWAYS_EAGER", "sometimes", {}, BOOLEAN),
+    ("KPIDASH_PAGE_CACHE", "off-ish", {}, BOOLEAN),
     ("EMAIL_BACKEND", "django.core.mail.backends.smpt.EmailBackend", {}, "use an importable dotted path"),
     ("DEFAULT_FROM_EMAIL", "kpidash", {}, "use an email address"),
     (
