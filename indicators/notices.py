@@ -38,3 +38,21 @@ def register(provider: Provider) -> None:
 
 def dashboard_notices(indicators: QuerySet[Indicator], period: date) -> list[Notice]:
     return [notice for provider in _providers for notice in provider(indicators, period)]
+
+
+# The indicator page's counterpart: an app above registers a function that, given one
+# indicator, returns what it knows about it (plans: its improvement actions and the committee
+# resolutions tracked as actions, with their source). Asked on every request, outside the
+# page cache; each provider should cost a constant number of queries.
+IndicatorProvider = Callable[[Indicator], list[Notice]]
+_indicator_providers: list[IndicatorProvider] = []
+
+
+def register_indicator(provider: IndicatorProvider) -> None:
+    """Add a provider for the indicator page (once, however often the app is made ready)."""
+    if provider not in _indicator_providers:
+        _indicator_providers.append(provider)
+
+
+def indicator_notices(indicator: Indicator) -> list[Notice]:
+    return [notice for provider in _indicator_providers for notice in provider(indicator)]

@@ -42,7 +42,7 @@ from indicators.models import (
     Result,
     Threshold,
 )
-from indicators.notices import dashboard_notices
+from indicators.notices import dashboard_notices, indicator_notices
 from indicators.periods import (
     format_period,
     parse_period,
@@ -319,7 +319,9 @@ def indicator_detail(request, code):
     history = None
     if request.user.has_perm(AUDIT_PERMISSION):
         history = cached(cache_key("indicator-history", code, versions), partial(_history_html, page["indicator"]))
-    return render(request, "indicators/indicator_detail.html", {**page, "history": history})
+    # Other apps' entries (actions, committee resolutions) are asked afresh: they are not in the cached part.
+    notices = indicator_notices(page["indicator"])
+    return render(request, "indicators/indicator_detail.html", {**page, "history": history, "notices": notices})
 
 
 def _history_html(indicator: Indicator) -> str:

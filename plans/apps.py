@@ -7,7 +7,8 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from indicators import notices
-        from plans.notices import missing_actions
+        from plans.notices import indicator_actions, missing_actions
 
         # The dashboard (in indicators, below this app) shows our flags through its extension point.
         notices.register(missing_actions)
+        notices.register_indicator(indicator_actions)
