@@ -17,7 +17,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The application's packages, lowest first. tests/ and bench/ sit outside the
 # stack and may import anything.
-APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash")
+APPS = (
+    "accounts",
+    "indicators",
+    "plans",
+    "returns",
+    "reports",
+    "questions",
+    "spreadsheets",
+    "api",
+    "siteexport",
+    "demo",
+    "kpidash",
+)
 
 # app -> the apps it must never import, at module level or inside a function.
 # The one rule: an app imports only apps below it. accounts (roles, sign-in,
@@ -25,6 +37,7 @@ APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets",
 # side by side: indicators asks Django's `has_perm`, never a role; plans (the
 # council plan, improvement actions) is on indicators; returns
 # (the monthly cycle) and reports (papers) are on plans and indicators;
+# questions (members' questions, the response sheet) is on reports and below;
 # spreadsheets (import and export) is on indicators and returns; api (the read
 # API) is on reports and everything below it, and only kpidash/urls.py imports
 # it; siteexport (the whole site out and into a new one) reads and writes every
@@ -32,13 +45,36 @@ APPS = ("accounts", "indicators", "plans", "returns", "reports", "spreadsheets",
 # and nothing imports it; kpidash is the wiring on top (settings, URLs, Celery,
 # WSGI, middleware, health), which may name any app but the demo.
 FORBIDDEN = {
-    "accounts": {"indicators", "plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
-    "indicators": {"accounts", "plans", "returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
-    "plans": {"returns", "reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
-    "returns": {"reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
-    "reports": {"spreadsheets", "api", "siteexport", "demo", "kpidash"},
-    "spreadsheets": {"reports", "api", "siteexport", "demo", "kpidash"},
-    "api": {"spreadsheets", "siteexport", "demo", "kpidash"},
+    "accounts": {
+        "indicators",
+        "plans",
+        "returns",
+        "reports",
+        "questions",
+        "spreadsheets",
+        "api",
+        "siteexport",
+        "demo",
+        "kpidash",
+    },
+    "indicators": {
+        "accounts",
+        "plans",
+        "returns",
+        "reports",
+        "questions",
+        "spreadsheets",
+        "api",
+        "siteexport",
+        "demo",
+        "kpidash",
+    },
+    "plans": {"returns", "reports", "questions", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "returns": {"reports", "questions", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "reports": {"questions", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "questions": {"spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "spreadsheets": {"reports", "questions", "api", "siteexport", "demo", "kpidash"},
+    "api": {"questions", "spreadsheets", "siteexport", "demo", "kpidash"},
     "siteexport": {"api", "demo", "kpidash"},
     "demo": {"api", "siteexport", "kpidash"},
     "kpidash": {"demo"},
