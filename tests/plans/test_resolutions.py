@@ -9,7 +9,7 @@ from indicators.models import Committee, Indicator
 from plans.models import Action
 from plans.services import ActionError, ActionLocked, action_from_resolution
 
-MEETING = date(2020, 1, 21)
+MEETING = date(2020, 2, 4)  # the demo's own resolution is of 21 January
 
 
 @pytest.fixture
@@ -36,18 +36,18 @@ def test_the_clerk_records_a_resolution_as_an_action_with_its_source(committee, 
     action = _resolve(clerk_user, committee, owner_user, [ict02])
 
     assert (action.source_committee, action.source_meeting, action.owner) == (committee, MEETING, owner_user)
-    assert action.source == "Policy and Resources Cabinet Committee, meeting 21 January 2020"
+    assert action.source == "Policy and Resources Cabinet Committee, meeting 4 February 2020"
     assert list(action.indicators.all()) == [ict02]
     record = action.history.order_by("history_id").first()
     assert record.history_user == clerk_user
-    assert record.history_change_reason == "Resolution of Policy and Resources Cabinet Committee, meeting 2020-01-21"
+    assert record.history_change_reason == "Resolution of Policy and Resources Cabinet Committee, meeting 2020-02-04"
 
 
 @pytest.mark.parametrize("persona", ["owner_user", "viewer_user"])
 def test_only_clerks_and_the_team_record_resolutions(request, committee, ict02, owner_user, persona):
     with pytest.raises(ActionLocked):
         _resolve(request.getfixturevalue(persona), committee, owner_user, [ict02])
-    assert not Action.objects.filter(source_committee=committee).exists()
+    assert not Action.objects.filter(source_meeting=MEETING).exists()
 
 
 def test_a_resolution_about_another_committees_indicator_is_refused(committee, ict02, clerk_user, owner_user):
@@ -60,7 +60,7 @@ def test_a_resolution_about_another_committees_indicator_is_refused(committee, i
         "GT01 is not reported to Policy and Resources Cabinet Committee: a resolution can only be about the "
         "committee's own indicators."
     ]
-    assert not Action.objects.filter(source_committee=committee).exists()
+    assert not Action.objects.filter(source_meeting=MEETING).exists()
 
 
 def test_a_resolution_keeps_the_action_rules_an_owner_who_cannot_own_is_refused(committee, ict02, clerk_user):
@@ -79,11 +79,11 @@ def test_the_action_page_and_the_indicator_page_show_the_source(client, committe
     action_page = client.get(reverse("action_detail", args=[action.pk])).content.decode()
     indicator_page = client.get(reverse("indicator_detail", args=["ICT02"])).content.decode()
 
-    assert "Policy and Resources Cabinet Committee, meeting 21 January 2020" in action_page
+    assert "Policy and Resources Cabinet Committee, meeting 4 February 2020" in action_page
     assert "Officers to report back on the help desk" in action_page
     assert (
         "Committee resolution: Report back on ICT02 by March (owner test-owner, due 31 March 2030, not started). "
-        "Source: Policy and Resources Cabinet Committee, meeting 21 January 2020." in indicator_page
+        "Source: Policy and Resources Cabinet Committee, meeting 4 February 2020." in indicator_page
     )
     assert reverse("action_detail", args=[action.pk]) in indicator_page
 

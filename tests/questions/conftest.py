@@ -1,5 +1,5 @@
 """Fixtures for members' questions: the demo, ICT02 owned by `owner_user`, FN01 by `other_owner_user`,
-Policy and Resources' meeting on 21 January 2020 about November 2019's paper, and one question on ICT02."""
+Policy and Resources' meeting on 4 February 2020 about November 2019's paper, and one question on ICT02."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from questions.models import Meeting, Question
 from tests.conftest import make_user
 
 NOV = date(2019, 11, 1)
-MEETING_DATE = date(2020, 1, 21)
+MEETING_DATE = date(2020, 2, 4)  # the demo's own meeting is 21 January
 
 
 @pytest.fixture(autouse=True)

@@ -30,10 +30,10 @@ def test_a_clerk_opens_a_meeting_once_and_finds_it_again(committee, clerk_user):
 
 def test_a_meeting_cannot_be_about_a_paper_of_its_own_month_or_later(committee, clerk_user):
     with pytest.raises(QuestionError) as refused:
-        meeting_open(user=clerk_user, committee=committee, meeting_date=MEETING_DATE, period=date(2020, 1, 1))
+        meeting_open(user=clerk_user, committee=committee, meeting_date=MEETING_DATE, period=date(2020, 2, 1))
 
-    assert "earlier month than January 2020" in refused.value.errors["period"][0]
-    assert not Meeting.objects.exists()
+    assert "earlier month than February 2020" in refused.value.errors["period"][0]
+    assert not Meeting.objects.filter(date=MEETING_DATE).exists()
 
 
 def test_a_second_paper_month_for_the_same_meeting_is_refused(meeting, clerk_user):
@@ -72,7 +72,7 @@ def test_a_question_on_another_committees_indicator_is_refused_and_nothing_is_wr
         f"{other.code} is not reported to Policy and Resources Cabinet Committee: a question can only be on an "
         "indicator of the committee's paper."
     ]
-    assert not Question.objects.exists()
+    assert not Question.objects.filter(meeting__date=MEETING_DATE).exists()
 
 
 def test_the_clerk_must_say_which_member_asked(meeting, ict02, clerk_user):
@@ -131,7 +131,7 @@ def test_another_owner_and_the_clerk_cannot_answer(question, other_owner_user, c
         with pytest.raises(QuestionLocked) as refused:
             answer_save(user=user, question=question, text="Not mine.")
         assert "ICT02 is not your indicator" in str(refused.value)
-    assert not Answer.objects.exists()
+    assert not Answer.objects.filter(question__meeting__date=MEETING_DATE).exists()
 
 
 def test_only_a_submitted_answer_is_approved_and_only_by_the_team(question, owner_user, performance_user):
@@ -143,14 +143,14 @@ def test_only_a_submitted_answer_is_approved_and_only_by_the_team(question, owne
     answer_save(user=owner_user, question=question, text="Draft.", submit=True)
     with pytest.raises(QuestionLocked):
         answer_approve(user=owner_user, question=question)
-    assert Answer.objects.get().status == CommentaryStatus.SUBMITTED
+    assert Answer.objects.get(question__meeting__date=MEETING_DATE).status == CommentaryStatus.SUBMITTED
 
 
 def test_returning_an_answer_needs_a_reason(question, owner_user, performance_user):
     answer_save(user=owner_user, question=question, text="Because.", submit=True)
     with pytest.raises(QuestionError) as refused:
         answer_send_back(user=performance_user, question=question, reason=" ")
-    assert Answer.objects.get().status == CommentaryStatus.SUBMITTED
+    assert Answer.objects.get(question__meeting__date=MEETING_DATE).status == CommentaryStatus.SUBMITTED
     assert "Say why" in refused.value.errors["reason"][0]
 
     returned = answer_send_back(user=performance_user, question=question, reason="Give the December figure.")

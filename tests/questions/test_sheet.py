@@ -12,6 +12,7 @@ from indicators.models import Indicator
 from questions.models import Question, ResponseSheet
 from questions.services import QuestionError, QuestionLocked, answer_approve, answer_save
 from questions.sheet import ANSWER_TO_FOLLOW, sheet_publish
+from tests.questions.conftest import MEETING_DATE
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +53,7 @@ def test_the_sheet_prints_questions_approved_answers_codes_and_who_asked(answere
     text = _flat(read(sheet))
 
     for words in [
-        "Policy and Resources Cabinet Committee – 21 January 2020",
+        "Policy and Resources Cabinet Committee – 4 February 2020",
         "results up to the end of November 2019",
         "ICT02",
         "FN01",
@@ -92,7 +93,7 @@ def test_republishing_makes_a_new_version_and_keeps_the_old_one(answered, clerk_
 def test_only_clerks_and_the_team_publish(request, answered, persona):
     with pytest.raises(QuestionLocked):
         sheet_publish(user=request.getfixturevalue(persona), meeting=answered)
-    assert not ResponseSheet.objects.exists()
+    assert not ResponseSheet.objects.filter(meeting__date=MEETING_DATE).exists()
 
 
 def test_a_meeting_without_questions_has_no_sheet_to_publish(meeting, clerk_user):
@@ -111,3 +112,21 @@ def test_publishing_takes_well_under_a_second_so_it_happens_on_request(answered,
     started = time.perf_counter()
     sheet_publish(user=clerk_user, meeting=answered)
     assert time.perf_counter() - started < 2.0  # a loose bound for a busy shared machine; typically ~0.2 s
+
+
+def test_the_demo_has_two_answered_questions_and_a_resolution_for_policy_and_resources(demo):
+    from demo.questions import MEETING_DATE as DEMO_MEETING
+    from plans.models import Action
+    from questions.models import Meeting
+    from questions.sheet import sheet_content
+
+    meeting = Meeting.objects.get(committee__slug="policy-and-resources", date=DEMO_MEETING)
+    content = sheet_content(meeting, version=1, published=meeting.created_at)
+
+    assert [(q["code"], q["asked_by"], q["approved"]) for q in content["questions"]] == [
+        ("FN02", "Cllr David Okafor", True),
+        ("ICT02", "Cllr Margaret Hollis", True),
+    ]
+    assert [q["answered_by"] for q in content["questions"]] == ["Alex Second", "Sam Owner"]
+    resolution = Action.objects.get(source_meeting=DEMO_MEETING)
+    assert resolution.source == "Policy and Resources Cabinet Committee, meeting 21 January 2020"

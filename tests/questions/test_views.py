@@ -88,7 +88,8 @@ def test_only_the_indicators_owner_and_the_team_answer(client, setup, persona):
     url = reverse("question_detail", args=[setup["question"].pk])
     response = _client(client, setup, persona).post(url, {"text": "Calls are called back.", "submit": "1"})
     _expect(response, ANSWER[persona])
-    assert Answer.objects.filter(status=CommentaryStatus.SUBMITTED).exists() is (ANSWER[persona] == 302)
+    submitted = Answer.objects.filter(question__meeting__date=MEETING_DATE, status=CommentaryStatus.SUBMITTED)
+    assert submitted.exists() is (ANSWER[persona] == 302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -99,22 +100,22 @@ def test_only_the_team_approves_or_returns(client, setup, persona, decision):
     response = _client(client, setup, persona).post(url, {"reason": "Say when."})
     _expect(response, DECIDE[persona])
     decided = CommentaryStatus.APPROVED if decision == "answer_approve" else CommentaryStatus.RETURNED
-    assert (Answer.objects.get().status == decided) is (DECIDE[persona] == 302)
+    assert (Answer.objects.get(question__meeting__date=MEETING_DATE).status == decided) is (DECIDE[persona] == 302)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_only_clerks_and_the_team_publish_and_everyone_downloads(client, setup, persona):
     response = _client(client, setup, persona).post(_meeting_url("sheet_new", setup["meeting"]))
     _expect(response, RECORD[persona])
-    assert ResponseSheet.objects.exists() is (RECORD[persona] == 302)
-    if not ResponseSheet.objects.exists():
+    assert ResponseSheet.objects.filter(meeting__date=MEETING_DATE).exists() is (RECORD[persona] == 302)
+    if not ResponseSheet.objects.filter(meeting__date=MEETING_DATE).exists():
         sheet_publish(user=setup[CLERK], meeting=setup["meeting"])
     for fmt in ("pdf", "docx"):
         download = client.get(_meeting_url("sheet_download", setup["meeting"], 1, fmt))
         _expect(download, READ[persona])
         if persona:
             assert download["Content-Disposition"].endswith(
-                f'filename="policy-and-resources-members-questions-2020-01-21-v1.{fmt}"'
+                f'filename="policy-and-resources-members-questions-2020-02-04-v1.{fmt}"'
             )
 
 
@@ -169,7 +170,7 @@ def test_a_question_on_another_committees_indicator_gets_a_clear_error_and_chang
 
     assert response.status_code == 400
     assert "Select a valid choice" in response.content.decode()  # the form offers the committee's indicators only
-    assert Question.objects.count() == 1
+    assert Question.objects.filter(meeting__date=MEETING_DATE).count() == 1
 
 
 def test_a_malformed_meeting_date_is_a_404_saying_so(client, setup):
@@ -195,5 +196,5 @@ def test_the_meeting_page_costs_the_same_queries_with_more_questions(client, set
     small = count_queries(client, url)
     _grow(setup["meeting"], setup[OTHER], 20)
     large = count_queries(client, url)
-    assert Question.objects.count() == 21
+    assert Question.objects.filter(meeting__date=MEETING_DATE).count() == 21
     assert large == small

@@ -32,6 +32,7 @@ from indicators.models import (
     Threshold,
 )
 from plans.models import Action, ActionNote, Objective, Plan, Priority
+from questions.models import Answer, Meeting, Question, ResponseSheet
 from reports.models import Addendum, Paper, PaperSettings
 from returns.models import BankHolidayChange, CalendarChange, PeriodStatus, ReportingPeriod
 from siteexport.restore import occupied
@@ -90,6 +91,8 @@ def wipe_site() -> None:
     """Empty what the demo filled, as in a newly migrated database (the role groups stay)."""
     with ratings.deferred():  # one refresh of nothing at the end, not one per deleted result
         # Not carried by a site export yet (README "Moving to a new site"): plans, actions, addenda, API tokens.
+        for model in (ResponseSheet, Answer, Question, Meeting):  # members' questions: not carried either
+            model.objects.all().delete()
         for model in (ActionNote, Action, Objective, Priority, Plan, Addendum, ApiToken):
             model.objects.all().delete()
         for model in (Paper, PaperSettings, ImportRecord, Rating, Commentary, Result, Threshold, Phase, Indicator):
