@@ -60,7 +60,8 @@ class Question(models.Model):
     """A councillor's question on one of the committee's indicators."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="questions")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="members_questions")
+    # As its commentary is: an indicator deleted takes its questions with it (their history stays).
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="members_questions")
     member_name = models.CharField(
         "member",
         max_length=200,
