@@ -130,3 +130,16 @@ def test_the_demo_has_two_answered_questions_and_a_resolution_for_policy_and_res
     assert [q["answered_by"] for q in content["questions"]] == ["Alex Second", "Sam Owner"]
     resolution = Action.objects.get(source_meeting=DEMO_MEETING)
     assert resolution.source == "Policy and Resources Cabinet Committee, meeting 21 January 2020"
+
+
+def test_loading_the_demo_twice_adds_no_second_meeting_question_answer_or_resolution(demo):
+    from demo.data import load_demo
+    from plans.models import Action
+    from questions.models import Answer, Meeting
+
+    def counts():
+        return (Meeting.objects.count(), Question.objects.count(), Answer.objects.count(), Action.objects.count())
+
+    before = counts()
+    load_demo(open_december=False)
+    assert counts() == before == (1, 2, 2, before[3])
