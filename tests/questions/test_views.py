@@ -198,3 +198,20 @@ def test_the_meeting_page_costs_the_same_queries_with_more_questions(client, set
     large = count_queries(client, url)
     assert Question.objects.filter(meeting__date=MEETING_DATE).count() == 21
     assert large == small
+
+
+def test_the_meetings_list_costs_the_same_queries_with_more_meetings(client, setup):
+    from datetime import timedelta
+
+    from tests.indicators.test_query_counts import count_queries
+
+    client.force_login(setup[CLERK])
+    client.get("/healthz")
+    small = count_queries(client, reverse("questions"))
+    for weeks in range(1, 9):
+        Meeting.objects.create(
+            committee=setup["meeting"].committee, date=MEETING_DATE + timedelta(weeks=weeks), period=MEETING_DATE
+        )
+    large = count_queries(client, reverse("questions"))
+    assert Meeting.objects.count() >= 10
+    assert large == small
