@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 from demo.plans import load_plans
+from demo.questions import load_questions
 from indicators import ratings
 from indicators.models import (
     Commentary,
@@ -835,4 +836,5 @@ def _load_demo(open_december: bool) -> dict[str, int]:
     )
     ratings.refresh(dict.fromkeys({result.indicator_id for result in results}))  # bulk_create sends no signals
     load_plans(users)
+    load_questions(users)
     return {"indicators": len(SCS) + len(GET), "results": len(results), "users": len(users)}

@@ -17,6 +17,8 @@ SECTIONS = [
     ("plans", "Plans", "plans", None),
     ("actions", "Actions", "actions", None),
     ("papers", "Papers", "papers", {PERFORMANCE_TEAM, COMMITTEE_CLERK, SERVICE_OWNER, VIEWER}),
+    # Clerks record members' questions, owners answer, the performance team approves, councillors ask.
+    ("questions", "Questions", "questions", {PERFORMANCE_TEAM, COMMITTEE_CLERK, SERVICE_OWNER, VIEWER}),
     ("spreadsheets", "Spreadsheets", "spreadsheets", {PERFORMANCE_TEAM, SERVICE_OWNER}),
     ("api", "API", "api:tokens", None),  # everyone signed in reads the API with their own tokens
 ]

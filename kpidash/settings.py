@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "plans",  # the council plan and improvement actions (on indicators, under returns)
     "returns",
     "reports",
+    "questions",  # members' questions, the response sheet, resolutions as actions (above reports)
     "spreadsheets",
     "public",  # the public site, /public/: published indicators' approved figures and open data
     "api",  # the read API, /api/v1/: nothing imports it but kpidash/urls.py

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("indicators.urls")),
     path("", include("returns.urls")),
     path("", include("plans.urls")),
+    path("", include("questions.urls")),
     path("", include("spreadsheets.urls")),
     path("api/", include("api.urls")),
     path("public/", include("public.urls")),

@@ -80,6 +80,8 @@ class ActionAdmin(SimpleHistoryAdmin):
     list_filter = ["status"]
     filter_horizontal = ["indicators", "objectives"]
     inlines = [ActionNoteInline]
+    # A resolution's source is recorded once, from the committee's meeting page (plans.services.action_from_resolution).
+    readonly_fields = ["source_committee", "source_meeting", "resolution"]
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

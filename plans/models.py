@@ -9,7 +9,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from indicators.models import Indicator
+from indicators.models import Committee, Indicator
 from indicators.validators import validate_no_control_characters
 from plans.rules import ActionStatus, ShownStatus, shown_status
 
@@ -96,6 +96,20 @@ class Action(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A committee resolution ("officers to report back on X by March") is tracked as an action
+    # with the committee and meeting as its source; both or neither (plans.services).
+    source_committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="resolutions",
+        verbose_name="source committee",
+    )
+    source_meeting = models.DateField("source meeting date", null=True, blank=True)
+    resolution = models.TextField(
+        blank=True, validators=[validate_no_control_characters], help_text="The resolution as the committee made it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,6 +127,13 @@ class Action(models.Model):
 
     def shown_status(self, today: date) -> ShownStatus:
         return shown_status(self.status, self.due, today)
+
+    @property
+    def source(self) -> str:
+        """ "Policy and Resources Cabinet Committee, meeting 21 January 2020" for a resolution, else ""."""
+        if self.source_committee_id is None or self.source_meeting is None:
+            return ""
+        return f"{self.source_committee}, meeting {self.source_meeting.day} {self.source_meeting:%B %Y}"
 
 
 class ActionNote(models.Model):

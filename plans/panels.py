@@ -19,7 +19,7 @@ def indicator_actions(indicator: Indicator):
     done_last = Case(When(status=ActionStatus.COMPLETE, then=Value(1)), default=Value(0), output_field=IntegerField())
     return (
         Action.objects.filter(indicators=indicator)
-        .select_related("owner")
+        .select_related("owner", "source_committee")
         .annotate(done_last=done_last)
         .order_by("done_last", "due", "pk")
     )

@@ -2,7 +2,8 @@
 
 Everyone signed in reads plans and actions. The performance team creates and
 changes any action; a service owner those for the indicators they own (every
-indicator an owner links must be theirs). Clerks and viewers only read. Views
+indicator an owner links must be theirs). Clerks and viewers only read, except
+that a clerk records a committee's resolutions as actions (`may_record_resolution`). Views
 and services ask the same functions, so a form never offers what the service
 would refuse, and a locked page says why.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
+from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.models import Indicator
 from plans.models import Action
 
@@ -23,6 +24,12 @@ def is_performance_team(user) -> bool:
 def may_create(user) -> bool:
     roles = user_roles(user)
     return PERFORMANCE_TEAM in roles or SERVICE_OWNER in roles
+
+
+def may_record_resolution(user) -> bool:
+    """Committee clerks (who minute the meetings) and the performance team record committee resolutions."""
+    roles = user_roles(user)
+    return PERFORMANCE_TEAM in roles or COMMITTEE_CLERK in roles
 
 
 def linkable_indicators(user):

@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
-from indicators.models import Indicator
+from indicators.models import Committee, Indicator
 from plans.models import Action, ActionNote, Objective
-from plans.permissions import action_lock_reason, may_create, not_theirs
+from plans.permissions import action_lock_reason, may_create, may_record_resolution, not_theirs
 from plans.rules import ActionStatus
 
 NON_FIELD = "__all__"
@@ -43,6 +43,19 @@ def action_errors(
     `user` None is an import (the performance team's spreadsheet import, a site restore), which
     may link any indicator, as the performance team may.
     """
+    errors = _field_errors(title=title, owner=owner, due=due, status=status, indicators=indicators)
+    if indicators and user is not None and (codes := not_theirs(user, indicators)):
+        errors["indicators"] = [
+            f"You can only link actions to your own indicators; {', '.join(codes)} "
+            f"{'is' if len(codes) == 1 else 'are'} not yours."
+        ]
+    return errors
+
+
+def _field_errors(
+    *, title: str, owner, due: date | None, status: str, indicators: list[Indicator]
+) -> dict[str, list[str]]:
+    """The checks every action meets, whoever adds it."""
     errors: dict[str, list[str]] = {}
     if owner is None:
         errors["owner"] = ["Choose who owns the action."]
@@ -57,11 +70,6 @@ def action_errors(
         errors["status"] = [f"‘{status}’ is not a status: choose not started, on track, at risk or complete."]
     if not indicators:
         errors["indicators"] = ["Choose at least one indicator the action is about."]
-    elif user is not None and (codes := not_theirs(user, indicators)):
-        errors["indicators"] = [
-            f"You can only link actions to your own indicators; {', '.join(codes)} "
-            f"{'is' if len(codes) == 1 else 'are'} not yours."
-        ]
     return errors
 
 
@@ -111,6 +119,67 @@ def action_create(
             title=title.strip(), description=description.strip(), owner=owner, due=due, status=status, created_by=user
         )
         return _save(action, user, "Added", indicators, list(objectives))
+
+
+def resolution_errors(
+    *, committee: Committee, meeting_date: date | None, resolution: str, indicators: list[Indicator]
+) -> dict[str, list[str]]:
+    """The checks a committee resolution meets on top of an action's: its meeting and the committee's indicators."""
+    errors: dict[str, list[str]] = {}
+    if meeting_date is None:
+        errors["meeting_date"] = ["Enter the date of the meeting that made the resolution."]
+    if not (resolution or "").strip():
+        errors["resolution"] = ["Enter the resolution as the committee made it."]
+    theirs = set(Indicator.objects.for_committee(committee).values_list("pk", flat=True))
+    if outside := sorted(indicator.code for indicator in indicators if indicator.pk not in theirs):
+        errors["indicators"] = [
+            f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not reported to {committee.name}: "
+            "a resolution can only be about the committee's own indicators."
+        ]
+    return errors
+
+
+def action_from_resolution(
+    *,
+    user,
+    committee: Committee,
+    meeting_date: date | None,
+    resolution: str,
+    title: str,
+    owner,
+    due: date | None,
+    indicators: list[Indicator],
+    description: str = "",
+) -> Action:
+    """A committee resolution ("officers to report back on X by March") tracked as an improvement action.
+
+    Recorded by the committee clerk or the performance team, about the committee's
+    own indicators, owned (as any action) by a service owner or the performance team,
+    who then keep it up to date on the action's page.
+    """
+    if not may_record_resolution(user):
+        raise ActionLocked("Only committee clerks and the performance team can record committee resolutions.")
+    errors = _field_errors(title=title, owner=owner, due=due, status=ActionStatus.NOT_STARTED, indicators=indicators)
+    for name, messages in resolution_errors(
+        committee=committee, meeting_date=meeting_date, resolution=resolution, indicators=indicators
+    ).items():
+        errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ActionError(errors)
+    assert due is not None and meeting_date is not None  # refused above when missing
+    with transaction.atomic():
+        action = Action(
+            title=title.strip(),
+            description=description.strip(),
+            owner=owner,
+            due=due,
+            status=ActionStatus.NOT_STARTED,
+            created_by=user,
+            source_committee=committee,
+            source_meeting=meeting_date,
+            resolution=resolution.replace("\r\n", "\n").strip(),
+        )
+        return _save(action, user, f"Resolution of {committee.name}, meeting {meeting_date:%Y-%m-%d}", indicators, [])
 
 
 def action_update(

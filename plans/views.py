@@ -33,7 +33,7 @@ def _plan(slug: str) -> Plan:
 
 def _action(pk: int) -> Action:
     return get_object_or_404(
-        Action.objects.select_related("owner", "created_by").prefetch_related(
+        Action.objects.select_related("owner", "created_by", "source_committee").prefetch_related(
             "indicators__owners", "objectives__priority__plan"
         ),
         pk=pk,

@@ -103,3 +103,11 @@ def render_pdf(content: PaperContent) -> bytes:
     fetcher = StaticOnlyFetcher(chart_files(content))
     document = HTML(string=paper_html(content), base_url=base_url, url_fetcher=fetcher)
     return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Any kpidash print document (HTML using the print styles of `reports/_print_styles.html`) as
+    tagged PDF/UA-1, fetching nothing but our static files, as the paper is."""
+    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
+    document = HTML(string=strip_control(html), base_url=base_url, url_fetcher=StaticOnlyFetcher())
+    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)

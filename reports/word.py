@@ -324,3 +324,33 @@ def render_docx(content: PaperContent) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+# --- for other apps' documents in the paper's style (questions' response sheet) -------------
+
+heading = _heading
+paragraph = _paragraph
+table = _table
+
+
+def portrait_document(*, title: str, header: str, subject: str):
+    """A new A4 portrait Word document set up as the paper's: Arial 11, the running header, page numbers."""
+    document = Document()
+    document.styles["Normal"].font.name = "Arial"
+    document.styles["Normal"].font.size = Pt(11)
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    section.left_margin = section.right_margin = Cm(2)
+    section.header.paragraphs[0].text = clean(header)
+    _page_numbers(section)
+    properties = document.core_properties
+    properties.title = clean(title)[:255]
+    properties.subject = clean(subject)[:255]
+    properties.language = "en-GB"
+    return document
+
+
+def docx_bytes(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -23,6 +23,7 @@ APPS = (
     "plans",
     "returns",
     "reports",
+    "questions",
     "spreadsheets",
     "public",
     "api",
@@ -37,6 +38,7 @@ APPS = (
 # side by side: indicators asks Django's `has_perm`, never a role; plans (the
 # council plan, improvement actions) is on indicators; returns
 # (the monthly cycle) and reports (papers) are on plans and indicators;
+# questions (members' questions, the response sheet) is on reports and below;
 # spreadsheets (import and export) is on indicators and returns; public (the
 # public site and publication) is on returns and everything below; api (the read
 # API) is on reports and everything below it, and only kpidash/urls.py imports
@@ -50,6 +52,7 @@ FORBIDDEN = {
         "plans",
         "returns",
         "reports",
+        "questions",
         "spreadsheets",
         "public",
         "api",
@@ -62,6 +65,7 @@ FORBIDDEN = {
         "plans",
         "returns",
         "reports",
+        "questions",
         "spreadsheets",
         "public",
         "api",
@@ -69,12 +73,13 @@ FORBIDDEN = {
         "demo",
         "kpidash",
     },
-    "plans": {"returns", "reports", "spreadsheets", "public", "api", "siteexport", "demo", "kpidash"},
-    "returns": {"reports", "spreadsheets", "public", "api", "siteexport", "demo", "kpidash"},
-    "reports": {"spreadsheets", "public", "api", "siteexport", "demo", "kpidash"},
-    "spreadsheets": {"reports", "public", "api", "siteexport", "demo", "kpidash"},
-    "public": {"reports", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
-    "api": {"spreadsheets", "siteexport", "demo", "kpidash"},
+    "plans": {"returns", "reports", "questions", "spreadsheets", "public", "api", "siteexport", "demo", "kpidash"},
+    "returns": {"reports", "questions", "spreadsheets", "public", "api", "siteexport", "demo", "kpidash"},
+    "reports": {"questions", "spreadsheets", "public", "api", "siteexport", "demo", "kpidash"},
+    "questions": {"spreadsheets", "public", "api", "siteexport", "demo", "kpidash"},
+    "spreadsheets": {"reports", "questions", "public", "api", "siteexport", "demo", "kpidash"},
+    "public": {"reports", "questions", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
+    "api": {"questions", "spreadsheets", "siteexport", "demo", "kpidash"},
     "siteexport": {"api", "demo", "kpidash"},
     "demo": {"api", "siteexport", "kpidash"},
     "kpidash": {"demo"},

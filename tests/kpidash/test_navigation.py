@@ -10,13 +10,13 @@ def nav_labels(client) -> list[str]:
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [
-        ("owner_user", ["Home", "My returns", "Plans", "Actions", "Papers", "Spreadsheets", "API"]),
+        ("owner_user", ["Home", "My returns", "Plans", "Actions", "Papers", "Questions", "Spreadsheets", "API"]),
         (
             "performance_user",
-            ["Home", "Review", "Publication", "Plans", "Actions", "Papers", "Spreadsheets", "API", "Admin"],
+            ["Home", "Review", "Publication", "Plans", "Actions", "Papers", "Questions", "Spreadsheets", "API", "Admin"],
         ),
-        ("clerk_user", ["Home", "Plans", "Actions", "Papers", "API"]),
-        ("viewer_user", ["Home", "Plans", "Actions", "Papers", "API"]),
+        ("clerk_user", ["Home", "Plans", "Actions", "Papers", "Questions", "API"]),
+        ("viewer_user", ["Home", "Plans", "Actions", "Papers", "Questions", "API"]),
     ],
 )
 def test_navigation_shows_only_the_sections_a_role_can_use(demo, client, request, persona, expected):

@@ -32,6 +32,7 @@ from indicators.models import (
     Threshold,
 )
 from plans.models import Action, ActionNote, Objective, Plan, Priority
+from questions.models import Answer, Meeting, Question, ResponseSheet
 from reports.models import Addendum, Paper, PaperSettings
 from returns.models import BankHolidayChange, CalendarChange, PeriodStatus, ReportingPeriod
 from siteexport.restore import occupied
@@ -89,7 +90,9 @@ def enrich_demo() -> None:
 def wipe_site() -> None:
     """Empty what the demo filled, as in a newly migrated database (the role groups stay)."""
     with ratings.deferred():  # one refresh of nothing at the end, not one per deleted result
-        # Addenda (with their papers) and API tokens are not carried (README "Moving to a new site").
+        # Addenda (with their papers), API tokens and members' questions are not carried (README "Moving to a new site").
+        for model in (ResponseSheet, Answer, Question, Meeting):
+            model.objects.all().delete()
         for model in (ActionNote, Action, Objective, Priority, Plan, Addendum, ApiToken):
             model.objects.all().delete()
         for model in (Paper, PaperSettings, ImportRecord, Rating, Commentary, Result, Threshold, Phase, Indicator):

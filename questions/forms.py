@@ -1,0 +1,130 @@
+"""Forms parse what people type; the rules are checked once, in `services` (and plans.services for resolutions)."""
+
+from __future__ import annotations
+
+from django import forms
+
+from indicators.models import Committee
+from plans.forms import action_owners
+from questions.services import NON_FIELD, TEXT_MAX_LENGTH
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d")
+
+
+class _ServiceErrors:
+    def add_service_errors(self, error) -> None:
+        for name, messages in error.errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields and name != NON_FIELD else None, message)  # type: ignore[attr-defined]
+
+
+class _IndicatorChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class _IndicatorsChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class _UserChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class MeetingForm(_ServiceErrors, forms.Form):
+    committee = forms.ModelChoiceField(
+        label="Committee", queryset=Committee.objects.all(), error_messages={"required": "Choose the committee."}
+    )
+    meeting_date = forms.DateField(
+        label="Meeting date",
+        help_text="For example 2020-01-21.",
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": "Enter the meeting date, for example 2020-01-21.",
+            "invalid": "Enter the meeting date as a date, for example 2020-01-21.",
+        },
+    )
+    period = forms.DateField(
+        label="The paper's month (results up to the end of)",
+        help_text="For example 2019-11.",
+        input_formats=["%Y-%m"],
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}),
+        error_messages={
+            "required": "Enter the month the paper reports up to, for example 2019-11.",
+            "invalid": "Enter the paper's month as YYYY-MM, for example 2019-11.",
+        },
+    )
+
+
+class QuestionForm(_ServiceErrors, forms.Form):
+    indicator = _IndicatorChoice(
+        label="Indicator", queryset=None, error_messages={"required": "Choose the indicator the question is about."}
+    )
+    member_name = forms.CharField(
+        label="Member who asked", max_length=200, required=False, help_text="For example Cllr Jane Smith."
+    )
+    text = forms.CharField(
+        label="Question",
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Enter the question."},
+    )
+
+    def __init__(self, *args, indicators, own: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = indicators.order_by("code")  # type: ignore[attr-defined]
+        if own:  # a councillor asks as themselves
+            del self.fields["member_name"]
+
+
+class AnswerForm(_ServiceErrors, forms.Form):
+    text = forms.CharField(
+        label="Answer",
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter the answer."},
+    )
+
+
+class ReturnForm(_ServiceErrors, forms.Form):
+    reason = forms.CharField(
+        label="Why is it being returned?",
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why the answer is being returned, so it can be put right."},
+    )
+
+
+class ResolutionForm(_ServiceErrors, forms.Form):
+    resolution = forms.CharField(
+        label="The resolution",
+        help_text="As the committee made it, for example: officers to report back on the help desk by March 2020.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter the resolution as the committee made it."},
+    )
+    title = forms.CharField(
+        label="Action title", max_length=200, error_messages={"required": "Enter a title: say what will be done."}
+    )
+    owner = _UserChoice(label="Owner", queryset=None, error_messages={"required": "Choose who owns the action."})
+    due = forms.DateField(
+        label="Due date",
+        help_text="For example 2020-03-31.",
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": "Enter the due date.",
+            "invalid": "Enter the due date as a date, for example 2020-03-31.",
+        },
+    )
+    indicators = _IndicatorsChoice(
+        label="Indicators",
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one indicator the action is about."},
+    )
+
+    def __init__(self, *args, indicators, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = action_owners()  # type: ignore[attr-defined]
+        self.fields["indicators"].queryset = indicators.order_by("code")  # type: ignore[attr-defined]
