@@ -40,7 +40,7 @@ from questions.services import (
     question_add,
 )
 from questions.sheet import meeting_questions, sheet_publish
-from reports.services import CONTENT_TYPES
+from reports.jobs import CONTENT_TYPES
 
 # --- access helpers -----------------------------------------------------------------
 

@@ -90,7 +90,7 @@ def enrich_demo() -> None:
 def wipe_site() -> None:
     """Empty what the demo filled, as in a newly migrated database (the role groups stay)."""
     with ratings.deferred():  # one refresh of nothing at the end, not one per deleted result
-        # Addenda (with their papers), API tokens and members' questions are not carried (README "Moving to a new site").
+        # Not carried (README "Moving to a new site"): addenda (with their papers), API tokens, members' questions.
         for model in (ResponseSheet, Answer, Question, Meeting):
             model.objects.all().delete()
         for model in (ActionNote, Action, Objective, Priority, Plan, Addendum, ApiToken):
