@@ -252,11 +252,26 @@ class Indicator(models.Model):
         return format_value(value, self.unit, self.decimals)
 
 
+class SavedWithItsRatings:
+    """A save of a row the ratings read (results, thresholds, phases) is one transaction.
+
+    The ratings' receivers (`indicators.ratings`) lock the indicator's row before the
+    save and re-rate it after; outside a transaction (a shell, a script, a data
+    migration) the lock would be refused and the re-rating could be left undone, so
+    the save opens one itself. Inside one already it adds nothing (no savepoint).
+    A delete needs no help: Django deletes in a transaction, signals included.
+    """
+
+    def save(self, *args, **kwargs) -> None:
+        with transaction.atomic(using=kwargs.get("using"), savepoint=False):
+            super().save(*args, **kwargs)  # type: ignore[misc]
+
+
 def _scheme_or_default(scheme: str) -> Scheme:
     return Scheme(scheme or settings.KPIDASH_DEFAULT_SCHEME)
 
 
-class Threshold(models.Model):
+class Threshold(SavedWithItsRatings, models.Model):
     """One financial year's target, floor and bands for an indicator.
 
     KPIs use the rating fields; activity indicators use lower and upper, the
@@ -317,7 +332,7 @@ class Threshold(models.Model):
             raise ValidationError(errors)
 
 
-class Result(models.Model):
+class Result(SavedWithItsRatings, models.Model):
     """An indicator's figure for one reporting period (the first of a month)."""
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="results")
@@ -417,7 +432,7 @@ def result_period_errors(period, indicator: Indicator | None, today) -> dict[str
     return errors
 
 
-class Phase(models.Model):
+class Phase(SavedWithItsRatings, models.Model):
     """A new phase of an indicator's SPC chart from ``start``: its limits are computed afresh.
 
     Rebasing is a person's decision with a reason (a new process, a changed

@@ -42,7 +42,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
@@ -274,11 +274,12 @@ def refresh(changes: dict[int, date | None]) -> None:
         _merge(pending, changes)
         return
     ids = sorted(changes)
-    # Two writers of one indicator would each rate it without the other's figures (and clash on the
-    # ratings' unique rows): the indicator's lock makes the second wait and rate from the first's.
-    Indicator.objects.filter(pk__in=ids).lock_figures()
-    for start in range(0, len(ids), BATCH):
-        _refresh_batch({pk: changes[pk] for pk in ids[start : start + BATCH]})
+    with transaction.atomic(savepoint=False):  # the caller's, or its own for a caller with none (a shell)
+        # Two writers of one indicator would each rate it without the other's figures (and clash on the
+        # ratings' unique rows): the indicator's lock makes the second wait and rate from the first's.
+        Indicator.objects.filter(pk__in=ids).lock_figures()
+        for start in range(0, len(ids), BATCH):
+            _refresh_batch({pk: changes[pk] for pk in ids[start : start + BATCH]})
 
 
 def _refresh_batch(changes: dict[int, date | None]) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 from django.urls import reverse
 
 from indicators import ratings
@@ -165,3 +166,18 @@ def test_the_home_counts_equal_the_dashboard_rows_for_every_directorate_and_mont
             indicators = Indicator.objects.active().filter(directorate=directorate)
             rows = build_dashboard(indicators, period).kpis
             assert sorted(rag for _, rag in latest_rags(indicators, period)) == sorted(row.rag for row in rows)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_figure_saved_outside_any_transaction_is_locked_saved_and_rated_in_one(demo):
+    """A shell or a script saves with no transaction open: the rating lock must not refuse it."""
+    assert transaction.get_autocommit()
+    result = Result.objects.get(indicator__code="ICT02", period=NOV)
+    result.value = Decimal("99")
+    result.save()  # on PostgreSQL, without its own transaction the lock raised TransactionManagementError
+    assert Rating.objects.get(indicator__code="ICT02", period=NOV).month_rag == Rag.GREEN
+    threshold = Threshold.objects.get(indicator__code="ICT02", financial_year=2019)
+    threshold.target = Decimal("100")
+    threshold.save()
+    assert Rating.objects.get(indicator__code="ICT02", period=NOV).month_rag != Rag.GREEN
+    assert_current()
