@@ -36,12 +36,23 @@ class ActionLocked(ActionError):
 
 
 def action_errors(
-    *, user, title: str, owner, due: date | None, status: str, indicators: list[Indicator]
+    *,
+    user,
+    title: str,
+    owner,
+    due: date | None,
+    status: str,
+    indicators: list[Indicator],
+    source_committee: Committee | None = None,
+    source_meeting: date | None = None,
+    resolution: str = "",
 ) -> dict[str, list[str]]:
     """Field name → messages for an action's fields; empty when they may be saved by `user`.
 
     `user` None is an import (the performance team's spreadsheet import, a site restore), which
-    may link any indicator, as the performance team may.
+    may link any indicator, as the performance team may. An import may also carry a committee
+    resolution's source (committee, meeting, resolution): all three or none, and only about the
+    committee's own indicators, as when the clerk records it (`action_from_resolution`).
     """
     errors = _field_errors(title=title, owner=owner, due=due, status=status, indicators=indicators)
     if indicators and user is not None and (codes := not_theirs(user, indicators)):
@@ -49,6 +60,14 @@ def action_errors(
             f"You can only link actions to your own indicators; {', '.join(codes)} "
             f"{'is' if len(codes) == 1 else 'are'} not yours."
         ]
+    if source_committee is None and (source_meeting or (resolution or "").strip()):
+        errors["source_committee"] = ["Name the committee that made the resolution, or leave its meeting blank."]
+    elif source_committee is not None:
+        found = resolution_errors(
+            committee=source_committee, meeting_date=source_meeting, resolution=resolution, indicators=indicators
+        )
+        for name, messages in found.items():
+            errors.setdefault("source_meeting" if name == "meeting_date" else name, []).extend(messages)
     return errors
 
 
@@ -130,8 +149,9 @@ def resolution_errors(
         errors["meeting_date"] = ["Enter the date of the meeting that made the resolution."]
     if not (resolution or "").strip():
         errors["resolution"] = ["Enter the resolution as the committee made it."]
-    theirs = set(Indicator.objects.for_committee(committee).values_list("pk", flat=True))
-    if outside := sorted(indicator.code for indicator in indicators if indicator.pk not in theirs):
+    # By directorate, as `Indicator.objects.for_committee`: an import's indicators may not be saved yet.
+    theirs = set(committee.directorates.values_list("pk", flat=True))
+    if outside := sorted(indicator.code for indicator in indicators if indicator.directorate_id not in theirs):
         errors["indicators"] = [
             f"{', '.join(outside)} {'is' if len(outside) == 1 else 'are'} not reported to {committee.name}: "
             "a resolution can only be about the committee's own indicators."
@@ -222,6 +242,9 @@ def action_import(
         due=action.due,
         status=action.status,
         indicators=indicators,
+        source_committee=action.source_committee,
+        source_meeting=action.source_meeting,
+        resolution=action.resolution,
     )
     if errors:
         raise ActionError(errors)

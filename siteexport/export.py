@@ -15,6 +15,7 @@ from accounts.roles import ROLES
 from indicators.models import Commentary, Committee, Directorate, Phase
 from indicators.periods import format_period
 from plans.models import ActionNote
+from public.models import Publication
 from reports.models import PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from siteexport import schema
@@ -30,6 +31,7 @@ from siteexport.schema import (
     PEOPLE,
     PERIODS,
     PHASES,
+    PUBLICATIONS,
     SHEETS,
     datetime_text,
 )
@@ -56,6 +58,7 @@ def site_sheets() -> dict[str, Iterator[list]]:
         PAPER_SETTINGS: _paper_settings(),
         BANK_HOLIDAYS: _bank_holidays(),
         ACTION_NOTES: _action_notes(),
+        PUBLICATIONS: _publications(),
     }
 
 
@@ -149,6 +152,18 @@ def _action_notes() -> Iterator[list]:
         yield [note.action_id, _username(note.author), datetime_text(note.created_at), note.text]
 
 
+def _publications() -> Iterator[list]:
+    yield SHEETS[PUBLICATIONS]
+    rows = Publication.objects.select_related("indicator", "published_by").order_by("indicator__code", "financial_year")
+    for publication in rows:
+        yield [
+            publication.indicator.code,
+            publication.year_label,
+            _username(publication.published_by),
+            datetime_text(publication.published_at),
+        ]
+
+
 def manifest() -> dict:
     return {
         "format": schema.FORMAT,
@@ -158,7 +173,7 @@ def manifest() -> dict:
             schema.WORKBOOK: "the Spreadsheets workbook: Indicators, Thresholds, Results, Plans, Priorities, "
             "Objectives, Actions",
             schema.SITE: "directorates, committees, people, SPC phases, commentary, reporting periods, "
-            "paper settings, bank holiday changes, action notes",
+            "paper settings, bank holiday changes, action notes, publications",
         },
     }
 

@@ -25,9 +25,10 @@ from simple_history.utils import bulk_create_with_history
 from accounts.roles import ROLES
 from indicators import ratings
 from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result, Threshold
-from indicators.periods import format_period
+from indicators.periods import FinancialYear, format_period
 from plans.models import Action, ActionNote, Plan
 from plans.services import NOTE_MAX_LENGTH
+from public.models import Publication
 from reports.models import Paper, PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from returns.services import save_with_history
@@ -44,6 +45,7 @@ from siteexport.schema import (
     PEOPLE,
     PERIODS,
     PHASES,
+    PUBLICATIONS,
     SITE,
     WORKBOOK,
     role_groups,
@@ -67,6 +69,7 @@ _OCCUPIED = (
     (BankHolidayChange, "bank holiday change"),
     (Plan, "plan"),
     (Action, "improvement action"),
+    (Publication, "publication"),
 )
 
 
@@ -152,6 +155,7 @@ def _restore(plan: ImportPlan, rows: Rows, workbook: Path) -> None:
     _bank_holidays(plan, rows[BANK_HOLIDAYS])
     _reset_sequences(Action)
     _action_notes(plan, rows[ACTION_NOTES], users)
+    _publications(plan, rows[PUBLICATIONS], indicators, users)
     if plan.ok:
         record_import(plan, ImportRecord.Source.COMMAND)
         # Every indicator's ratings from scratch (record_import asked only for those with results).
@@ -394,6 +398,24 @@ def _action_notes(plan: ImportPlan, rows, users: dict) -> None:
             # Written when it was said, not at the restore (created_at is set on the first save).
             ActionNote.objects.filter(pk=note.pk).update(created_at=cells["created_at"])
             plan.count(ACTION_NOTES, number, f"Action {action.pk}", "created")
+
+
+def _publications(plan: ImportPlan, rows, indicators: dict, users: dict) -> None:
+    for number, cells in rows:
+        indicator = _indicator(plan, PUBLICATIONS, number, cells["code"], indicators)
+        publisher = _person(plan, PUBLICATIONS, number, "published_by", users, cells.get("published_by"))
+        if indicator is None or (cells.get("published_by") and publisher is None):
+            continue
+        label = f"{indicator.code} {FinancialYear(cells['financial_year']).label}"
+        if not indicator.active:  # the publication page's rule (`public.services.publication_set`)
+            plan.error(PUBLICATIONS, number, "code", f"{indicator.code} is not active, so it cannot be published.")
+            continue
+        publication = Publication(indicator=indicator, financial_year=cells["financial_year"], published_by=publisher)
+        if cells.get("published_at"):
+            publication.published_at = cells["published_at"]
+        if _checked(plan, PUBLICATIONS, number, publication, {"indicator": "code"}):
+            save_with_history(publication, plan.user, _reason(plan))
+            plan.count(PUBLICATIONS, number, label, "created")
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock a restore holds until it commits.

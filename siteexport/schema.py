@@ -18,7 +18,15 @@ from accounts.roles import ROLES
 from indicators.models import CommentaryStatus, DirectionBasis
 from reports.models import PaperSettings
 from returns.models import CalendarChange, PeriodStatus
-from spreadsheets.resources import ChoiceWidget, DayWidget, PeriodWidget, TextWidget, WholeNumberWidget, YesNoWidget
+from spreadsheets.resources import (
+    ChoiceWidget,
+    DayWidget,
+    FinancialYearWidget,
+    PeriodWidget,
+    TextWidget,
+    WholeNumberWidget,
+    YesNoWidget,
+)
 
 FORMAT, VERSION = "kpidash-site", 1
 MANIFEST, WORKBOOK, SITE = "manifest.json", "workbook.xlsx", "site.xlsx"
@@ -33,6 +41,7 @@ PERIODS = "Reporting periods"
 PAPER_SETTINGS = "Paper settings"
 BANK_HOLIDAYS = "Bank holiday changes"
 ACTION_NOTES = "Action notes"  # progress notes on the workbook's Actions (by their id there)
+PUBLICATIONS = "Publications"  # which indicators are public, year by year (`public/`)
 
 # The PaperSettings fields people write (not the committee it belongs to, nor when it was saved).
 PAPER_FIELDS = [f.name for f in PaperSettings._meta.concrete_fields if f.name not in ("id", "committee", "updated_at")]
@@ -60,7 +69,10 @@ SHEETS: dict[str, list[str]] = {
     PAPER_SETTINGS: ["committee", *PAPER_FIELDS],
     BANK_HOLIDAYS: ["day", "change", "name"],
     ACTION_NOTES: ["action", "author", "created_at", "text"],
+    PUBLICATIONS: ["code", "financial_year", "published_by", "published_at"],
 }
+# Sheets newer than the format's first exports: a file without one restores as if it were empty.
+ADDED_LATER = frozenset({ACTION_NOTES, PUBLICATIONS})
 KEYS = {
     DIRECTORATES: ["name", "slug"],
     COMMITTEES: ["name", "slug"],
@@ -71,6 +83,7 @@ KEYS = {
     PAPER_SETTINGS: ["committee"],
     BANK_HOLIDAYS: ["day"],
     ACTION_NOTES: ["action", "created_at", "text"],
+    PUBLICATIONS: ["code", "financial_year"],
 }
 
 ABOUT_TEXT = [
@@ -151,6 +164,12 @@ WIDGETS: dict[str, dict] = {
     PAPER_SETTINGS: {name: _yes_no if name in PAPER_YES_NO else _text for name in SHEETS[PAPER_SETTINGS]},
     BANK_HOLIDAYS: {"day": _day, "change": ChoiceWidget(CalendarChange.choices), "name": _text},
     ACTION_NOTES: {"action": WholeNumberWidget(), "author": _text, "created_at": _moment, "text": _text},
+    PUBLICATIONS: {
+        "code": _text,
+        "financial_year": FinancialYearWidget(),
+        "published_by": _text,
+        "published_at": _moment,
+    },
 }
 
 

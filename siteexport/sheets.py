@@ -10,7 +10,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from siteexport.schema import KEYS, SHEETS, SITE, WIDGETS
+from siteexport.schema import ADDED_LATER, KEYS, SHEETS, SITE, WIDGETS
 from spreadsheets.plan import ImportPlan
 from spreadsheets.workbook import ABOUT, Sheet, WorkbookError, normalise, open_workbook
 
@@ -42,7 +42,9 @@ def read_site(plan: ImportPlan, path: Path) -> Rows:
         plan.error("", 0, "", str(exc), first=True)
         return found
     for name in SHEETS:
-        if name not in found:
+        if name not in found and name in ADDED_LATER:
+            found[name] = []
+        elif name not in found:
             plan.error(name, 0, "", f"{SITE} has no {name} sheet: every site export has one (it may have no rows).")
     return found
 

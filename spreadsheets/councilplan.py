@@ -269,7 +269,9 @@ class _ActionChecks:
         self.checks = checks
         self.actions = {
             a.pk: a
-            for a in Action.objects.select_related("owner").prefetch_related("indicators", "objectives__priority__plan")
+            for a in Action.objects.select_related("owner", "source_committee").prefetch_related(
+                "indicators", "objectives__priority__plan"
+            )
         }
         self.users: dict[str, Any] = {}
         for user in get_user_model().objects.all():
@@ -318,7 +320,15 @@ def _plan_action(checks: CouncilPlanChecks, found: _ActionChecks, number: int, c
     objectives = _objectives(checks, cells, existing, errors)
     owner = action.owner if action.owner_id else None
     rules = action_errors(
-        user=None, title=action.title, owner=owner, due=action.due, status=action.status, indicators=indicators
+        user=None,
+        title=action.title,
+        owner=owner,
+        due=action.due,
+        status=action.status,
+        indicators=indicators,
+        source_committee=action.source_committee,
+        source_meeting=action.source_meeting,
+        resolution=action.resolution,
     )
     errors = {**{k: v[0] for k, v in rules.items()}, **errors}
     excluded = [f.name for f in Action._meta.concrete_fields if f.is_relation] + ["id"]

@@ -44,7 +44,20 @@ PLANS, PRIORITIES, OBJECTIVES, ACTIONS = "Plans", "Priorities", "Objectives", "A
 # are written and read by their own rules; every other name is a field of `plans.Action`, exported
 # and imported by its type (text, a choice, a date, a record by its name: `spreadsheets.councilplan`),
 # so a new field of Action goes on the sheet by adding its name here.
-ACTION_COLUMNS = ["id", "title", "description", "owner", "due", "status", "indicators", "objectives"]
+ACTION_COLUMNS = [
+    "id",
+    "title",
+    "description",
+    "owner",
+    "due",
+    "status",
+    "indicators",
+    "objectives",
+    # A committee resolution tracked as an action: its source (all three or none).
+    "source_committee",
+    "source_meeting",
+    "resolution",
+]
 ABOUT = "About"  # a notes sheet in our own files, ignored on import
 SHEETS: dict[str, list[str]] = {
     INDICATORS: [

@@ -327,6 +327,9 @@ BAD_VALUES = [
     ("CACHE_SECONDS", "0", {}, f"{A_NUMBER} 1"),
     ("CELERY_TASK_ALWAYS_EAGER", "sometimes", {}, BOOLEAN),
     ("KPIDASH_PAGE_CACHE", "off-ish", {}, BOOLEAN),
+    ("KPIDASH_PUBLIC_SITE", "public", {}, BOOLEAN),
+    ("KPIDASH_PUBLIC_REQUESTS_PER_MINUTE", "0", {}, f"{A_NUMBER} 1"),
+    ("KPIDASH_ACTION_REMINDER_DAYS", "61", {}, "use a whole number from 0 to 60"),
     ("EMAIL_BACKEND", "django.core.mail.backends.smpt.EmailBackend", {}, "use an importable dotted path"),
     ("DEFAULT_FROM_EMAIL", "kpidash", {}, "use an email address"),
     (

@@ -32,6 +32,7 @@ from indicators.models import (
     Threshold,
 )
 from plans.models import Action, ActionNote, Objective, Plan, Priority
+from public.models import Publication
 from questions.models import Answer, Meeting, Question, ResponseSheet
 from reports.models import Addendum, Paper, PaperSettings
 from returns.models import BankHolidayChange, CalendarChange, PeriodStatus, ReportingPeriod
@@ -81,6 +82,13 @@ def enrich_demo() -> None:
     )
     ReportingPeriod.objects.create(period=date(2019, 12, 1), deadline=date(2020, 1, 10), opened_by=users["performance"])
     BankHolidayChange.objects.create(day=date(2019, 12, 27), change=CalendarChange.ADD, name="Council closure day")
+    for code, year in (("ICT02", 2019), ("ICT02", 2018), ("FN01", 2019)):
+        Publication.objects.create(
+            indicator=Indicator.objects.get(code=code),
+            financial_year=year,
+            published_by=users["performance"],
+            published_at=datetime(2020, 1, 6, 9, 0, tzinfo=LONDON),
+        )
     leaver = User.objects.create_user("leaver", email="leaver@example.gov.uk", first_name="Lee", last_name="Ver")
     leaver.is_active = False
     leaver.save()
@@ -93,7 +101,7 @@ def wipe_site() -> None:
         # Not carried (README "Moving to a new site"): addenda (with their papers), API tokens, members' questions.
         for model in (ResponseSheet, Answer, Question, Meeting):
             model.objects.all().delete()
-        for model in (ActionNote, Action, Objective, Priority, Plan, Addendum, ApiToken):
+        for model in (Publication, ActionNote, Action, Objective, Priority, Plan, Addendum, ApiToken):
             model.objects.all().delete()
         for model in (Paper, PaperSettings, ImportRecord, Rating, Commentary, Result, Threshold, Phase, Indicator):
             model.objects.all().delete()

@@ -61,7 +61,7 @@ def test_a_site_with_data_is_refused_and_left_unchanged(demo, tmp_path):
     assert not plan.ok
     assert messages(plan) == [
         ": This site already holds data (2 directorates, 2 committees, 44 indicators, 920 results, "
-        "1 plan, 6 improvement actions): a site export "
+        "1 plan, 7 improvement actions): a site export "
         "is restored only into an empty, newly migrated database, so nothing was imported. Create a new database, "
         "run migrate, then import_site."
     ]
@@ -120,6 +120,71 @@ def test_a_progress_note_on_no_action_or_by_nobody_is_refused_and_the_plan_is_no
         "Action notes, 3, author: No user has the username “nobody”.",
     ]
     assert_nothing_written()  # no plan or action either (occupied() counts them)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        (1, "XX99", "Publications, 2, code: Unknown indicator code “XX99”."),
+        (2, "2019-20", "Publications, 2, financial_year: “2019-20”"),
+        (3, "nobody", "Publications, 2, published_by: No user has the username “nobody”."),
+    ],
+)
+def test_a_publication_of_an_unknown_indicator_year_or_person_is_refused(export, column, value, expected):
+    def edit(book):
+        book["Publications"].cell(2, column).value = value
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    if column == 2:
+        expected = f"Publications, 2, financial_year: {_year_message(value)}"
+    assert messages(plan) == [expected]
+    assert_nothing_written()
+
+
+def test_a_publication_of_an_inactive_indicator_is_refused_as_on_the_publication_page(export):
+    def edit(book):
+        sheet = book["Indicators"]
+        headings = [cell.value for cell in sheet[1]]
+        code_column, active_column = headings.index("code") + 1, headings.index("active") + 1
+        published = "FN01"  # the first row of the Publications sheet (enrich_demo)
+        for row in range(2, sheet.max_row + 1):
+            if sheet.cell(row, code_column).value == published:
+                sheet.cell(row, active_column).value = "no"
+
+    rewrite(export, "workbook.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert [m for m in messages(plan) if m.startswith("Publications")] == [
+        "Publications, 2, code: FN01 is not active, so it cannot be published."
+    ]
+    assert_nothing_written()
+
+
+def _year_message(text: str) -> str:
+    from spreadsheets.resources import FinancialYearWidget
+
+    try:
+        FinancialYearWidget().clean(text)
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError(f"{text} was taken for a financial year")
+
+
+def test_an_export_made_before_publications_and_action_notes_restores_without_them(export):
+    def edit(book):
+        del book["Publications"]
+        del book["Action notes"]
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert plan.ok, messages(plan)
+    assert Indicator.objects.exists()
 
 
 def test_an_overdue_status_in_the_workbook_is_refused_as_on_the_spreadsheets_page(export):
@@ -293,12 +358,12 @@ def test_the_commands_restore_print_counts_and_fail_loudly(demo, tmp_path):
     wipe_site()
     checked = io.StringIO()
     call_command("import_site", str(path), "--dry-run", stdout=checked)
-    assert "site.zip: would restore 1,097 row(s)." in checked.getvalue()
+    assert "site.zip: would restore 1,098 row(s)." in checked.getvalue()
     assert_nothing_written()
 
     out = io.StringIO()
     call_command("import_site", str(path), stdout=out)
 
     assert "Indicators: 44 created" in out.getvalue() and "People: 6 created" in out.getvalue()
-    assert "Actions: 6 created" in out.getvalue() and "Action notes: 4 created" in out.getvalue()
+    assert "Actions: 7 created" in out.getvalue() and "Action notes: 4 created" in out.getvalue()
     assert Directorate.objects.count() == 2 and Indicator.objects.count() == 44

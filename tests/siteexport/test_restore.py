@@ -14,6 +14,7 @@ from django.urls import reverse
 from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Rating, Result, Threshold
 from indicators.periods import format_period
 from plans.models import Action, ActionNote, Objective, Plan, Priority
+from public.models import Publication
 from reports.models import PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from siteexport.export import export_site
@@ -83,10 +84,12 @@ def plans_and_actions() -> dict[str, list]:
             for o in Objective.objects.select_related("priority__plan").prefetch_related("indicators")
         ),
         "actions": sorted(
-            (a.pk, a.title, a.description, a.owner.username, a.due, a.status)
+            (a.pk, a.title, a.description, a.owner.username, a.due, a.status, a.source, a.resolution)
             + (tuple(sorted(i.code for i in a.indicators.all())),)
             + (tuple(sorted((o.priority.plan.slug, o.priority.number, o.number) for o in a.objectives.all())),)
-            for a in Action.objects.select_related("owner").prefetch_related("indicators", "objectives__priority__plan")
+            for a in Action.objects.select_related("owner", "source_committee").prefetch_related(
+                "indicators", "objectives__priority__plan"
+            )
         ),
         "notes": sorted(
             (n.action_id, n.author.username if n.author else None, n.created_at, n.text)
@@ -119,7 +122,12 @@ def test_a_restored_demo_downloads_every_dashboard_byte_for_byte(site, client):
     before, json_before = every_download(client), every_dashboard_json()
     ratings_before = Rating.objects.count()
     plans_before, pages_before = plans_and_actions(), plan_pages(client)
-    assert len(plans_before["actions"]) == 6 and plans_before["notes"] and plans_before["objectives"]
+    assert (
+        len(plans_before["actions"]) == 7
+        and any(a[6] for a in plans_before["actions"])
+        and plans_before["notes"]
+        and plans_before["objectives"]
+    )
     assert len(before) == 4 * Result.objects.dates("period", "month").count() > 100
     assert sum(status == 200 for status, _ in before.values()) > 100  # real dashboards, not a page of 404s
 
@@ -197,12 +205,17 @@ def _records() -> dict[str, list]:
             for s in PaperSettings.objects.select_related("committee")
         ),
         "bank holidays": sorted((b.day, b.change, b.name) for b in BankHolidayChange.objects.all()),
+        "publications": sorted(
+            (p.indicator.code, p.financial_year, name(p.published_by), p.published_at)
+            for p in Publication.objects.select_related("indicator", "published_by")
+        ),
         "results": sorted(Result.objects.values_list("indicator__code", "period", "value", "numerator", "denominator")),
     }
 
 
 def test_people_phases_commentary_periods_paper_settings_and_bank_holidays_come_back_as_they_were(site):
     before = _records()
+    assert len(before["publications"]) == 3
     assert any(row[3] == "returned" for row in before["commentary"])
     assert any(row[1] == "closed" and row[6] for row in before["periods"])
 

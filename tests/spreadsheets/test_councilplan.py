@@ -55,6 +55,9 @@ def plan_dump() -> dict[str, list]:
                 a.status,
                 tuple(sorted(i.code for i in a.indicators.all())),
                 tuple(sorted(o.pk for o in a.objectives.all())),
+                a.source_committee_id,
+                a.source_meeting,
+                a.resolution,
             )
             for a in Action.objects.select_related("owner").prefetch_related("indicators", "objectives")
         ),
@@ -86,7 +89,7 @@ def test_the_export_carries_the_demo_plan_and_its_actions(demo, tmp_path):
 
     assert sheets["Actions"][0] == ACTION_COLUMNS
     assert len(sheets["Plans"]) == Plan.objects.count() + 1 == 2
-    assert len(sheets["Priorities"]) == 5 and len(sheets["Actions"]) == Action.objects.count() + 1 == 7
+    assert len(sheets["Priorities"]) == 5 and len(sheets["Actions"]) == Action.objects.count() + 1 == 8
     gl02 = next(row for row in sheets["Actions"][1:] if row[6] == "GL02")
     assert gl02[5] == "on_track"  # overdue is shown, never stored: the stored status goes out
     objectives = sheets["Objectives"]
@@ -201,6 +204,40 @@ def test_a_bad_cell_is_refused_with_its_sheet_row_and_column_and_nothing_is_writ
 
     assert not plan.applied
     assert any(m.startswith(f"{sheet}|2|{column}|") and expected in m for m in messages(plan)), messages(plan)
+    assert plan_dump() == before
+
+
+def _resolution_row(path: Path) -> int:
+    """The spreadsheet row of the demo's committee resolution (an action with a source)."""
+    resolution = Action.objects.get(source_committee__isnull=False)
+    rows = read_back(path)["Actions"]
+    return next(number for number, row in enumerate(rows[1:], start=2) if row[0] == resolution.pk)
+
+
+def test_a_resolution_keeps_its_source_through_the_workbook_and_is_checked_as_the_clerk_is(
+    demo, tmp_path, performance_user
+):
+    path = export_to(tmp_path / "kpidash.xlsx")
+    row = _resolution_row(path)
+    cells = dict(zip(read_back(path)["Actions"][0], read_back(path)["Actions"][row - 1], strict=True))
+    assert cells["source_committee"] == "Policy and Resources Cabinet Committee"
+    assert cells["source_meeting"] == "2020-01-21" and cells["resolution"]
+    outside = Indicator.objects.exclude(directorate__committees__slug="policy-and-resources").first()
+    edit(path, "Actions", row, "indicators", outside.code)
+    before = plan_dump()
+
+    plan = workbook_check(path=path, file_name=path.name, user=performance_user)
+
+    assert messages(plan) == [
+        f"Actions|{row}|indicators|{outside.code} is not reported to Policy and Resources Cabinet Committee: "
+        "a resolution can only be about the committee's own indicators."
+    ]
+    edit(path, "Actions", row, "indicators", cells["indicators"])
+    edit(path, "Actions", row, "source_committee", None)
+    plan = workbook_check(path=path, file_name=path.name, user=performance_user)
+    assert messages(plan) == [
+        f"Actions|{row}|source_committee|Name the committee that made the resolution, or leave its meeting blank."
+    ]
     assert plan_dump() == before
 
 
