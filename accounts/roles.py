@@ -27,6 +27,7 @@ _PERFORMANCE_TEAM_MODELS = {
     "plans": ["plan", "priority", "objective", "action", "actionnote"],
     "reports": ["papersettings", "paper", "addendum"],
     "public": ["publication"],  # the admin shows them read only; the publication page changes them
+    "questions": ["meeting", "question", "answer", "responsesheet"],  # read only there, as publications
 }
 _VIEW_ONLY = {"indicators": ["directorate", "committee", "indicator", "threshold", "phase", "result", "commentary"]}
 # The apps whose permissions the roles hold.
