@@ -41,6 +41,7 @@ from questions.services import (
 )
 from questions.sheet import meeting_questions, sheet_publish
 from reports.jobs import CONTENT_TYPES
+from reports.models import Paper, PaperStatus
 
 # --- access helpers -----------------------------------------------------------------
 
@@ -121,6 +122,9 @@ def _render_meeting(request, meeting: Meeting, ask_form: QuestionForm | None = N
         "may_record": may_record(user),
         "may_resolve": may_record_resolution(user),
         "sheets": meeting.sheets.select_related("published_by"),
+        "paper": Paper.objects.filter(committee=meeting.committee, period=meeting.period, status=PaperStatus.READY)
+        .order_by("-version")
+        .first(),
         "resolutions": Action.objects.filter(source_committee=meeting.committee, source_meeting=meeting.date)
         .select_related("owner")
         .prefetch_related("indicators"),

@@ -215,3 +215,39 @@ def test_the_meetings_list_costs_the_same_queries_with_more_meetings(client, set
     large = count_queries(client, reverse("questions"))
     assert Meeting.objects.count() >= 10
     assert large == small
+
+
+def test_the_meeting_page_links_to_the_latest_ready_paper_for_its_month(client, setup):
+    from datetime import date
+
+    from reports.models import Paper, PaperStatus
+
+    meeting = setup["meeting"]
+    client.force_login(setup[VIEWER])
+    assert "no paper has been generated for it yet" in _paper_line(client, meeting)
+    made = {
+        version: Paper.objects.create(
+            committee=meeting.committee,
+            period=meeting.period,
+            meeting_date=meeting.date,
+            version=version,
+            status=status,
+        )
+        for version, status in ((1, PaperStatus.READY), (2, PaperStatus.READY), (3, PaperStatus.FAILED))
+    }
+    Paper.objects.create(  # another month's paper is not this meeting's
+        committee=meeting.committee,
+        period=date(2019, 10, 1),
+        meeting_date=meeting.date,
+        version=4,
+        status=PaperStatus.READY,
+    )
+    line = _paper_line(client, meeting)
+    assert "read the paper (version 2)" in line and made[2].get_absolute_url() in line
+
+
+def _paper_line(client, meeting) -> str:
+    import re
+
+    html = client.get(meeting.get_absolute_url()).content.decode()
+    return re.search(r'<p class="govuk-body" id="meeting-paper">(.*?)</p>', html, re.S).group(1)
