@@ -70,3 +70,15 @@ def decide_lock_reason(user, answer: Answer | None) -> str | None:
         status = CommentaryStatus(answer.status).label.lower() if answer else "not answered yet"
         return f"Only a submitted answer can be approved or returned; this one is {status}."
     return None
+
+
+def question_rows(user, questions) -> list[dict]:
+    """Each question with its answer, whether `user` may read the answer's words, and may write it."""
+    rows = []
+    for question in questions:
+        answer = getattr(question, "answer", None)
+        may_answer = answer_lock_reason(user, question, answer) is None
+        may_decide = decide_lock_reason(user, answer) is None
+        shown = answer is not None and (answer.is_approved or may_answer or may_decide)
+        rows.append({"q": question, "answer": answer, "shown": shown, "may_answer": may_answer})
+    return rows

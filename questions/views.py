@@ -29,6 +29,7 @@ from questions.permissions import (
     may_read,
     may_record,
     may_submit_own,
+    question_rows,
 )
 from questions.services import (
     QuestionError,
@@ -97,17 +98,6 @@ def meeting_list(request):
     return render(request, "questions/meeting_list.html", context, status=400 if form.errors else 200)
 
 
-def _question_rows(user, meeting: Meeting) -> list[dict]:
-    rows = []
-    for question in meeting_questions(meeting):
-        answer = getattr(question, "answer", None)
-        may_answer = answer_lock_reason(user, question, answer) is None
-        may_decide = decide_lock_reason(user, answer) is None
-        shown = answer is not None and (answer.is_approved or may_answer or may_decide)
-        rows.append({"q": question, "answer": answer, "shown": shown, "may_answer": may_answer})
-    return rows
-
-
 def _render_meeting(request, meeting: Meeting, ask_form: QuestionForm | None = None, status: int = 200):
     user = request.user
     indicators = Indicator.objects.active().for_committee(meeting.committee)
@@ -115,7 +105,7 @@ def _render_meeting(request, meeting: Meeting, ask_form: QuestionForm | None = N
         ask_form = QuestionForm(indicators=indicators, own=may_submit_own(user))
     context = {
         "meeting": meeting,
-        "rows": _question_rows(user, meeting),
+        "rows": question_rows(user, meeting_questions(meeting)),
         "ask_form": ask_form,
         "ask_lock": ask_lock_reason(user),
         "own": may_submit_own(user),

@@ -25,7 +25,8 @@ PAGES = [
     "/indicators/ICT06/",
 ]
 # Generous ceilings: the real guarantee is that the second size costs no more than the first.
-CEILING = {"/": 40}
+# The indicator page adds one query for each app's section (actions from plans, members' questions).
+CEILING = {"/": 40, "/indicators/ICT02/": 24, "/indicators/ICT06/": 24}
 DEFAULT_CEILING = 20
 
 
@@ -104,7 +105,7 @@ def test_query_count_is_the_same_with_more_indicators_and_more_years(client, dem
     grow()
     large = {url: count_queries(client, url) for url in PAGES}
     assert large == small
-    assert all(0 < n <= CEILING.get(url, DEFAULT_CEILING) for url, n in large.items()), large
+    assert all(0 < n <= CEILING.get(url, DEFAULT_CEILING) for url, n in large.items()), str(large)
 
 
 def test_pages_stay_within_django_assert_max_num_queries_at_the_larger_size(
