@@ -6,7 +6,7 @@ from reports.models import Addendum, Paper, PaperSettings
 
 
 @admin.register(PaperSettings)
-class PaperSettingsAdmin(admin.ModelAdmin):
+class PaperSettingsAdmin(SimpleHistoryAdmin):
     list_display = ["committee", "subject", "author_name", "director_name", "updated_at"]
     fieldsets = [
         (None, {"fields": ["committee", "from_lines", "subject", "classification"]}),

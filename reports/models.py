@@ -70,6 +70,7 @@ class PaperSettings(models.Model):
         ),
     )
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["updated_at"])  # who changed the cover report's words, and when
 
     class Meta:
         verbose_name = "paper settings"
