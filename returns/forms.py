@@ -159,6 +159,19 @@ class SendBackForm(ErrorsFromServiceMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
+class WithdrawForm(ErrorsFromServiceMixin, forms.Form):
+    prefix = "withdraw"  # shares a page with ReturnForm and SendBackForm
+
+    reason = forms.CharField(
+        label="Why are you withdrawing the figure?",
+        max_length=REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example, “entered against the wrong month”. Recorded in the history.",
+        error_messages={"required": "Say why the figure is being withdrawn: the history keeps it."},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+
 class PeriodOpenForm(ErrorsFromServiceMixin, forms.Form):
     period = PeriodField(
         label="Month",

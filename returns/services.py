@@ -342,6 +342,39 @@ def return_save(
         raise _conflict(indicator, period) from None
 
 
+def return_withdraw(
+    *, indicator: Indicator, period: date, user, reason: str, expected_version: int | None = None
+) -> ReturnRow:
+    """Take back a figure entered by mistake (the wrong month, the wrong indicator), saying why.
+
+    Whoever may change the return may withdraw its figure, under the same locks; the
+    reason is kept in the figure's history (its deletion record) and the commentary's.
+    The return becomes a draft again, its commentary kept, and the month is rated
+    again as having no figure. Nothing is withdrawn if any of that is refused.
+    """
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        reporting_period, current = _locked_return(indicator, period)
+        _check_lock(user, indicator, period, current, reporting_period)
+        _check_version(current, expected_version, indicator, period)
+        result = Result.objects.filter(indicator=indicator, period=period).first()
+        if result is None:
+            raise ReturnError(f"{indicator.code} has no figure for {period_label(period)} to withdraw.")
+        if not reason:
+            raise ReturnError({"reason": ["Say why the figure is being withdrawn: the history keeps it."]})
+        if message := reason_error(reason):
+            raise ReturnError({"reason": [message]})
+        _ensure_baseline(result)
+        result._history_user = user  # type: ignore[attr-defined]
+        result._change_reason = f"Withdrawn: {reason}"[:100]  # type: ignore[attr-defined]
+        result.delete()
+        if current is not None:
+            current.set_status(CommentaryStatus.DRAFT)
+            current.version += 1
+            save_with_history(current, user, f"Figure withdrawn: {reason}")
+        return _fetch_row(indicator, period)
+
+
 def _submitted_for_decision(user, indicator: Indicator, period: date, expected_version: int | None) -> Commentary:
     if not is_performance_team(user):
         raise ReturnLocked("Only the performance team can approve or return a return.")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("returns/<period:period>/enter/", views.returns_enter, name="returns_enter"),
     path("returns/<period:period>/<code:code>/", views.return_edit, name="return_edit"),
     path("returns/<period:period>/<code:code>/decide/", views.return_decide, name="return_decide"),
+    path("returns/<period:period>/<code:code>/withdraw/", views.return_withdraw_view, name="return_withdraw"),
     path("review/", views.review, name="review"),
     path("review/approve/", views.review_approve, name="review_approve"),
     path("periods/", views.periods, name="periods"),

@@ -19,7 +19,7 @@ from indicators.models import Directorate, Indicator
 from indicators.periods import format_period, period_label
 from indicators.rules import Rag
 from plans.flags import flags_for, unactioned
-from returns.forms import GridRowForm, PeriodOpenForm, ReturnForm, SendBackForm, parse_bulk_choices
+from returns.forms import GridRowForm, PeriodOpenForm, ReturnForm, SendBackForm, WithdrawForm, parse_bulk_choices
 from returns.history import return_history
 from returns.models import ReportingPeriod
 from returns.permissions import (
@@ -48,6 +48,7 @@ from returns.services import (
     return_approve,
     return_save,
     return_send_back,
+    return_withdraw,
     returns_bulk_approve,
 )
 from returns.tasks import send_reminders
@@ -105,8 +106,9 @@ def _return_form(request, row: ReturnRow, reporting_period, data=None) -> Return
     return ReturnForm(data, initial=_return_initial(row), show_reason=show_reason)
 
 
-def _render_return(request, row, reporting_period, form=None, send_back_form=None, status=200):
+def _render_return(request, row, reporting_period, form=None, send_back_form=None, status=200, withdraw_form=None):
     context = {
+        "withdraw_form": withdraw_form or WithdrawForm(initial={"version": row.version}),
         "row": row,
         "reporting_period": reporting_period,
         "form": form or _return_form(request, row, reporting_period),
@@ -171,6 +173,34 @@ def return_edit(request, period: date, code: str):
             messages.success(request, _saved_message(saved, action))
             return redirect(_return_url(saved))
     return _render_return(request, row, reporting_period, form=form, status=400)
+
+
+@require_POST
+def return_withdraw_view(request, period: date, code: str):
+    row, reporting_period = _get_return(request, period, code)
+    if row.lock:
+        raise PermissionDenied(row.lock)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            saved = return_withdraw(
+                indicator=row.indicator,
+                period=period,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ReturnLocked as exc:
+            raise PermissionDenied(str(exc)) from None
+        except ReturnError as exc:
+            form.add_service_errors(exc)
+            row, reporting_period = _get_return(request, period, code)
+        else:
+            messages.success(
+                request, f"{saved.indicator.code}'s figure for {saved.period_label} withdrawn. The return is a draft."
+            )
+            return redirect(_return_url(saved))
+    return _render_return(request, row, reporting_period, withdraw_form=form, status=400)
 
 
 def _saved_message(row: ReturnRow, action: str) -> str:
