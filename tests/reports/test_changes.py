@@ -166,3 +166,11 @@ def test_changes_keep_the_papers_order():
 def test_the_sentence_counts_figures_and_commentary_with_proper_plurals(figures, commentary, sentence):
     changes = {"figures": [{}] * figures, "commentary": [{}] * commentary}
     assert changes_sentence(changes) == sentence
+
+
+def test_a_withdrawn_figure_says_the_value_then_data_to_be_supplied():
+    paper = _snapshot([_kpi()])
+    now = _snapshot([_kpi(value=None, value_text="–", month_rag="", rag="", ytd_value_text="–", ytd_rag="")])
+    [figure] = snapshot_changes(paper, now)["figures"]
+    assert (figure["old_value"], figure["new_value"]) == ("88.6%", "Data to be supplied")
+    assert (figure["old_rag"], figure["new_rag"]) == ("Red", "No RAG")
