@@ -425,6 +425,22 @@ def test_a_missing_sheet_and_an_unknown_column_are_refused(export):
     assert_nothing_written()
 
 
+def test_a_column_twice_or_a_key_column_missing_on_a_new_sheet_is_refused_as_the_workbook_refuses_it(export):
+    def edit(book):
+        set_cells(book, "Meetings", 1, created_at="Created By")  # created_by twice, under its own heading
+        book["Answers"].delete_cols(1)  # the question column
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert messages(plan) == [
+        "Meetings, 1, Created By: The column Created By appears twice.",
+        "Answers, 1, question: The Answers sheet needs a question column.",
+    ]
+    assert_nothing_written()
+
+
 def _contents(path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
