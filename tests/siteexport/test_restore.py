@@ -15,7 +15,8 @@ from indicators.models import Commentary, Committee, Directorate, Indicator, Pha
 from indicators.periods import format_period
 from plans.models import Action, ActionNote, Objective, Plan, Priority
 from public.models import Publication
-from questions.models import Answer, Meeting, Question
+from questions.models import Answer, Meeting, Question, ResponseSheet
+from questions.sheet import sheet_publish
 from reports.models import PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from siteexport.export import export_site
@@ -189,6 +190,22 @@ def test_meetings_questions_and_answers_come_back_as_they_were(site, client):
     meeting = Meeting.objects.get(committee__slug="policy-and-resources")
     new = Question.objects.create(meeting=meeting, indicator=Indicator.objects.get(code="ICT02"), text="And?")
     assert new.pk > max(q[0] for q in before["questions"])
+
+
+def test_response_sheets_are_not_carried_and_the_clerk_publishes_the_meeting_again(demo, tmp_path):
+    users = get_user_model().objects.in_bulk(field_name="username")
+    meeting = Meeting.objects.get(committee__slug="policy-and-resources")
+    sheet_publish(user=users["clerk"], meeting=meeting)
+    path = tmp_path / "site.zip"
+    export_site(path)
+
+    restore(path)
+
+    meeting = Meeting.objects.get(committee__slug="policy-and-resources")
+    assert not ResponseSheet.objects.exists()
+    again = sheet_publish(user=get_user_model().objects.get(username="clerk"), meeting=meeting)
+    assert again.version == 1
+    assert [item["approved"] for item in again.content["questions"]] == [True, True]
 
 
 def test_a_restored_site_exports_the_same_sheets_again(site, tmp_path):
