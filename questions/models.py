@@ -10,6 +10,7 @@ files and the words it printed.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -126,6 +127,22 @@ class Answer(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == CommentaryStatus.APPROVED
+
+    def clean(self) -> None:
+        # As `questions.services` leaves every answer: approved with its approver and time, or neither.
+        if self.is_approved and self.approver_id is None:
+            raise ValidationError({"approver": "An approved answer names the performance team member who approved it."})
+        if self.is_approved and self.approved_at is None:
+            raise ValidationError({"approved_at": "An approved answer has the time it was approved."})
+        if not self.is_approved and (self.approver_id is not None or self.approved_at is not None):
+            raise ValidationError(
+                {
+                    "approver" if self.approver_id is not None else "approved_at": (
+                        "Only an approved answer has an approver and an approval time; "
+                        f"this one is {self.get_status_display().lower()}."
+                    )
+                }
+            )
 
 
 def sheet_upload_to(sheet: ResponseSheet, filename: str) -> str:

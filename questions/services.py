@@ -44,12 +44,28 @@ class QuestionLocked(QuestionError):
     """The user may not make this change; the message says why."""
 
 
-def _text(value: str | None, field: str, missing: str, noun: str) -> str:
-    text = (value or "").replace("\r\n", "\n").strip()
+def tidy_text(value: str | None) -> str:
+    """Text as it is kept: Windows line ends made plain, no space around it."""
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def text_errors(text: str, field: str, missing: str, noun: str) -> dict[str, list[str]]:
+    """A question's, answer's or reason's text (already tidied): given, and not too long."""
     if not text:
-        raise QuestionError({field: [missing]})
+        return {field: [missing]}
     if len(text) > TEXT_MAX_LENGTH:
-        raise QuestionError({field: [f"{noun} can be at most {TEXT_MAX_LENGTH} characters; this is {len(text)}."]})
+        return {field: [f"{noun} can be at most {TEXT_MAX_LENGTH} characters; this is {len(text)}."]}
+    return {}
+
+
+def answer_text_errors(text: str) -> dict[str, list[str]]:
+    return text_errors(text, "text", "Enter the answer.", "An answer")
+
+
+def _text(value: str | None, field: str, missing: str, noun: str) -> str:
+    text = tidy_text(value)
+    if errors := text_errors(text, field, missing, noun):
+        raise QuestionError(errors)
     return text
 
 
@@ -60,10 +76,11 @@ def _clean(instance) -> None:
         raise QuestionError(exc.message_dict) from None
 
 
-def meeting_open(*, user, committee: Committee | None, meeting_date: date | None, period: date | None) -> Meeting:
-    """The committee's meeting on that date (made the first time), about the paper up to `period`."""
-    if not may_record(user):
-        raise QuestionLocked("Only committee clerks and the performance team open a meeting's questions.")
+def meeting_errors(
+    *, committee: Committee | None, meeting_date: date | None, period: date | None
+) -> dict[str, list[str]]:
+    """What is wrong with a meeting of `committee` on `meeting_date` about the paper up to `period` (the
+    meeting page's checks, which the site restore applies too); empty when nothing is."""
     errors: dict[str, list[str]] = {}
     if committee is None:
         errors["committee"] = ["Choose the committee."]
@@ -76,7 +93,14 @@ def meeting_open(*, user, committee: Committee | None, meeting_date: date | None
             f"The paper for a meeting on {meeting_date:%Y-%m-%d} reports up to an earlier month than "
             f"{period_label(period)}."
         ]
-    if errors:
+    return errors
+
+
+def meeting_open(*, user, committee: Committee | None, meeting_date: date | None, period: date | None) -> Meeting:
+    """The committee's meeting on that date (made the first time), about the paper up to `period`."""
+    if not may_record(user):
+        raise QuestionLocked("Only committee clerks and the performance team open a meeting's questions.")
+    if errors := meeting_errors(committee=committee, meeting_date=meeting_date, period=period):
         raise QuestionError(errors)
     assert committee is not None and meeting_date is not None and period is not None
     existing = Meeting.objects.filter(committee=committee, date=meeting_date).first()
@@ -100,6 +124,28 @@ def meeting_open(*, user, committee: Committee | None, meeting_date: date | None
     return meeting
 
 
+def question_errors(
+    *, committee: Committee, indicator: Indicator | None, member_name: str, own: bool, text: str
+) -> dict[str, list[str]]:
+    """What is wrong with a question to `committee`'s meeting (the meeting page's checks, which the site
+    restore applies too): the indicator is on the committee's paper, the member is named unless they
+    asked as themselves (`own`), and the text. Empty when nothing is."""
+    errors: dict[str, list[str]] = {}
+    if indicator is None:
+        errors["indicator"] = ["Choose the indicator the question is about."]
+    elif not Indicator.objects.for_committee(committee).filter(pk=indicator.pk).exists():
+        errors["indicator"] = [
+            f"{indicator.code} is not reported to {committee.name}: a question can only be on an "
+            "indicator of the committee's paper."
+        ]
+    if own and member_name:
+        errors["member_name"] = ["A member asking as themselves gives no member's name: leave it blank."]
+    if not own and not member_name:
+        errors["member_name"] = ["Enter the name of the member who asked, for example Cllr Jane Smith."]
+    errors.update(text_errors(text, "text", "Enter the question.", "A question"))
+    return errors
+
+
 def question_add(*, user, meeting: Meeting, indicator: Indicator | None, text: str, member_name: str = "") -> Question:
     """A member's question on one of the meeting's committee's indicators.
 
@@ -108,25 +154,11 @@ def question_add(*, user, meeting: Meeting, indicator: Indicator | None, text: s
     """
     if reason := ask_lock_reason(user):
         raise QuestionLocked(reason)
-    errors: dict[str, list[str]] = {}
-    if indicator is None:
-        errors["indicator"] = ["Choose the indicator the question is about."]
-    elif not Indicator.objects.for_committee(meeting.committee).filter(pk=indicator.pk).exists():
-        errors["indicator"] = [
-            f"{indicator.code} is not reported to {meeting.committee.name}: a question can only be on an "
-            "indicator of the committee's paper."
-        ]
-    member_name = (member_name or "").strip()
     own = may_submit_own(user)
-    if own and member_name:
-        errors["member_name"] = ["You are asking as yourself: leave the member's name blank."]
-    if not own and not member_name:
-        errors["member_name"] = ["Enter the name of the member who asked, for example Cllr Jane Smith."]
-    try:
-        text = _text(text, "text", "Enter the question.", "A question")
-    except QuestionError as exc:
-        errors.update(exc.errors)
-    if errors:
+    member_name, text = (member_name or "").strip(), tidy_text(text)
+    if errors := question_errors(
+        committee=meeting.committee, indicator=indicator, member_name=member_name, own=own, text=text
+    ):
         raise QuestionError(errors)
     question = Question(
         meeting=meeting,
@@ -148,7 +180,9 @@ def answer_save(*, user, question: Question, text: str, submit: bool = False) ->
         answer = Answer.objects.select_for_update().filter(question=question).first()
         if reason := answer_lock_reason(user, question, answer):
             raise QuestionLocked(reason)
-        text = _text(text, "text", "Enter the answer.", "An answer")
+        text = tidy_text(text)
+        if errors := answer_text_errors(text):
+            raise QuestionError(errors)
         if answer is None:
             answer = Answer(question=question, text=text, answered_by=user)
             changed = True

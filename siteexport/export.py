@@ -16,15 +16,18 @@ from indicators.models import Commentary, Committee, Directorate, Phase
 from indicators.periods import format_period
 from plans.models import ActionNote
 from public.models import Publication
+from questions.models import Answer, Meeting, Question
 from reports.models import PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from siteexport import schema
 from siteexport.schema import (
     ACTION_NOTES,
+    ANSWERS,
     BANK_HOLIDAYS,
     COMMENTARY,
     COMMITTEES,
     DIRECTORATES,
+    MEETINGS,
     PAPER_FIELDS,
     PAPER_SETTINGS,
     PAPER_YES_NO,
@@ -32,6 +35,7 @@ from siteexport.schema import (
     PERIODS,
     PHASES,
     PUBLICATIONS,
+    QUESTIONS,
     SHEETS,
     datetime_text,
 )
@@ -59,6 +63,9 @@ def site_sheets() -> dict[str, Iterator[list]]:
         BANK_HOLIDAYS: _bank_holidays(),
         ACTION_NOTES: _action_notes(),
         PUBLICATIONS: _publications(),
+        MEETINGS: _meetings(),
+        QUESTIONS: _questions(),
+        ANSWERS: _answers(),
     }
 
 
@@ -164,6 +171,50 @@ def _publications() -> Iterator[list]:
         ]
 
 
+def _meetings() -> Iterator[list]:
+    yield SHEETS[MEETINGS]
+    for m in Meeting.objects.select_related("committee", "created_by").order_by("committee__slug", "date"):
+        yield [
+            m.committee.slug,
+            m.date.isoformat(),
+            format_period(m.period),
+            _username(m.created_by),
+            datetime_text(m.created_at),
+        ]
+
+
+def _questions() -> Iterator[list]:
+    yield SHEETS[QUESTIONS]
+    rows = Question.objects.select_related("meeting__committee", "indicator", "asked_by", "recorded_by")
+    for q in rows.order_by("pk"):
+        yield [
+            q.pk,
+            q.meeting.committee.slug,
+            q.meeting.date.isoformat(),
+            q.indicator.code,
+            q.member_name or None,
+            _username(q.asked_by),
+            q.text,
+            _username(q.recorded_by),
+            datetime_text(q.created_at),
+        ]
+
+
+def _answers() -> Iterator[list]:
+    yield SHEETS[ANSWERS]
+    for a in Answer.objects.select_related("answered_by", "approver").order_by("question_id"):
+        yield [
+            a.question_id,
+            a.text,
+            a.status,
+            _username(a.answered_by),
+            datetime_text(a.submitted_at),
+            _username(a.approver),
+            datetime_text(a.approved_at),
+            a.return_reason or None,
+        ]
+
+
 def manifest() -> dict:
     return {
         "format": schema.FORMAT,
@@ -173,7 +224,8 @@ def manifest() -> dict:
             schema.WORKBOOK: "the Spreadsheets workbook: Indicators, Thresholds, Results, Plans, Priorities, "
             "Objectives, Actions",
             schema.SITE: "directorates, committees, people, SPC phases, commentary, reporting periods, "
-            "paper settings, bank holiday changes, action notes, publications",
+            "paper settings, bank holiday changes, action notes, publications, members' questions "
+            "(meetings, questions, answers)",
         },
     }
 

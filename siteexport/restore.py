@@ -4,8 +4,10 @@ The order follows what points at what: directorates, committees and people
 first; then the Spreadsheets workbook through the Spreadsheets import itself
 (`spreadsheets.plan` checks every indicator, threshold and result with the rules
 of every other path, `spreadsheets.apply` writes them with their history); then
-the SPC phases, commentary with its approval, reporting periods, paper settings
-and bank holiday changes, each checked by its model's own validation. Any
+the SPC phases, commentary with its approval, reporting periods, paper settings,
+bank holiday changes, action notes and publications, each checked by its model's own
+validation; last the members' questions (meetings, questions, answers), checked by
+`questions.services`' own checks as well. Any
 problem anywhere rolls everything back, and is reported with its sheet, row and
 column. The stored ratings are then worked out for every indicator, in the same
 transaction (`indicators.ratings.refresh`).
@@ -14,6 +16,7 @@ transaction (`indicators.ratings.refresh`).
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -29,16 +32,20 @@ from indicators.periods import FinancialYear, format_period
 from plans.models import Action, ActionNote, Plan
 from plans.services import NOTE_MAX_LENGTH
 from public.models import Publication
+from questions.models import Answer, Meeting, Question
+from questions.services import answer_text_errors, meeting_errors, question_errors, tidy_text
 from reports.models import Paper, PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from returns.services import save_with_history
 from siteexport.archive import open_site_export
 from siteexport.schema import (
     ACTION_NOTES,
+    ANSWERS,
     BANK_HOLIDAYS,
     COMMENTARY,
     COMMITTEES,
     DIRECTORATES,
+    MEETINGS,
     PAPER_FIELDS,
     PAPER_SETTINGS,
     PAPER_YES_NO,
@@ -46,6 +53,7 @@ from siteexport.schema import (
     PERIODS,
     PHASES,
     PUBLICATIONS,
+    QUESTIONS,
     SITE,
     WORKBOOK,
     role_groups,
@@ -70,6 +78,7 @@ _OCCUPIED = (
     (Plan, "plan"),
     (Action, "improvement action"),
     (Publication, "publication"),
+    (Meeting, "meeting"),
 )
 
 
@@ -156,6 +165,12 @@ def _restore(plan: ImportPlan, rows: Rows, workbook: Path) -> None:
     _reset_sequences(Action)
     _action_notes(plan, rows[ACTION_NOTES], users)
     _publications(plan, rows[PUBLICATIONS], indicators, users)
+    meetings = _meetings(plan, rows[MEETINGS], users)
+    # A row refused above is reported once: the questions and answers pointing at it are skipped without another.
+    meetings_listed = {(cells["committee"], cells["date"]) for _, cells in rows[MEETINGS]}
+    questions = _questions(plan, rows[QUESTIONS], meetings, meetings_listed, indicators, users)
+    _reset_sequences(Question)
+    _answers(plan, rows[ANSWERS], questions, {cells["id"] for _, cells in rows[QUESTIONS]}, users)
     if plan.ok:
         record_import(plan, ImportRecord.Source.COMMAND)
         # Every indicator's ratings from scratch (record_import asked only for those with results).
@@ -416,6 +431,110 @@ def _publications(plan: ImportPlan, rows, indicators: dict, users: dict) -> None
         if _checked(plan, PUBLICATIONS, number, publication, {"indicator": "code"}):
             save_with_history(publication, plan.user, _reason(plan))
             plan.count(PUBLICATIONS, number, label, "created")
+
+
+def _meetings(plan: ImportPlan, rows, users: dict) -> dict[tuple[str, date], Meeting]:
+    committees = {c.slug: c for c in Committee.objects.all()}
+    found = {}
+    for number, cells in rows:
+        slug = cells["committee"]
+        committee = _lookup(
+            plan, MEETINGS, number, "committee", committees, slug, f"No committee has the slug “{slug}”."
+        )
+        creator = _person(plan, MEETINGS, number, "created_by", users, cells.get("created_by"))
+        if committee is None or (cells.get("created_by") and creator is None):
+            continue
+        meeting = Meeting(committee=committee, date=cells["date"], period=cells["period"], created_by=creator)
+        errors = meeting_errors(committee=committee, meeting_date=meeting.date, period=meeting.period)
+        if _refused(plan, MEETINGS, number, errors, {"meeting_date": "date"}):
+            continue
+        if _checked(plan, MEETINGS, number, meeting, {}):
+            _save_as_it_was(plan, meeting, cells.get("created_at"))
+            found[slug, meeting.date] = meeting
+            plan.count(MEETINGS, number, str(meeting), "created")
+    return found
+
+
+def _refused(plan: ImportPlan, sheet: str, number: int, errors: dict, columns: dict[str, str]) -> bool:
+    """Record the errors of a `questions.services` check (field → messages) on their columns; any?"""
+    for name, messages in errors.items():
+        plan.error(sheet, number, columns.get(name, name), messages[0])
+    return bool(errors)
+
+
+def _save_as_it_was(plan: ImportPlan, instance: models.Model, created_at) -> None:
+    save_with_history(instance, plan.user, _reason(plan))
+    if created_at is not None:  # when it was made, not the restore (created_at is set on the first save)
+        type(instance)._default_manager.filter(pk=instance.pk).update(created_at=created_at)
+        instance.created_at = created_at  # type: ignore[attr-defined]
+
+
+def _questions(
+    plan: ImportPlan, rows, meetings: dict, meetings_listed: set, indicators: dict, users: dict
+) -> dict[int, Question]:
+    found = {}
+    for number, cells in rows:
+        if (cells["committee"], cells["meeting_date"]) in meetings_listed - meetings.keys():
+            continue  # its meeting was refused, saying why
+        meeting = _lookup(
+            plan,
+            QUESTIONS,
+            number,
+            "meeting_date",
+            meetings,
+            (cells["committee"], cells["meeting_date"]),
+            f"No meeting of “{cells['committee']}” on {cells['meeting_date']:%Y-%m-%d} on the Meetings sheet.",
+        )
+        indicator = _indicator(plan, QUESTIONS, number, cells["code"], indicators)
+        people = {c: _person(plan, QUESTIONS, number, c, users, cells.get(c)) for c in ("asked_by", "recorded_by")}
+        if meeting is None or indicator is None or any(cells.get(c) and p is None for c, p in people.items()):
+            continue
+        text, member_name = tidy_text(cells.get("text")), cells.get("member_name") or ""
+        errors = question_errors(
+            committee=meeting.committee,
+            indicator=indicator,
+            member_name=member_name,
+            own=people["asked_by"] is not None,
+            text=text,
+        )
+        if _refused(plan, QUESTIONS, number, errors, {"indicator": "code"}):
+            continue
+        question = Question(pk=cells["id"], meeting=meeting, indicator=indicator, member_name=member_name, text=text)
+        question.asked_by, question.recorded_by = people["asked_by"], people["recorded_by"]
+        if _checked(plan, QUESTIONS, number, question, {"indicator": "code"}):
+            _save_as_it_was(plan, question, cells.get("created_at"))
+            found[question.pk] = question
+            plan.count(QUESTIONS, number, f"Question {question.pk}", "created")
+    return found
+
+
+def _answers(plan: ImportPlan, rows, questions: dict[int, Question], questions_listed: set, users: dict) -> None:
+    columns = ("answered_by", "approver")
+    for number, cells in rows:
+        if cells["question"] in questions_listed - questions.keys():
+            continue  # its question was refused, saying why
+        question = _lookup(
+            plan,
+            ANSWERS,
+            number,
+            "question",
+            questions,
+            cells["question"],
+            f"No question has the id {cells['question']} on the Questions sheet.",
+        )
+        people = {c: _person(plan, ANSWERS, number, c, users, cells.get(c)) for c in columns}
+        if question is None or any(cells.get(c) and p is None for c, p in people.items()):
+            continue
+        text = tidy_text(cells.get("text"))
+        if _refused(plan, ANSWERS, number, answer_text_errors(text), {}):
+            continue
+        answer = Answer(question=question, text=text, return_reason=cells.get("return_reason") or "")
+        answer.status = cells.get("status") or answer.status
+        answer.answered_by, answer.approver = people["answered_by"], people["approver"]
+        answer.submitted_at, answer.approved_at = cells.get("submitted_at"), cells.get("approved_at")
+        if _checked(plan, ANSWERS, number, answer, {}):
+            save_with_history(answer, plan.user, _reason(plan))
+            plan.count(ANSWERS, number, f"Answer to question {question.pk}", "created")
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock a restore holds until it commits.

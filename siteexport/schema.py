@@ -42,6 +42,11 @@ PAPER_SETTINGS = "Paper settings"
 BANK_HOLIDAYS = "Bank holiday changes"
 ACTION_NOTES = "Action notes"  # progress notes on the workbook's Actions (by their id there)
 PUBLICATIONS = "Publications"  # which indicators are public, year by year (`public/`)
+# Members' questions (`questions/`): meetings by committee and date, questions by their id (as the
+# Actions sheet keeps actions': /questions/question/<id>/ stays the same question), answers by their question's.
+MEETINGS = "Meetings"
+QUESTIONS = "Questions"
+ANSWERS = "Answers"
 
 # The PaperSettings fields people write (not the committee it belongs to, nor when it was saved).
 PAPER_FIELDS = [f.name for f in PaperSettings._meta.concrete_fields if f.name not in ("id", "committee", "updated_at")]
@@ -70,9 +75,31 @@ SHEETS: dict[str, list[str]] = {
     BANK_HOLIDAYS: ["day", "change", "name"],
     ACTION_NOTES: ["action", "author", "created_at", "text"],
     PUBLICATIONS: ["code", "financial_year", "published_by", "published_at"],
+    MEETINGS: ["committee", "date", "period", "created_by", "created_at"],
+    QUESTIONS: [
+        "id",
+        "committee",
+        "meeting_date",
+        "code",
+        "member_name",
+        "asked_by",
+        "text",
+        "recorded_by",
+        "created_at",
+    ],
+    ANSWERS: [
+        "question",
+        "text",
+        "status",
+        "answered_by",
+        "submitted_at",
+        "approver",
+        "approved_at",
+        "return_reason",
+    ],
 }
 # Sheets newer than the format's first exports: a file without one restores as if it were empty.
-ADDED_LATER = frozenset({ACTION_NOTES, PUBLICATIONS})
+ADDED_LATER = frozenset({ACTION_NOTES, PUBLICATIONS, MEETINGS, QUESTIONS, ANSWERS})
 KEYS = {
     DIRECTORATES: ["name", "slug"],
     COMMITTEES: ["name", "slug"],
@@ -84,6 +111,10 @@ KEYS = {
     BANK_HOLIDAYS: ["day"],
     ACTION_NOTES: ["action", "created_at", "text"],
     PUBLICATIONS: ["code", "financial_year"],
+    MEETINGS: ["committee", "date", "period"],
+    # Not the text: a blank one gets the meeting page's own message ("Enter the question.").
+    QUESTIONS: ["id", "committee", "meeting_date", "code"],
+    ANSWERS: ["question"],
 }
 
 ABOUT_TEXT = [
@@ -169,6 +200,28 @@ WIDGETS: dict[str, dict] = {
         "financial_year": FinancialYearWidget(),
         "published_by": _text,
         "published_at": _moment,
+    },
+    MEETINGS: {"committee": _text, "date": _day, "period": _period, "created_by": _text, "created_at": _moment},
+    QUESTIONS: {
+        "id": WholeNumberWidget(),
+        "committee": _text,
+        "meeting_date": _day,
+        "code": _text,
+        "member_name": _text,
+        "asked_by": _text,
+        "text": _text,
+        "recorded_by": _text,
+        "created_at": _moment,
+    },
+    ANSWERS: {
+        "question": WholeNumberWidget(),
+        "text": _text,
+        "status": ChoiceWidget(CommentaryStatus.choices),
+        "answered_by": _text,
+        "submitted_at": _moment,
+        "approver": _text,
+        "approved_at": _moment,
+        "return_reason": _text,
     },
 }
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from siteexport.schema import ADDED_LATER, KEYS, SHEETS, SITE, WIDGETS
-from spreadsheets.plan import ImportPlan
+from spreadsheets.plan import ImportPlan, check_columns
 from spreadsheets.workbook import ABOUT, Sheet, WorkbookError, normalise, open_workbook
 
 Rows = dict[str, list[tuple[int, dict]]]  # sheet → [(row number, {column: value})]
@@ -34,7 +34,7 @@ def read_site(plan: ImportPlan, path: Path) -> Rows:
                 plan.error(sheet.name, 0, "", f"Unknown sheet “{sheet.name}” in {SITE}: expected {', '.join(SHEETS)}.")
             elif name in found:
                 plan.error(sheet.name, 0, "", f"{SITE} has more than one {name} sheet.")
-            elif _columns_ok(plan, name, sheet):
+            elif check_columns(plan, name, sheet, known=SHEETS[name], required=KEYS[name]):
                 found[name] = list(_parsed_rows(plan, name, sheet))
             else:
                 found[name] = []
@@ -47,24 +47,6 @@ def read_site(plan: ImportPlan, path: Path) -> Rows:
         elif name not in found:
             plan.error(name, 0, "", f"{SITE} has no {name} sheet: every site export has one (it may have no rows).")
     return found
-
-
-def _columns_ok(plan: ImportPlan, name: str, sheet: Sheet) -> bool:
-    ok = True
-    seen: set[str] = set()
-    for heading, column in zip(sheet.headings, sheet.columns, strict=True):
-        if column not in SHEETS[name]:
-            plan.error(name, 1, heading, f"Unknown column “{heading}”: the {name} sheet has {', '.join(SHEETS[name])}.")
-            ok = False
-        elif column in seen:
-            plan.error(name, 1, heading, f"The column {column} appears twice.")
-            ok = False
-        seen.add(column)
-    for column in KEYS[name]:
-        if column not in sheet.columns:
-            plan.error(name, 1, column, f"The {name} sheet needs a {column} column.")
-            ok = False
-    return ok
 
 
 def _parsed_rows(plan: ImportPlan, name: str, sheet: Sheet):

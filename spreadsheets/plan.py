@@ -9,7 +9,7 @@ existing results), so 100,000 rows take seconds. Unchanged rows are skipped.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -319,24 +319,42 @@ def _plan_council(plan: ImportPlan, context: _Context, by_name: dict[str, Sheet]
 
 
 def _check_columns(plan: ImportPlan, name: str, sheet: Sheet) -> bool:
-    ok = True
-    seen: set[str] = set()
-    allowed = SHEETS[name]
-    if plan.owner and name == RESULTS:
-        allowed = [*allowed, OWNER_VERSION]
+    # An owner's template has its version column, written "Version (do not edit)" or just "version".
+    owner_results = plan.owner and name == RESULTS
+    aliases = {VERSION: VERSION, OWNER_VERSION: VERSION} if owner_results else {}
+    return check_columns(plan, name, sheet, known=SHEETS[name], required=REQUIRED[name], aliases=aliases)
+
+
+def check_columns(
+    plan: ImportPlan,
+    name: str,
+    sheet: Sheet,
+    *,
+    known: Sequence[str],
+    required: Sequence[str],
+    aliases: Mapping[str, str] | None = None,
+) -> bool:
+    """Whether a sheet's header row can be read: no unknown column, none twice, each required one there.
+
+    `aliases` are other headings a column may have (heading → the column it is read as). Each problem
+    is recorded on row 1 under its heading. The site export's `site.xlsx` is checked by it too.
+    """
+    aliases = aliases or {}
+    read_as = {normalise(heading): column for heading, column in aliases.items()}
+    ok, seen = True, set()
     for heading, column in zip(sheet.headings, sheet.columns, strict=True):
-        if column in _VERSION_COLUMNS and plan.owner and name == RESULTS:
-            column = VERSION
-        elif column not in SHEETS[name]:
-            plan.error(name, 1, heading, f"Unknown column “{heading}”: the {name} sheet has {', '.join(allowed)}.")
+        if column not in known and column not in read_as:
+            listed = ", ".join([*known, *aliases])
+            plan.error(name, 1, heading, f"Unknown column “{heading}”: the {name} sheet has {listed}.")
             ok = False
             continue
+        column = read_as.get(column, column)
         if column in seen:
-            plan.error(name, 1, heading, f"The column {heading if column == VERSION else column} appears twice.")
+            plan.error(name, 1, heading, f"The column {heading} appears twice.")
             ok = False
         seen.add(column)
-    for column in REQUIRED[name]:
-        if column not in sheet.columns:
+    for column in required:
+        if column not in seen:
             plan.error(name, 1, column, f"The {name} sheet needs a {column} column.")
             ok = False
     return ok

@@ -95,7 +95,9 @@ def test_a_councillor_cannot_ask_in_someone_elses_name(meeting, ict02, viewer_us
     with pytest.raises(QuestionError) as refused:
         question_add(user=viewer_user, meeting=meeting, indicator=ict02, member_name="Cllr Other", text="Why?")
 
-    assert refused.value.errors["member_name"] == ["You are asking as yourself: leave the member's name blank."]
+    assert refused.value.errors["member_name"] == [
+        "A member asking as themselves gives no member's name: leave it blank."
+    ]
 
 
 def test_a_service_owner_does_not_ask(meeting, ict02, owner_user):

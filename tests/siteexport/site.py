@@ -89,16 +89,51 @@ def enrich_demo() -> None:
             published_by=users["performance"],
             published_at=datetime(2020, 1, 6, 9, 0, tzinfo=LONDON),
         )
+    _enrich_questions(users)
     leaver = User.objects.create_user("leaver", email="leaver@example.gov.uk", first_name="Lee", last_name="Ver")
     leaver.is_active = False
     leaver.save()
     leaver.groups.add(Group.objects.get(name=VIEWER))
 
 
+def _enrich_questions(users: dict) -> None:
+    """Beside the demo's two approved answers: a councillor's own question with a returned answer, one not
+    answered yet, and another committee's meeting opened by no one left on the site."""
+    meeting = Meeting.objects.get(committee__slug="policy-and-resources")
+    own = Question.objects.create(
+        meeting=meeting,
+        indicator=Indicator.objects.get(code="ICT01"),
+        asked_by=users["viewer"],
+        text="+How many calls were answered\nwithin a minute?",  # formula-like, on two lines
+        recorded_by=users["viewer"],
+    )
+    Question.objects.filter(pk=own.pk).update(created_at=datetime(2020, 1, 8, 17, 5, 1, 250000, tzinfo=LONDON))
+    Answer.objects.create(
+        question=own,
+        text="Nine in ten.",
+        status=CommentaryStatus.RETURNED,
+        answered_by=users["owner"],
+        submitted_at=datetime(2020, 1, 10, 11, 0, tzinfo=LONDON),
+        return_reason="Give the figure for December too.",
+    )
+    Question.objects.create(
+        meeting=meeting,
+        indicator=Indicator.objects.get(code="FN01"),
+        member_name="Cllr Ann Other",
+        text="Why is this one Amber?",
+        recorded_by=users["clerk"],
+    )
+    Meeting.objects.create(
+        committee=Committee.objects.get(slug="environment-and-transport"),
+        date=date(2020, 1, 23),
+        period=date(2019, 11, 1),
+    )
+
+
 def wipe_site() -> None:
     """Empty what the demo filled, as in a newly migrated database (the role groups stay)."""
     with ratings.deferred():  # one refresh of nothing at the end, not one per deleted result
-        # Not carried (README "Moving to a new site"): addenda (with their papers), API tokens, members' questions.
+        # Not carried (README "Moving to a new site"): addenda (with their papers), API tokens, response sheets.
         for model in (ResponseSheet, Answer, Question, Meeting):
             model.objects.all().delete()
         for model in (Publication, ActionNote, Action, Objective, Priority, Plan, Addendum, ApiToken):

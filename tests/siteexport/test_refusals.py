@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from indicators.models import Directorate, Indicator, Result
+from questions.models import Meeting, Question
 from siteexport.export import export_site
 from siteexport.restore import occupied, site_import
 from tests.siteexport.site import enrich_demo, find_row, rewrite, wipe_site, write_zip
@@ -61,7 +62,7 @@ def test_a_site_with_data_is_refused_and_left_unchanged(demo, tmp_path):
     assert not plan.ok
     assert messages(plan) == [
         ": This site already holds data (2 directorates, 2 committees, 44 indicators, 920 results, "
-        "1 plan, 7 improvement actions): a site export "
+        "1 plan, 7 improvement actions, 1 meeting): a site export "
         "is restored only into an empty, newly migrated database, so nothing was imported. Create a new database, "
         "run migrate, then import_site."
     ]
@@ -174,17 +175,141 @@ def _year_message(text: str) -> str:
     raise AssertionError(f"{text} was taken for a financial year")
 
 
-def test_an_export_made_before_publications_and_action_notes_restores_without_them(export):
+def test_an_export_made_before_publications_action_notes_and_questions_restores_without_them(export):
     def edit(book):
-        del book["Publications"]
-        del book["Action notes"]
+        for name in ("Publications", "Action notes", "Meetings", "Questions", "Answers"):
+            del book[name]
 
     rewrite(export, "site.xlsx", edit)
 
     plan = site_import(path=export, file_name="site.zip")
 
     assert plan.ok, messages(plan)
-    assert Indicator.objects.exists()
+    assert Indicator.objects.exists() and not Meeting.objects.exists()
+
+
+def set_cells(book, sheet: str, row: int, **values) -> None:
+    """Write `values` (column name → cell value) into one row of a site.xlsx sheet."""
+    headings = [cell.value for cell in book[sheet][1]]
+    for column, value in values.items():
+        book[sheet].cell(row, headings.index(column) + 1).value = value
+
+
+# The enriched demo's rows (tests/siteexport/site.py): Meetings 2 is Environment and Transport's, with no
+# questions; Questions 4 is a councillor's own (on ICT01, answer returned), 5 Cllr Ann Other's on FN01 (no
+# answer); Answers 2 and 3 are approved, 4 returned.
+@pytest.mark.parametrize(
+    ("sheet", "row", "values", "expected"),
+    [
+        ("Meetings", 2, {"committee": "planning"}, "Meetings, 2, committee: No committee has the slug “planning”."),
+        (
+            "Meetings",
+            2,
+            {"period": "2020-01"},
+            "Meetings, 2, period: The paper for a meeting on 2020-01-23 reports up to an earlier month than "
+            "January 2020.",
+        ),
+        ("Meetings", 2, {"created_by": "nobody"}, "Meetings, 2, created_by: No user has the username “nobody”."),
+        # The meeting with questions: refused once, not again for each question and answer on it.
+        ("Meetings", 3, {"created_by": "nobody"}, "Meetings, 3, created_by: No user has the username “nobody”."),
+        (
+            "Meetings",
+            2,
+            {"date": "23/01/2020"},
+            "Meetings, 2, date: “23/01/2020” is not a day: write it as 2020-01-10.",
+        ),
+        (
+            "Questions",
+            5,
+            {"code": "GT01"},
+            "Questions, 5, code: GT01 is not reported to Policy and Resources Cabinet Committee: a question can "
+            "only be on an indicator of the committee's paper.",
+        ),
+        (
+            "Questions",
+            5,
+            {"meeting_date": "2020-01-22"},
+            "Questions, 5, meeting_date: No meeting of “policy-and-resources” on 2020-01-22 on the Meetings sheet.",
+        ),
+        ("Questions", 5, {"recorded_by": "nobody"}, "Questions, 5, recorded_by: No user has the username “nobody”."),
+        (
+            "Questions",
+            5,
+            {"member_name": None},
+            "Questions, 5, member_name: Enter the name of the member who asked, for example Cllr Jane Smith.",
+        ),
+        (
+            "Questions",
+            4,
+            {"member_name": "Cllr Ann Other"},
+            "Questions, 4, member_name: A member asking as themselves gives no member's name: leave it blank.",
+        ),
+        ("Questions", 5, {"text": " "}, "Questions, 5, text: Enter the question."),
+        (
+            "Questions",
+            5,
+            {"text": "Why\x7f?"},
+            "Questions, 5, text: The text holds an invisible control character (U+007F, delete) at character 4, "
+            "often pasted from another program: delete it (retype the text around it) and try again.",
+        ),
+        (
+            "Questions",
+            5,
+            {"text": "Why? " * 801},
+            "Questions, 5, text: A question can be at most 4000 characters; this is 4004.",
+        ),
+        (
+            "Answers",
+            4,
+            {"status": "approved"},
+            "Answers, 4, approver: An approved answer names the performance team member who approved it.",
+        ),
+        (
+            "Answers",
+            2,
+            {"approved_at": None},
+            "Answers, 2, approved_at: An approved answer has the time it was approved.",
+        ),
+        (
+            "Answers",
+            4,
+            {"approver": "performance"},
+            "Answers, 4, approver: Only an approved answer has an approver and an approval time; this one is returned.",
+        ),
+        ("Answers", 2, {"approver": "nobody"}, "Answers, 2, approver: No user has the username “nobody”."),
+        (
+            "Answers",
+            2,
+            {"question": 999},
+            "Answers, 2, question: No question has the id 999 on the Questions sheet.",
+        ),
+        ("Answers", 3, {"text": None}, "Answers, 3, text: Enter the answer."),
+        ("Answers", 3, {"status": "done"}, "Answers, 3, status: 'done' is not allowed"),
+    ],
+)
+def test_a_bad_meeting_question_or_answer_is_refused_as_the_meeting_page_refuses_it(
+    export, sheet, row, values, expected
+):
+    rewrite(export, "site.xlsx", lambda book: set_cells(book, sheet, row, **values))
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert len(plan.errors) == 1 and messages(plan)[0].startswith(expected), messages(plan)
+    assert_nothing_written()
+    assert not Meeting.objects.exists() and not Question.objects.exists()
+
+
+def test_a_question_id_given_twice_is_refused(export):
+    def edit(book):
+        first = book["Questions"].cell(2, 1).value
+        set_cells(book, "Questions", 5, id=first)
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert messages(plan) == ["Questions, 5, id: Question with this ID already exists."]
+    assert_nothing_written()
 
 
 def test_an_overdue_status_in_the_workbook_is_refused_as_on_the_spreadsheets_page(export):
@@ -300,6 +425,22 @@ def test_a_missing_sheet_and_an_unknown_column_are_refused(export):
     assert_nothing_written()
 
 
+def test_a_column_twice_or_a_key_column_missing_on_a_new_sheet_is_refused_as_the_workbook_refuses_it(export):
+    def edit(book):
+        set_cells(book, "Meetings", 1, created_at="Created By")  # created_by twice, under its own heading
+        book["Answers"].delete_cols(1)  # the question column
+
+    rewrite(export, "site.xlsx", edit)
+
+    plan = site_import(path=export, file_name="site.zip")
+
+    assert messages(plan) == [
+        "Meetings, 1, Created By: The column Created By appears twice.",
+        "Answers, 1, question: The Answers sheet needs a question column.",
+    ]
+    assert_nothing_written()
+
+
 def _contents(path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as archive:
         return {name: archive.read(name) for name in archive.namelist()}
@@ -358,7 +499,7 @@ def test_the_commands_restore_print_counts_and_fail_loudly(demo, tmp_path):
     wipe_site()
     checked = io.StringIO()
     call_command("import_site", str(path), "--dry-run", stdout=checked)
-    assert "site.zip: would restore 1,098 row(s)." in checked.getvalue()
+    assert "site.zip: would restore 1,103 row(s)." in checked.getvalue()
     assert_nothing_written()
 
     out = io.StringIO()
@@ -366,4 +507,5 @@ def test_the_commands_restore_print_counts_and_fail_loudly(demo, tmp_path):
 
     assert "Indicators: 44 created" in out.getvalue() and "People: 6 created" in out.getvalue()
     assert "Actions: 7 created" in out.getvalue() and "Action notes: 4 created" in out.getvalue()
+    assert "Meetings: 1 created" in out.getvalue() and "Answers: 2 created" in out.getvalue()
     assert Directorate.objects.count() == 2 and Indicator.objects.count() == 44

@@ -15,6 +15,8 @@ from indicators.models import Commentary, Committee, Directorate, Indicator, Pha
 from indicators.periods import format_period
 from plans.models import Action, ActionNote, Objective, Plan, Priority
 from public.models import Publication
+from questions.models import Answer, Meeting, Question, ResponseSheet
+from questions.sheet import sheet_publish
 from reports.models import PaperSettings
 from returns.models import BankHolidayChange, ReportingPeriod
 from siteexport.export import export_site
@@ -141,6 +143,71 @@ def test_a_restored_demo_downloads_every_dashboard_byte_for_byte(site, client):
     assert_current()  # the stored ratings are complete: rating everything again changes nothing
 
 
+def members_questions() -> dict[str, list]:
+    """Every meeting, question and answer, field by field (questions keep their ids, as actions do)."""
+
+    def name(user):
+        return user.username if user else None
+
+    return {
+        "meetings": sorted(
+            (m.committee.slug, m.date, m.period, name(m.created_by), m.created_at)
+            for m in Meeting.objects.select_related("committee", "created_by")
+        ),
+        "questions": sorted(
+            (q.pk, q.meeting.committee.slug, q.meeting.date, q.indicator.code, q.member_name, name(q.asked_by))
+            + (q.text, name(q.recorded_by), q.created_at, q.asker)
+            for q in Question.objects.select_related("meeting__committee", "indicator", "asked_by", "recorded_by")
+        ),
+        "answers": sorted(
+            (a.question_id, a.text, a.status, name(a.answered_by), a.submitted_at, name(a.approver), a.approved_at)
+            + (a.return_reason,)
+            for a in Answer.objects.select_related("answered_by", "approver")
+        ),
+    }
+
+
+def meeting_page(client, url: str) -> str:
+    client.force_login(get_user_model().objects.get(username="clerk"))  # the restore made the people anew
+    response = client.get(url)
+    assert response.status_code == 200 and "Cllr Ann Other" in response.content.decode()
+    return _VARYING.sub(r'\1=""', response.content.decode())
+
+
+def test_meetings_questions_and_answers_come_back_as_they_were(site, client):
+    before = members_questions()
+    assert len(before["meetings"]) == 2 and len(before["questions"]) == 4
+    assert [a[2] for a in before["answers"]] == ["approved", "approved", "returned"]
+    assert any(q[5] == "viewer" and not q[4] for q in before["questions"])  # a councillor's own question
+    meeting_url = reverse("meeting_detail", args=["policy-and-resources", "2020-01-21"])
+    page_before = meeting_page(client, meeting_url)
+
+    restore(site)
+
+    assert members_questions() == before
+    assert meeting_page(client, meeting_url) == page_before
+    # The next question continues after the restored ids.
+    meeting = Meeting.objects.get(committee__slug="policy-and-resources")
+    new = Question.objects.create(meeting=meeting, indicator=Indicator.objects.get(code="ICT02"), text="And?")
+    assert new.pk > max(q[0] for q in before["questions"])
+
+
+def test_response_sheets_are_not_carried_and_the_clerk_publishes_the_meeting_again(demo, tmp_path):
+    users = get_user_model().objects.in_bulk(field_name="username")
+    meeting = Meeting.objects.get(committee__slug="policy-and-resources")
+    sheet_publish(user=users["clerk"], meeting=meeting)
+    path = tmp_path / "site.zip"
+    export_site(path)
+
+    restore(path)
+
+    meeting = Meeting.objects.get(committee__slug="policy-and-resources")
+    assert not ResponseSheet.objects.exists()
+    again = sheet_publish(user=get_user_model().objects.get(username="clerk"), meeting=meeting)
+    assert again.version == 1
+    assert [item["approved"] for item in again.content["questions"]] == [True, True]
+
+
 def test_a_restored_site_exports_the_same_sheets_again(site, tmp_path):
     restore(site)
     again = tmp_path / "again.zip"
@@ -149,6 +216,7 @@ def test_a_restored_site_exports_the_same_sheets_again(site, tmp_path):
     first, second = sheets_of(site), sheets_of(again)
     assert first == second
     assert set(first["site.xlsx"]) >= {"People", "Commentary", "Reporting periods", "Phases", "Paper settings"}
+    assert [len(first["site.xlsx"][name]) for name in ("Meetings", "Questions", "Answers")] == [3, 5, 4]
     assert len(first["workbook.xlsx"]["Results"]) == Result.objects.count() + 1
     assert {k: v for k, v in manifest_of(site).items() if k != "created_at"} == {
         k: v for k, v in manifest_of(again).items() if k != "created_at"

@@ -182,6 +182,15 @@ def test_unknown_columns_are_reported_not_dropped(tmp_path, ict01, performance_u
     ]
 
 
+def test_a_column_twice_and_a_missing_key_column_are_reported_by_heading(tmp_path, ict01, performance_user):
+    path = csv_file(tmp_path, "Code,VALUE,Value\nICT01,5,6\n")
+    plan = workbook_check(path=path, file_name="results.csv", user=performance_user)
+    assert messages(plan) == [
+        "Results|1|Value|The column Value appears twice.",
+        "Results|1|period|The Results sheet needs a period column.",
+    ]
+
+
 def test_a_formula_cell_stops_the_whole_import(tmp_path, ict01, performance_user):
     from openpyxl import Workbook
 

@@ -10,7 +10,8 @@ from siteexport.export import export_site
 class Command(BaseCommand):
     help = (
         "Export the whole site (the Spreadsheets workbook, directorates, committees, people without passwords, "
-        "phases, commentary, reporting periods, paper settings, bank holiday changes) as one zip for import_site."
+        "phases, commentary, reporting periods, paper settings, bank holiday changes, action notes, publications, "
+        "members' questions and answers) as one zip for import_site."
     )
 
     def add_arguments(self, parser) -> None:
