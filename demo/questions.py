@@ -5,7 +5,8 @@ Performance Dashboard up to November 2019; two councillors asked about its Red a
 an Amber KPI, the owners answered and the performance team approved the answers, and
 the committee resolved that officers report back on the help desk (tracked as an
 action with the meeting as its source, due like the plan's actions from the day of
-the load, so never overdue). Published as a response sheet from the meeting page.
+the load, so never overdue). No response sheet is published: the clerk publishes it from
+the meeting page.
 """
 
 from __future__ import annotations
