@@ -18,7 +18,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Max, OuterRef, Q, QuerySet, Subquery, When
 
 from indicators.models import (
     Commentary,
@@ -155,7 +155,9 @@ def _one_each(queryset: QuerySet, field_name: str, wanted: dict[int, object]) ->
     if not by_value:
         return {}
     pairs = reduce(or_, (Q(**{field_name: value, "indicator_id__in": pks}) for value, pks in by_value.items()))
-    return {row.indicator_id: row for row in queryset.filter(pairs)}
+    # Unordered: one row per indicator, so the models' default orderings (by indicator code) would only
+    # join the indicators and sort for nothing.
+    return {row.indicator_id: row for row in queryset.filter(pairs).order_by()}
 
 
 def build_dashboard(
@@ -238,19 +240,24 @@ def latest_data_period(indicators: QuerySet[Indicator] | None = None) -> date | 
 def latest_rags(indicators: QuerySet[Indicator], period: date) -> list[tuple[int, Rag]]:
     """(directorate id, rating) of each KPI's dashboard row for `period` (`KpiRow.rag`), in one query.
 
-    For pages that only count ratings (home): no row is built.
+    For pages that only count ratings (home): no row is built. The rating counted (the month's or the
+    year to date's, by the indicator's headline) is chosen in the database, so each KPI's latest rating
+    is looked up once, and the ratings come back counted per directorate rather than one row per KPI.
     """
     since = add_months(period, -HISTORY_MONTHS)
     latest = Rating.objects.filter(indicator=OuterRef("pk"), period__gte=since, period__lte=period).order_by("-period")
+    counted = Case(
+        When(headline=Headline.YTD, then=Subquery(latest.values("ytd_rag")[:1])),
+        default=Subquery(latest.values("month_rag")[:1]),
+    )
     rows = (
         indicators.exclude(kind=Kind.ACTIVITY)
-        .annotate(month_rag=Subquery(latest.values("month_rag")[:1]), ytd_rag=Subquery(latest.values("ytd_rag")[:1]))
-        .values_list("directorate_id", "headline", "month_rag", "ytd_rag")
+        .order_by()  # counted, so the default order (by code) would only sort for nothing
+        .annotate(rag=counted)
+        .values_list("directorate_id", "rag")
+        .annotate(n=Count("pk"))
     )
-    return [
-        (directorate, _RAG_OF[(ytd if headline == Headline.YTD else month) or ""])
-        for directorate, headline, month, ytd in rows
-    ]
+    return [(directorate, _RAG_OF[rag or ""]) for directorate, rag, n in rows for _ in range(n)]
 
 
 # A stored rating's Rag by a dict lookup: calling the enum for each of 2,000 KPIs was a sixth of home's time.

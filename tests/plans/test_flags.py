@@ -7,8 +7,11 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from indicators.models import Indicator
-from plans.flags import unactioned
+from indicators.dashboard import build_dashboard, data_periods
+from indicators.models import Committee, Indicator
+from indicators.notices import RatedKpi, rated_kpis
+from indicators.selectors import committee_scope
+from plans.flags import flags_of_rated, unactioned
 from plans.models import Action
 from plans.rules import ActionStatus
 from returns.models import PeriodStatus, ReportingPeriod
@@ -135,3 +138,32 @@ def test_with_the_setting_on_the_grid_refuses_the_red_row_with_the_reason(
     assert response.status_code == 400
     assert "ICT02 is Red and has no improvement action: add one" in response.content.decode()
     assert not ict02.results.filter(period=DEC).exists()
+
+
+def test_the_dashboards_flags_from_its_own_rows_are_unactioned_for_every_committee_and_month(demo):
+    """The dashboard passes the KPIs it has rated (`flags_of_rated`) instead of reading the ratings again:
+    the same flags as `unactioned`, with every demo action complete so each Red and concern is flagged."""
+    Action.objects.update(status=ActionStatus.COMPLETE)
+    compared = 0
+    for committee in Committee.objects.all():
+        scope = committee_scope(committee.slug)
+        for period in data_periods(scope.indicators):
+            dashboard = build_dashboard(scope.indicators, period, direction_basis=scope.direction_basis)
+            flags = flags_of_rated(rated_kpis(dashboard.kpis))
+            assert flags == unactioned(scope.indicators, period), (committee.slug, period)
+            compared += len(flags)
+    assert compared > 50  # Reds and concerns in many months, so the comparison means something
+
+
+def test_a_rated_kpi_with_an_open_action_is_not_flagged_and_asking_costs_one_query(
+    ict02, owner_user, django_assert_num_queries
+):
+    close_demo_actions("ICT02")
+    red = RatedKpi(ict02.pk, "ICT02", NOV, "red", "common_cause")
+    green = RatedKpi(ict02.pk + 1000, "X", NOV, "green", "common_cause")
+    with django_assert_num_queries(1):
+        assert [flag.message for flag in flags_of_rated([red, green])] == [FLAG]
+    _add_action(ict02, owner_user)
+    assert flags_of_rated([red, green]) == []
+    with django_assert_num_queries(0):  # nothing needs an action: nothing to ask
+        assert flags_of_rated([green]) == []
