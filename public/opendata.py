@@ -38,7 +38,12 @@ COLUMNS: list[Column] = [
     Column("period", "date", "The month the figure is for, as YYYY-MM."),
     Column("ref", "text", "The indicator's unique reference, e.g. ICT01."),
     Column("indicator", "text", "The indicator's name."),
-    Column("directorate", "text", "The service (directorate) responsible for the indicator."),
+    Column(
+        "directorate",
+        "text",
+        "The service (directorate) responsible for the indicator; a committee's dashboard shows it in its "
+        "Directorate column when the committee oversees several.",
+    ),
     Column("kind", "code", "kpi: a Key Performance Indicator, rated against a target; activity: demand, not rated."),
     Column("polarity", "code", "H: higher is better; L: lower is better; T: close to the target is better."),
     Column(

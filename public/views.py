@@ -99,6 +99,8 @@ def dashboard(request: HttpRequest, kind: str, slug: str, period=None) -> HttpRe
             "counts_sentence": counts_sentence(board) if board.kpis else "",
             "kpis": kpis,
             "activities": activities,
+            # As the intranet's dashboard: a Directorate column when the rows come from several.
+            "show_directorate": len({row["indicator"].directorate_id for row in kpis + activities}) > 1,
             "guidance": guidance_notes(board),
             "url_name": f"public:{kind}_period",
         },
