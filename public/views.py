@@ -8,6 +8,7 @@ intranet's page cache (indicators/cache.py), so neither can serve the other's pa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 
@@ -25,7 +26,7 @@ from django.views.decorators.http import require_safe
 from indicators.guidance import counts_sentence, guidance_notes
 from indicators.models import Indicator, Threshold
 from indicators.periods import FinancialYear, format_period, parse_period
-from public import opendata, rows
+from public import openapi, opendata, rows
 from public.forms import PublicationForm
 from public.models import Publication
 from public.selectors import (
@@ -135,6 +136,13 @@ def open_data(request: HttpRequest) -> HttpResponse:
 @public_view
 def dictionary(request: HttpRequest) -> HttpResponse:
     return render(request, "public/dictionary.html", {"columns": opendata.COLUMNS})
+
+
+@public_view
+def openapi_schema(request: HttpRequest) -> HttpResponse:
+    """The open data's OpenAPI description: no sign-in, like the data it describes."""
+    document = json.dumps(openapi.schema(), indent=1)
+    return _download(document, "application/json", None)
 
 
 @public_view

@@ -123,7 +123,7 @@ def _rows(response) -> list[dict]:
     if response.status_code != 200:
         return []
     if kind.startswith("application/json"):
-        return json.loads(response.content)["rows"]
+        return json.loads(response.content).get("rows", [])  # the OpenAPI document has none
     if kind.startswith("text/csv") and response.content.startswith(b"financial_year"):
         return list(csv.DictReader(io.StringIO(response.content.decode())))
     return []
