@@ -51,14 +51,24 @@ COLUMNS: list[Column] = [
     ),
     Column("unit", "code", "What the value counts: percentage, number, pounds, thousands of pounds, days, …"),
     Column("value", "number", "The figure for the month, rounded to the indicator's decimal places."),
-    Column("month_rag", "code", "The month's rating: green, amber, red, or empty when not rated."),
+    Column(
+        "month_rag",
+        "code",
+        "The month's rating: green, amber, red, or empty when not rated (also when, rated on tolerance and trend, "
+        "it would say how the figure compares with one a year earlier that is not published).",
+    ),
     Column(
         "ytd_value",
         "number",
         "The year to date up to this month; empty for activity indicators, and while any figure of the year so far "
         "is not yet approved.",
     ),
-    Column("ytd_rag", "code", "The year to date's rating: green, amber, red, or empty."),
+    Column(
+        "ytd_rag",
+        "code",
+        "The year to date's rating: green, amber, red, or empty (as month_rag, against the year to date a year "
+        "earlier).",
+    ),
     Column("target", "number", "The year's target (KPIs)."),
     Column("floor", "number", "The year's floor standard, the minimum performance expected (KPIs)."),
     Column("lower_threshold", "number", "The lower end of the range activity is expected to fall within."),
