@@ -130,6 +130,8 @@ def figures(filters: Filters) -> list[PublicFigure]:
     if filters.year is not None:
         since, until = FinancialYear(filters.year).start, FinancialYear(filters.year).end
     if filters.period is not None:
+        if filters.year is not None and FinancialYear.containing(filters.period).start_year != filters.year:
+            return []  # filters narrow together: a month outside the year keeps nothing
         since = until = filters.period
     return public_figures(indicators, since=since, until=until)
 

@@ -62,6 +62,11 @@ def test_filters_narrow_the_rows(client, published):
     assert len(_csv(client, {"committee": "policy-and-resources"})) == len(_csv(client, {"directorate": SCS})) > 0
 
 
+def test_a_year_and_a_month_narrow_together(client, published):
+    assert {r["period"] for r in _csv(client, {"year": "2019/20", "period": "2019-11"})} == {"2019-11"}
+    assert _csv(client, {"year": "2018/19", "period": "2019-11"}) == []
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
