@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -183,6 +183,15 @@ def _download(body: str, content_type: str, filename: str | None) -> HttpRespons
 @public_view
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "public/accessibility.html", {})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A 404 under /public/ (kpidash/errors.py), in the public frame, with the view's own message.
+
+    An address that matched no pattern (`Resolver404`) gets no message: Django's would repeat the address.
+    """
+    message = "" if isinstance(exception, Resolver404) else str(exception)
+    return render(request, "public/not_found.html", {"message": message}, status=404)
 
 
 # --- the performance team's page (signed in; works whether the public site is on or off) ---

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -195,3 +196,31 @@ def test_a_dashboard_whose_rows_are_of_one_directorate_has_no_directorate_column
     assert ">Directorate</th>" not in service
     assert ">Directorate</th>" not in committee.content.decode()
     assert b"Growth, Environment and Transport" not in committee.content
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/public/committees/environment-and-transport/", "There is no published committee at this address."),
+        ("/public/directorates/strategic-and-corporate-services/2017-11/", "has no published figures for November"),
+        ("/public/no-such-page/", None),
+    ],
+)
+def test_a_public_page_not_found_stays_in_the_public_frame(client, request, published, persona, path, message):
+    response = client_as(client, request, persona).get(path)
+    body = response.content.decode()
+
+    assert response.status_code == 404
+    assert "Council performance" in body and 'href="/public/"' in body  # the public header
+    assert "Signed in as" not in body and 'href="/review/"' not in body
+    assert (message in body) if message else 'id="not-found-message"' not in body
+    assert "no-such-page" not in body and "environment-and-transport" not in body  # the address is not repeated
+
+
+@override_settings(KPIDASH_PUBLIC_SITE=False)
+def test_switched_off_a_public_page_not_found_is_the_intranets(client, published):
+    response = client.get("/public/")
+
+    assert response.status_code == 404
+    assert "Council performance" not in response.content.decode()
