@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("public.intranet_urls")),
 ]
 
-# A malformed period in any address (`<period:…>`) is a 404 saying what was wrong.
-handler404 = "indicators.views.page_not_found"
+# A malformed period in any address (`<period:…>`) is a 404 saying what was wrong; under /public/,
+# in the public site's own frame.
+handler404 = "kpidash.errors.page_not_found"

@@ -38,7 +38,12 @@ COLUMNS: list[Column] = [
     Column("period", "date", "The month the figure is for, as YYYY-MM."),
     Column("ref", "text", "The indicator's unique reference, e.g. ICT01."),
     Column("indicator", "text", "The indicator's name."),
-    Column("directorate", "text", "The service (directorate) responsible for the indicator."),
+    Column(
+        "directorate",
+        "text",
+        "The service (directorate) responsible for the indicator; a committee's dashboard shows it in its "
+        "Directorate column when the committee oversees several.",
+    ),
     Column("kind", "code", "kpi: a Key Performance Indicator, rated against a target; activity: demand, not rated."),
     Column("polarity", "code", "H: higher is better; L: lower is better; T: close to the target is better."),
     Column(
@@ -46,14 +51,24 @@ COLUMNS: list[Column] = [
     ),
     Column("unit", "code", "What the value counts: percentage, number, pounds, thousands of pounds, days, …"),
     Column("value", "number", "The figure for the month, rounded to the indicator's decimal places."),
-    Column("month_rag", "code", "The month's rating: green, amber, red, or empty when not rated."),
+    Column(
+        "month_rag",
+        "code",
+        "The month's rating: green, amber, red, or empty when not rated (also when, rated on tolerance and trend, "
+        "it would say how the figure compares with one a year earlier that is not published).",
+    ),
     Column(
         "ytd_value",
         "number",
         "The year to date up to this month; empty for activity indicators, and while any figure of the year so far "
         "is not yet approved.",
     ),
-    Column("ytd_rag", "code", "The year to date's rating: green, amber, red, or empty."),
+    Column(
+        "ytd_rag",
+        "code",
+        "The year to date's rating: green, amber, red, or empty (as month_rag, against the year to date a year "
+        "earlier).",
+    ),
     Column("target", "number", "The year's target (KPIs)."),
     Column("floor", "number", "The year's floor standard, the minimum performance expected (KPIs)."),
     Column("lower_threshold", "number", "The lower end of the range activity is expected to fall within."),
@@ -115,6 +130,8 @@ def figures(filters: Filters) -> list[PublicFigure]:
     if filters.year is not None:
         since, until = FinancialYear(filters.year).start, FinancialYear(filters.year).end
     if filters.period is not None:
+        if filters.year is not None and FinancialYear.containing(filters.period).start_year != filters.year:
+            return []  # filters narrow together: a month outside the year keeps nothing
         since = until = filters.period
     return public_figures(indicators, since=since, until=until)
 

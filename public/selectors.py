@@ -13,6 +13,10 @@ reads through this module, so the rule is written once:
   year up to that month is approved (otherwise they would be worked out from a
   figure that is not); the previous year's value only when that figure is itself
   public (its year published, its return approved);
+- under the tolerance-and-trend scheme an Amber or Red rating says whether the
+  figure is worse than the same month a year earlier (or its year to date than
+  that month's): it is public only when that figure (and year to date) is, and
+  otherwise the figure is shown not rated;
 - commentary is public only when approved, and without its author's or
   approver's name: the public sees the responsible service (the directorate);
 - direction of travel and the SPC icons are not public: they are worked out
@@ -34,7 +38,7 @@ from django.db.models import QuerySet
 from indicators.dashboard import HISTORY_MONTHS, ActivityRow, Dashboard, KpiRow, Position, indicator_row
 from indicators.models import Commentary, CommentaryStatus, Committee, Directorate, Indicator, Kind, Rating, Threshold
 from indicators.periods import FinancialYear, add_months, same_period_last_year
-from indicators.rules import Direction, ExpectedRange, Rag
+from indicators.rules import Direction, ExpectedRange, Rag, Scheme
 from indicators.spc import Assurance, Variation
 from public.models import Publication
 
@@ -50,6 +54,7 @@ class PublicFigure:
     commentary: str  # the approved commentary's text; "" when there is none
     ytd_public: bool
     previous_year_public: bool
+    previous_ytd_public: bool = False  # the same month a year earlier is public, and so is its year to date
 
     @property
     def financial_year(self) -> FinancialYear:
@@ -61,7 +66,9 @@ class PublicFigure:
 
     @property
     def month_rag(self) -> Rag:
-        return Rag(self.rating.month_rag) if self.indicator.kind == Kind.KPI else Rag.NONE
+        if self.indicator.kind != Kind.KPI:
+            return Rag.NONE
+        return self._unless_it_tells_of_last_year(Rag(self.rating.month_rag), self.previous_year_public)
 
     @property
     def ytd_value(self) -> Decimal | None:
@@ -69,7 +76,17 @@ class PublicFigure:
 
     @property
     def ytd_rag(self) -> Rag:
-        return Rag(self.rating.ytd_rag) if self.ytd_public and self.indicator.kind == Kind.KPI else Rag.NONE
+        if not self.ytd_public or self.indicator.kind != Kind.KPI:
+            return Rag.NONE
+        return self._unless_it_tells_of_last_year(Rag(self.rating.ytd_rag), self.previous_ytd_public)
+
+    def _unless_it_tells_of_last_year(self, rag: Rag, last_year_public: bool) -> Rag:
+        """Under tolerance and trend, Amber or Red says whether the figure is worse than a year earlier
+        (`rules.rate`): public only when that figure is, else not rated, as direction of travel is not."""
+        if rag in (Rag.AMBER, Rag.RED) and not last_year_public and self.threshold is not None:
+            if self.threshold.rule(self.indicator.polarity).scheme is Scheme.TOLERANCE_TREND:
+                return Rag.NONE
+        return rag
 
     @property
     def previous_year(self) -> Decimal | None:
@@ -147,6 +164,7 @@ def _figures(ratings, published, approved, thresholds, by_pk, since, until) -> l
     # A year to date is public while every figure of its year so far is: the first figure of the
     # year that is not approved ends it, for that month and every later one.
     year_broken: dict[tuple[int, int], bool] = defaultdict(bool)
+    ytd_public: dict[tuple[int, date], bool] = {}  # of each public figure, whatever `since` and `until`
     figures = []
     for rating in ratings:  # in period order
         pk, period = rating.indicator_id, rating.period
@@ -154,8 +172,10 @@ def _figures(ratings, published, approved, thresholds, by_pk, since, until) -> l
         if (pk, period) not in public:
             year_broken[(pk, year)] = True
             continue
+        ytd_public[(pk, period)] = not year_broken[(pk, year)]
         if (since and period < since) or (until and period > until):
             continue
+        last_year = (pk, same_period_last_year(period))
         figures.append(
             PublicFigure(
                 indicator=by_pk[pk],
@@ -163,8 +183,9 @@ def _figures(ratings, published, approved, thresholds, by_pk, since, until) -> l
                 rating=rating,
                 threshold=thresholds.get((pk, year)),
                 commentary=approved[(pk, period)],
-                ytd_public=not year_broken[(pk, year)],
-                previous_year_public=(pk, same_period_last_year(period)) in public,
+                ytd_public=ytd_public[(pk, period)],
+                previous_year_public=last_year in public,
+                previous_ytd_public=ytd_public.get(last_year, False),
             )
         )
     figures.sort(key=lambda f: (f.indicator.code, f.period))
@@ -260,6 +281,7 @@ def _public_row(row: KpiRow | ActivityRow, figure: PublicFigure | None) -> KpiRo
         direction=Direction.NONE,
         commentary=None,
         previous_year=previous_year,
+        month_rag=figure.month_rag if figure else Rag.NONE,
         ytd_value=figure.ytd_value if figure else None,
         ytd_rag=figure.ytd_rag if figure else Rag.NONE,
     )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("data/", views.open_data, name="open_data"),
     path("data/figures.csv", views.figures_download, {"fmt": "csv"}, name="figures_csv"),
     path("data/figures.json", views.figures_download, {"fmt": "json"}, name="figures_json"),
+    path("data/openapi.json", views.openapi_schema, name="openapi"),
     path("data/dictionary/", views.dictionary, name="dictionary"),
     path("data/dictionary.csv", views.dictionary_csv, name="dictionary_csv"),
     path("accessibility/", views.accessibility, name="accessibility"),

@@ -8,6 +8,7 @@ intranet's page cache (indicators/cache.py), so neither can serve the other's pa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 
@@ -18,14 +19,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from indicators.guidance import counts_sentence, guidance_notes
 from indicators.models import Indicator, Threshold
 from indicators.periods import FinancialYear, format_period, parse_period
-from public import opendata, rows
+from public import openapi, opendata, rows
 from public.forms import PublicationForm
 from public.models import Publication
 from public.selectors import (
@@ -99,6 +100,8 @@ def dashboard(request: HttpRequest, kind: str, slug: str, period=None) -> HttpRe
             "counts_sentence": counts_sentence(board) if board.kpis else "",
             "kpis": kpis,
             "activities": activities,
+            # As the intranet's dashboard: a Directorate column when the rows come from several.
+            "show_directorate": len({row["indicator"].directorate_id for row in kpis + activities}) > 1,
             "guidance": guidance_notes(board),
             "url_name": f"public:{kind}_period",
         },
@@ -133,6 +136,13 @@ def open_data(request: HttpRequest) -> HttpResponse:
 @public_view
 def dictionary(request: HttpRequest) -> HttpResponse:
     return render(request, "public/dictionary.html", {"columns": opendata.COLUMNS})
+
+
+@public_view
+def openapi_schema(request: HttpRequest) -> HttpResponse:
+    """The open data's OpenAPI description: no sign-in, like the data it describes."""
+    document = json.dumps(openapi.schema(), indent=1)
+    return _download(document, "application/json", None)
 
 
 @public_view
@@ -173,6 +183,15 @@ def _download(body: str, content_type: str, filename: str | None) -> HttpRespons
 @public_view
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "public/accessibility.html", {})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A 404 under /public/ (kpidash/errors.py), in the public frame, with the view's own message.
+
+    An address that matched no pattern (`Resolver404`) gets no message: Django's would repeat the address.
+    """
+    message = "" if isinstance(exception, Resolver404) else str(exception)
+    return render(request, "public/not_found.html", {"message": message}, status=404)
 
 
 # --- the performance team's page (signed in; works whether the public site is on or off) ---

@@ -1,5 +1,7 @@
 """Every wide page at a 1366px laptop and a 390px phone: nothing scrolls the page sideways, axe finds nothing.
 
+The public site's pages are checked the same way, signed out, and at 320px too (WCAG's reflow width).
+
 The dashboards go further: their tables fit both widths without scrolling even
 inside their own region (on the phone, by stacking each row into a card). The
 returns pages' tables may scroll inside their region on a phone, never the page.
@@ -13,6 +15,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth import get_user_model
 
+from demo.public import load_demo_publication
 from indicators.models import Committee, Directorate, Indicator
 from returns.services import period_open, return_save
 
@@ -36,6 +39,18 @@ OTHER_PAGES = [
     ("performance", "/review/"),
     ("performance", "/periods/"),
     ("performance", "/indicators/ICT02/"),  # with its audit history
+]
+# The public site, as anyone reads it (no sign-in), at 320px too: WCAG 2.2's reflow width.
+REFLOW = (320, 640)
+PUBLIC_PAGES = [
+    "/public/",
+    "/public/committees/policy-and-resources/",
+    "/public/committees/policy-and-resources/2019-06/",
+    "/public/directorates/strategic-and-corporate-services/",
+    "/public/indicators/ICT02/",  # two years of figures and commentary
+    "/public/data/",
+    "/public/data/dictionary/",
+    "/public/accessibility/",
 ]
 OVERFLOW = "[document.documentElement.scrollWidth, window.innerWidth]"
 REGIONS = "[...document.querySelectorAll('.kp-table-scroll')].map(e => [e.scrollWidth, e.clientWidth])"
@@ -77,6 +92,24 @@ def test_no_page_scrolls_sideways_and_each_passes_axe(december, page, sign_in, a
             wide.append((path, username, scroll_width))
         if violations := axe_scan():
             inaccessible.append((path, username, [v["id"] for v in violations]))
+    assert wide == []
+    assert inaccessible == []
+
+
+@pytest.mark.parametrize("size", [LAPTOP, PHONE, REFLOW], ids=["1366px", "390px", "320px"])
+def test_no_public_page_scrolls_sideways_and_each_passes_axe(demo, page, axe_scan, size):
+    load_demo_publication()
+    page.set_viewport_size(dict(zip(("width", "height"), size, strict=True)))
+    wide, inaccessible = [], []
+    for path in PUBLIC_PAGES:
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert page.locator("h1").count() == 1, path
+        scroll_width, inner_width = page.evaluate(OVERFLOW)
+        if scroll_width > inner_width:
+            wide.append((path, scroll_width))
+        if violations := axe_scan():
+            inaccessible.append((path, [v["id"] for v in violations]))
     assert wide == []
     assert inaccessible == []
 

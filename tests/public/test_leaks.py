@@ -20,7 +20,7 @@ import pytest
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from indicators.models import Commentary, CommentaryStatus, Indicator, Result
+from indicators.models import Commentary, CommentaryStatus, Indicator, Rating, Result, Threshold
 from public.models import Publication
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def _rows(response) -> list[dict]:
     if response.status_code != 200:
         return []
     if kind.startswith("application/json"):
-        return json.loads(response.content)["rows"]
+        return json.loads(response.content).get("rows", [])  # the OpenAPI document has none
     if kind.startswith("text/csv") and response.content.startswith(b"financial_year"):
         return list(csv.DictReader(io.StringIO(response.content.decode())))
     return []
@@ -212,3 +212,64 @@ def test_switched_off_every_public_url_is_not_found(client, published, name, par
 
     assert response.status_code == 404
     assert b"ICT02" not in response.content
+
+
+@pytest.fixture
+def trend_rated(published):
+    """ICT02 rated on tolerance and trend in 2019/20, target 99%, 1% green band: November's 88.6% and its year to
+    date are outside it, so their Amber or Red says whether they are worse than November 2018's."""
+    threshold = Threshold.objects.get(indicator__code="ICT02", financial_year=2019)
+    threshold.scheme, threshold.green_tolerance, threshold.tolerance_unit = "tolerance_trend", Decimal(1), "percent"
+    threshold.target = Decimal(99)
+    threshold.save()  # re-rates ICT02
+    return Rating.objects.get(indicator__code="ICT02", period=date(2019, 11, 1))
+
+
+def _public_rags(client) -> dict[str, str]:
+    """November 2019's month RAG of ICT02 on every public surface."""
+    data = client.get(reverse("public:figures_json"), {"indicator": "ICT02", "period": "2019-11"})
+    (row,) = json.loads(data.content)["rows"]
+    board = client.get(reverse("public:directorate_period", args=["strategic-and-corporate-services", "2019-11"]))
+    cells = board.content.decode().split('id="row-ICT02"')[1].split("</tr>")[0]
+    page = client.get(reverse("public:indicator", args=["ICT02"])).content.decode()
+    month = page.split(">November 2019</th>")[1].split("</tr>")[0]
+    return {"open data": row["month_rag"], "dashboard": _first_rag(cells), "indicator page": _first_rag(month)}
+
+
+def _first_rag(html: str) -> str:
+    return html.split('class="govuk-tag kp-rag kp-rag--')[1].split('"')[0]
+
+
+@pytest.mark.parametrize(
+    "hide",
+    ["unapproved", "unpublished"],
+    ids=["last year's return not approved", "last year not published"],
+)
+def test_a_trend_rating_does_not_tell_how_a_hidden_figure_a_year_earlier_compares(client, trend_rated, hide):
+    last_year = Commentary.objects.filter(indicator__code="ICT02", period=date(2018, 11, 1))
+    if hide == "unapproved":
+        last_year.update(status=CommentaryStatus.SUBMITTED)
+    else:
+        Publication.objects.filter(indicator__code="ICT02", financial_year=2018).delete()
+    assert trend_rated.month_rag in ("amber", "red")  # the intranet's, from the comparison with a year earlier
+
+    assert _public_rags(client) == {"open data": "", "dashboard": "none", "indicator page": "none"}
+
+
+def test_a_trend_rating_is_public_when_the_figure_a_year_earlier_is(client, trend_rated):
+    shown = "none" if not trend_rated.month_rag else trend_rated.month_rag
+
+    assert _public_rags(client) == {"open data": trend_rated.month_rag, "dashboard": shown, "indicator page": shown}
+
+
+def test_a_trend_rated_year_to_date_does_not_tell_of_a_hidden_figure_in_last_years_year_to_date(client, trend_rated):
+    # October 2018 is not approved: November 2018's figure is public, but its year to date is not.
+    Commentary.objects.filter(indicator__code="ICT02", period=date(2018, 10, 1)).update(
+        status=CommentaryStatus.SUBMITTED
+    )
+    data = client.get(reverse("public:figures_json"), {"indicator": "ICT02", "period": "2019-11"})
+    (row,) = json.loads(data.content)["rows"]
+
+    assert trend_rated.ytd_rag in ("amber", "red")  # the intranet's, from last year's year to date
+    assert (row["ytd_value"], row["ytd_rag"]) == (float(trend_rated.ytd_value), "")
+    assert row["month_rag"] == trend_rated.month_rag  # November 2018 itself is public

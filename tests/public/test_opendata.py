@@ -6,11 +6,13 @@ import csv
 import io
 import json
 
+import jsonschema
 import pytest
 from django.test import override_settings
 from django.urls import reverse
+from drf_spectacular.validation import validate_schema
 
-from public.opendata import COLUMNS, KEYS
+from public.opendata import COLUMNS, KEYS, Filters
 
 SCS = "strategic-and-corporate-services"
 
@@ -58,6 +60,11 @@ def test_filters_narrow_the_rows(client, published):
     assert {r["financial_year"] for r in _csv(client, {"year": "2018/19"})} == {"2018/19"}
     assert {r["directorate"] for r in _csv(client, {"directorate": SCS})} == {"Strategic and Corporate Services"}
     assert len(_csv(client, {"committee": "policy-and-resources"})) == len(_csv(client, {"directorate": SCS})) > 0
+
+
+def test_a_year_and_a_month_narrow_together(client, published):
+    assert {r["period"] for r in _csv(client, {"year": "2019/20", "period": "2019-11"})} == {"2019-11"}
+    assert _csv(client, {"year": "2018/19", "period": "2019-11"}) == []
 
 
 @pytest.mark.parametrize(
@@ -119,3 +126,43 @@ def test_open_data_is_throttled_per_address(client, published):
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Too many requests" in refused.content.decode()
     assert client.get(url, {"indicator": "ICT02"}, REMOTE_ADDR="192.0.2.8").status_code == 200
+
+
+def _openapi(client) -> dict:
+    response = client.get(reverse("public:openapi"))
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def test_the_open_data_has_a_valid_openapi_schema_that_asks_for_no_token(client, published):
+    schema = _openapi(client)  # anonymous: no sign-in, no token
+
+    validate_schema(schema)  # drf-spectacular's validator, as tests/api checks /api/v1/schema/
+    assert set(schema["paths"]) == {reverse("public:figures_json"), reverse("public:figures_csv")}
+    for path in schema["paths"].values():
+        operation = path["get"]
+        assert operation["tags"] == ["public"] and operation["security"] == []
+        assert [p["name"] for p in operation["parameters"]] == list(Filters.ALLOWED)
+        assert {"200", "400", "429"} <= set(operation["responses"])
+    assert "securitySchemes" not in schema.get("components", {})
+    figure = schema["components"]["schemas"]["Figure"]
+    assert list(figure["properties"]) == KEYS
+    assert [figure["properties"][c.key]["description"] for c in COLUMNS] == [c.description for c in COLUMNS]
+
+
+def test_real_open_data_matches_its_openapi_schema(client, published):
+    schema = _openapi(client)
+    document = _json(client, {"year": "2019/20"})
+    validator = jsonschema.Draft202012Validator(
+        {"$ref": "#/components/schemas/Figures", "components": schema["components"]}
+    )
+
+    assert list(validator.iter_errors(document)) == []
+    assert {row["kind"] for row in document["rows"]} == {"kpi", "activity"}
+    broken = {**document, "rows": [{**document["rows"][0], "value": "88.6"}]}  # a number as text
+    assert list(validator.iter_errors(broken)), "the schema tells a number from text"
+
+
+@override_settings(KPIDASH_PUBLIC_SITE=False)
+def test_the_open_data_schema_is_not_found_while_the_public_site_is_off(client, published):
+    assert client.get(reverse("public:openapi")).status_code == 404

@@ -8,13 +8,14 @@ from datetime import date
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from demo.data import DEMO_USERS
 from indicators.dashboard import build_dashboard
 from indicators.exports import dashboard_records
-from indicators.models import Commentary, CommentaryStatus, Indicator, Rating
+from indicators.models import Commentary, CommentaryStatus, Committee, Directorate, Indicator, Rating
 from indicators.selectors import committee_scope, directorate_scope
 from public.models import Publication
 from public.selectors import public_dashboard, public_scope
@@ -151,3 +152,75 @@ def test_public_pages_make_the_same_number_of_queries_at_two_data_sizes(client, 
     )
 
     assert _count(client, url) == small
+
+
+@pytest.fixture
+def two_directorates(published):
+    """Policy and Resources also oversees Growth, Environment and Transport, whose GT01 is published and approved."""
+    committee = Committee.objects.get(slug="policy-and-resources")
+    committee.directorates.add(Directorate.objects.get(slug="growth-environment-and-transport"))
+    gt01 = Indicator.objects.get(code="GT01")
+    Publication.objects.create(indicator=gt01, financial_year=2019)
+    for period in Rating.objects.filter(indicator=gt01, period__gte=date(2019, 4, 1)).values_list("period", flat=True):
+        Commentary.objects.update_or_create(
+            indicator=gt01, period=period, defaults={"status": CommentaryStatus.APPROVED, "text": ""}
+        )
+    return committee
+
+
+def _directorate_cells(body: str, code: str) -> list[str]:
+    row = body.split(f'id="row-{code}"')[1].split("</tr>")[0]
+    cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>', row)
+    return [cell for cell in cells if cell.endswith(("Services", "Transport"))]
+
+
+def test_a_committee_of_two_directorates_shows_each_rows_directorate_as_its_open_data_does(client, two_directorates):
+    body = client.get(reverse("public:committee_period", args=["policy-and-resources", NOVEMBER])).content.decode()
+    rows = json.loads(
+        client.get(reverse("public:figures_json"), {"committee": "policy-and-resources", "period": "2019-11"}).content
+    )["rows"]
+    directorate_of = {row["ref"]: row["directorate"] for row in rows}
+
+    assert body.count('<th scope="col" class="govuk-table__header">Directorate</th>') == 2  # KPIs and activities
+    assert directorate_of["GT01"] == "Growth, Environment and Transport"
+    assert directorate_of["ICT02"] == "Strategic and Corporate Services"
+    for code in ("GT01", "ICT02", "CS01"):
+        assert _directorate_cells(body, code) == [directorate_of[code]], code
+
+
+def test_a_dashboard_whose_rows_are_of_one_directorate_has_no_directorate_column(client, two_directorates):
+    service = client.get(reverse("public:directorate_period", args=[SCS, NOVEMBER])).content.decode()
+    Publication.objects.filter(indicator__code="GT01").delete()  # the committee's second directorate: unpublished
+    committee = client.get(reverse("public:committee_period", args=["policy-and-resources", NOVEMBER]))
+
+    assert ">Directorate</th>" not in service
+    assert ">Directorate</th>" not in committee.content.decode()
+    assert b"Growth, Environment and Transport" not in committee.content
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/public/committees/environment-and-transport/", "There is no published committee at this address."),
+        ("/public/directorates/strategic-and-corporate-services/2017-11/", "has no published figures for November"),
+        ("/public/no-such-page/", None),
+    ],
+)
+def test_a_public_page_not_found_stays_in_the_public_frame(client, request, published, persona, path, message):
+    response = client_as(client, request, persona).get(path)
+    body = response.content.decode()
+
+    assert response.status_code == 404
+    assert "Council performance" in body and 'href="/public/"' in body  # the public header
+    assert "Signed in as" not in body and 'href="/review/"' not in body
+    assert (message in body) if message else 'id="not-found-message"' not in body
+    assert "no-such-page" not in body and "environment-and-transport" not in body  # the address is not repeated
+
+
+@override_settings(KPIDASH_PUBLIC_SITE=False)
+def test_switched_off_a_public_page_not_found_is_the_intranets(client, published):
+    response = client.get("/public/")
+
+    assert response.status_code == 404
+    assert "Council performance" not in response.content.decode()
