@@ -72,11 +72,7 @@ def shown(value) -> str:
 
 AUDITED = (
     (Result, "Result", ("value", "numerator", "denominator")),
-    (
-        Threshold,
-        "Threshold",
-        ("scheme", "target", "floor", "green_tolerance", "amber_tolerance", "tolerance_unit", "lower", "upper"),
-    ),
+    (Threshold, "Threshold", Threshold.RULE_FIELDS),
     (Commentary, "Commentary", ("text", "status", "return_reason")),
 )
 HISTORY_LIMIT = 200
