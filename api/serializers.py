@@ -63,18 +63,7 @@ class ThresholdSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Threshold
-        fields = [
-            "financial_year",
-            "year",
-            "scheme",
-            "target",
-            "floor",
-            "green_tolerance",
-            "amber_tolerance",
-            "tolerance_unit",
-            "lower",
-            "upper",
-        ]
+        fields = ["financial_year", "year", *Threshold.RULE_FIELDS]
 
     def _rule(self, threshold: Threshold):
         return threshold.rule(threshold.indicator.polarity)

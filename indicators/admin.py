@@ -49,18 +49,7 @@ class ThresholdForm(forms.ModelForm):
         field_classes = dict.fromkeys(
             ["target", "floor", "green_tolerance", "amber_tolerance", "lower", "upper"], NumberField
         )
-        fields = [
-            "indicator",
-            "financial_year",
-            "scheme",
-            "target",
-            "floor",
-            "green_tolerance",
-            "amber_tolerance",
-            "tolerance_unit",
-            "lower",
-            "upper",
-        ]
+        fields = ["indicator", "financial_year", *Threshold.RULE_FIELDS]
 
 
 def target_assurance_text(threshold: Threshold) -> str:
@@ -85,17 +74,7 @@ class ThresholdInline(admin.TabularInline):
     model = Threshold
     form = ThresholdForm
     extra = 0
-    fields = [
-        "financial_year",
-        "scheme",
-        "target",
-        "floor",
-        "green_tolerance",
-        "amber_tolerance",
-        "tolerance_unit",
-        "lower",
-        "upper",
-    ]
+    fields = ["financial_year", *Threshold.RULE_FIELDS]
 
 
 class PhaseInline(admin.TabularInline):
@@ -233,15 +212,10 @@ class ThresholdAdmin(IndicatorFixedOnChange, SimpleHistoryAdmin):
             _say_target_assurance(request, obj)
 
 
-class ReturnOnlyAdmin(SimpleHistoryAdmin):
-    """A return's figure or commentary: listed and shown with its history, changed only on its return page.
-
-    The return page's service (`returns.services.return_save`, which the grid
-    and both spreadsheet imports also use) checks the figure, decides the
-    return's status (an edit after approval goes back to submitted) and records
-    who changed it and why; a form here would skip all three. So nothing here
-    adds, changes, deletes or reverts one, and each links to its return page.
-    """
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Rows listed and shown with their history that nothing here adds, changes, deletes or
+    reverts: the app's own pages and services are their one write path. (simple-history's revert
+    saves an old version with view rights alone, so a POST to it is refused too.)"""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -253,9 +227,20 @@ class ReturnOnlyAdmin(SimpleHistoryAdmin):
         return False
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":  # simple_history's revert saves an old version with view rights alone
+        if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReturnOnlyAdmin(ReadOnlyHistoryAdmin):
+    """A return's figure or commentary: listed and shown with its history, changed only on its return page.
+
+    The return page's service (`returns.services.return_save`, which the grid
+    and both spreadsheet imports also use) checks the figure, decides the
+    return's status (an edit after approval goes back to submitted) and records
+    who changed it and why; a form here would skip all three. So nothing here
+    adds, changes, deletes or reverts one, and each links to its return page.
+    """
 
     @admin.display(description="Change it on")
     def return_page(self, obj) -> str:

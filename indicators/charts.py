@@ -103,19 +103,22 @@ def y_ticks(values: Iterable[Decimal]) -> list[float]:
 # --- drawing ------------------------------------------------------------------
 
 
-class _Frame:
-    def __init__(self, months: int, ticks: list[float]) -> None:
-        self.months, self.low, self.high = months, ticks[0], ticks[-1]
-        self.plot_w, self.plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+class Frame:
+    """The plot area: `count` points across (each centred in its slot), `ticks` from bottom to top.
+    The XmR chart (indicators/spc_chart.py) draws in one too, with more room for its legend."""
 
-    def x(self, index: int) -> float:
-        return LEFT + self.plot_w * (index + 0.5) / self.months
+    def __init__(self, count: int, ticks: list[float], bottom: int = BOTTOM) -> None:
+        self.count, self.low, self.high = count, ticks[0], ticks[-1]
+        self.plot_w, self.plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - bottom
 
-    def y(self, value: float) -> float:
-        return TOP + self.plot_h * (1 - (value - self.low) / (self.high - self.low))
+    def x(self, index: float) -> float:
+        return LEFT + self.plot_w * (index + 0.5) / self.count
+
+    def y(self, value: Decimal | float) -> float:
+        return TOP + self.plot_h * (1 - (float(value) - self.low) / (self.high - self.low))
 
 
-def _line(frame: _Frame, values: list[Decimal | None], colour: str, dash: str, css: str) -> str:
+def _line(frame: Frame, values: list[Decimal | None], colour: str, dash: str, css: str) -> str:
     """A polyline through the points there are; gaps split it, lone points get a marker."""
     parts, run = [], []
     for index, value in enumerate([*values, None]):
@@ -136,7 +139,7 @@ def _line(frame: _Frame, values: list[Decimal | None], colour: str, dash: str, c
     return "".join(parts) + markers
 
 
-def _hline(frame: _Frame, value: Decimal, colour: str, dash: str, css: str) -> str:
+def _hline(frame: Frame, value: Decimal, colour: str, dash: str, css: str) -> str:
     y = frame.y(float(value))
     return (
         f'<line class="{css}" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
@@ -144,7 +147,7 @@ def _hline(frame: _Frame, value: Decimal, colour: str, dash: str, css: str) -> s
     )
 
 
-def _axes(frame: _Frame, chart: TrendChart, ticks: list[float]) -> str:
+def _axes(frame: Frame, chart: TrendChart, ticks: list[float]) -> str:
     out = []
     for tick in ticks:
         y = frame.y(tick)
@@ -192,7 +195,7 @@ def render_svg(chart: TrendChart, *, chart_id: str = "trend") -> str:
     threshold_values = [v for v in (chart.target, chart.floor, chart.lower, chart.upper) if v is not None]
     values = [v for v in [*chart.current, *chart.previous] if v is not None]
     ticks = y_ticks([*values, *threshold_values])
-    frame = _Frame(len(chart.months), ticks)
+    frame = Frame(len(chart.months), ticks)
     body = []
     if chart.lower is not None and chart.upper is not None:
         top, bottom = frame.y(float(chart.upper)), frame.y(float(chart.lower))

@@ -292,6 +292,17 @@ class Threshold(SavedWithItsRatings, models.Model):
     tolerance_unit = models.CharField(max_length=10, choices=TOLERANCE_UNIT_CHOICES, blank=True)
     lower = models.DecimalField("lower threshold", **VALUE_DIGITS, null=True, blank=True)
     upper = models.DecimalField("upper threshold", **VALUE_DIGITS, null=True, blank=True)
+    # What a year's rule is made of, in this order wherever a threshold is shown or edited.
+    RULE_FIELDS = (
+        "scheme",
+        "target",
+        "floor",
+        "green_tolerance",
+        "amber_tolerance",
+        "tolerance_unit",
+        "lower",
+        "upper",
+    )
 
     history = HistoricalRecords()
 

@@ -1,5 +1,5 @@
 """The reading pages' selectors: what a dashboard is drawn for, home's summaries, an owner's
-missing figures and an indicator's audit history, each in a fixed number of queries.
+missing figures, each in a fixed number of queries.
 
 Views fetch through these and render; a dashboard's rows themselves are `dashboard.build_dashboard`.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
@@ -16,15 +15,12 @@ from django.urls import reverse
 from indicators.dashboard import build_dashboard, latest_data_period, latest_rags
 from indicators.guidance import rag_summary
 from indicators.models import (
-    Commentary,
     Committee,
     DirectionBasis,
     Directorate,
     Indicator,
     Result,
-    Threshold,
 )
-from indicators.periods import FinancialYear, period_label
 from indicators.rules import Rag
 
 
@@ -117,66 +113,3 @@ def missing_figures(user) -> dict:
     dashboard = build_dashboard(owned, period)
     rows = [row for row in [*dashboard.kpis, *dashboard.activities] if row.stale]
     return {"period": period, "rows": rows}
-
-
-AUDITED = (
-    (Result, "Result", ("value", "numerator", "denominator")),
-    (
-        Threshold,
-        "Threshold",
-        ("scheme", "target", "floor", "green_tolerance", "amber_tolerance", "tolerance_unit", "lower", "upper"),
-    ),
-    (Commentary, "Commentary", ("text", "status", "return_reason")),
-)
-HISTORY_LIMIT = 200
-
-
-def indicator_history(indicator: Indicator) -> list[dict]:
-    """Who changed the indicator's results, thresholds and commentary, when, old → new; newest first.
-
-    One query per audited model: each record is compared with the one before it
-    for the same row (`diff_against`), found in Python rather than through
-    simple_history's per-record `prev_record` lookups.
-    """
-    entries = []
-    for model, noun, fields in AUDITED:
-        records = model.history.filter(indicator_id=indicator.pk).select_related("history_user")
-        previous_by_row: dict[int, object] = {}
-        for record in records.order_by("id", "history_date", "history_id"):
-            before = previous_by_row.get(record.id)
-            previous_by_row[record.id] = record
-            entries.append(_history_entry(record, before, noun, fields))
-    entries.sort(key=lambda entry: entry["when"], reverse=True)
-    return entries[:HISTORY_LIMIT]
-
-
-def _history_entry(record, before, noun: str, fields: tuple[str, ...]) -> dict:
-    what = (
-        f"{noun} {period_label(record.period)}"
-        if hasattr(record, "period")
-        else (f"{noun} {FinancialYear(record.financial_year).label}")
-    )
-    if before is None:
-        # Rows bulk-loaded (the demo, imports) have no first record: their old value was never recorded.
-        unknown = "not recorded" if record.history_type == "~" else "–"
-        changed = [(name, unknown, getattr(record, name)) for name in fields if getattr(record, name) not in (None, "")]
-    else:
-        delta = {change.field: change for change in record.diff_against(before, included_fields=fields).changes}
-        changed = [(name, _shown(delta[name].old), delta[name].new) for name in fields if name in delta]
-    changes = [(record._meta.get_field(name).verbose_name, old, _shown(new)) for name, old, new in changed]
-    user = record.history_user
-    return {
-        "when": record.history_date,
-        "what": what,
-        "type": record.get_history_type_display(),
-        "who": (user.get_full_name() or user.get_username()) if user else "System",
-        "changes": changes,
-    }
-
-
-def _shown(value) -> str:
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, Decimal):
-        return f"{value.normalize():f}"
-    return str(value)

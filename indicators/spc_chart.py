@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from html import escape
 
-from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH, y_ticks
+from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH, Frame, y_ticks
 from indicators.periods import Frequency, period_label, reporting_periods, threshold_for
 from indicators.rules import Polarity
 from indicators.spc import Assurance, Cause, Rule, SpcResult, Variation, target_assurance, xmr
@@ -217,19 +217,7 @@ def _description(chart: XmrChart) -> str:
 # --- drawing ----------------------------------------------------------------------
 
 
-class _Frame:
-    def __init__(self, count: int, ticks: list[float]) -> None:
-        self.count, self.low, self.high = count, ticks[0], ticks[-1]
-        self.plot_w, self.plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-
-    def x(self, index: float) -> float:
-        return LEFT + self.plot_w * (index + 0.5) / self.count
-
-    def y(self, value: Decimal | float) -> float:
-        return TOP + self.plot_h * (1 - (float(value) - self.low) / (self.high - self.low))
-
-
-def _segment(frame: _Frame, start: int, end: int, value: Decimal, colour: str, dash: str, css: str, width=2) -> str:
+def _segment(frame: Frame, start: int, end: int, value: Decimal, colour: str, dash: str, css: str, width=2) -> str:
     y = frame.y(value)
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     return (
@@ -238,7 +226,7 @@ def _segment(frame: _Frame, start: int, end: int, value: Decimal, colour: str, d
     )
 
 
-def _phase_lines(frame: _Frame, chart: XmrChart) -> str:
+def _phase_lines(frame: Frame, chart: XmrChart) -> str:
     out, phases = [], chart.result.phases
     for number, phase in enumerate(phases):
         end = phases[number + 1].start if number + 1 < len(phases) else len(chart.periods)
@@ -274,7 +262,7 @@ def _marker(x: float, y: float, cause: Cause) -> str:
     )
 
 
-def _values(frame: _Frame, chart: XmrChart) -> str:
+def _values(frame: Frame, chart: XmrChart) -> str:
     out, run = [], []
     for index, point in enumerate([*chart.result.points, None]):
         if point is not None and point.value is not None:
@@ -292,7 +280,7 @@ def _values(frame: _Frame, chart: XmrChart) -> str:
     return "".join(out)
 
 
-def _axes(frame: _Frame, chart: XmrChart, ticks: list[float]) -> str:
+def _axes(frame: Frame, chart: XmrChart, ticks: list[float]) -> str:
     out = []
     for tick in ticks:
         y = frame.y(tick)
@@ -349,7 +337,7 @@ def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr", standalone: bool =
     lines = [v for ph in result.phases for v in (ph.mean, ph.upper_limit, ph.lower_limit) if v is not None]
     values = [p.value for p in result.points if p.value is not None]
     ticks = y_ticks([*values, *lines, *([chart.target] if chart.target is not None else [])])
-    frame = _Frame(len(chart.periods), ticks)
+    frame = Frame(len(chart.periods), ticks, bottom=BOTTOM)
     body = [_axes(frame, chart, ticks), _phase_lines(frame, chart)]
     if chart.target is not None:
         y = frame.y(chart.target)

@@ -35,6 +35,7 @@ from indicators.dashboard import (
 )
 from indicators.exports import dashboard_records, period_note, records_csv, records_xlsx
 from indicators.guidance import counts_sentence, guidance_notes, rag_counts, spc_counts, spc_sentence
+from indicators.history import indicator_history
 from indicators.models import (
     Commentary,
     CommentaryStatus,
@@ -58,7 +59,6 @@ from indicators.selectors import (
     committee_scope,
     directorate_scope,
     home_summaries,
-    indicator_history,
     missing_figures,
 )
 from indicators.spc_chart import icon_svg, indicator_xmr, render_xmr_svg

@@ -235,7 +235,19 @@ def action_import(
     Spreadsheets workbook's Actions sheet and a site restore. The same checks as every path
     (`action_errors`, the model's own), any indicator (only the performance team imports), and
     the history names `user` and `reason`. A new action is recorded as added by `user`."""
-    errors = action_errors(
+    errors = action_import_errors(action, indicators)
+    if errors:
+        raise ActionError(errors)
+    with transaction.atomic():
+        if action._state.adding and action.created_by_id is None and getattr(user, "pk", None):
+            action.created_by = user
+        return _save(action, user, reason, indicators, objectives)
+
+
+def action_import_errors(action: Action, indicators: list[Indicator]) -> dict[str, list[str]]:
+    """`action_errors` for an action whose fields an import has set, linked to `indicators` (any
+    indicator: only the performance team imports); the import's plan checks its rows with it too."""
+    return action_errors(
         user=None,
         title=action.title,
         owner=action.owner if action.owner_id else None,
@@ -246,12 +258,6 @@ def action_import(
         source_meeting=action.source_meeting,
         resolution=action.resolution,
     )
-    if errors:
-        raise ActionError(errors)
-    with transaction.atomic():
-        if action._state.adding and action.created_by_id is None and getattr(user, "pk", None):
-            action.created_by = user
-        return _save(action, user, reason, indicators, objectives)
 
 
 def action_note_add(*, action: Action, user, text: str) -> ActionNote:

@@ -7,6 +7,7 @@ Everyone signed in reads them (LoginRequiredMiddleware); changes go through
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -115,18 +116,7 @@ def action_new(request):
             "indicators": [chosen] if chosen else [],
         }
         return _render_form(request, _action_form(request, initial=initial), None)
-    form = _action_form(request, data=request.POST)
-    if form.is_valid():
-        try:
-            action = action_create(user=request.user, **form.cleaned_data)
-        except ActionLocked as exc:
-            raise PermissionDenied(str(exc)) from None
-        except ActionError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, f"Improvement action added: {action.title}.")
-            return redirect(action)
-    return _render_form(request, form, None, status=400)
+    return _save_form(request, None, action_create, "added")
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,15 +133,23 @@ def action_edit(request, pk: int):
             "objectives": list(action.objectives.all()),
         }
         return _render_form(request, _action_form(request, initial=initial), action)
+    return _save_form(request, action, partial(action_update, action=action), "saved")
+
+
+def _save_form(request, action: Action | None, save, done: str):
+    """The posted form saved by `save` (the service), then the action's page with a message; else the form
+    again, with what the service refused. A lock the service finds is a 403, as `_editable_action`'s."""
     form = _action_form(request, data=request.POST)
     if form.is_valid():
         try:
-            action_update(action=action, user=request.user, **form.cleaned_data)
+            saved = save(user=request.user, **form.cleaned_data)
+        except ActionLocked as exc:
+            raise PermissionDenied(str(exc)) from None
         except ActionError as exc:
             form.add_service_errors(exc)
         else:
-            messages.success(request, f"Improvement action saved: {action.title}.")
-            return redirect(action)
+            messages.success(request, f"Improvement action {done}: {saved.title}.")
+            return redirect(saved)
     return _render_form(request, form, action, status=400)
 
 

@@ -2,40 +2,29 @@
 pages, through `questions.services`, so the admin cannot skip the committee, owner or approval rules."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.admin import ReadOnlyHistoryAdmin
 from questions.models import Answer, Meeting, Question, ResponseSheet
 
 
-class _ReadOnly(SimpleHistoryAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(Meeting)
-class MeetingAdmin(_ReadOnly):
+class MeetingAdmin(ReadOnlyHistoryAdmin):
     list_display = ["committee", "date", "period"]
     list_filter = ["committee"]
 
 
 @admin.register(Question)
-class QuestionAdmin(_ReadOnly):
+class QuestionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["meeting", "indicator", "asker", "created_at"]
     list_filter = ["meeting__committee"]
 
 
 @admin.register(Answer)
-class AnswerAdmin(_ReadOnly):
+class AnswerAdmin(ReadOnlyHistoryAdmin):
     list_display = ["question", "status", "answered_by", "approver"]
     list_filter = ["status"]
 
 
 @admin.register(ResponseSheet)
-class ResponseSheetAdmin(_ReadOnly):
+class ResponseSheetAdmin(ReadOnlyHistoryAdmin):
     list_display = ["meeting", "version", "published_by", "published_at"]

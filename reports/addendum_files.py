@@ -7,20 +7,14 @@ files), the Word file through python-docx with the paper's headings and tables.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
-from pathlib import Path
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from docx import Document
-from docx.shared import Cm, Pt
-from weasyprint import HTML
 
 from indicators.wording import strip_control
 from reports.content import COMMENTARY_TO_BE_SUPPLIED
-from reports.pdf import StaticOnlyFetcher
-from reports.word import _heading, _paragraph, _table
+from reports.pdf import html_to_pdf
+from reports.word import docx_bytes, heading, paragraph, portrait_document, table
 
 FIGURE_COLUMNS = ["Ref", "Indicator", "Month", "In the paper", "Now", "Rating in the paper", "Rating now"]
 FIGURE_WIDTHS = (1.4, 4.4, 2.0, 2.6, 2.6, 2.0, 2.0)  # cm, portrait
@@ -80,44 +74,32 @@ def addendum_text(document: dict) -> AddendumText:
 
 
 def render_addendum_pdf(text: AddendumText, document: dict) -> bytes:
-    html = strip_control(render_to_string("reports/addendum.html", {"a": text, "d": document}))
-    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    pdf = HTML(string=html, base_url=base_url, url_fetcher=StaticOnlyFetcher())
-    return pdf.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    return html_to_pdf(render_to_string("reports/addendum.html", {"a": text, "d": document}))
 
 
 def render_addendum_docx(text: AddendumText, document: dict) -> bytes:
-    word = Document()
-    word.styles["Normal"].font.name = "Arial"
-    word.styles["Normal"].font.size = Pt(11)
-    section = word.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2)
-    section.header.paragraphs[0].text = strip_control(f"{text.title} – {document['committee']}")
-    word.core_properties.title = strip_control(text.title)[:255]
-    word.core_properties.subject = strip_control(document["committee"])[:255]
-    word.core_properties.language = "en-GB"
-    _heading(word, strip_control(text.title), level=0)
+    word = portrait_document(
+        title=text.title, header=f"{text.title} – {document['committee']}", subject=document["committee"]
+    )
+    heading(word, strip_control(text.title), level=0)
     for label, value in text.lines:
-        _paragraph(word, value, bold_prefix=f"{label} ")
-    for paragraph in text.paragraphs:
-        _paragraph(word, paragraph)
+        paragraph(word, value, bold_prefix=f"{label} ")
+    for words in text.paragraphs:
+        paragraph(word, words)
     if text.figure_rows:
-        _heading(word, "Figures", level=1)
-        _table(word, FIGURE_COLUMNS, text.figure_rows, widths=FIGURE_WIDTHS)
-        for heading, fields in text.figures:
-            _heading(word, strip_control(heading), level=2)
-            _table(word, ["Figure", "In the paper", "Now"], fields, 9, widths=(4.0, 6.5, 6.5))
+        heading(word, "Figures", level=1)
+        table(word, FIGURE_COLUMNS, text.figure_rows, widths=FIGURE_WIDTHS)
+        for title, fields in text.figures:
+            heading(word, strip_control(title), level=2)
+            table(word, ["Figure", "In the paper", "Now"], fields, 9, widths=(4.0, 6.5, 6.5))
     if text.commentary:
-        _heading(word, "Commentary", level=1)
-        for heading, kind, old, new in text.commentary:
-            _heading(word, strip_control(heading), level=2)
-            _paragraph(word, kind)
-            _paragraph(word, old, bold_prefix="In the paper: ")
-            _paragraph(word, new, bold_prefix="Now: ")
-    buffer = io.BytesIO()
-    word.save(buffer)
-    return buffer.getvalue()
+        heading(word, "Commentary", level=1)
+        for title, kind, old, new in text.commentary:
+            heading(word, strip_control(title), level=2)
+            paragraph(word, kind)
+            paragraph(word, old, bold_prefix="In the paper: ")
+            paragraph(word, new, bold_prefix="Now: ")
+    return docx_bytes(word)
 
 
 def render_addendum_files(document: dict) -> tuple[bytes, bytes]:

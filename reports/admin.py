@@ -1,7 +1,6 @@
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.admin import ReadOnlyHistoryAdmin
 from reports.models import Addendum, Paper, PaperSettings
 
 
@@ -52,24 +51,13 @@ class PaperAdmin(admin.ModelAdmin):
 
 
 @admin.register(Addendum)
-class AddendumAdmin(SimpleHistoryAdmin):
+class AddendumAdmin(ReadOnlyHistoryAdmin):
+    """Addenda are generated from the paper's page, never typed in; what was sent to the meeting
+    stays on record, and a revert would put back a queued row with no task behind it."""
+
     list_display = ["paper", "number", "status", "requested_by", "created_at"]
     list_filter = ["status", "paper__committee"]
     # Its own fields first, then the lifecycle's (DocumentJob), as the page always read.
     readonly_fields = ["id", "paper", "number"] + [
         field.name for field in Addendum._meta.fields if field.name not in ("id", "paper", "number")
     ]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False  # addenda are generated from the paper's page, never typed in
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False  # what was sent to the meeting stays on record
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":  # a revert would put back a queued row with no task behind it
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)

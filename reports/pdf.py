@@ -99,15 +99,12 @@ def paper_html(content: PaperContent) -> str:
 
 
 def render_pdf(content: PaperContent) -> bytes:
-    base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    fetcher = StaticOnlyFetcher(chart_files(content))
-    document = HTML(string=paper_html(content), base_url=base_url, url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
+    return html_to_pdf(paper_html(content), chart_files(content))
 
 
-def html_to_pdf(html: str) -> bytes:
+def html_to_pdf(html: str, files: dict[str, bytes] | None = None) -> bytes:
     """Any kpidash print document (HTML using the print styles of `reports/_print_styles.html`) as
-    tagged PDF/UA-1, fetching nothing but our static files, as the paper is."""
+    tagged PDF/UA-1, fetching nothing but our static files (and `files`, the paper's charts)."""
     base_url = Path(settings.STATICFILES_DIRS[0]).resolve().as_uri() + "/"
-    document = HTML(string=strip_control(html), base_url=base_url, url_fetcher=StaticOnlyFetcher())
+    document = HTML(string=strip_control(html), base_url=base_url, url_fetcher=StaticOnlyFetcher(files))
     return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)

@@ -31,7 +31,7 @@ from reports.content import (
 )
 
 
-def _paragraph(document, text: str, style: str | None = None, bold_prefix: str = ""):
+def paragraph(document, text: str, style: str | None = None, bold_prefix: str = ""):
     paragraph = _styled_paragraph(document, style)
     if bold_prefix:
         paragraph.add_run(clean(bold_prefix)).bold = True
@@ -72,7 +72,7 @@ def _cell_xml(width: int, runs: str) -> str:
     return f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr><w:p>{runs}</w:p></w:tc>'
 
 
-def _table(
+def table(
     document,
     columns: list[str],
     rows: list[list[str]],
@@ -134,7 +134,7 @@ def _styled_paragraph(document, style: str | None):
     return paragraph
 
 
-def _heading(document, text: str, level: int) -> None:
+def heading(document, text: str, level: int) -> None:
     paragraph = _styled_paragraph(document, "Title" if level == 0 else f"Heading {level}")
     if text:
         paragraph.add_run(text)
@@ -142,75 +142,75 @@ def _heading(document, text: str, level: int) -> None:
 
 def _cover(document, c: PaperContent) -> None:
     s, settings = c.snapshot, c.settings
-    _heading(document, clean(c.title), level=0)
-    _heading(document, "From:", level=2)
+    heading(document, clean(c.title), level=0)
+    heading(document, "From:", level=2)
     for person in settings["from"] or [[s["directorate"]]]:
-        _paragraph(document, "\n".join(person))
-    _heading(document, "To:", level=2)
-    _paragraph(document, f"{s['committee']['name']} – {s['meeting_date_label']}")
-    _heading(document, "Subject:", level=2)
-    _paragraph(document, c.title)
-    _heading(document, "Classification:", level=2)
-    _paragraph(document, settings["classification"])
-    _heading(document, "Summary:", level=1)
+        paragraph(document, "\n".join(person))
+    heading(document, "To:", level=2)
+    paragraph(document, f"{s['committee']['name']} – {s['meeting_date_label']}")
+    heading(document, "Subject:", level=2)
+    paragraph(document, c.title)
+    heading(document, "Classification:", level=2)
+    paragraph(document, settings["classification"])
+    heading(document, "Summary:", level=1)
     for text in c.summary:
-        _paragraph(document, text)
-    _paragraph(
+        paragraph(document, text)
+    paragraph(
         document,
         f"Data as at {s['data_as_at_label']}: results up to the end of {s['period_label']}, "
         "or the latest available month.",
     )
-    _heading(document, "Recommendation(s):", level=1)
-    _paragraph(document, settings["recommendation"])
+    heading(document, "Recommendation(s):", level=1)
+    paragraph(document, settings["recommendation"])
 
 
 def _body(document, c: PaperContent) -> None:
     settings = c.settings
-    _heading(document, "1. Introduction", level=1)
-    _paragraph(document, c.introduction, bold_prefix="1.1. ")
-    _heading(document, "2. Performance Dashboard", level=1)
+    heading(document, "1. Introduction", level=1)
+    paragraph(document, c.introduction, bold_prefix="1.1. ")
+    heading(document, "2. Performance Dashboard", level=1)
     for number, text in enumerate(c.dashboard_paragraphs, start=1):
-        _paragraph(document, text, bold_prefix=f"2.{number}. ")
-    _paragraph(document, c.bullets_lead, bold_prefix="2.4. ")
+        paragraph(document, text, bold_prefix=f"2.{number}. ")
+    paragraph(document, c.bullets_lead, bold_prefix="2.4. ")
     for bullet in c.bullets:
-        _paragraph(document, bullet, style="List Bullet")
+        paragraph(document, bullet, style="List Bullet")
     for number, text in enumerate(c.red_paragraphs, start=5):
-        _paragraph(document, text, bold_prefix=f"2.{number}. ")
-    _heading(document, "3. Recommendation(s):", level=1)
-    _paragraph(document, settings["recommendation"])
-    _heading(document, "4. Contact details", level=1)
+        paragraph(document, text, bold_prefix=f"2.{number}. ")
+    heading(document, "3. Recommendation(s):", level=1)
+    paragraph(document, settings["recommendation"])
+    heading(document, "4. Contact details", level=1)
     for role, prefix in (("Report Author", "author"), ("Relevant Director", "director")):
         keys = [f"{prefix}_{key}" for key in ("title", "team", "phone", "email")]
         lines = [settings[key] for key in keys if settings.get(key)]
-        paragraph = _paragraph(document, settings[f"{prefix}_name"] or "To be confirmed", bold_prefix=f"{role}: ")
+        contact = paragraph(document, settings[f"{prefix}_name"] or "To be confirmed", bold_prefix=f"{role}: ")
         for line in lines:
-            paragraph.add_run().add_break(WD_BREAK.LINE)
-            paragraph.add_run(clean(line))
+            contact.add_run().add_break(WD_BREAK.LINE)
+            contact.add_run(clean(line))
 
 
 def _guidance(document, c: PaperContent) -> None:
     guidance = c.snapshot["guidance"]
-    _heading(document, "Guidance Notes", level=2)
-    _heading(document, "RAG ratings", level=3)
+    heading(document, "Guidance Notes", level=2)
+    heading(document, "RAG ratings", level=3)
     for note in guidance["ratings"]:
         if len(guidance["ratings"]) > 1:
-            _paragraph(document, ", ".join(note["codes"]), bold_prefix="Applies to: ")
-        _table(document, ["Rating", "Meaning"], [[label, text] for _, label, text in note["sentences"]], 9)
+            paragraph(document, ", ".join(note["codes"]), bold_prefix="Applies to: ")
+        table(document, ["Rating", "Meaning"], [[label, text] for _, label, text in note["sentences"]], 9)
     if guidance["polarities"]:
-        _heading(document, "Polarity", level=3)
+        heading(document, "Polarity", level=3)
         for _, text in guidance["polarities"]:
-            _paragraph(document, text, style="List Bullet")
-    _heading(document, "Direction of travel", level=3)
-    _paragraph(document, guidance["direction"])
+            paragraph(document, text, style="List Bullet")
+    heading(document, "Direction of travel", level=3)
+    paragraph(document, guidance["direction"])
     if guidance.get("spc"):
-        _heading(document, "Variation and assurance (statistical process control)", level=3)
+        heading(document, "Variation and assurance (statistical process control)", level=3)
         for text in guidance["spc"]:
-            _paragraph(document, text)
+            paragraph(document, text)
     if guidance["data_periods"]:
-        _heading(document, "Data period", level=3)
-        _table(document, ["Code", "Meaning"], guidance["data_periods"], 9)
-    _heading(document, "Activity indicators", level=3)
-    _paragraph(document, guidance["activity"])
+        heading(document, "Data period", level=3)
+        table(document, ["Code", "Meaning"], guidance["data_periods"], 9)
+    heading(document, "Activity indicators", level=3)
+    paragraph(document, guidance["activity"])
 
 
 def _landscape(document) -> None:
@@ -228,59 +228,59 @@ def _portrait(document) -> None:
 def _appendix(document, c: PaperContent) -> None:
     s = c.snapshot
     document.add_page_break()
-    _heading(document, "Appendix 1 – Performance Dashboard", level=1)
-    _paragraph(
+    heading(document, "Appendix 1 – Performance Dashboard", level=1)
+    paragraph(
         document,
         f"{s['directorate']}. Results up to the end of {s['period_label']}, or the latest "
         f"available month. Data as at {s['data_as_at_label']}.",
     )
     _guidance(document, c)
     _landscape(document)
-    _heading(document, "Key Performance Indicators", level=2)
+    heading(document, "Key Performance Indicators", level=2)
     if c.kpi_rows:
         for group in c.kpi_groups:
             if group.heading:
-                _heading(document, clean(group.heading), level=3)
+                heading(document, clean(group.heading), level=3)
             icons = {
                 KPI_VARIATION_COLUMN: [variation for variation, _ in group.icons],
                 KPI_VARIATION_COLUMN + 1: [assurance for _, assurance in group.icons],
             }
-            _table(document, KPI_COLUMNS, group.rows, widths=KPI_WIDTHS, icons=icons if c.kpi_icons else None)
+            table(document, KPI_COLUMNS, group.rows, widths=KPI_WIDTHS, icons=icons if c.kpi_icons else None)
     else:
-        _paragraph(document, "There are no KPIs.")
-    _paragraph(document, "Previous year values are shown in the Previous year column.")
-    _heading(document, "Activity indicators", level=2)
+        paragraph(document, "There are no KPIs.")
+    paragraph(document, "Previous year values are shown in the Previous year column.")
+    heading(document, "Activity indicators", level=2)
     if c.activity_rows:
-        _table(document, ACTIVITY_COLUMNS, c.activity_rows, widths=ACTIVITY_WIDTHS)
+        table(document, ACTIVITY_COLUMNS, c.activity_rows, widths=ACTIVITY_WIDTHS)
     else:
-        _paragraph(document, "There are no activity indicators.")
+        paragraph(document, "There are no activity indicators.")
     _portrait(document)
     for index, section in enumerate(c.sections):
         if index:
             document.add_page_break()
         item = section.item
-        _heading(document, f"{item['code']} – {item['name']}", level=2)
+        heading(document, f"{item['code']} – {item['name']}", level=2)
         if item["definition"]:
-            _paragraph(document, item["definition"], bold_prefix="Definition: ")
+            paragraph(document, item["definition"], bold_prefix="Definition: ")
         if section.chart:
             document.add_picture(io.BytesIO(section.chart), width=Cm(16))
             _alt_text(document, section.chart_alt)
         else:
-            _paragraph(document, section.chart_alt)
+            paragraph(document, section.chart_alt)
         if section.xmr_chart:
-            _paragraph(document, "Statistical process control (XmR) chart", bold_prefix="")
+            paragraph(document, "Statistical process control (XmR) chart", bold_prefix="")
             document.add_picture(io.BytesIO(section.xmr_chart), width=Cm(16))
             _alt_text(document, section.xmr_alt)
-        _table(document, ["Figure", "Value"], [list(pair) for pair in section.figures], 9)
+        table(document, ["Figure", "Value"], [list(pair) for pair in section.figures], 9)
         if section.is_kpi:
-            _heading(document, "Commentary", level=3)
-            _paragraph(document, section.commentary or "No commentary was required.")
+            heading(document, "Commentary", level=3)
+            paragraph(document, section.commentary or "No commentary was required.")
         if section.actions is not None:
-            _heading(document, "Improvement actions", level=3)
+            heading(document, "Improvement actions", level=3)
             if section.actions:
-                _table(document, ACTION_COLUMNS, section.actions, 9, widths=ACTION_WIDTHS)
+                table(document, ACTION_COLUMNS, section.actions, 9, widths=ACTION_WIDTHS)
             else:
-                _paragraph(document, NO_OPEN_ACTION)
+                paragraph(document, NO_OPEN_ACTION)
 
 
 def _alt_text(document, text: str) -> None:
@@ -304,33 +304,15 @@ def _page_numbers(section) -> None:
 
 
 def render_docx(content: PaperContent) -> bytes:
-    document = Document()
-    styles = document.styles
-    styles["Normal"].font.name = "Arial"
-    styles["Normal"].font.size = Pt(11)
-    section = document.sections[0]
-    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
-    section.left_margin = section.right_margin = Cm(2)
-    header = section.header.paragraphs[0]
-    header.text = clean(f"{content.title} – {content.snapshot['committee']['name']}")
-    _page_numbers(section)
-    properties = document.core_properties
-    properties.title = clean(content.title)[:255]
-    properties.subject = clean(content.snapshot["committee"]["name"])[:255]
-    properties.language = "en-GB"
+    committee = content.snapshot["committee"]["name"]
+    document = portrait_document(title=content.title, header=f"{content.title} – {committee}", subject=committee)
     _cover(document, content)
     _body(document, content)
     _appendix(document, content)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    return docx_bytes(document)
 
 
-# --- for other apps' documents in the paper's style (questions' response sheet) -------------
-
-heading = _heading
-paragraph = _paragraph
-table = _table
+# --- the paper's page set-up, which the addendum and questions' response sheet share too ----
 
 
 def portrait_document(*, title: str, header: str, subject: str):

@@ -25,7 +25,7 @@ from django.db import models
 
 from indicators.models import Indicator
 from plans.models import STATUS_CHOICES, Action, Objective, Plan, Priority
-from plans.services import ActionError, action_errors, action_import
+from plans.services import ActionError, action_import, action_import_errors
 from returns.services import save_with_history
 from spreadsheets.resources import ChoiceWidget, DayWidget, TextWidget, WholeNumberWidget, split_names
 from spreadsheets.workbook import ACTION_COLUMNS, ACTIONS, OBJECTIVES, PLANS, PRIORITIES, Sheet, objective_ref
@@ -318,18 +318,7 @@ def _plan_action(checks: CouncilPlanChecks, found: _ActionChecks, number: int, c
         action.owner = owner
     indicators = _links(checks, cells, existing, errors)
     objectives = _objectives(checks, cells, existing, errors)
-    owner = action.owner if action.owner_id else None
-    rules = action_errors(
-        user=None,
-        title=action.title,
-        owner=owner,
-        due=action.due,
-        status=action.status,
-        indicators=indicators,
-        source_committee=action.source_committee,
-        source_meeting=action.source_meeting,
-        resolution=action.resolution,
-    )
+    rules = action_import_errors(action, indicators)
     errors = {**{k: v[0] for k, v in rules.items()}, **errors}
     excluded = [f.name for f in Action._meta.concrete_fields if f.is_relation] + ["id"]
     errors = {**checks._model_errors(action, exclude=excluded), **errors}

@@ -72,6 +72,7 @@ from spreadsheets.workbook import (
     REQUIRED,
     RESULTS,
     SHEETS,
+    THRESHOLD_FIELDS,
     THRESHOLDS,
     Sheet,
     WorkbookError,
@@ -103,16 +104,6 @@ _INDICATOR_CHOICES = (
     "active",
     "allow_out_of_range",
     "numerator_le_denominator",
-)
-_THRESHOLD_FIELDS = (
-    "target",
-    "floor",
-    "lower",
-    "upper",
-    "scheme",
-    "green_tolerance",
-    "amber_tolerance",
-    "tolerance_unit",
 )
 
 
@@ -624,9 +615,9 @@ def _plan_threshold(
     threshold = Threshold(indicator=indicator, financial_year=year)
     if current is not None:
         threshold.pk = current.pk
-        for name in _THRESHOLD_FIELDS:
+        for name in THRESHOLD_FIELDS:
             setattr(threshold, name, getattr(current, name))
-    for name in _THRESHOLD_FIELDS:
+    for name in THRESHOLD_FIELDS:
         if name in cells:
             value = cells[name]
             setattr(threshold, name, value if value is not None or name not in ("scheme", "tolerance_unit") else "")
@@ -640,7 +631,7 @@ def _plan_threshold(
         for column, message in errors.items():
             plan.error(THRESHOLDS, number, column, message)
         return None
-    if current is not None and all(getattr(current, n) == getattr(threshold, n) for n in _THRESHOLD_FIELDS):
+    if current is not None and all(getattr(current, n) == getattr(threshold, n) for n in THRESHOLD_FIELDS):
         plan.count(THRESHOLDS, number, label, "unchanged")
         return None
     plan.thresholds.append(threshold)

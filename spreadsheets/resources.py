@@ -32,7 +32,7 @@ from indicators.models import (
 )
 from indicators.periods import FinancialYear, format_period, parse_period
 from indicators.validators import parse_number
-from spreadsheets.workbook import INDICATORS, SHEETS
+from spreadsheets.workbook import INDICATORS, SHEETS, THRESHOLD_FIELDS
 
 # Formula-like text is written with a leading apostrophe (see exports.safe_cell);
 # reading strips it again so an export re-imports unchanged.
@@ -248,18 +248,7 @@ class ThresholdResource(resources.ModelResource):
     class Meta:
         model = Threshold
         import_id_fields = ("indicator", "financial_year")
-        fields = (
-            "indicator",
-            "financial_year",
-            "target",
-            "floor",
-            "lower",
-            "upper",
-            "scheme",
-            "green_tolerance",
-            "amber_tolerance",
-            "tolerance_unit",
-        )
+        fields = ("indicator", "financial_year", *THRESHOLD_FIELDS)
         export_order = fields
         clean_model_instances = True
         skip_unchanged = True

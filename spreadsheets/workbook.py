@@ -58,6 +58,17 @@ ACTION_COLUMNS = [
     "source_meeting",
     "resolution",
 ]
+# A year's rule in the workbook's column order (the import's and the export's).
+THRESHOLD_FIELDS = (
+    "target",
+    "floor",
+    "lower",
+    "upper",
+    "scheme",
+    "green_tolerance",
+    "amber_tolerance",
+    "tolerance_unit",
+)
 ABOUT = "About"  # a notes sheet in our own files, ignored on import
 SHEETS: dict[str, list[str]] = {
     INDICATORS: [
@@ -79,18 +90,7 @@ SHEETS: dict[str, list[str]] = {
         "allow_out_of_range",
         "numerator_le_denominator",
     ],
-    THRESHOLDS: [
-        "code",
-        "financial_year",
-        "target",
-        "floor",
-        "lower",
-        "upper",
-        "scheme",
-        "green_tolerance",
-        "amber_tolerance",
-        "tolerance_unit",
-    ],
+    THRESHOLDS: ["code", "financial_year", *THRESHOLD_FIELDS],
     RESULTS: ["code", "name", "period", "value", "numerator", "denominator", "commentary"],
     PLANS: ["slug", "name", "description"],
     PRIORITIES: ["plan", "number", "title", "description"],

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from indicators.history import indicator_history
 from indicators.models import Directorate, Indicator, Result, Threshold
-from indicators.selectors import indicator_history
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def ict01(db):
 
 
 def changes(indicator: Indicator) -> list[tuple]:
-    return [(e["what"], e["type"], e["who"], e["changes"]) for e in indicator_history(indicator)][::-1]
+    return [(e.what, e.who, [(c.field, c.old, c.new) for c in e.changes]) for e in indicator_history(indicator)][::-1]
 
 
 def test_each_change_lists_the_fields_that_changed_in_their_order_old_then_new(ict01, performance_user):
@@ -32,16 +32,15 @@ def test_each_change_lists_the_fields_that_changed_in_their_order_old_then_new(i
     result.save()  # saved again unchanged: an entry with nothing changed
 
     assert changes(ict01) == [
-        ("Threshold 2019/20", "Created", "System", [("target", "–", "90"), ("floor standard", "–", "80")]),
+        ("Threshold 2019/20 (created)", "System", [("Target", "", "90"), ("Floor standard", "", "80")]),
         (
-            "Threshold 2019/20",
-            "Changed",
+            "Threshold 2019/20 (changed)",
             performance_user.get_username(),
-            [("target", "90", "92"), ("floor standard", "80", "85.5")],
+            [("Target", "90", "92"), ("Floor standard", "80", "85.5")],
         ),
-        ("Result November 2019", "Created", "System", [("numerator", "–", "17"), ("denominator", "–", "20")]),
-        ("Result November 2019", "Changed", "System", [("value", "–", "85"), ("numerator", "17", "–")]),
-        ("Result November 2019", "Changed", "System", []),
+        ("Result November 2019 (created)", "System", [("Numerator", "", "17"), ("Denominator", "", "20")]),
+        ("Result November 2019 (changed)", "System", [("Value", "", "85"), ("Numerator", "17", "")]),
+        ("Result November 2019 (changed)", "System", []),
     ]
 
 
@@ -49,4 +48,16 @@ def test_a_change_to_a_row_loaded_without_history_shows_its_old_values_as_not_re
     [result] = Result.objects.bulk_create([Result(indicator=ict01, period=date(2019, 11, 1), value=Decimal(80))])
     result.value = Decimal(81)
     result.save()
-    assert changes(ict01) == [("Result November 2019", "Changed", "System", [("value", "not recorded", "81")])]
+    assert changes(ict01) == [("Result November 2019 (changed)", "System", [("Value", "not recorded", "81")])]
+
+
+def test_an_entry_says_why_the_change_was_made(ict01):
+    result = Result.objects.create(indicator=ict01, period=date(2019, 11, 1), value=Decimal(80))
+    result.value, result._change_reason = Decimal(82), "Corrected: the October count was late"
+    result.save()
+    newest = indicator_history(ict01)[0]
+    assert (newest.reason, newest.changes[0].old, newest.changes[0].new) == (
+        "Corrected: the October count was late",
+        "80",
+        "82",
+    )

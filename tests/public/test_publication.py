@@ -143,6 +143,18 @@ def test_the_admin_shows_publications_read_only(client, published, performance_u
     assert Publication.objects.filter(pk=publication.pk).exists()
 
 
+def test_the_admin_cannot_put_back_a_withdrawn_publication_from_its_history(client, published, performance_user):
+    publication = Publication.objects.filter(financial_year=2019).first()
+    others = Indicator.objects.filter(publications__financial_year=2019).exclude(pk=publication.indicator_id)
+    publication_set(year=2019, indicators=list(others), user=performance_user)
+    record = Publication.history.filter(id=publication.pk, history_type="+").get()
+    client.force_login(performance_user)
+
+    revert = reverse("admin:public_publication_simple_history", args=[publication.pk, record.history_id])
+    assert client.post(revert, {}).status_code == 403
+    assert not Publication.objects.filter(pk=publication.pk).exists()
+
+
 def _queries(client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200

@@ -9,11 +9,11 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from lxml import etree
 
-from reports.word import _table
+from reports.word import table
 
 
 def _python_docx_table(document, columns, rows, font_size, widths) -> None:
-    """The table as the cell-by-cell python-docx API builds it (what _table used to do)."""
+    """The table as the cell-by-cell python-docx API builds it (what reports.word.table used to do)."""
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.autofit = False
@@ -56,7 +56,7 @@ def _tables_xml(document) -> list[bytes]:
 def test_a_word_table_is_the_xml_python_docx_would_write(text, font_size):
     columns, rows, widths = ["Figure", "Value"], [["Latest value", text], [text, "2"]], (4.0, 13.0)
     fast, slow = Document(), Document()
-    _table(fast, columns, rows, font_size, widths)
+    table(fast, columns, rows, font_size, widths)
     _python_docx_table(slow, columns, rows, font_size, widths)
     assert _tables_xml(fast) == _tables_xml(slow)
     assert fast.tables[0].rows[1].cells[1].text == slow.tables[0].rows[1].cells[1].text
@@ -64,7 +64,7 @@ def test_a_word_table_is_the_xml_python_docx_would_write(text, font_size):
 
 def test_a_word_table_with_no_rows_keeps_its_repeating_header():
     document = Document()
-    _table(document, ["Code", "Meaning"], [], 9, (4.0, 13.0))
-    (table,) = document.tables
-    assert [cell.text for cell in table.rows[0].cells] == ["Code", "Meaning"]
-    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    table(document, ["Code", "Meaning"], [], 9, (4.0, 13.0))
+    (grid,) = document.tables
+    assert [cell.text for cell in grid.rows[0].cells] == ["Code", "Meaning"]
+    assert grid.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None

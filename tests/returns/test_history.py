@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from indicators.history import FieldChange
 from indicators.models import Commentary, Result
-from returns.history import FieldChange, return_history
+from returns.history import return_history
 from returns.services import return_save, return_send_back
 from tests.returns.conftest import DEC
 

@@ -13,9 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from indicators.models import Indicator
-from plans.models import Action, Objective, Plan, Priority
+from plans.models import Action, Objective, Plan
 from spreadsheets.services import workbook_check, workbook_import
 from spreadsheets.workbook import ACTION_COLUMNS, export_sheets, open_workbook, write_xlsx
+from tests.plans.dump import plan_dump
 
 pytestmark = pytest.mark.django_db
 
@@ -28,40 +29,6 @@ def export_to(path: Path) -> Path:
 
 def read_back(path: Path) -> dict[str, list]:
     return {s.name: [s.headings, *(values for _, values in s.rows)] for s in open_workbook(path, path.name)}
-
-
-def plan_dump() -> dict[str, list]:
-    """The council plan and actions by their keys (what the sheets carry)."""
-    return {
-        "plans": sorted(Plan.objects.values_list("slug", "name", "description")),
-        "priorities": sorted(Priority.objects.values_list("plan__slug", "number", "title", "description")),
-        "objectives": sorted(
-            (
-                o.priority.plan.slug,
-                o.priority.number,
-                o.number,
-                o.title,
-                tuple(sorted(i.code for i in o.indicators.all())),
-            )
-            for o in Objective.objects.select_related("priority__plan").prefetch_related("indicators")
-        ),
-        "actions": sorted(
-            (
-                a.pk,
-                a.title,
-                a.description,
-                a.owner.username,
-                a.due,
-                a.status,
-                tuple(sorted(i.code for i in a.indicators.all())),
-                tuple(sorted(o.pk for o in a.objectives.all())),
-                a.source_committee_id,
-                a.source_meeting,
-                a.resolution,
-            )
-            for a in Action.objects.select_related("owner").prefetch_related("indicators", "objectives")
-        ),
-    }
 
 
 def edit(path: Path, sheet: str, row: int, column: str, value) -> None:
