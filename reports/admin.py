@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.admin import ReadOnlyHistoryAdmin
 from reports.models import Addendum, Paper, PaperSettings
