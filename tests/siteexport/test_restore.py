@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Rating, Result, Threshold
 from indicators.periods import format_period
-from plans.models import Action, ActionNote, Objective, Plan, Priority
+from plans.models import Action, Plan
 from public.models import Publication
 from questions.models import Answer, Meeting, Question, ResponseSheet
 from questions.sheet import sheet_publish
@@ -22,6 +22,7 @@ from returns.models import BankHolidayChange, ReportingPeriod
 from siteexport.export import export_site
 from siteexport.restore import site_import
 from tests.indicators.test_ratings import assert_current
+from tests.plans.dump import plan_dump
 from tests.siteexport.site import enrich_demo, manifest_of, sheets_of, wipe_site
 
 pytestmark = pytest.mark.django_db
@@ -70,36 +71,6 @@ def every_dashboard_json() -> dict[str, str]:
     return out
 
 
-def plans_and_actions() -> dict[str, list]:
-    """The council plan, its actions and their notes, canonically (actions keep their ids)."""
-    return {
-        "plans": sorted(Plan.objects.values_list("slug", "name", "description")),
-        "priorities": sorted(Priority.objects.values_list("plan__slug", "number", "title", "description")),
-        "objectives": sorted(
-            (
-                o.priority.plan.slug,
-                o.priority.number,
-                o.number,
-                o.title,
-                tuple(sorted(i.code for i in o.indicators.all())),
-            )
-            for o in Objective.objects.select_related("priority__plan").prefetch_related("indicators")
-        ),
-        "actions": sorted(
-            (a.pk, a.title, a.description, a.owner.username, a.due, a.status, a.source, a.resolution)
-            + (tuple(sorted(i.code for i in a.indicators.all())),)
-            + (tuple(sorted((o.priority.plan.slug, o.priority.number, o.number) for o in a.objectives.all())),)
-            for a in Action.objects.select_related("owner", "source_committee").prefetch_related(
-                "indicators", "objectives__priority__plan"
-            )
-        ),
-        "notes": sorted(
-            (n.action_id, n.author.username if n.author else None, n.created_at, n.text)
-            for n in ActionNote.objects.select_related("author")
-        ),
-    }
-
-
 _VARYING = re.compile(r'(nonce|value|content)="[^"]*"')  # CSP nonces and CSRF tokens
 # An action page's audit history starts at the restore, as every record's does (README "Moving to a new site").
 _HISTORY = re.compile(r'<ul class="govuk-list" id="action-history">.*?</ul>', re.DOTALL)
@@ -123,7 +94,7 @@ def plan_pages(client) -> dict[str, str]:
 def test_a_restored_demo_downloads_every_dashboard_byte_for_byte(site, client):
     before, json_before = every_download(client), every_dashboard_json()
     ratings_before = Rating.objects.count()
-    plans_before, pages_before = plans_and_actions(), plan_pages(client)
+    plans_before, pages_before = plan_dump(), plan_pages(client)
     assert (
         len(plans_before["actions"]) == 7
         and any(a[6] for a in plans_before["actions"])
@@ -137,7 +108,7 @@ def test_a_restored_demo_downloads_every_dashboard_byte_for_byte(site, client):
 
     assert every_download(client) == before
     assert every_dashboard_json() == json_before
-    assert plans_and_actions() == plans_before
+    assert plan_dump() == plans_before
     assert plan_pages(client) == pages_before
     assert Rating.objects.count() == ratings_before
     assert_current()  # the stored ratings are complete: rating everything again changes nothing
