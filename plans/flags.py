@@ -92,17 +92,12 @@ def unactioned(indicators: QuerySet[Indicator], period: date | None = None) -> l
 def flags_of_rated(kpis: Iterable[RatedKpi]) -> list[Flag]:
     """`unactioned` for a page that has already rated its KPIs (the dashboard, `indicators.notices`):
     the same flags, from the ratings the page shows, in at most one query (whether they have open actions)."""
-    wanted = [
-        (kpi, kpi.period, kpi.variation in CONCERNS)
+    figures = [
+        (kpi.indicator_id, kpi.code, kpi.period, kpi.rag, kpi.variation in CONCERNS)
         for kpi in kpis
-        if kpi.period is not None and needs_action(kpi.rag, kpi.variation in CONCERNS)
+        if kpi.period is not None
     ]
-    actioned = with_open_actions(kpi.indicator_id for kpi, _, _ in wanted)
-    return [
-        Flag(kpi.code, period, missing_action_message(kpi.code, kpi.rag, concern))
-        for kpi, period, concern in wanted
-        if period is not None and kpi.indicator_id not in actioned
-    ]
+    return _flags(figures, ask=[pk for pk, _, _, rag, concern in figures if needs_action(rag, concern)])
 
 
 def flags_for(returns: Iterable[tuple[Indicator, date, str, bool]]) -> list[Flag]:
@@ -110,15 +105,18 @@ def flags_for(returns: Iterable[tuple[Indicator, date, str, bool]]) -> list[Flag
 
     For pages that have already rated each figure (My returns, the review queue): one query.
     """
-    given = list(returns)
+    figures = [(indicator.pk, indicator.code, period, rag, concern) for indicator, period, rag, concern in returns]
     # Asked for every figure's indicator, not only those that need an action, so the page's
     # query count does not depend on how many are Red.
-    actioned = with_open_actions(indicator.pk for indicator, *_ in given)
-    wanted = [
-        (indicator, period, rag, concern) for indicator, period, rag, concern in given if needs_action(rag, concern)
-    ]
+    return _flags(figures, ask=[pk for pk, *_ in figures])
+
+
+def _flags(figures: list[tuple[int, str, date, str, bool]], *, ask: Iterable[int]) -> list[Flag]:
+    """The flags of (indicator id, code, period, RAG, concern) figures that need an action their
+    indicator lacks; `ask` is which indicators to look up open actions for (one query)."""
+    actioned = with_open_actions(ask)
     return [
-        Flag(indicator.code, period, missing_action_message(indicator.code, rag, concern))
-        for indicator, period, rag, concern in wanted
-        if indicator.pk not in actioned
+        Flag(code, period, missing_action_message(code, rag, concern))
+        for pk, code, period, rag, concern in figures
+        if needs_action(rag, concern) and pk not in actioned
     ]

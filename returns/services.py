@@ -223,11 +223,21 @@ def _ensure_baseline(instance) -> None:
         )
 
 
-def save_with_history(instance, user, change_reason: str) -> None:
-    """Save with the history record naming who and why (also outside a request): every path's one way."""
+def _name_in_history(instance, user, change_reason: str) -> None:
     instance._history_user = user
     instance._change_reason = change_reason[:100] or None  # simple_history's field holds 100
+
+
+def save_with_history(instance, user, change_reason: str) -> None:
+    """Save with the history record naming who and why (also outside a request): every path's one way."""
+    _name_in_history(instance, user, change_reason)
     instance.save()
+
+
+def delete_with_history(instance, user, change_reason: str) -> None:
+    """Delete with the history's deletion record naming who and why, as `save_with_history` saves."""
+    _name_in_history(instance, user, change_reason)
+    instance.delete()
 
 
 def _write_result(indicator: Indicator, period: date, user, figures: tuple, change_reason: str) -> bool:
@@ -365,9 +375,7 @@ def return_withdraw(
         if message := reason_error(reason):
             raise ReturnError({"reason": [message]})
         _ensure_baseline(result)
-        result._history_user = user  # type: ignore[attr-defined]
-        result._change_reason = f"Withdrawn: {reason}"[:100]  # type: ignore[attr-defined]
-        result.delete()
+        delete_with_history(result, user, f"Withdrawn: {reason}")
         if current is not None:
             current.set_status(CommentaryStatus.DRAFT)
             current.version += 1
