@@ -73,7 +73,6 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.RenamedBackendMiddleware",  # sessions signed in by kpidash.auth's backends; one release only
     "kpidash.middleware.PrivateCacheMiddleware",  # signed-in responses: Cache-Control private, no-store
     "kpidash.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
