@@ -98,11 +98,17 @@ def _commentary_needed_because(*, indicator: Indicator, period: date, rag: Rag, 
     return why
 
 
+def action_required(rag: str, concern: bool) -> bool:
+    """Whether a return with this figure may be left submitted or approved only once its indicator has
+    an open improvement action: `KPIDASH_ACTION_REQUIRED_TO_SUBMIT` is on and the figure is Red or a
+    special cause of concern. Asked by `return_save` and the performance team's import alike."""
+    return bool(settings.KPIDASH_ACTION_REQUIRED_TO_SUBMIT) and needs_action(rag, concern)
+
+
 def action_requirement(row: ReturnRow) -> str:
-    """Why a return may not be left submitted or approved: "" unless `KPIDASH_ACTION_REQUIRED_TO_SUBMIT`
-    is on, the figure is Red or a special cause of concern, and the indicator has no open improvement
-    action. Every path that submits goes through `return_save` (the form, the grid, owner uploads)."""
-    if not settings.KPIDASH_ACTION_REQUIRED_TO_SUBMIT or not needs_action(row.rag.value, row.concern):
+    """Why a return may not be left submitted or approved: "" unless `action_required` and the
+    indicator has no open improvement action."""
+    if not action_required(row.rag.value, row.concern):
         return ""
     if with_open_actions([row.indicator.pk]):
         return ""

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -37,10 +38,12 @@ from indicators.models import (
 from indicators.periods import FinancialYear, format_period, period_label, same_period_last_year
 from indicators.spc_chart import proposed_target_assurance
 from indicators.validators import commentary_error, figure_errors, reason_error
+from plans.models import Action
+from plans.rules import ActionStatus, missing_action_message
 from returns.models import ReportingPeriod
 from returns.permissions import correction_needs_reason
-from returns.rows import Value, figure_rag, figure_variation
-from returns.services import commentary_requirement, needs_commentary_check, status_after_edit
+from returns.rows import CONCERNS, Value, figure_rag, figure_variation
+from returns.services import action_required, commentary_requirement, needs_commentary_check, status_after_edit
 from spreadsheets.councilplan import (
     WIDGETS as COUNCIL_WIDGETS,
 )
@@ -692,7 +695,7 @@ def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         if cells is not None:
             checks.row(number, cells)
     if not plan.owner:  # an owner's rows are saved through return_save, which applies the rule itself
-        _check_commentary_required(plan, checks.existing)
+        _check_return_rules(plan, checks.existing)
 
 
 class _ResultChecks:
@@ -818,14 +821,16 @@ class _ResultChecks:
         self.plan.count(RESULTS, number, key, "created" if current is None else "updated")
 
 
-def _check_commentary_required(plan: ImportPlan, existing: dict) -> None:
-    """The return form's rule on the performance team's import: a return left submitted or approved
-    needs commentary if its figure is rated (or is a special cause of concern) as
-    `KPIDASH_COMMENTARY_REQUIRED_FOR` says (`returns.services.commentary_requirement`).
+def _check_return_rules(plan: ImportPlan, existing: dict) -> None:
+    """The return form's rules on the performance team's import, for a return it leaves submitted or
+    approved: commentary if its figure is rated (or is a special cause of concern) as
+    `KPIDASH_COMMENTARY_REQUIRED_FOR` says (`returns.services.commentary_requirement`), and, when the
+    row changes it and `KPIDASH_ACTION_REQUIRED_TO_SUBMIT` is on, an open improvement action if its
+    figure is Red or a special cause of concern (`returns.services.action_required`), as `return_save`
+    asks of a correction.
 
-    Judged on the data as the file leaves it (its thresholds, and its other figures on the SPC
-    chart), in at most three queries however many rows; only rows whose return is submitted or
-    approved and without commentary are rated.
+    Judged on the data as the file leaves it (its thresholds, its actions, and its other figures on
+    the SPC chart), in at most four queries however many rows; only rows that may break a rule are rated.
     """
     rows = [row for row in plan.results if row.indicator.pk]
     if not rows:
@@ -834,19 +839,23 @@ def _check_commentary_required(plan: ImportPlan, existing: dict) -> None:
         indicator_id__in={row.indicator.pk for row in rows}, period__in={row.period for row in rows}
     ).values_list("indicator_id", "period", "text", "status")
     current = {(ind, period): (text, status) for ind, period, text, status in stored}
-    waiting = []
+    actions_asked = bool(settings.KPIDASH_ACTION_REQUIRED_TO_SUBMIT)
+    waiting: dict[int, tuple[ResultRow, bool, bool]] = {}  # row number: row, commentary rule, action rule
     for row in rows:
         text, status = current.get((row.indicator.pk, row.period), ("", None))
         text = text if row.commentary is None else row.commentary
         status = status_after_edit(status, performance=True) if status else CommentaryStatus.DRAFT
-        if needs_commentary_check(status, text):
-            waiting.append(row)
+        left_submitted = status in (CommentaryStatus.SUBMITTED, CommentaryStatus.APPROVED)
+        commentary = needs_commentary_check(status, text)
+        action = actions_asked and left_submitted and (row.figures_changed or row.commentary_changed)
+        if commentary or action:
+            waiting[row.row] = (row, commentary, action)
     if waiting:
-        _rate_waiting(plan, waiting, existing)
+        _rate_waiting(plan, list(waiting.values()), existing)
 
 
-def _rate_waiting(plan: ImportPlan, waiting: list[ResultRow], existing: dict) -> None:
-    ids = {row.indicator.pk for row in waiting}
+def _rate_waiting(plan: ImportPlan, waiting: list[tuple[ResultRow, bool, bool]], existing: dict) -> None:
+    ids = {row.indicator.pk for row, _, _ in waiting}
     values: dict[tuple[int, date], Decimal | None] = {k: v[1] for k, v in existing.items() if k[0] in ids}
     values.update(((row.indicator.pk, row.period), row.value) for row in plan.results if row.indicator.pk in ids)
     series: dict[int, list[Value]] = defaultdict(list)
@@ -857,18 +866,43 @@ def _rate_waiting(plan: ImportPlan, waiting: list[ResultRow], existing: dict) ->
     phases: dict[int, list[Phase]] = defaultdict(list)
     for phase in Phase.objects.filter(indicator_id__in=ids):
         phases[phase.indicator_id].append(phase)
-    for row in waiting:
+    actioned = None
+    for row, commentary, action in waiting:
         pk = row.indicator.pk
         threshold = thresholds.get((pk, FinancialYear.containing(row.period).start_year))
         last_year = values.get((pk, same_period_last_year(row.period)))
-        required = commentary_requirement(
-            indicator=row.indicator,
-            period=row.period,
-            rag=figure_rag(row.indicator, threshold, row.value, last_year),
-            variation=figure_variation(row.indicator, row.period, series[pk], phases[pk]),
+        rag = figure_rag(row.indicator, threshold, row.value, last_year)
+        variation = figure_variation(row.indicator, row.period, series[pk], phases[pk])
+        required = commentary and commentary_requirement(
+            indicator=row.indicator, period=row.period, rag=rag, variation=variation
         )
         if required:
             plan.error(RESULTS, row.row, "commentary", required)
+        concern = variation.value in CONCERNS
+        if action and action_required(rag.value, concern):
+            actioned = _actioned(plan, ids) if actioned is None else actioned
+            if pk not in actioned:
+                missing = missing_action_message(row.indicator.code, rag.value, concern)
+                plan.error(
+                    RESULTS,
+                    row.row,
+                    "value",
+                    f"{missing}, and {period_label(row.period)}'s return stays submitted: add an open "
+                    "improvement action for it (Actions → Add an improvement action, or a row of the "
+                    "Actions sheet) first.",
+                )
+
+
+def _actioned(plan: ImportPlan, ids: set[int]) -> set[int]:
+    """Which of these indicators have an open improvement action once the file's Actions are written."""
+    changed = {action.pk for action, _, _ in plan.council.actions if action.pk}
+    actioned = set(
+        Action.objects.open().filter(indicators__in=ids).exclude(pk__in=changed).values_list("indicators", flat=True)
+    )
+    for action, indicators, _ in plan.council.actions:
+        if action.status != ActionStatus.COMPLETE:
+            actioned.update(indicator.pk for indicator in indicators)
+    return actioned & ids
 
 
 def check_closed_again(plan: ImportPlan) -> None:

@@ -19,6 +19,7 @@ from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import ReturnError, return_save
 from spreadsheets.models import ImportRecord
 from spreadsheets.services import workbook_check, workbook_import
+from tests.spreadsheets.test_councilplan import append, edit, export_to, read_back
 from tests.spreadsheets.test_services import RESULTS_HEADER, csv_file, messages
 from tests.spreadsheets.test_services import directorate as _directorate
 from tests.spreadsheets.test_services import ict01 as _ict01
@@ -399,3 +400,69 @@ def test_the_commentary_check_costs_the_same_queries_for_one_return_or_ten(tmp_p
         return len(captured)
 
     assert queries(10) == queries(1)
+
+
+# --- an improvement action for a Red or concerning return the import leaves submitted ---------------------
+
+RED = "K1 is Red and has no improvement action, and December 2019's return stays submitted: add an open"
+CONCERNING = "K1 is a special cause of concern on its SPC chart and has no improvement action, and December 2019's"
+
+
+def form_refuses_for_want_of_an_action(indicator, user, value: str) -> bool:
+    """Whether the return form's service, the performance team saving this figure, asks for an action."""
+    try:
+        with transaction.atomic():
+            return_save(indicator=indicator, period=DEC, user=user, value=Decimal(value), commentary="Down.")
+            transaction.set_rollback(True)
+    except ReturnError as exc:
+        return "has no improvement action: add one" in str(exc)
+    return False
+
+
+@pytest.mark.parametrize(
+    ("status", "value", "refused"),
+    [
+        (CommentaryStatus.SUBMITTED, "60", RED),  # left submitted
+        (CommentaryStatus.APPROVED, "60", RED),  # back to submitted
+        (CommentaryStatus.SUBMITTED, "80", CONCERNING),  # Green against its target, but a special cause
+        (CommentaryStatus.SUBMITTED, "91", None),  # Green, common cause
+        (CommentaryStatus.DRAFT, "60", None),  # a draft may be saved without one
+        (CommentaryStatus.RETURNED, "60", None),  # waits for its owner to resubmit
+    ],
+)
+def test_with_actions_required_the_import_refuses_what_the_return_form_refuses(
+    tmp_path, k1, performance_user, settings, status, value, refused
+):
+    settings.KPIDASH_ACTION_REQUIRED_TO_SUBMIT = True
+    december_return(k1, status, text="Down.")
+    by_import = import_refusal(tmp_path, performance_user, f"K1,2019-12,{value},,,Down.\n")
+    assert form_refuses_for_want_of_an_action(k1, performance_user, value) is (refused is not None)
+    assert (by_import or "").startswith(refused or "") and (by_import is None) == (refused is None)
+
+
+def test_an_open_action_or_one_the_file_adds_lets_the_import_leave_a_red_return_submitted(
+    tmp_path, k1, performance_user, settings
+):
+    settings.KPIDASH_ACTION_REQUIRED_TO_SUBMIT = True
+    december_return(k1, CommentaryStatus.SUBMITTED, text="Down.")
+    assert import_refusal(tmp_path, performance_user, "K1,2019-12,60,,,Down.\n").startswith(RED)
+    # An action on the file's own Actions sheet counts, as it is written in the same import.
+    path = export_to(tmp_path / "kpidash.xlsx")
+    december = next(n for n, row in enumerate(read_back(path)["Results"][1:], 2) if row[2] == "2019-12")
+    edit(path, "Results", december, "value", 60)
+    assert messages(workbook_check(path=path, file_name=path.name, user=performance_user))[0].startswith(
+        f"Results|{december}|value|{RED}"
+    )
+    action = {"title": "Fix it", "owner": performance_user.username, "due": "2030-06-30", "indicators": "K1"}
+    append(path, "Actions", action)
+    plan = workbook_import(path=path, file_name=path.name, user=performance_user)
+    assert plan.applied, plan.errors
+    assert Result.objects.get(indicator=k1, period=DEC).value == Decimal(60)
+    # An action already open counts too; one the file marks complete does not.
+    assert import_refusal(tmp_path, performance_user, "K1,2019-12,61,,,Down.\n") is None
+    path = export_to(tmp_path / "again.xlsx")
+    edit(path, "Actions", 2, "status", "complete")
+    edit(path, "Results", december, "value", 62)
+    assert any(
+        RED in message for message in messages(workbook_check(path=path, file_name=path.name, user=performance_user))
+    )
