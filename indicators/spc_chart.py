@@ -22,7 +22,7 @@ from html import escape
 from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH, Frame, y_ticks
 from indicators.periods import Frequency, period_label, reporting_periods, threshold_for
 from indicators.rules import Polarity
-from indicators.spc import Assurance, Cause, Rule, SpcResult, Variation, target_assurance, xmr
+from indicators.spc import Assurance, Cause, Rule, SpcPoint, SpcResult, Variation, target_assurance, xmr
 from indicators.wording import join_words
 
 NHS_BLUE, NHS_ORANGE, NHS_GREY, NHS_PURPLE = "#005EB8", "#ED8B00", "#768692", "#330072"
@@ -67,14 +67,14 @@ class XmrChart:
         return [(period_label(p.period), self.format(p.value), point_signal(p)) for p in self.result.points]
 
 
-def point_signal(point) -> str:
+def point_signal(point: SpcPoint) -> str:
     """e.g. "Concern: beyond a process limit, a run on one side of the mean"; "No value" for a gap."""
     if point.cause is None:
         return "No value"
     if point.cause is Cause.COMMON:
         return "Common cause"
     rules = ", ".join(RULE_TEXT[rule] for rule in Rule if rule in point.rules)
-    return f"{CAUSE_TEXT[point.cause]} ({point.side.value}): {rules}"
+    return f"{CAUSE_TEXT[point.cause]} ({point.side}): {rules}"
 
 
 # --- building ---------------------------------------------------------------------
@@ -167,7 +167,7 @@ def proposed_target_assurance(indicator, results: Iterable, phases: Iterable, ta
     phase = result.phases[-1]
     limits = (
         f"the current process limits ({fmt(phase.lower_limit)} to {fmt(phase.upper_limit)}, "
-        f"from the values to {period_label(latest)})"
+        f"from the values to {period_label(chart.periods[-1])})"
     )
     if assurance is Assurance.HIT_AND_MISS:
         return TargetAssurance(
@@ -217,7 +217,12 @@ def _description(chart: XmrChart) -> str:
 # --- drawing ----------------------------------------------------------------------
 
 
-def _segment(frame: Frame, start: int, end: int, value: Decimal, colour: str, dash: str, css: str, width=2) -> str:
+def _segment(
+    frame: Frame, start: int, end: int, value: Decimal | None, colour: str, dash: str, css: str, width=2
+) -> str:
+    """A phase's horizontal line; "" without one (a phase with too few values for limits)."""
+    if value is None:
+        return ""
     y = frame.y(value)
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     return (
@@ -237,10 +242,7 @@ def _phase_lines(frame: Frame, chart: XmrChart) -> str:
                 f'stroke="{TEXT}" stroke-width="1" stroke-dasharray="4 4"/>'
                 f'<text x="{x + 4:.1f}" y="{TOP + 14}">Phase {number + 1}</text>'
             )
-        if phase.mean is not None:
-            out.append(_segment(frame, phase.start, end, phase.mean, TEXT, "", "kp-xmr__mean"))
-        if phase.upper_limit is None:
-            continue
+        out.append(_segment(frame, phase.start, end, phase.mean, TEXT, "", "kp-xmr__mean"))
         for value in (phase.upper_limit, phase.lower_limit):
             out.append(_segment(frame, phase.start, end, value, LIMIT_GREY, "8 4", "kp-xmr__limit"))
         for value in (phase.upper_two_sigma, phase.lower_two_sigma):
@@ -275,7 +277,7 @@ def _values(frame: Frame, chart: XmrChart) -> str:
             )
         run = []
     for index, point in enumerate(chart.result.points):
-        if point.value is not None:
+        if point.value is not None and point.cause is not None:  # a recorded value, so it has a cause
             out.append(_marker(frame.x(index), frame.y(point.value), point.cause))
     return "".join(out)
 
@@ -317,7 +319,7 @@ def _legend(chart: XmrChart) -> str:
                 f'<line x1="{x}" x2="{x + 28}" y1="{y - 4}" y2="{y - 4}" stroke="{what}" stroke-width="2"{dash_attr}/>'
             )
         else:
-            out.append(_marker(x + 14, y - 4, what))
+            out.append(_marker(x + 14, y - 4, Cause(what)))
         out.append(f'<text x="{x + 34}" y="{y + 1}">{escape(label)}</text>')
         x += width
     return "".join(out)
@@ -361,7 +363,7 @@ def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr", standalone: bool =
 
 # --- icons --------------------------------------------------------------------------
 
-_VARIATION_ICON = {
+_ICONS: dict[Variation | Assurance, tuple[str, str]] = {
     Variation.COMMON_CAUSE: (NHS_GREY, "~"),
     Variation.IMPROVEMENT_HIGH: (NHS_BLUE, "H"),
     Variation.IMPROVEMENT_LOW: (NHS_BLUE, "L"),
@@ -369,8 +371,6 @@ _VARIATION_ICON = {
     Variation.CONCERN_LOW: (NHS_ORANGE, "L"),
     Variation.NEUTRAL_HIGH: (NHS_PURPLE, "H"),
     Variation.NEUTRAL_LOW: (NHS_PURPLE, "L"),
-}
-_ASSURANCE_ICON = {
     Assurance.PASS: (NHS_BLUE, "P"),
     Assurance.FAIL: (NHS_ORANGE, "F"),
     Assurance.HIT_AND_MISS: (NHS_GREY, "?"),
@@ -379,7 +379,7 @@ _ASSURANCE_ICON = {
 
 def icon_parts(value: Variation | Assurance) -> tuple[str, str] | None:
     """The icon's (colour, letter), for drawing it elsewhere (the papers); None for none."""
-    return {**_VARIATION_ICON, **_ASSURANCE_ICON}.get(value)
+    return _ICONS.get(value)
 
 
 def icon_svg(value: Variation | Assurance) -> str:
