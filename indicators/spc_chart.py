@@ -22,7 +22,18 @@ from html import escape
 from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH, Frame, y_ticks
 from indicators.periods import Frequency, period_label, reporting_periods, threshold_for
 from indicators.rules import Polarity
-from indicators.spc import Assurance, Cause, Rule, SpcPoint, SpcResult, Variation, target_assurance, xmr
+from indicators.spc import (
+    Assurance,
+    Cause,
+    PhaseLimits,
+    Rule,
+    SpcPoint,
+    SpcResult,
+    Variation,
+    target_assurance,
+    xmr,
+)
+from indicators.units import Unit
 from indicators.wording import join_words
 
 NHS_BLUE, NHS_ORANGE, NHS_GREY, NHS_PURPLE = "#005EB8", "#ED8B00", "#768692", "#330072"
@@ -60,6 +71,23 @@ class XmrChart:
     description: str = ""
     phase_notes: list[str] = field(default_factory=list)  # "Phase 2 from April 2019: <reason>"
     gap_note: str = ""  # the reporting periods without a value, and what the chart does about them
+    bounds: tuple[Decimal, Decimal] | None = None  # the values' possible range: a percentage's 0 to 100
+
+    @property
+    def phases(self) -> tuple[PhaseLimits, ...]:
+        """Each phase's lines as drawn and written: within `bounds`, where the computed ones can pass them.
+
+        The rules and the assurance icon keep the computed limits (`result`), as NHSRplotthedots does.
+        """
+        if self.bounds is None:
+            return self.result.phases
+        (low, high), lines = self.bounds, ("upper_limit", "lower_limit", "upper_two_sigma", "lower_two_sigma")
+        return tuple(
+            replace(
+                phase, **{name: min(max(v, low), high) for name in lines if (v := getattr(phase, name)) is not None}
+            )
+            for phase in self.result.phases
+        )
 
     @property
     def rows(self) -> list[tuple[str, str, str]]:
@@ -95,6 +123,7 @@ def indicator_xmr(
     periods = reporting_periods(Frequency(indicator.frequency), recorded[0].period, period)
     threshold = threshold_for(thresholds, period)
     target = threshold.target if threshold is not None and indicator.is_kpi else None
+    bounded = indicator.unit == Unit.PERCENTAGE and not indicator.allow_out_of_range  # the validators' 0–100
     shown = sorted((p for p in phases if periods[0] < p.start <= periods[-1]), key=lambda p: p.start)
     result = xmr(
         [(p, values.get(p)) for p in periods],
@@ -110,6 +139,7 @@ def indicator_xmr(
         format=indicator.format,
         phase_notes=[f"Phase {n} from {period_label(p.start)}: {p.reason}" for n, p in enumerate(shown, start=2)],
         gap_note=gap_note([p for p in periods if p not in values], Frequency(indicator.frequency)),
+        bounds=(Decimal(0), Decimal(100)) if bounded else None,
     )
     return replace(chart, description=_description(chart))
 
@@ -164,7 +194,7 @@ def proposed_target_assurance(indicator, results: Iterable, phases: Iterable, ta
     if polarity is Polarity.TARGET:
         return TargetAssurance(Assurance.NONE, "No assurance for an indicator that aims to stay close to its target.")
     assurance = target_assurance(result, target, polarity)
-    phase = result.phases[-1]
+    phase = chart.phases[-1]
     limits = (
         f"the current process limits ({fmt(phase.lower_limit)} to {fmt(phase.upper_limit)}, "
         f"from the values to {period_label(chart.periods[-1])})"
@@ -187,7 +217,7 @@ def _description(chart: XmrChart) -> str:
     first, last = period_label(chart.periods[0]), period_label(chart.periods[-1])
     recorded = sum(p.value is not None for p in result.points)
     sentences = [f"{recorded} value{'' if recorded == 1 else 's'} from {first} to {last}."]
-    phase = result.phases[-1]
+    phase = chart.phases[-1]
     if phase.upper_limit is not None:
         trial = "trial " if phase.trial else ""
         sentences.append(
@@ -232,7 +262,7 @@ def _segment(
 
 
 def _phase_lines(frame: Frame, chart: XmrChart) -> str:
-    out, phases = [], chart.result.phases
+    out, phases = [], chart.phases
     for number, phase in enumerate(phases):
         end = phases[number + 1].start if number + 1 < len(phases) else len(chart.periods)
         if number:
@@ -336,7 +366,7 @@ def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr", standalone: bool =
     where the page's is as wide as its column on the page's background.
     """
     result = chart.result
-    lines = [v for ph in result.phases for v in (ph.mean, ph.upper_limit, ph.lower_limit) if v is not None]
+    lines = [v for ph in chart.phases for v in (ph.mean, ph.upper_limit, ph.lower_limit) if v is not None]
     values = [p.value for p in result.points if p.value is not None]
     ticks = y_ticks([*values, *lines, *([chart.target] if chart.target is not None else [])])
     frame = Frame(len(chart.periods), ticks, bottom=BOTTOM)
