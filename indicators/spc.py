@@ -256,13 +256,9 @@ class _Exact:
     mean: Fraction
     spread: Fraction | None  # mean moving range, after screening
 
-    def line(self, multiple: Fraction, side: Side) -> Fraction | None:
-        if self.spread is None:
-            return None
-        if multiple is LIMIT or multiple is TWO_SIGMA:  # the rules' lines, worked out once per phase
-            return self._lines[(multiple is LIMIT, side is Side.HIGH)]
-        offset = multiple * self.spread
-        return self.mean + offset if side is Side.HIGH else self.mean - offset
+    def line(self, multiple: Fraction, side: Side) -> Fraction:
+        """The process limit (`LIMIT`) or 2σ line (`TWO_SIGMA`) on `side`; only for a phase with a spread."""
+        return self._lines[(multiple is LIMIT, side is Side.HIGH)]
 
     @cached_property
     def _lines(self) -> dict[tuple[bool, bool], Fraction]:
@@ -298,16 +294,9 @@ def _phase_limits(
 def _public_limits(start: int, count: int, exact: _Exact | None) -> PhaseLimits:
     if exact is None:
         return PhaseLimits(start, count, None, None, None, None, None, None)
-    return PhaseLimits(
-        start=start,
-        count=count,
-        mean=_dec(exact.mean),
-        mean_moving_range=_dec(exact.spread),
-        upper_limit=_dec(exact.line(LIMIT, Side.HIGH)),
-        lower_limit=_dec(exact.line(LIMIT, Side.LOW)),
-        upper_two_sigma=_dec(exact.line(TWO_SIGMA, Side.HIGH)),
-        lower_two_sigma=_dec(exact.line(TWO_SIGMA, Side.LOW)),
-    )
+    # upper and lower limit, then upper and lower 2σ line; none without a spread
+    lines = [None if exact.spread is None else _dec(exact.line(m, side)) for m in (LIMIT, TWO_SIGMA) for side in Side]
+    return PhaseLimits(start, count, _dec(exact.mean), _dec(exact.spread), *lines)
 
 
 # --- rules ----------------------------------------------------------------------
@@ -379,7 +368,7 @@ def _phase_signals(values: Sequence[Fraction | None], exact: _Exact | None, sett
         return found
     # A gap neither breaks nor extends a run: the rules read the recorded values in order.
     recorded = [i for i, v in enumerate(values) if v is not None]
-    run = [values[i] for i in recorded]
+    run = [v for v in values if v is not None]
     per_rule = (
         [_outside(v, exact) for v in run],
         _shift(run, exact, settings.shift_length),
@@ -422,18 +411,17 @@ def _classify(signals: frozenset[Signal], polarity: Polarity) -> tuple[Cause, Si
 def _variation(cause: Cause, side: Side | None) -> Variation:
     if cause is Cause.COMMON:
         return Variation.COMMON_CAUSE
-    return Variation(f"{cause.value}_{side.value}")
+    return Variation(f"{cause}_{side}")  # a special cause always has a side
 
 
 def _assurance(exact: _Exact, target: Decimal | None, polarity: Polarity) -> Assurance:
     if target is None or polarity is Polarity.TARGET:
         return Assurance.NONE
-    target = Fraction(target)
-    upper, lower = exact.line(LIMIT, Side.HIGH), exact.line(LIMIT, Side.LOW)
+    goal = Fraction(target)
     higher_is_better = polarity is Polarity.HIGH
-    if target > upper:  # the whole process sits below the target
+    if goal > exact.line(LIMIT, Side.HIGH):  # the whole process sits below the target
         return Assurance.FAIL if higher_is_better else Assurance.PASS
-    if target < lower:
+    if goal < exact.line(LIMIT, Side.LOW):
         return Assurance.PASS if higher_is_better else Assurance.FAIL
     return Assurance.HIT_AND_MISS  # a target on a limit included: the process reaches it at times
 
@@ -472,9 +460,9 @@ def xmr(
         exact, screened = _phase_limits(values, ranges, settings.screen_moving_ranges)
         limits = _public_limits(bounds.start, sum(v is not None for v in values), exact)
         phases.append(limits)
-        for offset, signals in enumerate(_phase_signals(values, exact, settings)):
+        for offset, found in enumerate(_phase_signals(values, exact, settings)):
             period, value = series[bounds.start + offset]
-            signals = frozenset(signals)
+            signals = frozenset(found)
             cause, side = _classify(signals, polarity) if value is not None else (None, None)
             points.append(
                 SpcPoint(period, value, number, limits, _dec(ranges[offset]), offset in screened, signals, cause, side)
@@ -497,6 +485,7 @@ def _summarise(
     if current is None or latest is None or not current.enough_for_icons:
         reason = _not_enough(current, several_phases=len(phases) > 1)
         return SpcResult(tuple(points), tuple(phases), Variation.NONE, Assurance.NONE, trial, reason, None, settings)
+    assert exact is not None and latest.cause is not None  # the latest phase has limits; a value has a cause
     variation = _variation(latest.cause, latest.side)
     assurance = _assurance(exact, target, polarity)
     reason = ""

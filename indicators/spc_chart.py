@@ -22,7 +22,18 @@ from html import escape
 from indicators.charts import AXIS, GREEN, HEIGHT, LEFT, RIGHT, TEXT, TOP, WIDTH, Frame, y_ticks
 from indicators.periods import Frequency, period_label, reporting_periods, threshold_for
 from indicators.rules import Polarity
-from indicators.spc import Assurance, Cause, Rule, SpcResult, Variation, target_assurance, xmr
+from indicators.spc import (
+    Assurance,
+    Cause,
+    PhaseLimits,
+    Rule,
+    SpcPoint,
+    SpcResult,
+    Variation,
+    target_assurance,
+    xmr,
+)
+from indicators.units import Unit
 from indicators.wording import join_words
 
 NHS_BLUE, NHS_ORANGE, NHS_GREY, NHS_PURPLE = "#005EB8", "#ED8B00", "#768692", "#330072"
@@ -60,6 +71,23 @@ class XmrChart:
     description: str = ""
     phase_notes: list[str] = field(default_factory=list)  # "Phase 2 from April 2019: <reason>"
     gap_note: str = ""  # the reporting periods without a value, and what the chart does about them
+    bounds: tuple[Decimal, Decimal] | None = None  # the values' possible range: a percentage's 0 to 100
+
+    @property
+    def phases(self) -> tuple[PhaseLimits, ...]:
+        """Each phase's lines as drawn and written: within `bounds`, where the computed ones can pass them.
+
+        The rules and the assurance icon keep the computed limits (`result`), as NHSRplotthedots does.
+        """
+        if self.bounds is None:
+            return self.result.phases
+        (low, high), lines = self.bounds, ("upper_limit", "lower_limit", "upper_two_sigma", "lower_two_sigma")
+        return tuple(
+            replace(
+                phase, **{name: min(max(v, low), high) for name in lines if (v := getattr(phase, name)) is not None}
+            )
+            for phase in self.result.phases
+        )
 
     @property
     def rows(self) -> list[tuple[str, str, str]]:
@@ -67,14 +95,14 @@ class XmrChart:
         return [(period_label(p.period), self.format(p.value), point_signal(p)) for p in self.result.points]
 
 
-def point_signal(point) -> str:
+def point_signal(point: SpcPoint) -> str:
     """e.g. "Concern: beyond a process limit, a run on one side of the mean"; "No value" for a gap."""
     if point.cause is None:
         return "No value"
     if point.cause is Cause.COMMON:
         return "Common cause"
     rules = ", ".join(RULE_TEXT[rule] for rule in Rule if rule in point.rules)
-    return f"{CAUSE_TEXT[point.cause]} ({point.side.value}): {rules}"
+    return f"{CAUSE_TEXT[point.cause]} ({point.side}): {rules}"
 
 
 # --- building ---------------------------------------------------------------------
@@ -95,6 +123,7 @@ def indicator_xmr(
     periods = reporting_periods(Frequency(indicator.frequency), recorded[0].period, period)
     threshold = threshold_for(thresholds, period)
     target = threshold.target if threshold is not None and indicator.is_kpi else None
+    bounded = indicator.unit == Unit.PERCENTAGE and not indicator.allow_out_of_range  # the validators' 0–100
     shown = sorted((p for p in phases if periods[0] < p.start <= periods[-1]), key=lambda p: p.start)
     result = xmr(
         [(p, values.get(p)) for p in periods],
@@ -110,6 +139,7 @@ def indicator_xmr(
         format=indicator.format,
         phase_notes=[f"Phase {n} from {period_label(p.start)}: {p.reason}" for n, p in enumerate(shown, start=2)],
         gap_note=gap_note([p for p in periods if p not in values], Frequency(indicator.frequency)),
+        bounds=(Decimal(0), Decimal(100)) if bounded else None,
     )
     return replace(chart, description=_description(chart))
 
@@ -164,10 +194,10 @@ def proposed_target_assurance(indicator, results: Iterable, phases: Iterable, ta
     if polarity is Polarity.TARGET:
         return TargetAssurance(Assurance.NONE, "No assurance for an indicator that aims to stay close to its target.")
     assurance = target_assurance(result, target, polarity)
-    phase = result.phases[-1]
+    phase = chart.phases[-1]
     limits = (
         f"the current process limits ({fmt(phase.lower_limit)} to {fmt(phase.upper_limit)}, "
-        f"from the values to {period_label(latest)})"
+        f"from the values to {period_label(chart.periods[-1])})"
     )
     if assurance is Assurance.HIT_AND_MISS:
         return TargetAssurance(
@@ -187,7 +217,7 @@ def _description(chart: XmrChart) -> str:
     first, last = period_label(chart.periods[0]), period_label(chart.periods[-1])
     recorded = sum(p.value is not None for p in result.points)
     sentences = [f"{recorded} value{'' if recorded == 1 else 's'} from {first} to {last}."]
-    phase = result.phases[-1]
+    phase = chart.phases[-1]
     if phase.upper_limit is not None:
         trial = "trial " if phase.trial else ""
         sentences.append(
@@ -217,7 +247,12 @@ def _description(chart: XmrChart) -> str:
 # --- drawing ----------------------------------------------------------------------
 
 
-def _segment(frame: Frame, start: int, end: int, value: Decimal, colour: str, dash: str, css: str, width=2) -> str:
+def _segment(
+    frame: Frame, start: int, end: int, value: Decimal | None, colour: str, dash: str, css: str, width=2
+) -> str:
+    """A phase's horizontal line; "" without one (a phase with too few values for limits)."""
+    if value is None:
+        return ""
     y = frame.y(value)
     dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
     return (
@@ -227,7 +262,7 @@ def _segment(frame: Frame, start: int, end: int, value: Decimal, colour: str, da
 
 
 def _phase_lines(frame: Frame, chart: XmrChart) -> str:
-    out, phases = [], chart.result.phases
+    out, phases = [], chart.phases
     for number, phase in enumerate(phases):
         end = phases[number + 1].start if number + 1 < len(phases) else len(chart.periods)
         if number:
@@ -237,10 +272,7 @@ def _phase_lines(frame: Frame, chart: XmrChart) -> str:
                 f'stroke="{TEXT}" stroke-width="1" stroke-dasharray="4 4"/>'
                 f'<text x="{x + 4:.1f}" y="{TOP + 14}">Phase {number + 1}</text>'
             )
-        if phase.mean is not None:
-            out.append(_segment(frame, phase.start, end, phase.mean, TEXT, "", "kp-xmr__mean"))
-        if phase.upper_limit is None:
-            continue
+        out.append(_segment(frame, phase.start, end, phase.mean, TEXT, "", "kp-xmr__mean"))
         for value in (phase.upper_limit, phase.lower_limit):
             out.append(_segment(frame, phase.start, end, value, LIMIT_GREY, "8 4", "kp-xmr__limit"))
         for value in (phase.upper_two_sigma, phase.lower_two_sigma):
@@ -275,7 +307,7 @@ def _values(frame: Frame, chart: XmrChart) -> str:
             )
         run = []
     for index, point in enumerate(chart.result.points):
-        if point.value is not None:
+        if point.value is not None and point.cause is not None:  # a recorded value, so it has a cause
             out.append(_marker(frame.x(index), frame.y(point.value), point.cause))
     return "".join(out)
 
@@ -317,7 +349,7 @@ def _legend(chart: XmrChart) -> str:
                 f'<line x1="{x}" x2="{x + 28}" y1="{y - 4}" y2="{y - 4}" stroke="{what}" stroke-width="2"{dash_attr}/>'
             )
         else:
-            out.append(_marker(x + 14, y - 4, what))
+            out.append(_marker(x + 14, y - 4, Cause(what)))
         out.append(f'<text x="{x + 34}" y="{y + 1}">{escape(label)}</text>')
         x += width
     return "".join(out)
@@ -334,7 +366,7 @@ def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr", standalone: bool =
     where the page's is as wide as its column on the page's background.
     """
     result = chart.result
-    lines = [v for ph in result.phases for v in (ph.mean, ph.upper_limit, ph.lower_limit) if v is not None]
+    lines = [v for ph in chart.phases for v in (ph.mean, ph.upper_limit, ph.lower_limit) if v is not None]
     values = [p.value for p in result.points if p.value is not None]
     ticks = y_ticks([*values, *lines, *([chart.target] if chart.target is not None else [])])
     frame = Frame(len(chart.periods), ticks, bottom=BOTTOM)
@@ -361,7 +393,7 @@ def render_xmr_svg(chart: XmrChart, *, chart_id: str = "xmr", standalone: bool =
 
 # --- icons --------------------------------------------------------------------------
 
-_VARIATION_ICON = {
+_ICONS: dict[Variation | Assurance, tuple[str, str]] = {
     Variation.COMMON_CAUSE: (NHS_GREY, "~"),
     Variation.IMPROVEMENT_HIGH: (NHS_BLUE, "H"),
     Variation.IMPROVEMENT_LOW: (NHS_BLUE, "L"),
@@ -369,8 +401,6 @@ _VARIATION_ICON = {
     Variation.CONCERN_LOW: (NHS_ORANGE, "L"),
     Variation.NEUTRAL_HIGH: (NHS_PURPLE, "H"),
     Variation.NEUTRAL_LOW: (NHS_PURPLE, "L"),
-}
-_ASSURANCE_ICON = {
     Assurance.PASS: (NHS_BLUE, "P"),
     Assurance.FAIL: (NHS_ORANGE, "F"),
     Assurance.HIT_AND_MISS: (NHS_GREY, "?"),
@@ -379,7 +409,7 @@ _ASSURANCE_ICON = {
 
 def icon_parts(value: Variation | Assurance) -> tuple[str, str] | None:
     """The icon's (colour, letter), for drawing it elsewhere (the papers); None for none."""
-    return {**_VARIATION_ICON, **_ASSURANCE_ICON}.get(value)
+    return _ICONS.get(value)
 
 
 def icon_svg(value: Variation | Assurance) -> str:

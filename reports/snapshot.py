@@ -175,7 +175,7 @@ def _spc(row: KpiRow, chart: XmrChart | None) -> dict | None:
         # [first point, mean, lower limit, upper limit, trial] per phase
         "phases": [
             [phase.start, _dec(phase.mean), _dec(phase.lower_limit), _dec(phase.upper_limit), phase.trial]
-            for phase in result.phases
+            for phase in chart.phases  # as the page draws them: a percentage's within 0 to 100
         ],
     }
 

@@ -151,6 +151,7 @@ def test_no_icon_without_a_variation_or_assurance():
 
 def indicator(**extra):
     fields = dict(code="X1", name="Thing", frequency="monthly", polarity="H", is_kpi=True, format=fmt)
+    fields |= dict(unit="number", allow_out_of_range=False)
     return SimpleNamespace(**{**fields, **extra})
 
 
@@ -229,6 +230,48 @@ def test_a_proposed_target_is_judged_against_the_latest_phase_only():
     phase = SimpleNamespace(start=add_months(START, 14), reason="New system")
     assert proposed_target_assurance(indicator(), rows, [phase], D("60")).assurance is Assurance.PASS
     assert proposed_target_assurance(indicator(), rows, [], D("60")).assurance is not Assurance.PASS
+
+
+# [96, 100] × 7: mean 98, moving ranges 4, process limits 98 ± 10.64 = 87.36 to 108.64; [0, 4] × 7: −8.64 to 12.64.
+NEAR_100, NEAR_0 = [D(v) for v in [96, 100] * 7], [D(v) for v in [0, 4] * 7]
+
+
+@pytest.mark.parametrize(
+    ("values", "computed", "drawn", "words"),
+    [
+        (NEAR_100, (D("87.36"), D("108.64")), (D("87.36"), D(100)), "process limits 87.4 to 100.0."),
+        (NEAR_0, (D("-8.64"), D("12.64")), (D(0), D("12.64")), "process limits 0.0 to 12.6."),
+    ],
+)
+def test_a_percentages_limits_are_drawn_and_written_within_0_and_100_and_its_rules_keep_the_computed_ones(
+    values, computed, drawn, words
+):
+    percentage = indicator_xmr(indicator(unit="percentage"), results(values), [], date(2019, 5, 1))
+    number = indicator_xmr(indicator(), results(values), [], date(2019, 5, 1))
+    phase, shown = percentage.result.phases[0], percentage.phases[0]
+    assert (phase.lower_limit, phase.upper_limit) == computed
+    assert (shown.lower_limit, shown.upper_limit) == drawn
+    assert D(0) <= shown.lower_two_sigma and shown.upper_two_sigma <= D(100)
+    assert percentage.result == number.result  # the same signals and icons as the computed limits give
+    assert words in percentage.description
+    root = parse(percentage)
+    ticks = {el.text: float(el.get("y")) - 5 for el in root.iter(f"{SVG}text") if el.get("text-anchor") == "end"}
+    assert max(float(label) for label in ticks) <= 100 and min(float(label) for label in ticks) >= 0
+    edge = ticks["100.0"] if drawn[1] == 100 else ticks["0.0"]
+    assert any(abs(float(line.get("y1")) - edge) < 0.1 for line in by_class(root, "kp-xmr__limit"))
+
+
+def test_the_limits_of_a_number_or_a_percentage_that_may_pass_100_are_drawn_as_computed():
+    for which in (indicator(), indicator(unit="percentage", allow_out_of_range=True)):
+        chart = indicator_xmr(which, results(NEAR_100), [], date(2019, 5, 1))
+        assert chart.phases == chart.result.phases and chart.phases[0].upper_limit == D("108.64")
+        assert "process limits 87.4 to 108.6." in chart.description
+
+
+def test_a_proposed_target_for_a_percentage_names_the_limits_as_drawn():
+    said = proposed_target_assurance(indicator(unit="percentage"), results(NEAR_100), [], D("95"))
+    assert said.assurance is Assurance.HIT_AND_MISS
+    assert "current process limits (87.4 to 100.0, from the values to May 2019)" in said.text
 
 
 def test_indicator_xmr_of_a_quarterly_indicator_uses_quarters():

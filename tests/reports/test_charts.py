@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import io
+from datetime import date
+from decimal import Decimal as D
+from types import SimpleNamespace
 
 from PIL import Image
 
+from indicators.periods import add_months
+from indicators.spc import Assurance, Variation
+from indicators.spc_chart import indicator_xmr
 from reports.charts import _Chart, _XmrChart, xmr_png
+from reports.snapshot import _spc
 
 
 def _points(base: int, year: int = 2019, months: int = 12) -> list:
@@ -64,3 +71,13 @@ def test_month_labels_seen_before_are_copied_back_only_onto_a_chart_of_the_same_
     assert _pixels(fewer) == _pixels(_Chart().draw(_points(10, months=9), True))
     assert _pixels(again) == _pixels(_Chart().draw(_points(-3), True))
     assert _pixels(other_year) != _pixels(_Chart().draw(_points(10), True))
+
+
+def test_a_papers_xmr_chart_keeps_a_percentages_limits_within_0_and_100_as_the_page_draws_them():
+    rows = [SimpleNamespace(period=add_months(date(2018, 4, 1), i), value=D(v)) for i, v in enumerate([96, 100] * 7)]
+    fields = dict(code="X1", name="Thing", frequency="monthly", polarity="H", is_kpi=True, allow_out_of_range=False)
+    row = SimpleNamespace(variation=Variation.NONE, assurance=Assurance.NONE)
+    for unit, upper in (("percentage", "100"), ("number", "108.64")):
+        which = SimpleNamespace(**fields, unit=unit, format=lambda value: f"{value:.1f}")
+        chart = indicator_xmr(which, rows, [], date(2019, 5, 1))
+        assert _spc(row, chart)["phases"] == [[0, "98", "87.36", upper, False]]
