@@ -235,10 +235,11 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 class ReturnOnlyAdmin(ReadOnlyHistoryAdmin):
     """A return's figure or commentary: listed and shown with its history, changed only on its return page.
 
-    The return page's service (`returns.services.return_save`, which the grid
-    and both spreadsheet imports also use) checks the figure, decides the
-    return's status (an edit after approval goes back to submitted) and records
-    who changed it and why; a form here would skip all three. So nothing here
+    The return services check the figure, decide the return's status (an edit
+    after approval goes back to submitted) and record who changed it and why
+    (`returns.services.return_save` for the form, the grid and owners' uploads;
+    the performance team's import calls the same checks, `status_after_edit` and
+    `save_with_history`); a form here would skip all three. So nothing here
     adds, changes, deletes or reverts one, and each links to its return page.
     """
 

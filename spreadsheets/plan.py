@@ -1,4 +1,9 @@
-"""Planning an import: read a workbook, check every row, and work out its changes. Writes nothing.
+"""Planning an import: read a workbook, check every row, and work out its changes.
+
+It writes nothing of its own: on PostgreSQL the results' streaming writer
+(`plan.stream_start`, `spreadsheets.apply`) may start while the Results sheet
+is read, inside the import's transaction, and is rolled back with it if any
+row is refused.
 
 Cells are parsed by the widgets `spreadsheets.resources` declares, and rows are
 checked by the same plain functions as the models' `clean()`. Results are

@@ -79,7 +79,7 @@ FORBIDDEN = {
     "questions": {"spreadsheets", "public", "api", "siteexport", "demo", "kpidash"},
     "spreadsheets": {"reports", "questions", "public", "api", "siteexport", "demo", "kpidash"},
     "public": {"reports", "questions", "spreadsheets", "api", "siteexport", "demo", "kpidash"},
-    "api": {"questions", "spreadsheets", "siteexport", "demo", "kpidash"},
+    "api": {"questions", "spreadsheets", "public", "siteexport", "demo", "kpidash"},
     "siteexport": {"api", "demo", "kpidash"},
     "demo": {"api", "siteexport", "kpidash"},
     "kpidash": {"demo"},
