@@ -48,6 +48,10 @@ def ensure_roles() -> None:
         groups[role].permissions.add(*_permissions(_VIEW_ONLY, ("view",)))
 
 
+def is_performance_team(user) -> bool:
+    return PERFORMANCE_TEAM in user_roles(user)
+
+
 def user_roles(user) -> set[str]:
     """The user's roles, kept on the user object for the request and in the cache between requests.
 

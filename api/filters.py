@@ -32,34 +32,27 @@ def period_range(params) -> tuple[date | None, date | None]:
     return start, end
 
 
-def committee_param(params) -> Committee | None:
-    slug = params.get("committee")
-    if not slug:
+def _row_param(params, name: str, model, field: str, what: str):
+    """The row the parameter `name` names by its `field`; None if it is not given."""
+    value = params.get(name)
+    if not value:
         return None
-    found = Committee.objects.filter(slug=slug).first()
+    found = model.objects.filter(**{field: value}).first()
     if found is None:
-        raise BadFilter(f"committee: there is no committee with the slug {slug!r}.")
+        raise BadFilter(f"{name}: there is no {name} with the {what} {value!r}.")
     return found
+
+
+def committee_param(params) -> Committee | None:
+    return _row_param(params, "committee", Committee, "slug", "slug")
 
 
 def directorate_param(params) -> Directorate | None:
-    slug = params.get("directorate")
-    if not slug:
-        return None
-    found = Directorate.objects.filter(slug=slug).first()
-    if found is None:
-        raise BadFilter(f"directorate: there is no directorate with the slug {slug!r}.")
-    return found
+    return _row_param(params, "directorate", Directorate, "slug", "slug")
 
 
 def indicator_param(params) -> Indicator | None:
-    code = params.get("indicator")
-    if not code:
-        return None
-    found = Indicator.objects.filter(code=code).first()
-    if found is None:
-        raise BadFilter(f"indicator: there is no indicator with the reference {code!r}.")
-    return found
+    return _row_param(params, "indicator", Indicator, "code", "reference")
 
 
 def kind_param(params) -> str | None:

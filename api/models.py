@@ -15,12 +15,6 @@ from simple_history.models import HistoricalRecords
 from indicators.validators import validate_no_control_characters
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def live(self) -> ApiTokenQuerySet:
-        """Tokens that would be accepted now: not revoked, not expired."""
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-
-
 class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(
@@ -36,7 +30,6 @@ class ApiToken(models.Model):
     last_used_on = models.DateField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = ApiTokenQuerySet.as_manager()
     # Creation and revocation are audited; the daily last-used date is not history.
     history = HistoricalRecords(excluded_fields=["last_used_on"])
 

@@ -109,44 +109,39 @@ def _dashboard(request, scope: Scope) -> Response:
     )
 
 
+# Committees or directorates, each with its dashboard for a period (`scope_of` finds one by slug).
+# No docstring: the schema describes the views by NamedLookupMixin's.
+class _ScopeViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+
+    @extend_schema(parameters=DASHBOARD_PARAMETERS, responses=serializers.DashboardSerializer)
+    @action(detail=True, pagination_class=None)
+    def dashboard(self, request, slug=None):
+        return _dashboard(request, _scope(self.scope_of(slug), self.missing, slug))
+
+
 @extend_schema_view(
     list=extend_schema(summary="Committees"),
     retrieve=extend_schema(summary="A committee"),
+    dashboard=extend_schema(summary="A committee's dashboard for a period"),
 )
-class CommitteeViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
+class CommitteeViewSet(_ScopeViewSet):
     missing = "There is no committee with the slug {value!r}."
     queryset = Committee.objects.prefetch_related("directorates")
     serializer_class = serializers.CommitteeSerializer
-    lookup_field = "slug"
-
-    @extend_schema(
-        summary="A committee's dashboard for a period",
-        parameters=DASHBOARD_PARAMETERS,
-        responses=serializers.DashboardSerializer,
-    )
-    @action(detail=True, pagination_class=None)
-    def dashboard(self, request, slug=None):
-        return _dashboard(request, _scope(committee_scope(slug), self.missing, slug))
+    scope_of = staticmethod(committee_scope)
 
 
 @extend_schema_view(
     list=extend_schema(summary="Directorates"),
     retrieve=extend_schema(summary="A directorate"),
+    dashboard=extend_schema(summary="A directorate's dashboard for a period"),
 )
-class DirectorateViewSet(NamedLookupMixin, viewsets.ReadOnlyModelViewSet):
+class DirectorateViewSet(_ScopeViewSet):
     missing = "There is no directorate with the slug {value!r}."
     queryset = Directorate.objects.prefetch_related("committees")
     serializer_class = serializers.DirectorateSerializer
-    lookup_field = "slug"
-
-    @extend_schema(
-        summary="A directorate's dashboard for a period",
-        parameters=DASHBOARD_PARAMETERS,
-        responses=serializers.DashboardSerializer,
-    )
-    @action(detail=True, pagination_class=None)
-    def dashboard(self, request, slug=None):
-        return _dashboard(request, _scope(directorate_scope(slug), self.missing, slug))
+    scope_of = staticmethod(directorate_scope)
 
 
 @extend_schema_view(

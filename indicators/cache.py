@@ -54,7 +54,6 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from indicators.models import Commentary, Committee, DataVersion, Directorate, Indicator, Phase, Result, Threshold
 
 T = TypeVar("T")
-K = TypeVar("K")
 
 ALL, STRUCTURE = "all", "structure"
 # A figure: what one indicator's pages, its directorate's and its committees' dashboards show.
@@ -174,22 +173,6 @@ def cached(key: str, compute: Callable[[], T]) -> T:
         if drawing:
             cache.delete(lock)
     return value
-
-
-def cached_many(keys: dict[K, str], compute: Callable[[list[K]], dict[K, T]]) -> dict[K, T]:
-    """Many small cached parts in one round trip: `keys` maps each item to its cache key.
-
-    `compute` gets the items the cache lacks and returns their values, which
-    are stored in one more round trip. With the cache down, everything is computed.
-    """
-    found = cache.get_many(list(keys.values()))
-    values = {item: found[key] for item, key in keys.items() if key in found}
-    missing = [item for item in keys if item not in values]
-    if missing:
-        computed = compute(missing)
-        values.update(computed)
-        cache.set_many({keys[item]: value for item, value in computed.items()})
-    return values
 
 
 def _wait_for(key: str, lock: str):

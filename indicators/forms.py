@@ -5,6 +5,20 @@ from django import forms
 
 from indicators.periods import FinancialYear, format_period, parse_period
 from indicators.validators import NumberError, parse_number
+from indicators.wording import person_name
+
+
+class ServiceErrorsForm(forms.Form):
+    def add_service_errors(self, error) -> None:
+        """A service's errors (`error.errors`, {field: [messages]}) beside their fields, the rest above them."""
+        for name, messages in error.errors.items():
+            for message in messages:
+                self.add_error(name if name in self.fields else None, message)
+
+
+class PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return person_name(obj)
 
 
 class PeriodField(forms.Field):

@@ -16,6 +16,7 @@ from django.utils.text import capfirst
 
 from indicators.models import Commentary, Indicator, Result, Threshold
 from indicators.periods import FinancialYear, period_label
+from indicators.wording import person_name
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,7 @@ def record_changes(record, previous, fields: Sequence[str]) -> list:
 
 
 def changed_by(record) -> str:
-    user = record.history_user
-    return (user.get_full_name() or user.get_username()) if user else "System"
+    return person_name(record.history_user) or "System"
 
 
 def shown(value) -> str:

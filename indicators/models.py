@@ -267,10 +267,6 @@ class SavedWithItsRatings:
             super().save(*args, **kwargs)  # type: ignore[misc]
 
 
-def _scheme_or_default(scheme: str) -> Scheme:
-    return Scheme(scheme or settings.KPIDASH_DEFAULT_SCHEME)
-
-
 class Threshold(SavedWithItsRatings, models.Model):
     """One financial year's target, floor and bands for an indicator.
 
@@ -320,7 +316,7 @@ class Threshold(SavedWithItsRatings, models.Model):
         return FinancialYear(self.financial_year).label
 
     def rule(self, polarity: str) -> RatingRule:
-        scheme = _scheme_or_default(self.scheme)
+        scheme = Scheme(self.scheme or settings.KPIDASH_DEFAULT_SCHEME)
         defaults_apply = scheme in (Scheme.TOLERANCE, Scheme.TOLERANCE_TREND) and not self.scheme
         green, amber = self.green_tolerance, self.amber_tolerance
         if defaults_apply:

@@ -279,3 +279,9 @@ def spc_sentence(counts: SpcCounts, concern_names: Sequence[str] = ()) -> str:
 
 def _shows(n: int) -> str:
     return "shows" if n == 1 else "show"
+
+
+def person_name(user) -> str:
+    """A person as every page, paper, sheet, email and message names them: the full name, else the
+    username; "" for nobody (None, a template's missing value, the anonymous user)."""
+    return "" if not user or user.is_anonymous else user.get_full_name() or user.get_username()

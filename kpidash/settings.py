@@ -92,6 +92,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["indicators.templatetags.people"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -530,26 +531,14 @@ if KPIDASH_OIDC_ENABLED:
     _because = "OIDC_RP_CLIENT_ID is set"
     _web = ("https", "http")
     OIDC_RP_CLIENT_SECRET = env.required("OIDC_RP_CLIENT_SECRET", _because)
-    OIDC_OP_AUTHORIZATION_ENDPOINT = (
-        env.url("OIDC_OP_AUTHORIZATION_ENDPOINT", "", schemes=_web)
-        or (_tenant and f"{_entra}/oauth2/v2.0/authorize")
-        or env.required("OIDC_OP_AUTHORIZATION_ENDPOINT", _because)
-    )
-    OIDC_OP_TOKEN_ENDPOINT = (
-        env.url("OIDC_OP_TOKEN_ENDPOINT", "", schemes=_web)
-        or (_tenant and f"{_entra}/oauth2/v2.0/token")
-        or env.required("OIDC_OP_TOKEN_ENDPOINT", _because)
-    )
-    OIDC_OP_JWKS_ENDPOINT = (
-        env.url("OIDC_OP_JWKS_ENDPOINT", "", schemes=_web)
-        or (_tenant and f"{_entra}/discovery/v2.0/keys")
-        or env.required("OIDC_OP_JWKS_ENDPOINT", _because)
-    )
-    OIDC_OP_USER_ENDPOINT = (
-        env.url("OIDC_OP_USER_ENDPOINT", "", schemes=_web)
-        or (_tenant and "https://graph.microsoft.com/oidc/userinfo")
-        or env.required("OIDC_OP_USER_ENDPOINT", _because)
-    )
+
+    def _endpoint(name: str, on_entra: str) -> str:
+        return env.url(name, "", schemes=_web) or (_tenant and on_entra) or env.required(name, _because)
+
+    OIDC_OP_AUTHORIZATION_ENDPOINT = _endpoint("OIDC_OP_AUTHORIZATION_ENDPOINT", f"{_entra}/oauth2/v2.0/authorize")
+    OIDC_OP_TOKEN_ENDPOINT = _endpoint("OIDC_OP_TOKEN_ENDPOINT", f"{_entra}/oauth2/v2.0/token")
+    OIDC_OP_JWKS_ENDPOINT = _endpoint("OIDC_OP_JWKS_ENDPOINT", f"{_entra}/discovery/v2.0/keys")
+    OIDC_OP_USER_ENDPOINT = _endpoint("OIDC_OP_USER_ENDPOINT", "https://graph.microsoft.com/oidc/userinfo")
     # The id_token's issuer; checked when set (Entra: .../<tenant>/v2.0).
     OIDC_OP_ISSUER = env.url("OIDC_OP_ISSUER", "", schemes=_web) or (_tenant and f"{_entra}/v2.0")
     _algorithms = [f"{family}{bits}" for family in ("RS", "PS", "ES", "HS") for bits in (256, 384, 512)]

@@ -41,10 +41,6 @@ class Flag:
     def add_url(self) -> str:
         return reverse("action_new") + f"?indicator={self.code}"
 
-    @property
-    def indicator_url(self) -> str:
-        return reverse("indicator_detail", args=[self.code])
-
 
 def open_action_exists():
     """An `Exists` for annotating indicators: has it an open (not complete) action?"""

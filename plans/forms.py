@@ -6,18 +6,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER
+from indicators.forms import PersonChoice, ServiceErrorsForm
 from plans.models import STATUS_CHOICES, Objective
-from plans.services import NON_FIELD, NOTE_MAX_LENGTH, ActionError
-
-
-class _UserChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
-
-
-class _IndicatorChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.code} {obj.name}"
+from plans.services import NOTE_MAX_LENGTH
 
 
 def action_owners():
@@ -30,12 +21,12 @@ def action_owners():
     )
 
 
-class ActionForm(forms.Form):
+class ActionForm(ServiceErrorsForm):
     title = forms.CharField(
         label="Title", max_length=200, error_messages={"required": "Enter a title: say what will be done."}
     )
     description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    owner = _UserChoice(label="Owner", queryset=None, error_messages={"required": "Choose who owns the action."})
+    owner = PersonChoice(label="Owner", queryset=None, error_messages={"required": "Choose who owns the action."})
     due = forms.DateField(
         label="Due date",
         help_text="For example 2020-01-31.",
@@ -46,7 +37,7 @@ class ActionForm(forms.Form):
         },
     )
     status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, widget=forms.RadioSelect)
-    indicators = _IndicatorChoice(
+    indicators = forms.ModelMultipleChoiceField(
         label="Indicators",
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
@@ -65,21 +56,11 @@ class ActionForm(forms.Form):
         self.fields["owner"].queryset = action_owners()
         self.fields["indicators"].queryset = indicators.order_by("code")
 
-    def add_service_errors(self, error: ActionError) -> None:
-        for name, messages in error.errors.items():
-            for message in messages:
-                self.add_error(name if name in self.fields and name != NON_FIELD else None, message)
 
-
-class NoteForm(forms.Form):
+class NoteForm(ServiceErrorsForm):
     text = forms.CharField(
         label="Add a progress note",
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": "Enter the progress note."},
     )
-
-    def add_service_errors(self, error: ActionError) -> None:
-        for name, messages in error.errors.items():
-            for message in messages:
-                self.add_error("text" if name == "text" else None, message)

@@ -12,13 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
+from accounts.roles import COMMITTEE_CLERK, PERFORMANCE_TEAM, SERVICE_OWNER, is_performance_team, user_roles
 from indicators.models import Indicator
 from plans.models import Action
-
-
-def is_performance_team(user) -> bool:
-    return PERFORMANCE_TEAM in user_roles(user)
 
 
 def may_create(user) -> bool:

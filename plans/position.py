@@ -60,15 +60,10 @@ class PriorityPosition:
         return [(family, label, counts[family]) for family, label in SPC_FAMILIES]
 
 
-def plan_indicators(plan: Plan):
-    return Indicator.objects.filter(objectives__priority__plan=plan).distinct()
-
-
 def latest_period(plan: Plan) -> date | None:
     """The newest period any of the plan's indicators has a figure for."""
-    return Result.objects.filter(indicator__in=plan_indicators(plan), value__isnull=False).aggregate(
-        latest=Max("period")
-    )["latest"]
+    shown = Indicator.objects.filter(objectives__priority__plan=plan).distinct()
+    return Result.objects.filter(indicator__in=shown, value__isnull=False).aggregate(latest=Max("period"))["latest"]
 
 
 def _states(ids: set[int], period: date) -> dict[int, IndicatorState]:

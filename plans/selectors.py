@@ -37,11 +37,6 @@ def open_actions_by_indicator(indicator_ids: Iterable[int]) -> dict[int, list[Ac
     return dict(by_indicator)
 
 
-def owner_name(user) -> str:
-    """An action's owner as papers and emails print them: the full name, else the username."""
-    return user.get_full_name() or user.get_username()
-
-
 def actions_due_by(due_by: date) -> list[Action]:
     """Open actions due on or before `due_by` (the overdue ones too), soonest first, with their owners
     and indicators: two queries."""

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.models import Committee, Indicator
+from indicators.wording import person_name
 from plans.models import Action, ActionNote, Objective
 from plans.permissions import action_lock_reason, may_create, may_record_resolution, not_theirs
 from plans.rules import ActionStatus
@@ -79,7 +80,7 @@ def _field_errors(
     if owner is None:
         errors["owner"] = ["Choose who owns the action."]
     elif not user_roles(owner) & {SERVICE_OWNER, PERFORMANCE_TEAM}:
-        name = owner.get_full_name() or owner.get_username()
+        name = person_name(owner)
         errors["owner"] = [f"{name} cannot own an action: choose a service owner or someone in the performance team."]
     if not title.strip():
         errors["title"] = ["Enter a title: say what will be done."]

@@ -28,10 +28,6 @@ from plans.services import ActionError, ActionLocked, action_create, action_note
 # --- access helpers -----------------------------------------------------------------
 
 
-def _plan(slug: str) -> Plan:
-    return get_object_or_404(Plan, slug=slug)
-
-
 def _action(pk: int) -> Action:
     return get_object_or_404(
         Action.objects.select_related("owner", "created_by", "source_committee").prefetch_related(
@@ -71,7 +67,7 @@ def plan_list(request):
 
 @require_GET
 def plan_detail(request, slug: str):
-    plan = _plan(slug)
+    plan = get_object_or_404(Plan, slug=slug)
     period = _period(plan, request.GET.get("period"))
     context = {
         "plan": plan,

@@ -4,36 +4,15 @@ from __future__ import annotations
 
 from django import forms
 
-from indicators.models import Committee
+from indicators.forms import PersonChoice, ServiceErrorsForm
+from indicators.models import Committee, Indicator
 from plans.forms import action_owners
-from questions.services import NON_FIELD, TEXT_MAX_LENGTH
+from questions.services import TEXT_MAX_LENGTH
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"}, format="%Y-%m-%d")
 
 
-class _ServiceErrors:
-    def add_service_errors(self, error) -> None:
-        for name, messages in error.errors.items():
-            for message in messages:
-                self.add_error(name if name in self.fields and name != NON_FIELD else None, message)  # type: ignore[attr-defined]
-
-
-class _IndicatorChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.code} {obj.name}"
-
-
-class _IndicatorsChoice(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return f"{obj.code} {obj.name}"
-
-
-class _UserChoice(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
-
-
-class MeetingForm(_ServiceErrors, forms.Form):
+class MeetingForm(ServiceErrorsForm):
     committee = forms.ModelChoiceField(
         label="Committee", queryset=Committee.objects.all(), error_messages={"required": "Choose the committee."}
     )
@@ -58,9 +37,11 @@ class MeetingForm(_ServiceErrors, forms.Form):
     )
 
 
-class QuestionForm(_ServiceErrors, forms.Form):
-    indicator = _IndicatorChoice(
-        label="Indicator", queryset=None, error_messages={"required": "Choose the indicator the question is about."}
+class QuestionForm(ServiceErrorsForm):
+    indicator = forms.ModelChoiceField(
+        label="Indicator",
+        queryset=Indicator.objects.none(),
+        error_messages={"required": "Choose the indicator the question is about."},
     )
     member_name = forms.CharField(
         label="Member who asked", max_length=200, required=False, help_text="For example Cllr Jane Smith."
@@ -79,7 +60,7 @@ class QuestionForm(_ServiceErrors, forms.Form):
             del self.fields["member_name"]
 
 
-class AnswerForm(_ServiceErrors, forms.Form):
+class AnswerForm(ServiceErrorsForm):
     text = forms.CharField(
         label="Answer",
         max_length=TEXT_MAX_LENGTH,
@@ -88,7 +69,7 @@ class AnswerForm(_ServiceErrors, forms.Form):
     )
 
 
-class ReturnForm(_ServiceErrors, forms.Form):
+class ReturnForm(ServiceErrorsForm):
     reason = forms.CharField(
         label="Why is it being returned?",
         max_length=TEXT_MAX_LENGTH,
@@ -97,7 +78,7 @@ class ReturnForm(_ServiceErrors, forms.Form):
     )
 
 
-class ResolutionForm(_ServiceErrors, forms.Form):
+class ResolutionForm(ServiceErrorsForm):
     resolution = forms.CharField(
         label="The resolution",
         help_text="As the committee made it, for example: officers to report back on the help desk by March 2020.",
@@ -107,7 +88,7 @@ class ResolutionForm(_ServiceErrors, forms.Form):
     title = forms.CharField(
         label="Action title", max_length=200, error_messages={"required": "Enter a title: say what will be done."}
     )
-    owner = _UserChoice(label="Owner", queryset=None, error_messages={"required": "Choose who owns the action."})
+    owner = PersonChoice(label="Owner", queryset=None, error_messages={"required": "Choose who owns the action."})
     due = forms.DateField(
         label="Due date",
         help_text="For example 2020-03-31.",
@@ -117,9 +98,9 @@ class ResolutionForm(_ServiceErrors, forms.Form):
             "invalid": "Enter the due date as a date, for example 2020-03-31.",
         },
     )
-    indicators = _IndicatorsChoice(
+    indicators = forms.ModelMultipleChoiceField(
         label="Indicators",
-        queryset=None,
+        queryset=Indicator.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one indicator the action is about."},
     )

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 from indicators.models import CommentaryStatus, Committee, Indicator
 from indicators.periods import period_label
 from indicators.validators import validate_no_control_characters
+from indicators.wording import person_name
 
 
 def day_label(day) -> str:
@@ -97,9 +98,7 @@ class Question(models.Model):
     def asker(self) -> str:
         if self.member_name:
             return self.member_name
-        if self.asked_by is not None:
-            return self.asked_by.get_full_name() or self.asked_by.get_username()
-        return "A member"
+        return person_name(self.asked_by) or "A member"
 
 
 class Answer(models.Model):

@@ -18,6 +18,7 @@ from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from indicators.wording import person_name
 from questions.models import Meeting, Question, ResponseSheet, day_label
 from questions.permissions import may_record
 from questions.services import QuestionError, QuestionLocked
@@ -40,10 +41,6 @@ def meeting_questions(meeting: Meeting):
     )
 
 
-def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def sheet_content(meeting: Meeting, *, version: int, published: datetime) -> dict:
     """The words the sheet prints (JSON-safe: the published version stores it)."""
     items = []
@@ -59,7 +56,7 @@ def sheet_content(meeting: Meeting, *, version: int, published: datetime) -> dic
                 "question": question.text,
                 "approved": approved,
                 "answer": answer.text if answer is not None and approved else ANSWER_TO_FOLLOW,
-                "answered_by": _name(answer.answered_by) if answer is not None and approved else "",
+                "answered_by": person_name(answer.answered_by) if answer is not None and approved else "",
             }
         )
     return {

@@ -31,10 +31,10 @@ from indicators.models import (
 from indicators.periods import FinancialYear, add_months, format_period, period_label
 from indicators.rules import Rag
 from indicators.spc_chart import XmrChart, indicator_xmr
-from indicators.wording import fill, ordinal
+from indicators.wording import fill, ordinal, person_name
 from plans.flags import with_open_actions
 from plans.models import Action, Priority
-from plans.selectors import open_actions_by_indicator, owner_name
+from plans.selectors import open_actions_by_indicator
 from reports.content import DIRECTION_LABELS
 from reports.models import Paper, PaperSettings
 
@@ -215,7 +215,7 @@ def _action(action: Action, data_date: date) -> dict:
     status = action.shown_status(data_date)
     return {
         "title": action.title,
-        "owner": owner_name(action.owner),
+        "owner": person_name(action.owner),
         "due": action.due.isoformat(),
         "due_label": date_label(action.due),
         "status": status.value,

@@ -9,10 +9,10 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from indicators.forms import NumberField, PeriodField
+from indicators.forms import NumberField, PeriodField, ServiceErrorsForm
 from indicators.units import Unit
 from indicators.validators import COMMENTARY_MAX_LENGTH, REASON_MAX_LENGTH, SEND_BACK_REASON_MAX_LENGTH
-from returns.services import NON_FIELD, ReturnError
+from returns.services import ReturnError
 
 _DECIMAL = {"required": False}
 
@@ -22,15 +22,7 @@ def _decimal_input() -> forms.TextInput:
     return forms.TextInput(attrs={"inputmode": "decimal", "spellcheck": "false", "class": "govuk-input--width-10"})
 
 
-class ErrorsFromServiceMixin:
-    def add_service_errors(self, error: ReturnError) -> None:
-        for name, messages in error.errors.items():
-            target = name if name in self.fields else None
-            for message in messages:
-                self.add_error(target if name != NON_FIELD else None, message)
-
-
-class ReturnForm(ErrorsFromServiceMixin, forms.Form):
+class ReturnForm(ServiceErrorsForm):
     value = NumberField(label="Value", **_DECIMAL, widget=_decimal_input())
     numerator = NumberField(label="Numerator", **_DECIMAL, widget=_decimal_input())
     denominator = NumberField(label="Denominator", **_DECIMAL, widget=_decimal_input())
@@ -146,7 +138,7 @@ def _unit_hint(indicator) -> str:
     return f"{Unit(indicator.unit).label}, {places} decimal place{'s' if places != 1 else ''}"
 
 
-class SendBackForm(ErrorsFromServiceMixin, forms.Form):
+class SendBackForm(ServiceErrorsForm):
     prefix = "back"  # shares a page with ReturnForm, which has its own reason and version
 
     reason = forms.CharField(
@@ -159,7 +151,7 @@ class SendBackForm(ErrorsFromServiceMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class WithdrawForm(ErrorsFromServiceMixin, forms.Form):
+class WithdrawForm(ServiceErrorsForm):
     prefix = "withdraw"  # shares a page with ReturnForm and SendBackForm
 
     reason = forms.CharField(
@@ -172,7 +164,7 @@ class WithdrawForm(ErrorsFromServiceMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class PeriodOpenForm(ErrorsFromServiceMixin, forms.Form):
+class PeriodOpenForm(ServiceErrorsForm):
     period = PeriodField(
         label="Month",
         help_text="As year and month, for example 2019-12.",

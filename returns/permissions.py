@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
+from accounts.roles import SERVICE_OWNER, is_performance_team, user_roles
 from indicators.models import Commentary, CommentaryStatus, Indicator
 from indicators.periods import Frequency, period_error, period_label
 from returns.models import ReportingPeriod
 
 _UNSET = object()
-
-
-def is_performance_team(user) -> bool:
-    return PERFORMANCE_TEAM in user_roles(user)
 
 
 def is_service_owner(user) -> bool:

@@ -20,6 +20,7 @@ from indicators.periods import period_label
 from indicators.rules import Rag
 from indicators.spc import Variation
 from indicators.validators import SEND_BACK_REASON_MAX_LENGTH, commentary_error, figure_errors, reason_error
+from indicators.wording import person_name
 from plans.flags import with_open_actions
 from plans.rules import missing_action_message, needs_action
 from returns.models import DEADLINE_BEFORE_MONTH, PeriodStatus, ReportingPeriod
@@ -136,7 +137,7 @@ def return_last_change(*, indicator: Indicator, period: date) -> LastChange:
     latest = max(records, key=lambda record: record.history_date) if records else None
     who = latest.history_user if latest and latest.history_user else (result.entered_by if result else None)
     return LastChange(
-        name=(who.get_full_name() or who.get_username()) if who else "Someone else",
+        name=person_name(who) or "Someone else",
         when=timezone.localtime(latest.history_date).strftime("%d %B %Y at %H:%M") if latest else "just now",
         value=indicator.format(result.value if result else None),
         text=current.text if current and current.text else "(none)",

@@ -183,10 +183,6 @@ class OwnersWidget(widgets.ManyToManyWidget):
         return "; ".join(sorted(user.get_username() for user in value.all()))
 
 
-def committees_of(indicator: Indicator) -> str:
-    return "; ".join(sorted(c.name for c in indicator.directorate.committees.all()))
-
-
 class IndicatorResource(resources.ModelResource):
     code = fields.Field(attribute="code", column_name="code", widget=TextWidget())
     name = fields.Field(attribute="name", column_name="name", widget=TextWidget())
@@ -224,7 +220,7 @@ class IndicatorResource(resources.ModelResource):
         report_skipped = True
 
     def dehydrate_committee(self, indicator: Indicator) -> str:
-        return committees_of(indicator)
+        return "; ".join(sorted(c.name for c in indicator.directorate.committees.all()))
 
 
 class ThresholdResource(resources.ModelResource):

@@ -1,6 +1,8 @@
 """The cover report's sentences for every combination of counts (no database)."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser, User
+from django.template import Context, Template
 
 from indicators.wording import (
     RagCounts,
@@ -10,6 +12,7 @@ from indicators.wording import (
     fill,
     lower_first,
     ordinal,
+    person_name,
     red_paragraphs,
     red_summary,
     spc_sentence,
@@ -272,3 +275,17 @@ def test_the_spc_line_names_up_to_three_concerns_then_two(names, listed):
     shows = "shows" if len(names) == 1 else "show"
     expected = f"Of the {len(names) + 1} KPIs, {len(names)} {shows} special cause concern {listed}."
     assert spc_sentence(counts, names) == expected
+
+
+@pytest.mark.parametrize(
+    ("user", "name"),
+    [
+        (User(username="jsmith", first_name="Jane", last_name="Smith"), "Jane Smith"),
+        (User(username="jsmith"), "jsmith"),
+        (None, ""),
+        (AnonymousUser(), ""),
+    ],
+)
+def test_a_person_is_named_by_their_full_name_else_their_username_in_code_and_templates(user, name):
+    assert person_name(user) == name
+    assert Template("{{ user|person_name|default:'nobody' }}").render(Context({"user": user})) == (name or "nobody")
