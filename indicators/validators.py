@@ -3,8 +3,9 @@
 One function each, called on every path a figure or text comes in by: the return form and
 the grid (through `returns.services.return_save`), the owner upload (the same service), the
 performance team's import (`spreadsheets.plan`), the site restore, and the models'
-validators and `Result.clean()` (the admin shows figures read only). Plain Python, no ORM: the indicator is read only for its
-unit, decimal places, code and the two flags that relax the rules.
+validators and `Result.clean()` (the admin shows figures read only). Plain Python, no ORM:
+the indicator is read only for its unit, decimal places, code and the two flags that relax
+the rules.
 """
 
 from __future__ import annotations
