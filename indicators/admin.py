@@ -148,8 +148,8 @@ class IndicatorAdmin(SimpleHistoryAdmin):
         period = latest_data_period()
         if period:
             page = list(changelist.result_list)
-            found = Indicator.objects.filter(pk__in=[i.pk for i in page]).with_last_reported(period)
-            rows = {p.indicator.pk: indicator_row(p, period) for p in positions(found, period)}
+            found = positions(Indicator.objects.filter(pk__in=[i.pk for i in page]), period)
+            rows = {p.indicator.pk: indicator_row(p, period) for p in found}
             for indicator in page:
                 indicator.dashboard_row = rows[indicator.pk]
             changelist.result_list = page

@@ -10,15 +10,13 @@ however many indicators or years of history there are.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import reduce
 from operator import or_
-from typing import Any
 
-from django.db.models import Case, Count, Max, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, F, FilteredRelation, Max, OuterRef, Q, QuerySet, Subquery, When
 
 from indicators.models import (
     Commentary,
@@ -125,47 +123,43 @@ class Position:
     commentary: Commentary | None
 
 
-def positions(indicators: Iterable[Indicator], period: date) -> list[Position]:
-    """Each indicator's `Position` at `period`, in three queries however many indicators (none when empty).
+def positions(indicators: QuerySet[Indicator], period: date) -> list[Position]:
+    """Each indicator's `Position` at `period`, in two queries however many indicators (one when there are none).
 
-    Every recorded figure has a rating, so an indicator's latest rating is the one
-    at its `last_reported` period: each query asks for exact (indicator, period or
-    year) pairs on the unique indexes, one OR term per distinct period, rather than
-    finding each indicator's latest row among its history.
+    Every recorded figure has a rating, so an indicator's latest rating is the one at its
+    `last_reported` period: the rating and its approved commentary are joined to the indicators on
+    their unique (indicator, period) indexes, and the thresholds asked for by exact (indicator, year)
+    pairs, one OR term per distinct year, rather than finding each indicator's latest row among its history.
     """
-    indicators = list(indicators)
     since = add_months(period, -HISTORY_MONTHS)
-    rated = {i.pk: i.last_reported if i.last_reported and i.last_reported >= since else None for i in indicators}
-    years = {
-        i.pk: FinancialYear.containing(rated[i.pk] or expected_period(period, Frequency(i.frequency))).start_year
-        for i in indicators
-    }
-    ratings = _one_each(Rating.objects.all(), "period", rated)
-    thresholds = _one_each(Threshold.objects.all(), "financial_year", years)
-    commentaries = _one_each(Commentary.objects.filter(status=CommentaryStatus.APPROVED), "period", rated)
-    return [Position(i, ratings.get(i.pk), thresholds.get(i.pk), commentaries.get(i.pk)) for i in indicators]
-
-
-def _one_each(queryset: QuerySet, field_name: str, wanted: dict[int, object]) -> dict[int, Any]:
-    """indicator id -> the row of `queryset` whose `field_name` is the value wanted for that indicator."""
-    by_value: dict[object, list[int]] = defaultdict(list)
-    for pk, value in wanted.items():
-        if value is not None:
-            by_value[value].append(pk)
-    if not by_value:
-        return {}
-    pairs = reduce(or_, (Q(**{field_name: value, "indicator_id__in": pks}) for value, pks in by_value.items()))
-    # Unordered: one row per indicator, so the models' default orderings (by indicator code) would only
-    # join the indicators and sort for nothing.
-    return {row.indicator_id: row for row in queryset.filter(pairs).order_by()}
+    rated = Q(ratings__period=F("last_reported"), ratings__period__gte=since)
+    approved = Q(commentaries__period=F("last_reported"), commentaries__period__gte=since)
+    approved &= Q(commentaries__status=CommentaryStatus.APPROVED)
+    indicators = indicators.with_last_reported(period).annotate(
+        rated=FilteredRelation("ratings", condition=rated),
+        approved=FilteredRelation("commentaries", condition=approved),
+    )
+    # A relation with no row is left unset, not set to None.
+    found = [
+        (i, getattr(i, "rated", None), getattr(i, "approved", None))
+        for i in indicators.select_related("rated", "approved")
+    ]
+    by_year: dict[int, list[int]] = defaultdict(list)
+    for i, rating, _ in found:
+        shown = rating.period if rating else expected_period(period, Frequency(i.frequency))
+        by_year[FinancialYear.containing(shown).start_year].append(i.pk)
+    pairs = [Q(financial_year=year, indicator_id__in=pks) for year, pks in by_year.items()]
+    # Unordered: one row per indicator, so the default ordering (by indicator code) would only join and sort.
+    thresholds = {t.indicator_id: t for t in Threshold.objects.filter(reduce(or_, pairs)).order_by()} if pairs else {}
+    return [Position(i, rating, thresholds.get(i.pk), commentary) for i, rating, commentary in found]
 
 
 def build_dashboard(
     indicators: QuerySet[Indicator], period: date, *, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD
 ) -> Dashboard:
-    """The dashboard of these indicators at `period`, in four queries."""
+    """The dashboard of these indicators at `period`, in three queries."""
     dashboard = Dashboard(period=period, direction_basis=direction_basis)
-    for position in positions(indicators.with_last_reported(period).order_by("code"), period):
+    for position in positions(indicators.order_by("code"), period):
         row = indicator_row(position, period, direction_basis)
         (dashboard.activities if position.indicator.kind == Kind.ACTIVITY else dashboard.kpis).append(row)
     return dashboard

@@ -367,7 +367,7 @@ def _indicator_page(code: str, period_text: str) -> dict:
         "results": _rated_results(indicator, results, thresholds),
     }
     if period:
-        (position,) = positions(Indicator.objects.filter(pk=indicator.pk).with_last_reported(period), period)
+        (position,) = positions(Indicator.objects.filter(pk=indicator.pk), period)
         row = indicator_row(position, period)
         chart = indicator_chart(indicator, results, thresholds, period)
         context.update(
