@@ -16,7 +16,7 @@ from reports.models import Paper
 
 
 @extend_schema_field({"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2019-11"})
-class PeriodField(serializers.Field):
+class PeriodSerializerField(serializers.Field):
     """A reporting period as YYYY-MM."""
 
     def to_representation(self, value) -> str:
@@ -122,7 +122,7 @@ class ResultSerializer(serializers.Serializer):
 
     indicator = serializers.CharField(help_text="The indicator's reference.")
     directorate = serializers.CharField(help_text="The indicator's directorate (slug).")
-    period = PeriodField()
+    period = PeriodSerializerField()
     value = serializers.FloatField(allow_null=True)
     numerator = serializers.FloatField(allow_null=True)
     denominator = serializers.FloatField(allow_null=True)
@@ -157,7 +157,7 @@ class PaperFilesSerializer(serializers.Serializer):
 
 class PaperSerializer(serializers.ModelSerializer):
     committee = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    period = PeriodField()
+    period = PeriodSerializerField()
     files = serializers.SerializerMethodField()
     page = PageLinkField()
 

@@ -250,10 +250,10 @@ def indicator_chart(indicator, results: Iterable, thresholds: Iterable, period: 
         upper=threshold.upper if threshold and not is_kpi else None,
         format=indicator.format,
     )
-    return _described(chart, year, period)
+    return _described(chart, year)
 
 
-def _described(chart: TrendChart, year: FinancialYear, period: date) -> TrendChart:
+def _described(chart: TrendChart, year: FinancialYear) -> TrendChart:
     pairs = zip(reversed(year.months()), reversed(chart.current), strict=True)
     latest = next(((month, value) for month, value in pairs if value is not None), None)
     sentences = [

@@ -80,7 +80,7 @@ def home_summaries() -> list[dict]:
     scopes += [("directorate", d, [d.pk]) for d in directorates]
     periods = [max((latest[pk] for pk in ids if latest.get(pk)), default=None) for _, _, ids in scopes]
     wanted = {(period, pk) for (_, _, ids), period in zip(scopes, periods, strict=True) if period for pk in ids}
-    ratings = _directorate_ratings(directorates, wanted)
+    ratings = _directorate_ratings(wanted)
     summaries = []
     for (kind, obj, ids), period in zip(scopes, periods, strict=True):
         line = rag_summary([rag for pk in ids for rag in ratings.get((period, pk), [])]) if period else "No results yet"
@@ -88,7 +88,7 @@ def home_summaries() -> list[dict]:
     return summaries
 
 
-def _directorate_ratings(directorates: list[Directorate], wanted: set[tuple[date, int]]) -> dict[tuple, list[Rag]]:
+def _directorate_ratings(wanted: set[tuple[date, int]]) -> dict[tuple, list[Rag]]:
     """The ratings of each (period, directorate)'s active KPIs: one query per distinct period."""
     by_period: dict[date, set[int]] = {}
     for period, pk in wanted:
