@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db.models import ProtectedError
 
 from indicators.models import CommentaryStatus, Indicator
 from questions.models import Answer, Meeting, Question
@@ -126,6 +127,18 @@ def test_the_owner_answers_submits_and_the_team_approves(question, owner_user, p
     assert (approved.status, approved.approver) == (CommentaryStatus.APPROVED, performance_user)
     reasons = list(approved.history.order_by("history_date").values_list("history_change_reason", flat=True))
     assert reasons == ["Saved", "Submitted", "Approved"]
+
+
+def test_who_approved_an_answer_cannot_be_deleted_so_it_keeps_its_approver(question, owner_user, performance_user):
+    answer_save(user=owner_user, question=question, text="A new script from December.", submit=True)
+    answer_approve(user=performance_user, question=question)
+
+    with pytest.raises(ProtectedError):
+        performance_user.delete()
+
+    answer = Answer.objects.get(question=question)
+    assert (answer.status, answer.approver) == (CommentaryStatus.APPROVED, performance_user)
+    answer.full_clean(exclude=["question"])  # still whole by Answer.clean's rule
 
 
 def test_another_owner_and_the_clerk_cannot_answer(question, other_owner_user, clerk_user):
