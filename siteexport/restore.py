@@ -7,10 +7,10 @@ of every other path, `spreadsheets.apply` writes them with their history); then
 the SPC phases, commentary with its approval, reporting periods, paper settings,
 bank holiday changes, action notes and publications, each checked by its model's own
 validation; last the members' questions (meetings, questions, answers), checked by
-`questions.services`' own checks as well. Everyone a row names must hold the role the form
-asks of them (an approver in the performance team, an answer's author an owner of its
-indicator...), by the roles the People sheet has just given them. Any
-problem anywhere rolls everything back, and is reported with its sheet, row and
+`questions.services`' own checks as well. The roles of the people a row names are not
+judged again: an export records what was done, by people whose roles or indicators may have
+changed since (the forms judged them when they acted). Any problem anywhere rolls everything
+back, and is reported with its sheet, row and
 column. The stored ratings are then worked out for every indicator, in the same
 transaction (`indicators.ratings.refresh`).
 """
@@ -122,9 +122,8 @@ def _restore(plan: ImportPlan, rows: Rows, workbook: Path) -> None:
     bulk_create_with_history(
         thresholds, Threshold, batch_size=2000, default_user=plan.user, default_change_reason=reason(plan)
     )
-    # Each person's roles are those the People sheet gave them: the rows below are checked against them.
     users = {user.get_username(): user for user in get_user_model().objects.all()}
-    indicators = {i.code: i for i in Indicator.objects.prefetch_related("owners")}
+    indicators = {i.code: i for i in Indicator.objects.all()}
     figures.restore_phases(plan, rows[schema.PHASES], indicators)
     figures.restore_commentary(plan, rows[schema.COMMENTARY], indicators, users)
     structure.restore_periods(plan, rows[schema.PERIODS], users)

@@ -12,7 +12,6 @@ from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
 from django.db import connection, models
 
-from accounts.roles import ROLES, user_roles
 from returns.services import save_with_history
 from spreadsheets.plan import ImportPlan
 from spreadsheets.resources import LIST_SEPARATOR
@@ -71,15 +70,6 @@ class Row:
         cells = self.cells
         found = {c: self.lookup(c, users, cells.get(c), f"No user has the username “{cells.get(c)}”.") for c in columns}
         return None if any(cells.get(c) and found[c] is None for c in columns) else found
-
-    def lacks_role(self, column: str, person, may: Callable[..., bool], rule: str, *args) -> bool:
-        """Whether `person` (None: nobody named) may not do what the row says they did, by the form's own rule
-        (`may(person, *args)`, from the app's permissions), with the roles the People sheet has just given them."""
-        if person is None or may(person, *args):
-            return False
-        roles = ", ".join(r for r in ROLES if r in user_roles(person)) or "no role"
-        self.error(column, f"“{person.get_username()}” {rule} (their roles on the People sheet: {roles}).")
-        return True
 
 
 def each(plan: ImportPlan, sheet: str, rows: list[tuple[int, dict]]) -> Iterator[Row]:
