@@ -845,7 +845,7 @@ def _check_return_rules(plan: ImportPlan, existing: dict) -> None:
     ).values_list("indicator_id", "period", "text", "status")
     current = {(ind, period): (text, status) for ind, period, text, status in stored}
     actions_asked = bool(settings.KPIDASH_ACTION_REQUIRED_TO_SUBMIT)
-    waiting: dict[int, tuple[ResultRow, bool, bool]] = {}  # row number: row, commentary rule, action rule
+    waiting: list[tuple[ResultRow, bool, bool]] = []  # each row with which rules it may break: commentary, action
     for row in rows:
         text, status = current.get((row.indicator.pk, row.period), ("", None))
         text = text if row.commentary is None else row.commentary
@@ -854,9 +854,9 @@ def _check_return_rules(plan: ImportPlan, existing: dict) -> None:
         commentary = needs_commentary_check(status, text)
         action = actions_asked and left_submitted and (row.figures_changed or row.commentary_changed)
         if commentary or action:
-            waiting[row.row] = (row, commentary, action)
+            waiting.append((row, commentary, action))
     if waiting:
-        _rate_waiting(plan, list(waiting.values()), existing)
+        _rate_waiting(plan, waiting, existing)
 
 
 def _rate_waiting(plan: ImportPlan, waiting: list[tuple[ResultRow, bool, bool]], existing: dict) -> None:
