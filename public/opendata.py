@@ -20,7 +20,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from indicators.exports import json_value, safe_cell
-from indicators.models import Indicator
+from indicators.models import Committee, Indicator
 from indicators.periods import FinancialYear, format_period, parse_period
 from indicators.rules import round_for_display
 from public.selectors import PublicFigure, public_figures, published_indicators
@@ -118,14 +118,17 @@ class Filters:
 
 
 def figures(filters: Filters) -> list[PublicFigure]:
-    """The public figures the filters keep. An unknown or unpublished indicator or directorate keeps none."""
+    """The public figures the filters keep. An unknown or unpublished indicator, directorate or committee keeps none."""
     indicators = published_indicators()
     if filters.indicator:
         indicators = indicators.filter(code=filters.indicator)
     if filters.directorate:
         indicators = indicators.filter(directorate__slug=filters.directorate)
     if filters.committee:
-        indicators = indicators.filter(directorate__committees__slug=filters.committee)
+        committee = Committee.objects.filter(slug=filters.committee).first()
+        if committee is None:
+            return []
+        indicators = indicators.for_committee(committee)
     since = until = None
     if filters.year is not None:
         since, until = FinancialYear(filters.year).start, FinancialYear(filters.year).end

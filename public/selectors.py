@@ -36,7 +36,17 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from indicators.dashboard import HISTORY_MONTHS, ActivityRow, Dashboard, KpiRow, Position, indicator_row
-from indicators.models import Commentary, CommentaryStatus, Committee, Directorate, Indicator, Kind, Rating, Threshold
+from indicators.models import (
+    Commentary,
+    CommentaryStatus,
+    Committee,
+    Directorate,
+    Indicator,
+    IndicatorQuerySet,
+    Kind,
+    Rating,
+    Threshold,
+)
 from indicators.periods import FinancialYear, add_months, same_period_last_year
 from indicators.rules import Direction, ExpectedRange, Rag, Scheme
 from indicators.spc import Assurance, Variation
@@ -105,7 +115,7 @@ def publications(indicators: QuerySet[Indicator] | None = None) -> set[tuple[int
     return set(rows.values_list("indicator_id", "financial_year"))
 
 
-def published_indicators(year: int | None = None) -> QuerySet[Indicator]:
+def published_indicators(year: int | None = None) -> IndicatorQuerySet:
     """The active indicators published for `year` (for any year when None), with their directorate."""
     published = Publication.objects.all() if year is None else Publication.objects.filter(financial_year=year)
     return (
@@ -215,7 +225,7 @@ def public_scope(kind: str, slug: str) -> PublicScope | None:
     published = published_indicators()
     if kind == "committee":
         committee = Committee.objects.filter(slug=slug).first()
-        indicators = published.filter(directorate__committees=committee) if committee else None
+        indicators = published.for_committee(committee) if committee else None
         obj: Committee | Directorate | None = committee
     else:
         obj = Directorate.objects.filter(slug=slug).first()
@@ -230,11 +240,8 @@ def public_scopes() -> list[PublicScope]:
     published = list(published_indicators())
     directorate_ids = {i.directorate_id for i in published}
     scopes = []
-    for committee in (
-        Committee.objects.filter(directorates__in=directorate_ids).distinct().prefetch_related("directorates")
-    ):
-        ids = {d.pk for d in committee.directorates.all()}
-        scopes.append(PublicScope("committee", committee, published_indicators().filter(directorate_id__in=ids)))
+    for committee in Committee.objects.filter(directorates__in=directorate_ids).distinct():
+        scopes.append(PublicScope("committee", committee, published_indicators().for_committee(committee)))
     for directorate in Directorate.objects.filter(pk__in=directorate_ids):
         scopes.append(PublicScope("directorate", directorate, published_indicators().filter(directorate=directorate)))
     return scopes

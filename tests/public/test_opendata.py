@@ -62,6 +62,11 @@ def test_filters_narrow_the_rows(client, published):
     assert len(_csv(client, {"committee": "policy-and-resources"})) == len(_csv(client, {"directorate": SCS})) > 0
 
 
+def test_an_unknown_committee_or_directorate_keeps_no_rows(client, published):
+    assert _csv(client, {"committee": "no-such-committee"}) == []
+    assert _csv(client, {"directorate": "no-such-directorate"}) == []
+
+
 def test_a_year_and_a_month_narrow_together(client, published):
     assert {r["period"] for r in _csv(client, {"year": "2019/20", "period": "2019-11"})} == {"2019-11"}
     assert _csv(client, {"year": "2018/19", "period": "2019-11"}) == []
