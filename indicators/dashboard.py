@@ -24,6 +24,7 @@ from indicators.models import (
     DirectionBasis,
     Headline,
     Indicator,
+    IndicatorQuerySet,
     Kind,
     Rating,
     Result,
@@ -104,8 +105,13 @@ class Dashboard:
         return Counter(row.rag for row in self.kpis)
 
     @property
+    def rows(self) -> list[KpiRow | ActivityRow]:
+        """Every row, the KPIs first."""
+        return [*self.kpis, *self.activities]
+
+    @property
     def has_data(self) -> bool:
-        return any(row.value is not None for row in [*self.kpis, *self.activities])
+        return any(row.value is not None for row in self.rows)
 
     def rows_with_rag(self, rag: Rag) -> list[KpiRow]:
         return [row for row in self.kpis if row.rag is rag]
@@ -123,7 +129,7 @@ class Position:
     commentary: Commentary | None
 
 
-def positions(indicators: QuerySet[Indicator], period: date) -> list[Position]:
+def positions(indicators: IndicatorQuerySet, period: date) -> list[Position]:
     """Each indicator's `Position` at `period`, in two queries however many indicators (one when there are none).
 
     Every recorded figure has a rating, so an indicator's latest rating is the one at its
@@ -155,7 +161,7 @@ def positions(indicators: QuerySet[Indicator], period: date) -> list[Position]:
 
 
 def build_dashboard(
-    indicators: QuerySet[Indicator], period: date, *, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD
+    indicators: IndicatorQuerySet, period: date, *, direction_basis: str = DirectionBasis.PREVIOUS_PERIOD
 ) -> Dashboard:
     """The dashboard of these indicators at `period`, in three queries."""
     dashboard = Dashboard(period=period, direction_basis=direction_basis)
@@ -188,7 +194,7 @@ def indicator_row(position: Position, period: date, direction_basis: str = Direc
         "expected_period": expected,
         "value": rating.value if rating else None,
         "previous_year": rating.previous_year if rating else None,
-        "last_reported": indicator.last_reported,
+        "last_reported": indicator.last_reported,  # type: ignore[attr-defined]  # with_last_reported's annotation
         "trend": _trend(rating, frequency, period),
         "variation": Variation(rating.variation) if rating else Variation.NONE,
     }

@@ -77,7 +77,7 @@ def guidance_notes(dashboard: Dashboard) -> Guidance:
     ]
     used = {row.indicator.polarity for row in dashboard.kpis}
     polarities = [(p.value, describe_polarity(p)) for p in Polarity if p.value in used]
-    codes_used = {row.indicator.data_period for row in [*dashboard.kpis, *dashboard.activities]}
+    codes_used = {row.indicator.data_period for row in dashboard.rows}
     return Guidance(
         ratings=ratings,
         polarities=polarities,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
 from indicators.dashboard import build_dashboard, latest_data_period, latest_rags
@@ -19,6 +19,7 @@ from indicators.models import (
     DirectionBasis,
     Directorate,
     Indicator,
+    IndicatorQuerySet,
     Result,
 )
 from indicators.rules import Rag
@@ -30,7 +31,7 @@ class Scope:
 
     kind: str  # "committee" or "directorate"
     obj: Committee | Directorate
-    indicators: QuerySet[Indicator]
+    indicators: IndicatorQuerySet
     direction_basis: str
     directorates: list[Directorate]
 
@@ -39,7 +40,8 @@ class Scope:
         return self.obj.name
 
     def url(self, period: date | None = None, fmt: str | None = None, query: str = "") -> str:
-        name, args = f"{self.kind}_dashboard", [self.obj.slug]
+        args: list[object] = [self.obj.slug]
+        name = f"{self.kind}_dashboard"
         if period is not None:
             name, args = f"{self.kind}_dashboard_period", [*args, period]
         if fmt is not None:
@@ -73,7 +75,7 @@ def home_summaries() -> list[dict]:
     newest = Result.objects.filter(indicator__directorate=OuterRef("pk"), indicator__active=True, value__isnull=False)
     directorates = list(Directorate.objects.annotate(latest=Subquery(newest.order_by("-period").values("period")[:1])))
     latest = {d.pk: d.latest for d in directorates}
-    scopes = [
+    scopes: list[tuple[str, Committee | Directorate, list[int]]] = [
         ("committee", c, [d.pk for d in c.directorates.all()])
         for c in Committee.objects.prefetch_related("directorates")
     ]
@@ -111,5 +113,5 @@ def missing_figures(user) -> dict:
     if period is None:
         return {}
     dashboard = build_dashboard(owned, period)
-    rows = [row for row in [*dashboard.kpis, *dashboard.activities] if row.stale]
+    rows = [row for row in dashboard.rows if row.stale]
     return {"period": period, "rows": rows}

@@ -314,7 +314,7 @@ def paper_dashboard(committee: Committee, period: date) -> Dashboard:
 def readiness_gaps(dashboard: Dashboard) -> list[str]:
     """What the paper will have to show as missing: figures, and approved commentary."""
     gaps = []
-    for row in [*dashboard.kpis, *dashboard.activities]:
+    for row in dashboard.rows:
         name = f"{row.indicator.code} {row.indicator.name}"
         if row.period is None:
             gaps.append(f"{name}: no figure has been entered (the paper will say data to be supplied).")
@@ -363,7 +363,7 @@ def build_snapshot(
     of its time): the figures alone, for comparing a paper with today's (reports.addenda)."""
     dashboard = paper_dashboard(committee, period)
     if with_charts:
-        charts = ChartData.fetch([row.indicator for row in [*dashboard.kpis, *dashboard.activities]], period)
+        charts = ChartData.fetch([row.indicator for row in dashboard.rows], period)
         xmr = spc_charts([row.indicator for row in dashboard.kpis], period)
     else:
         charts, xmr = ChartData({}, {}), {}

@@ -8,7 +8,7 @@ NOV = date(2019, 11, 1)
 
 def _row(code: str, period: date):
     dashboard = build_dashboard(Indicator.objects.filter(code=code), period)
-    (row,) = [*dashboard.kpis, *dashboard.activities]
+    (row,) = dashboard.rows
     return row
 
 

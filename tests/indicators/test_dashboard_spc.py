@@ -43,7 +43,7 @@ def page_icons(indicator: Indicator, period: date) -> tuple[Variation, Assurance
 def test_every_demo_row_shows_the_icons_of_its_indicator_pages_chart(demo):
     dashboard = build_dashboard(Indicator.objects.active(), NOV)
     assert len(dashboard.kpis) >= 25
-    for row in [*dashboard.kpis, *dashboard.activities]:
+    for row in dashboard.rows:
         variation, assurance = page_icons(row.indicator, row.period or NOV)
         assert row.variation == variation, row.indicator.code
         if row in dashboard.kpis:
@@ -61,7 +61,7 @@ def test_every_rating_of_every_month_agrees_with_the_chart_ending_that_month(dem
 
 def test_page_csv_xlsx_json_and_command_carry_the_same_icons(viewer):
     dashboard = build_dashboard(Indicator.objects.active().for_committee(Committee.objects.get(slug=COMMITTEE)), NOV)
-    expected = {row.indicator.code: row.variation.value for row in [*dashboard.kpis, *dashboard.activities]}
+    expected = {row.indicator.code: row.variation.value for row in dashboard.rows}
     assurances = {row.indicator.code: row.assurance.value for row in dashboard.kpis}
     rows = list(csv.DictReader(io.StringIO(viewer.get(f"{NOVEMBER}dashboard.csv").content.decode("utf-8-sig"))))
     assert {r["ref"]: r["variation"] for r in rows} == expected
@@ -96,7 +96,7 @@ def test_the_variation_filter_keeps_only_the_rows_with_that_variation(viewer, wa
     def matches(variation):
         return variation is Variation.NONE if wanted == "none" else variation.value.startswith(wanted)
 
-    expected = sorted(r.indicator.code for r in [*dashboard.kpis, *dashboard.activities] if matches(r.variation))
+    expected = sorted(r.indicator.code for r in dashboard.rows if matches(r.variation))
     rows = list(
         csv.DictReader(
             io.StringIO(viewer.get(f"{NOVEMBER}dashboard.csv?variation={wanted}").content.decode("utf-8-sig"))
