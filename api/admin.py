@@ -5,10 +5,11 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from api.models import ApiToken
 from api.tokens import token_revoke
+from indicators.admin import NoRevertMixin
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(SimpleHistoryAdmin):
+class ApiTokenAdmin(NoRevertMixin, SimpleHistoryAdmin):  # a revert would un-revoke a token
     list_display = ["name", "user", "prefix", "created_at", "expires_at", "last_used_on", "status"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "user__username", "prefix"]

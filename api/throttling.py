@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from accounts.auth import client_ip_address
 from api.models import ApiToken
 
 
@@ -21,5 +22,5 @@ class PerTokenThrottle(SimpleRateThrottle):
         elif request.user and request.user.is_authenticated:
             ident = f"user-{request.user.pk}"
         else:
-            ident = f"address-{self.get_ident(request)}"
+            ident = f"address-{client_ip_address(request)}"  # as sign-in lockouts count, not X-Forwarded-For as sent
         return f"kpidash:api-throttle:{ident}"

@@ -691,7 +691,7 @@ def main(argv: list[str]) -> int:
         sh("redis-cli", "-n", "14", "flushdb")
         start = time.monotonic()
         manage("migrate", "--noinput")
-        manage("load_demo")
+        manage("load_demo", "--not-a-live-site")
         manage("collectstatic", "--noinput")  # every scenario renders pages with DEBUG off
         print(f"set-up (migrate, load_demo, collectstatic): {time.monotonic() - start:.1f} s; logs in {TMP}")
         django_setup()

@@ -722,7 +722,7 @@ def prepare(folder: Path, port: int, redis_db: int, owners: int) -> tuple[dict[s
     }
     env.setdefault("CELERY_CONCURRENCY", "2")  # deploy/env.example
     env.setdefault("CELERY_MAX_MEMORY_KB", "512000")
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["load_demo"]):
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["load_demo", "--not-a-live-site"]):
         _manage(env, *command)
     script = OWNERS_SETUP.format(count=owners, per=INDICATORS_PER_OWNER, password=PASSWORD)
     output = _manage(env, "shell", "-c", script) if owners else "BENCH_OWNERS {}"

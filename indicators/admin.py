@@ -212,10 +212,23 @@ class ThresholdAdmin(IndicatorFixedOnChange, SimpleHistoryAdmin):
             _say_target_assurance(request, obj)
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class NoRevertMixin:
+    """For a SimpleHistoryAdmin: its history's old versions are shown, never put back.
+
+    simple-history's revert saves the old version whole, the fields the change page keeps read
+    only included (with view rights alone, on a read-only admin), so a POST to it is refused:
+    otherwise it would reopen a closed month or bring a revoked API token back to life.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)  # type: ignore[misc]
+
+
+class ReadOnlyHistoryAdmin(NoRevertMixin, SimpleHistoryAdmin):
     """Rows listed and shown with their history that nothing here adds, changes, deletes or
-    reverts: the app's own pages and services are their one write path. (simple-history's revert
-    saves an old version with view rights alone, so a POST to it is refused too.)"""
+    reverts: the app's own pages and services are their one write path."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -225,11 +238,6 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ReturnOnlyAdmin(ReadOnlyHistoryAdmin):

@@ -1,4 +1,5 @@
-"""Request and response wiring: session lifetime, private caching of signed-in pages, NUL bytes.
+"""Request and response wiring: session lifetime, private caching of signed-in pages, NUL bytes,
+oversized bodies.
 
 Session lifetime: an absolute cap on top of Django's idle timeout.
 
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
 
 SIGNED_IN_AT = "kpidash_signed_in_at"
@@ -70,6 +72,35 @@ class PrivateCacheMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+def request_max_bytes() -> int:
+    """The largest request body kpidash reads: the largest upload and the most form data, together."""
+    return settings.KPIDASH_IMPORT_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class RefuseLargeBodyMiddleware:
+    """Answer 413 to a request whose body is larger than any form of kpidash takes, unread.
+
+    Django bounds form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but not uploaded files, which it
+    streams to temporary files; and the body of any POST is read before sign-in is asked for
+    (the NUL check below, the CSRF check), so without this anyone could fill the disk from any
+    address. A body without a Content-Length is never read by Django (WSGI), so that is enough.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads nothing of a body whose length it cannot read
+        if length > (limit := request_max_bytes()):
+            megabytes = f"{limit / 1_000_000:.1f} MB"
+            content = render_to_string("413.html", {"limit": megabytes})
+            return HttpResponse(content, status=413)
+        return self.get_response(request)
 
 
 class NulCharacter(SuspiciousOperation):

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kpidash.middleware.RefuseLargeBodyMiddleware",  # 413 before an oversized body is read (to disk)
     "kpidash.middleware.RejectNulMiddleware",  # 400 before a NUL byte reaches a file path or a query
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -45,6 +45,17 @@ def not_theirs(user, indicators: Iterable[Indicator]) -> list[str]:
     return sorted(indicator.code for indicator in indicators if indicator.pk not in own)
 
 
+def others_links(user, action: Action) -> list[Indicator]:
+    """The action's indicators that `user` may not link, which their change of it leaves linked.
+
+    An action can be about several owners' indicators (a committee resolution often is); each owner
+    changes only their own links, and the form offers them only their own indicators.
+    """
+    linked = list(action.indicators.all())
+    codes = set(not_theirs(user, linked))
+    return [indicator for indicator in linked if indicator.code in codes]
+
+
 def action_lock_reason(user, action: Action) -> str | None:
     """Why `user` cannot change this action, in words for them; None when they can."""
     if is_performance_team(user):

@@ -17,7 +17,7 @@ from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.models import Committee, Indicator
 from indicators.wording import person_name
 from plans.models import Action, ActionNote, Objective
-from plans.permissions import action_lock_reason, may_create, may_record_resolution, not_theirs
+from plans.permissions import action_lock_reason, may_create, may_record_resolution, not_theirs, others_links
 from plans.rules import ActionStatus
 
 NON_FIELD = "__all__"
@@ -47,15 +47,19 @@ def action_errors(
     source_committee: Committee | None = None,
     source_meeting: date | None = None,
     resolution: str = "",
+    kept: list[Indicator] = (),  # type: ignore[assignment]
 ) -> dict[str, list[str]]:
     """Field name → messages for an action's fields; empty when they may be saved by `user`.
+
+    `kept` are indicators already linked that `user` may not link, which a change leaves linked
+    (`others_links`): they count as the action's indicators, and are not `user`'s to refuse.
 
     `user` None is an import (the performance team's spreadsheet import, a site restore), which
     may link any indicator, as the performance team may. An import may also carry a committee
     resolution's source (committee, meeting, resolution): all three or none, and only about the
     committee's own indicators, as when the clerk records it (`action_from_resolution`).
     """
-    errors = _field_errors(title=title, owner=owner, due=due, status=status, indicators=indicators)
+    errors = _field_errors(title=title, owner=owner, due=due, status=status, indicators=[*indicators, *kept])
     if indicators and user is not None and (codes := not_theirs(user, indicators)):
         errors["indicators"] = [
             f"You can only link actions to your own indicators; {', '.join(codes)} "
@@ -219,10 +223,14 @@ def action_update(
     reason = action_lock_reason(user, action)
     if reason:
         raise ActionLocked(reason)
-    errors = action_errors(user=user, title=title, owner=owner, due=due, status=status, indicators=indicators)
+    kept = [indicator for indicator in others_links(user, action) if indicator not in indicators]
+    errors = action_errors(
+        user=user, title=title, owner=owner, due=due, status=status, indicators=indicators, kept=kept
+    )
     if errors:
         raise ActionError(errors)
     assert due is not None  # action_errors refuses a missing date
+    indicators = [*indicators, *kept]  # another owner's links stay as they are
     with transaction.atomic():
         action.title, action.description = title.strip(), description.strip()
         action.owner, action.due, action.status = owner, due, status

@@ -20,7 +20,7 @@ from indicators.models import Indicator
 from indicators.periods import format_period, parse_period, period_label
 from plans.forms import ActionForm, NoteForm
 from plans.models import Action, Plan
-from plans.permissions import action_lock_reason, linkable_indicators, may_create
+from plans.permissions import action_lock_reason, linkable_indicators, may_create, others_links
 from plans.position import latest_period, plan_position
 from plans.rules import ActionStatus
 from plans.services import ActionError, ActionLocked, action_create, action_note_add, action_update
@@ -150,7 +150,8 @@ def _save_form(request, action: Action | None, save, done: str):
 
 
 def _render_form(request, form, action, status=200):
-    context = {"form": form, "action": action, "nav_active": "actions"}
+    kept = [indicator.code for indicator in others_links(request.user, action)] if action else []
+    context = {"form": form, "action": action, "kept": kept, "nav_active": "actions"}
     return render(request, "plans/action_form.html", context, status=status)
 
 

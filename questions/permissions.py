@@ -40,6 +40,12 @@ def may_ask(user) -> bool:
     return may_record(user) or may_submit_own(user)
 
 
+def may_read_drafts(user, question: Question) -> bool:
+    """Who writes an answer or approves it reads its history: every draft's status and why the team
+    returned one (the indicator's owners and the performance team, as a return's history)."""
+    return can_enter(user, question.indicator)
+
+
 def ask_lock_reason(user) -> str | None:
     if may_ask(user):
         return None

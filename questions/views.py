@@ -27,6 +27,7 @@ from questions.permissions import (
     ask_lock_reason,
     decide_lock_reason,
     may_read,
+    may_read_drafts,
     may_record,
     may_submit_own,
     question_rows,
@@ -218,7 +219,7 @@ def _render_question(request, question: Question, form=None, return_form=None, s
         "may_decide": decide_lock is None,
         "return_form": return_form or ReturnForm(),
         "history": answer.history.select_related("history_user").order_by("-history_date")[:50]
-        if answer is not None and shown
+        if answer is not None and shown and may_read_drafts(request.user, question)
         else [],
         "nav_active": "questions",
     }

@@ -3,13 +3,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.admin import NoRevertMixin
 from returns.bank_holidays import NATIONS, configured_nation
 from returns.models import BankHolidayChange, ReportingPeriod
 from returns.workdays import deadline_warning
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(SimpleHistoryAdmin):
+class ReportingPeriodAdmin(NoRevertMixin, SimpleHistoryAdmin):  # a revert would reopen or close a month
     list_display = ["period", "status", "deadline", "opened_by", "closed_by"]
     list_filter = ["status"]
     # A month is opened and closed on the Periods page (`returns.services.period_open` and

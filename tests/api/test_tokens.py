@@ -221,3 +221,16 @@ def test_an_administrator_revokes_a_token_in_the_admin_but_cannot_make_one_or_se
 def test_the_performance_team_does_not_see_tokens_in_the_admin(client, performance_user):
     client.force_login(performance_user)
     assert client.get(reverse("admin:api_apitoken_changelist")).status_code == 403
+
+
+def test_a_revoked_token_cannot_be_brought_back_by_reverting_its_history_in_the_admin(admin_client, viewer_user):
+    token, secret = token_create(user=viewer_user, name="Leaked")
+    before = token.history.get()  # as made: not revoked
+    token_revoke(token=token)
+    revert = reverse("admin:api_apitoken_simple_history", args=[token.pk, before.history_id])
+
+    assert admin_client.get(revert).status_code == 200  # the old version can be looked at
+    assert admin_client.post(revert, {"_save": "Save"}).status_code == 403
+
+    with pytest.raises(TokenRefused, match="revoked"):
+        token_for_secret(secret)

@@ -2,6 +2,8 @@ from datetime import date
 from decimal import Decimal
 from io import StringIO
 
+import pytest
+
 from demo.data import load_demo
 from indicators.dashboard import build_dashboard
 from indicators.models import Committee, Indicator, Result, Threshold
@@ -69,7 +71,7 @@ def test_load_demo_command_gives_policy_and_resources_the_seed_contacts(db):
 
     from reports.models import PaperSettings
 
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--not-a-live-site", stdout=StringIO())  # pytest-django runs with DEBUG off
 
     settings = PaperSettings.objects.get(committee__slug="policy-and-resources")
     assert settings.author_name == "Rachel Kennard"
@@ -154,3 +156,15 @@ def test_loading_the_demo_twice_adds_no_second_plan_action_or_note(demo):
     counts = (Objective.objects.count(), Action.objects.count(), ActionNote.objects.count())
     load_demo(open_december=False)
     assert (Objective.objects.count(), Action.objects.count(), ActionNote.objects.count()) == counts
+
+
+def test_load_demo_refuses_a_site_with_debug_off_without_being_told_it_is_not_live(db, settings):
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG is off, so this looks like a live site.*kpidash-demo"):
+        call_command("load_demo", stdout=StringIO())
+
+    assert not get_user_model().objects.filter(username="admin").exists()
+    assert not Indicator.objects.exists()

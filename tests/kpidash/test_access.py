@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
@@ -70,3 +71,16 @@ def test_sign_in_page_explains_a_failed_single_sign_on(client, db):
 
     assert "Signing in with your council account did not work" in page
     assert "Signing in with your council account did not work" not in client.get("/accounts/login/").content.decode()
+
+
+def test_no_address_takes_a_post_without_its_csrf_token(demo, performance_user):
+    # Every form's POST needs the token, so another site cannot post in a signed-in person's name; the
+    # API (DRF, which exempts its views from Django's check) only reads, and refuses a session's POST too.
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(performance_user)
+    for name, path in _addresses(get_resolver().url_patterns):
+        response = client.post(path, {"name": "x", "action": "approve"})
+        if path.startswith("/api/v1/"):
+            assert response.status_code in {403, 405}, (name, path, response.status_code)
+        else:
+            assert response.status_code == 403 and "CSRF verification failed" in response.content.decode(), (name, path)

@@ -61,7 +61,7 @@ def production_server(folder: Path, **overrides: str) -> Iterator[str]:
     for command in (
         ["migrate", "--noinput"],
         ["collectstatic", "--noinput"],
-        ["load_demo"],
+        ["load_demo", "--not-a-live-site"],
         ["createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.gov.uk"],
     ):
         subprocess.run(

@@ -180,3 +180,49 @@ def test_the_refused_edit_page_says_why(client, setup):
     response = client.get(reverse("action_edit", args=[setup["action"].pk]))
     assert response.status_code == 403
     assert "it is for ICT02, which is not your indicator" in response.content.decode()
+
+
+# An action on two owners' indicators (as a committee resolution often is): either owner may change it, but
+# only their own links. The form offers an owner only their indicators, so saving it must keep the others'.
+
+
+def test_an_owner_changing_a_shared_action_keeps_the_other_owners_indicator(client, setup):
+    action, fields = setup["action"], _fields(setup)  # as the form offers it to ICT02's owner: ICT02 alone
+    action.indicators.add(setup["other_owner_user"].owned_indicators.get())
+    client.force_login(setup["owner_user"])
+
+    response = client.post(reverse("action_edit", args=[action.pk]), fields)
+
+    assert response.status_code == 302
+    assert sorted(action.indicators.values_list("code", flat=True)) == ["FN01", "ICT02"]
+    action.refresh_from_db()
+    assert action.status == "at_risk"
+
+
+def test_the_change_page_tells_an_owner_the_other_owners_link_stays(client, setup):
+    setup["action"].indicators.add(setup["other_owner_user"].owned_indicators.get())
+    client.force_login(setup["owner_user"])
+
+    page = client.get(reverse("action_edit", args=[setup["action"].pk])).content.decode()
+
+    assert "Also linked to FN01, which is not your indicator: that link stays as it is." in page
+
+
+def test_an_owner_cannot_unlink_the_other_owners_indicator_by_leaving_out_their_own(client, setup):
+    action, fields = setup["action"], _fields(setup, indicators=[])
+    action.indicators.add(setup["other_owner_user"].owned_indicators.get())
+    client.force_login(setup["owner_user"])
+
+    response = client.post(reverse("action_edit", args=[action.pk]), fields)
+
+    assert response.status_code == 400
+    assert sorted(action.indicators.values_list("code", flat=True)) == ["FN01", "ICT02"]
+
+
+def test_the_performance_team_still_unlinks_any_indicator(client, setup):
+    action, fields = setup["action"], _fields(setup)
+    action.indicators.add(setup["other_owner_user"].owned_indicators.get())
+    client.force_login(setup["performance_user"])
+
+    assert client.post(reverse("action_edit", args=[action.pk]), fields).status_code == 302
+    assert list(action.indicators.values_list("code", flat=True)) == ["ICT02"]

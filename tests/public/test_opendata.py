@@ -133,6 +133,29 @@ def test_open_data_is_throttled_per_address(client, published):
     assert client.get(url, {"indicator": "ICT02"}, REMOTE_ADDR="192.0.2.8").status_code == 200
 
 
+@override_settings(KPIDASH_PUBLIC_REQUESTS_PER_MINUTE=3, KPIDASH_PROXY_COUNT=0)
+def test_a_made_up_forwarded_for_header_does_not_escape_the_throttle(client, published):
+    url = reverse("public:figures_json")
+    answers = [
+        client.get(url, REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").status_code for n in range(5)
+    ]
+
+    assert answers == [200, 200, 200, 429, 429]
+
+
+@override_settings(KPIDASH_PUBLIC_REQUESTS_PER_MINUTE=3, KPIDASH_PROXY_COUNT=1)
+def test_behind_one_proxy_the_address_it_saw_is_counted_not_what_the_client_wrote_before_it(client, published):
+    url = reverse("public:figures_json")
+
+    def get(forwarded: str) -> int:
+        return client.get(url, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded).status_code
+
+    answers = [get(f"198.51.100.{n}, 192.0.2.7") for n in range(4)]
+
+    assert answers == [200, 200, 200, 429]
+    assert get("192.0.2.8") == 200  # another client behind the same proxy
+
+
 def _openapi(client) -> dict:
     response = client.get(reverse("public:openapi"))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/json")

@@ -7,7 +7,7 @@ from django.urls import reverse
 from indicators.models import CommentaryStatus, Indicator
 from plans.models import Action
 from questions.models import Answer, Meeting, Question, ResponseSheet
-from questions.services import answer_approve, answer_save
+from questions.services import answer_approve, answer_save, answer_send_back
 from questions.sheet import sheet_publish
 from tests.questions.conftest import MEETING_DATE
 
@@ -148,6 +148,23 @@ def test_an_unapproved_answer_is_hidden_from_readers_and_shown_to_its_owner(clie
     answer_approve(user=setup[TEAM], question=setup["question"])
     client.force_login(setup[VIEWER])
     assert "Draft words about staffing." in client.get(url).content.decode()
+
+
+def test_once_approved_readers_see_the_answer_but_not_why_the_team_returned_a_draft_of_it(client, setup):
+    question, reason = setup["question"], "Do not mention the contract dispute: it is confidential."
+    answer_save(user=setup[OWNER], question=question, text="The supplier changed.", submit=True)
+    answer_send_back(user=setup[TEAM], question=question, reason=reason)
+    answer_save(user=setup[OWNER], question=question, text="Staffing is improving.", submit=True)
+    answer_approve(user=setup[TEAM], question=question)
+    url = reverse("question_detail", args=[question.pk])
+
+    for persona in (VIEWER, CLERK, OTHER):
+        page = _client(client, setup, persona).get(url).content.decode()
+        assert "Staffing is improving." in page
+        assert reason not in page and 'id="answer-history"' not in page, persona
+    for persona in (OWNER, TEAM):  # who write and approve it keep its history, as a return's
+        page = _client(client, setup, persona).get(url).content.decode()
+        assert reason in page and 'id="answer-history"' in page, persona
 
 
 def test_locked_forms_say_why(client, setup):

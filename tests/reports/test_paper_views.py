@@ -171,6 +171,16 @@ def test_regenerating_a_ready_paper_queues_version_two(client, policy, clerk_use
     assert Paper.objects.get(version=1).is_ready
 
 
+@pytest.mark.parametrize("persona", READERS_ONLY)
+def test_owners_and_viewers_cannot_regenerate_a_paper(client, request, policy, persona):
+    paper = _paper(policy)
+    client.force_login(request.getfixturevalue(persona))
+
+    assert client.post(reverse("paper_regenerate", args=[paper.pk])).status_code == 403
+    assert client.get(reverse("paper_regenerate", args=[paper.pk])).status_code == 405
+    assert list(Paper.objects.values_list("version", flat=True)) == [1]
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
