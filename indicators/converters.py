@@ -1,7 +1,8 @@
-"""URL converters, registered once for every app's URLs: `<code:…>` and `<period:…>`.
+"""URL converters, registered once for every app's URLs: `<code:…>`, `<period:…>` and `<year:…>`.
 
 An indicator's code in an address matches exactly what the model accepts
-(`indicators.validators.CODE_REGEX`); a reporting period is YYYY-MM.
+(`indicators.validators.CODE_REGEX`); a reporting period is YYYY-MM; a financial year
+is the year it starts in, 1900 to 2099 (a longer number would be no date).
 """
 
 from datetime import date
@@ -51,5 +52,18 @@ class PeriodConverter:
         return format_period(parse_period(value) if isinstance(value, str) else value)
 
 
+class YearConverter:
+    """A financial year by the year it starts in, 1900 to 2099."""
+
+    regex = "(?:19|20)[0-9]{2}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return f"{value:04d}"
+
+
 register_converter(CodeConverter, "code")
 register_converter(PeriodConverter, "period")
+register_converter(YearConverter, "year")

@@ -6,5 +6,5 @@ from public import views
 
 urlpatterns = [
     path("publication/", views.publication, name="publication"),
-    path("publication/<int:year>/", views.publication, name="publication_year"),
+    path("publication/<year:year>/", views.publication, name="publication_year"),
 ]

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 pytestmark = pytest.mark.django_db
 
 PUBLIC = {"login", "healthz", "readyz", "oidc_authentication_init", "oidc_authentication_callback", "oidc_logout"}
-SAMPLE = {"int": "1", "period": "2019-11", "slug": "policy-and-resources", "str": "ICT02", "path": "x"}
+SAMPLE = {"int": "1", "period": "2019-11", "year": "2019", "slug": "policy-and-resources", "str": "ICT02", "path": "x"}
 
 
 def _addresses(patterns, prefix: str = ""):

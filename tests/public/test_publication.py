@@ -57,6 +57,13 @@ def test_the_publication_page_redirects_to_this_financial_year(client, demo, per
     assert response.status_code == 302 and "/publication/" in response["Location"]
 
 
+@pytest.mark.parametrize("year", ["12345", "0", "2100", "999"])
+def test_a_year_no_financial_year_can_be_is_not_found(client, demo, performance_user, year):
+    client.force_login(performance_user)
+
+    assert client.get(f"/publication/{year}/").status_code == 404
+
+
 def test_publishing_ticks_and_unticks_with_who_and_when_in_the_history(client, demo, performance_user):
     client.force_login(performance_user)
     ict01, ict02 = Indicator.objects.filter(code__in=["ICT01", "ICT02"]).order_by("code")
