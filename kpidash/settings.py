@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "kpidash.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kpidash.middleware.DatabaseBusyMiddleware",  # 503 "try again" when a write's lock wait timed out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -121,7 +122,20 @@ try:
     }
 except ValueError as exc:  # e.g. a port that is not a number; the URL itself may hold a password
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # libpq waits for ever for a server that accepts the connection and never answers
+    # (or, with nothing at all answering, for the kernel's SYN retries, about two
+    # minutes): give up after this many seconds (libpq's own minimum is 2).
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.integer("DB_CONNECT_TIMEOUT", 5, minimum=2, maximum=60)
+    # A statement waiting for a row another transaction holds (a return being saved, an
+    # import, a restore) gives up after this long with lock_not_available, which
+    # kpidash.middleware.DatabaseBusyMiddleware shows as "busy, try again", rather than
+    # waiting as long as the holder does. No statement_timeout: a hung server would not
+    # enforce it, and migrations, restores and paper builds legitimately run long.
+    _lock_timeout_ms = round(env.seconds("DB_LOCK_TIMEOUT", 10) * 1000)
+    DATABASES["default"]["OPTIONS"]["options"] = f"-c lock_timeout={_lock_timeout_ms}"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes a paper's status.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
