@@ -295,6 +295,16 @@ if env.raw("EMAIL_FILE_PATH"):
     # For the file-based backend: each message is written to a file here.
     EMAIL_FILE_PATH = str(env.path("EMAIL_FILE_PATH", ""))
 DEFAULT_FROM_EMAIL = env.email_address("DEFAULT_FROM_EMAIL", "kpidash@localhost")
+# For the SMTP backend (django.core.mail.backends.smtp.EmailBackend): the relay.
+EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+# Django waits for ever by default for a relay that accepts the connection and never
+# answers, which would hold the reminders task (and its worker process) for good:
+# each connect, read and write gives up after this many seconds instead.
+EMAIL_TIMEOUT = env.seconds("EMAIL_TIMEOUT", 10)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

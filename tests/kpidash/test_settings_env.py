@@ -337,6 +337,9 @@ BAD_VALUES = [
     ("KPIDASH_ACTION_REMINDER_DAYS", "61", {}, "use a whole number from 0 to 60"),
     ("EMAIL_BACKEND", "django.core.mail.backends.smpt.EmailBackend", {}, "use an importable dotted path"),
     ("DEFAULT_FROM_EMAIL", "kpidash", {}, "use an email address"),
+    ("EMAIL_PORT", "smtp", {}, "use a whole number from 1 to 65535"),
+    ("EMAIL_USE_TLS", "starttls", {}, BOOLEAN),
+    ("EMAIL_TIMEOUT", "never", {}, f"{SECONDS} 60"),
     (
         "KPIDASH_DEFAULT_SCHEME",
         "flor",
@@ -399,6 +402,9 @@ FREE_TEXT = {
     "STATIC_ROOT",
     "KPIDASH_IMPORT_DIR",
     "EMAIL_FILE_PATH",
+    "EMAIL_HOST",
+    "EMAIL_HOST_USER",
+    "EMAIL_HOST_PASSWORD",
     "KPIDASH_CACHE_VERSION",
     "AWS_S3_REGION_NAME",
     "KPIDASH_SSO_DEFAULT_ROLE",  # checked against the roles as the apps load (test above)
