@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+import requests
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend as _ModelBackend
 from django.contrib.auth.models import Group
@@ -24,6 +25,15 @@ from accounts.roles import PERFORMANCE_TEAM, ROLES, ensure_roles
 from accounts.users import CachedUserMixin
 
 logger = logging.getLogger(__name__)
+
+
+class SignInUnavailable(Exception):
+    """The directory or identity provider did not answer (down, or hung past its timeout).
+
+    Nobody's password or account is at fault, so this is not a failed sign-in: the
+    sign-in form (accounts.forms) and the OIDC callback (accounts.views) say the
+    service did not answer, and django-axes counts no failure against the person.
+    """
 
 
 def roles_for_groups(groups: Iterable[str]) -> set[str]:
@@ -60,6 +70,13 @@ class ModelBackend(CachedUserMixin, _ModelBackend):
 
 class OIDCBackend(CachedUserMixin, OIDCAuthenticationBackend):
     """Users keyed on a username claim (Entra: preferred_username), roles from the groups claim."""
+
+    def authenticate(self, request, **kwargs):
+        try:
+            return super().authenticate(request, **kwargs)
+        except requests.RequestException as exc:  # refused, or no answer within OIDC_TIMEOUT
+            logger.warning("OIDC sign-in failed: the identity provider did not answer: %s", exc)
+            raise SignInUnavailable from exc
 
     def get_userinfo(self, access_token, id_token, payload):
         # Entra puts groups/roles in the id_token, not in the userinfo response.
@@ -107,7 +124,9 @@ class OIDCBackend(CachedUserMixin, OIDCAuthenticationBackend):
 
 
 try:
+    import ldap
     from django_auth_ldap.backend import LDAPBackend as _LDAPBackend
+    from django_auth_ldap.backend import ldap_error
 except ImportError:  # python-ldap is optional: pip install -r requirements-ldap.txt
     _LDAPBackend = None
 
@@ -125,6 +144,16 @@ if _LDAPBackend is not None:
                 return None  # in no mapped group and no default role: not a kpidash user
             user_sync_roles(user=user, roles=roles)
             return user
+
+    def _directory_did_not_answer(sender, context, exception, **kwargs) -> None:
+        # django-auth-ldap logs any LDAP error while signing in and answers "wrong
+        # password"; a directory that is down or timed out (AUTH_LDAP_TIMEOUT) is
+        # not the person's fault. Its ldap_error signal lets a handler's exception out.
+        signing_in = context in ("search_for_user_dn", "authenticate")  # finding the person, then binding as them
+        if signing_in and isinstance(exception, ldap.SERVER_DOWN | ldap.TIMEOUT):
+            raise SignInUnavailable from exception
+
+    ldap_error.connect(_directory_did_not_answer, sender=LDAPBackend)
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -613,7 +613,14 @@ if KPIDASH_LDAP_ENABLED:
         raise ImproperlyConfigured(
             "AUTH_LDAP_SERVER_URI is set but python-ldap is not installed: pip install -r requirements-ldap.txt"
         ) from None
-    AUTH_LDAP_CONNECTION_OPTIONS = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: 10}
+    # OPT_NETWORK_TIMEOUT bounds connecting; OPT_TIMEOUT each operation (bind, search), or a
+    # directory that accepts the connection and never answers holds the sign-in for ever.
+    _ldap_timeout = env.seconds("AUTH_LDAP_TIMEOUT", 10)
+    AUTH_LDAP_CONNECTION_OPTIONS = {
+        ldap.OPT_REFERRALS: 0,
+        ldap.OPT_NETWORK_TIMEOUT: _ldap_timeout,
+        ldap.OPT_TIMEOUT: _ldap_timeout,
+    }
     AUTH_LDAP_USER_SEARCH = ldap_config.LDAPSearch(_user_base, ldap.SCOPE_SUBTREE, _user_filter)
     AUTH_LDAP_GROUP_TYPE = {
         "active-directory": ldap_config.NestedActiveDirectoryGroupType,

@@ -391,6 +391,7 @@ BAD_VALUES = [
     ("OIDC_LOGIN_REDIRECT", "off please", OIDC, BOOLEAN),
     ("AUTH_LDAP_SERVER_URI", "dc1.council.internal", {}, "use ldap:// or ldaps:// URLs"),
     ("AUTH_LDAP_START_TLS", "tls", LDAP, BOOLEAN),
+    ("AUTH_LDAP_TIMEOUT", "10s", LDAP, f"{SECONDS} 60"),
     ("AUTH_LDAP_USER_FILTER", "(sAMAccountName=user)", LDAP, "include %(user)s"),
     ("AUTH_LDAP_GROUP_TYPE", "ad", LDAP, "use one of 'active-directory', 'group-of-names', 'posix'"),
 ]
