@@ -504,6 +504,9 @@ AXES_CLIENT_IP_CALLABLE = "accounts.auth.client_ip_address"
 # directory (MEDIA_ROOT, never web-served) or S3-compatible object storage.
 KPIDASH_STORAGE = env.choice("KPIDASH_STORAGE", "filesystem", ["filesystem", "s3"])
 if KPIDASH_STORAGE == "s3":
+    from botocore.config import Config as BotocoreConfig
+
+    _s3_timeout = env.seconds("AWS_S3_TIMEOUT", 5)
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -514,6 +517,13 @@ if KPIDASH_STORAGE == "s3":
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
+            # botocore waits 60 s to connect and 60 s for each read, and tries 5 times: a
+            # store that accepts the connection and never answers held a download or
+            # /readyz for five minutes. Each attempt gives up after AWS_S3_TIMEOUT seconds
+            # instead, and one retry is made.
+            "client_config": BotocoreConfig(
+                connect_timeout=_s3_timeout, read_timeout=_s3_timeout, retries={"mode": "standard", "max_attempts": 2}
+            ),
         },
     }
 

@@ -380,6 +380,7 @@ BAD_VALUES = [
     ("KPIDASH_PROXY_COUNT", "one", {}, "use a whole number from 0 to 10"),
     ("KPIDASH_STORAGE", "ftp", {}, "use one of 'filesystem', 's3'"),
     ("AWS_S3_ENDPOINT_URL", "s3.example.internal", S3, "use a URL starting https:// or http://"),
+    ("AWS_S3_TIMEOUT", "5s", S3, f"{SECONDS} 60"),
     ("OIDC_OP_AUTHORIZATION_ENDPOINT", "login.example/authorize", OIDC, "use a URL starting https://"),
     ("OIDC_OP_TOKEN_ENDPOINT", "login.example/token", OIDC, "use a URL starting https://"),
     ("OIDC_OP_JWKS_ENDPOINT", "ftp://login.example/keys", OIDC, "use a URL starting https://"),
