@@ -232,9 +232,9 @@ def hung_directory(settings):
         yield listener, settings
 
 
-def _timed_sign_in(client, username: str = "bkhan"):
+def _timed_sign_in(client, username: str = "bkhan", password: str = "bilal-password"):
     start = time.monotonic()
-    response = _sign_in(client, username, "bilal-password")
+    response = _sign_in(client, username, password)
     return response, time.monotonic() - start
 
 
@@ -267,3 +267,23 @@ def test_a_wrong_password_is_still_a_wrong_password_while_the_directory_answers(
     response = _sign_in(client, "cjones", "not-her-password")
     assert "did not answer" not in response.content.decode()
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_a_hung_ldaps_directory_fails_sign_in_within_its_timeout_without_spinning(hung_directory, client):
+    """libldap 2.5 neither bounds an ldaps:// handshake that never answers nor sleeps through it (it spins)."""
+    listener, settings = hung_directory
+    settings.AUTH_LDAP_SERVER_URI = f"ldaps://{listener.url}"
+    cpu = time.process_time()
+    response, elapsed = _timed_sign_in(client)
+    assert elapsed < 4 and "The council&#x27;s directory did not answer" in response.content.decode()
+    assert time.process_time() - cpu < 1.5
+
+
+def test_a_local_account_still_signs_in_while_the_directory_hangs(hung_directory, client):
+    """Break-glass administrators: local accounts always work (README "Sign-in")."""
+    from tests.conftest import make_user
+
+    make_user("break-glass", PERFORMANCE_TEAM)
+    response, elapsed = _timed_sign_in(client, "break-glass", "pw-for-tests")
+    assert response.status_code == 302 and elapsed < 4
+    assert client.session["_auth_user_backend"] == "accounts.auth.ModelBackend"
