@@ -10,8 +10,12 @@ at the next sign-in.
 from __future__ import annotations
 
 import logging
+import socket
+import ssl
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
+import requests
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend as _ModelBackend
 from django.contrib.auth.models import Group
@@ -24,6 +28,20 @@ from accounts.roles import PERFORMANCE_TEAM, ROLES, ensure_roles
 from accounts.users import CachedUserMixin
 
 logger = logging.getLogger(__name__)
+
+
+class SignInUnavailable(Exception):
+    """The directory or identity provider did not answer (down, or hung past its timeout).
+
+    Nobody's password or account is at fault, so this is not a failed sign-in: the
+    sign-in form (accounts.forms) and the OIDC callback (accounts.views) say the
+    service did not answer, and django-axes counts no failure against the person.
+    """
+
+
+# Set on the request when the directory did not answer, so that local accounts (break-glass
+# administrators) are still tried, and only if they fail too is the sign-in "unavailable".
+_DIRECTORY_UNAVAILABLE = "_kpidash_directory_unavailable"
 
 
 def roles_for_groups(groups: Iterable[str]) -> set[str]:
@@ -55,11 +73,29 @@ def user_sync_roles(*, user, roles: set[str]) -> None:
 
 
 class ModelBackend(CachedUserMixin, _ModelBackend):
-    """Django's username-and-password backend, with the signed-in user read from the cache."""
+    """Django's username-and-password backend, with the signed-in user read from the cache.
+
+    The last backend (kpidash/settings.py), so it is the one to say the directory did
+    not answer: raised here, after every backend had its turn, Django sends no
+    user_login_failed and django-axes counts nothing.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user = super().authenticate(request, username, password, **kwargs)
+        if user is None and getattr(request, _DIRECTORY_UNAVAILABLE, False):
+            raise SignInUnavailable
+        return user
 
 
 class OIDCBackend(CachedUserMixin, OIDCAuthenticationBackend):
     """Users keyed on a username claim (Entra: preferred_username), roles from the groups claim."""
+
+    def authenticate(self, request, **kwargs):
+        try:
+            return super().authenticate(request, **kwargs)
+        except requests.RequestException as exc:  # refused, or no answer within OIDC_TIMEOUT
+            logger.warning("OIDC sign-in failed: the identity provider did not answer: %s", exc)
+            raise SignInUnavailable from exc
 
     def get_userinfo(self, access_token, id_token, payload):
         # Entra puts groups/roles in the id_token, not in the userinfo response.
@@ -107,7 +143,9 @@ class OIDCBackend(CachedUserMixin, OIDCAuthenticationBackend):
 
 
 try:
+    import ldap
     from django_auth_ldap.backend import LDAPBackend as _LDAPBackend
+    from django_auth_ldap.backend import ldap_error
 except ImportError:  # python-ldap is optional: pip install -r requirements-ldap.txt
     _LDAPBackend = None
 
@@ -115,6 +153,17 @@ if _LDAPBackend is not None:
 
     class LDAPBackend(_LDAPBackend):
         """django-auth-ldap, with directory groups mapped to roles rather than mirrored."""
+
+        def authenticate(self, request, username=None, password=None, **kwargs):
+            try:
+                if username and password:
+                    timeout = self.settings.CONNECTION_OPTIONS.get(ldap.OPT_NETWORK_TIMEOUT, 10)  # AUTH_LDAP_TIMEOUT
+                    _ldaps_answers(self.settings.SERVER_URI, timeout)
+                return super().authenticate(request, username, password, **kwargs)
+            except SignInUnavailable:
+                if request is not None:
+                    setattr(request, _DIRECTORY_UNAVAILABLE, True)
+                return None  # a local account may still sign in (ModelBackend, next)
 
         def authenticate_ldap_user(self, ldap_user, password):
             user = super().authenticate_ldap_user(ldap_user, password)
@@ -125,6 +174,44 @@ if _LDAPBackend is not None:
                 return None  # in no mapped group and no default role: not a kpidash user
             user_sync_roles(user=user, roles=roles)
             return user
+
+    def _ldaps_answers(server_uri: str, timeout: float) -> None:
+        """Raise SignInUnavailable unless the ldaps:// server libldap would use completes a TLS handshake in time.
+
+        libldap 2.5 bounds neither an ldaps:// handshake with a server that accepted the
+        connection and never answers nor, with OPT_NETWORK_TIMEOUT set, does it wait
+        quietly: it spins on the socket, a CPU for ever per sign-in. So the handshake is
+        tried here first, as libldap tries the URIs: the first that accepts a connection
+        is the one it uses. Only whether it answers is checked (libldap checks the
+        certificate). ldap:// with StartTLS needs no probe: OPT_TIMEOUT bounds it.
+        """
+        for uri in server_uri.split():
+            parts = urlsplit(uri)
+            if parts.scheme != "ldaps":
+                return
+            host = parts.hostname or "localhost"
+            try:
+                connection = socket.create_connection((host, parts.port or 636), timeout=timeout)
+            except OSError:
+                continue  # refused or unreachable: libldap moves on to the next URI too
+            context = ssl.create_default_context()
+            context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+            try:
+                with connection, context.wrap_socket(connection, server_hostname=host):
+                    return
+            except OSError as exc:  # ssl.SSLError and TimeoutError are OSErrors
+                logger.warning("LDAP sign-in refused: %s accepted the connection but no TLS handshake: %s", uri, exc)
+                raise SignInUnavailable from exc
+
+    def _directory_did_not_answer(sender, context, exception, **kwargs) -> None:
+        # django-auth-ldap logs any LDAP error while signing in and answers "wrong
+        # password"; a directory that is down or timed out (AUTH_LDAP_TIMEOUT) is
+        # not the person's fault. Its ldap_error signal lets a handler's exception out.
+        signing_in = context in ("search_for_user_dn", "authenticate")  # finding the person, then binding as them
+        if signing_in and isinstance(exception, ldap.SERVER_DOWN | ldap.TIMEOUT):
+            raise SignInUnavailable from exception
+
+    ldap_error.connect(_directory_did_not_answer, sender=LDAPBackend)
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:

@@ -9,6 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import include, path
 from mozilla_django_oidc import views as oidc_views
 
+from accounts.forms import SignInForm
+from accounts.views import OIDCCallbackView
+
 
 def _only_when_oidc(view):
     # Single sign-on pages exist only when OIDC is configured; otherwise a plain 404.
@@ -24,7 +27,7 @@ def _only_when_oidc(view):
 _oidc_patterns = [
     path(
         "callback/",
-        _only_when_oidc(oidc_views.OIDCAuthenticationCallbackView.as_view()),
+        _only_when_oidc(OIDCCallbackView.as_view()),
         name="oidc_authentication_callback",
     ),
     path(
@@ -38,7 +41,9 @@ _oidc_patterns = [
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(extra_context={"sso_enabled": settings.KPIDASH_OIDC_ENABLED}),
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, extra_context={"sso_enabled": settings.KPIDASH_OIDC_ENABLED}
+        ),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

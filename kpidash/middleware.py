@@ -1,5 +1,5 @@
 """Request and response wiring: session lifetime, private caching of signed-in pages, NUL bytes,
-oversized bodies.
+oversized bodies, a busy database.
 
 Session lifetime: an absolute cap on top of Django's idle timeout.
 
@@ -14,15 +14,20 @@ out once KPIDASH_SESSION_MAX_AGE has passed, however active it has been.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import SuspiciousOperation
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+
+logger = logging.getLogger(__name__)
 
 SIGNED_IN_AT = "kpidash_signed_in_at"
 SEEN_AT = "kpidash_seen_at"
@@ -131,3 +136,32 @@ def _has_nul(values) -> bool:
     if hasattr(values, "lists"):
         return any("\x00" in key or any("\x00" in value for value in items) for key, items in values.lists())
     return any("\x00" in key or "\x00" in value for key, value in values.items())
+
+
+# PostgreSQL's lock_not_available: a statement gave up waiting for a row after DB_LOCK_TIMEOUT.
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+class DatabaseBusyMiddleware:
+    """Answer 503 "busy, try again" when a write gave up waiting for a row another transaction holds.
+
+    The database's lock_timeout (DB_LOCK_TIMEOUT, kpidash/settings.py) bounds the wait;
+    the transaction has been rolled back by then, so nothing was saved, and saying so
+    is clearer than the 500 page. Any other database error is left to it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError):
+            return None
+        if getattr(exception.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            return None
+        logger.warning("%s %s gave up waiting for a database lock: %s", request.method, request.path, exception)
+        response = render(request, "503_busy.html", status=503)
+        response["Retry-After"] = "10"
+        return response

@@ -78,6 +78,7 @@ MIDDLEWARE = [
     "kpidash.middleware.SessionLifetimeMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kpidash.middleware.DatabaseBusyMiddleware",  # 503 "try again" when a write's lock wait timed out
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -121,7 +122,20 @@ try:
     }
 except ValueError as exc:  # e.g. a port that is not a number; the URL itself may hold a password
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {exc}") from None
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    # libpq waits for ever for a server that accepts the connection and never answers
+    # (or, with nothing at all answering, for the kernel's SYN retries, about two
+    # minutes): give up after this many seconds (libpq's own minimum is 2).
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.integer("DB_CONNECT_TIMEOUT", 5, minimum=2, maximum=60)
+    # A statement waiting for a row another transaction holds (a return being saved, an
+    # import, a restore) gives up after this long with lock_not_available, which
+    # kpidash.middleware.DatabaseBusyMiddleware shows as "busy, try again", rather than
+    # waiting as long as the holder does. No statement_timeout: a hung server would not
+    # enforce it, and migrations, restores and paper builds legitimately run long.
+    _lock_timeout_ms = round(env.seconds("DB_LOCK_TIMEOUT", 10) * 1000)
+    DATABASES["default"]["OPTIONS"]["options"] = f"-c lock_timeout={_lock_timeout_ms}"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes a paper's status.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
@@ -281,6 +295,16 @@ if env.raw("EMAIL_FILE_PATH"):
     # For the file-based backend: each message is written to a file here.
     EMAIL_FILE_PATH = str(env.path("EMAIL_FILE_PATH", ""))
 DEFAULT_FROM_EMAIL = env.email_address("DEFAULT_FROM_EMAIL", "kpidash@localhost")
+# For the SMTP backend (django.core.mail.backends.smtp.EmailBackend): the relay.
+EMAIL_HOST = env.text("EMAIL_HOST", "localhost")
+EMAIL_PORT = env.integer("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env.text("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env.text("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env.boolean("EMAIL_USE_TLS", False)
+# Django waits for ever by default for a relay that accepts the connection and never
+# answers, which would hold the reminders task (and its worker process) for good:
+# each connect, read and write gives up after this many seconds instead.
+EMAIL_TIMEOUT = env.seconds("EMAIL_TIMEOUT", 10)
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
@@ -480,6 +504,9 @@ AXES_CLIENT_IP_CALLABLE = "accounts.auth.client_ip_address"
 # directory (MEDIA_ROOT, never web-served) or S3-compatible object storage.
 KPIDASH_STORAGE = env.choice("KPIDASH_STORAGE", "filesystem", ["filesystem", "s3"])
 if KPIDASH_STORAGE == "s3":
+    from botocore.config import Config as BotocoreConfig
+
+    _s3_timeout = env.seconds("AWS_S3_TIMEOUT", 5)
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -490,6 +517,13 @@ if KPIDASH_STORAGE == "s3":
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
+            # botocore waits 60 s to connect and 60 s for each read, and tries 5 times: a
+            # store that accepts the connection and never answers held a download or
+            # /readyz for five minutes. Each attempt gives up after AWS_S3_TIMEOUT seconds
+            # instead, and one retry is made.
+            "client_config": BotocoreConfig(
+                connect_timeout=_s3_timeout, read_timeout=_s3_timeout, retries={"mode": "standard", "max_attempts": 2}
+            ),
         },
     }
 
@@ -589,7 +623,14 @@ if KPIDASH_LDAP_ENABLED:
         raise ImproperlyConfigured(
             "AUTH_LDAP_SERVER_URI is set but python-ldap is not installed: pip install -r requirements-ldap.txt"
         ) from None
-    AUTH_LDAP_CONNECTION_OPTIONS = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: 10}
+    # OPT_NETWORK_TIMEOUT bounds connecting; OPT_TIMEOUT each operation (bind, search), or a
+    # directory that accepts the connection and never answers holds the sign-in for ever.
+    _ldap_timeout = env.seconds("AUTH_LDAP_TIMEOUT", 10)
+    AUTH_LDAP_CONNECTION_OPTIONS = {
+        ldap.OPT_REFERRALS: 0,
+        ldap.OPT_NETWORK_TIMEOUT: _ldap_timeout,
+        ldap.OPT_TIMEOUT: _ldap_timeout,
+    }
     AUTH_LDAP_USER_SEARCH = ldap_config.LDAPSearch(_user_base, ldap.SCOPE_SUBTREE, _user_filter)
     AUTH_LDAP_GROUP_TYPE = {
         "active-directory": ldap_config.NestedActiveDirectoryGroupType,

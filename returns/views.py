@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from kombu.exceptions import OperationalError as BrokerError
 
 from indicators.models import Directorate, Indicator
 from indicators.periods import format_period, period_label
@@ -53,6 +55,8 @@ from returns.services import (
 )
 from returns.tasks import send_reminders
 from returns.workdays import deadline_warning
+
+logger = logging.getLogger(__name__)
 
 
 def _require_performance_team(request) -> None:
@@ -476,8 +480,13 @@ def missing_returns(request):
 @require_POST
 def reminders_send_now(request):
     _require_performance_team(request)
-    send_reminders.delay_on_commit()
-    messages.success(request, "Reminders are being sent, as the daily run would send them today.")
+    try:
+        send_reminders.delay_on_commit()  # no transaction open: sent at once
+    except BrokerError:  # refused, or no answer within REDIS_TIMEOUT after kombu's retries
+        logger.exception("Reminders could not be queued")
+        messages.error(request, "The task queue could not be reached, so no reminders were sent. Try again later.")
+    else:
+        messages.success(request, "Reminders are being sent, as the daily run would send them today.")
     return redirect("missing_returns")
 
 

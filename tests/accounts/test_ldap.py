@@ -12,6 +12,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
+from tests.hanging import hanging_listener
+from tests.kpidash.test_settings_env import LDAP as LDAP_ENV
+from tests.kpidash.test_settings_env import load_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +210,80 @@ def test_with_no_default_role_a_user_in_no_mapped_group_is_refused(ldap_settings
     response = _sign_in(client, "cjones", "cath-password")
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+# --- a directory that accepts the connection and never answers ----------------------------
+
+
+@pytest.fixture
+def hung_directory(settings):
+    """The shipped LDAP settings, with AUTH_LDAP_TIMEOUT=1, pointed at a listener that never answers."""
+    pytest.importorskip("ldap", reason="python-ldap is not installed (pip install -r requirements-ldap.txt)")
+    with hanging_listener() as listener:
+        shipped = load_settings(
+            AUTH_LDAP_SERVER_URI=f"ldap://{listener.url}",
+            AUTH_LDAP_USER_SEARCH_BASE=f"ou=people,{BASE}",
+            AUTH_LDAP_GROUP_SEARCH_BASE=f"ou=groups,{BASE}",
+            AUTH_LDAP_TIMEOUT="1",
+        )
+        for name, value in shipped.items():
+            if name.startswith("AUTH_LDAP_") or name == "AUTHENTICATION_BACKENDS":
+                setattr(settings, name, value)
+        yield listener, settings
+
+
+def _timed_sign_in(client, username: str = "bkhan", password: str = "bilal-password"):
+    start = time.monotonic()
+    response = _sign_in(client, username, password)
+    return response, time.monotonic() - start
+
+
+def test_a_hung_directory_fails_sign_in_within_its_timeout_saying_so_and_locks_nobody_out(hung_directory, client):
+    from axes.models import AccessAttempt
+
+    listener, settings = hung_directory
+    import ldap
+
+    shipped = load_settings(**LDAP_ENV)["AUTH_LDAP_CONNECTION_OPTIONS"]
+    assert shipped == {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: 10, ldap.OPT_TIMEOUT: 10}
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):  # more tries than a lockout takes
+        response, elapsed = _timed_sign_in(client)
+        assert response.status_code == 200
+        assert elapsed < 4  # the bind waits AUTH_LDAP_TIMEOUT (1 s), not for ever
+        assert "The council&#x27;s directory did not answer" in response.content.decode()
+    assert listener.accepted, "connected: it was the answer that never came"
+    assert "_auth_user_id" not in client.session
+    assert not AccessAttempt.objects.exists()  # not the person's fault: no failure counted
+
+
+def test_a_hung_directory_fails_start_tls_within_its_timeout(hung_directory, client):
+    _, settings = hung_directory
+    settings.AUTH_LDAP_START_TLS = True
+    response, elapsed = _timed_sign_in(client)
+    assert elapsed < 4 and "The council&#x27;s directory did not answer" in response.content.decode()
+
+
+def test_a_wrong_password_is_still_a_wrong_password_while_the_directory_answers(ldap_settings, client):
+    response = _sign_in(client, "cjones", "not-her-password")
+    assert "did not answer" not in response.content.decode()
+    assert "Please enter a correct username and password" in response.content.decode()
+
+
+def test_a_hung_ldaps_directory_fails_sign_in_within_its_timeout_without_spinning(hung_directory, client):
+    """libldap 2.5 neither bounds an ldaps:// handshake that never answers nor sleeps through it (it spins)."""
+    listener, settings = hung_directory
+    settings.AUTH_LDAP_SERVER_URI = f"ldaps://{listener.url}"
+    cpu = time.process_time()
+    response, elapsed = _timed_sign_in(client)
+    assert elapsed < 4 and "The council&#x27;s directory did not answer" in response.content.decode()
+    assert time.process_time() - cpu < 1.5
+
+
+def test_a_local_account_still_signs_in_while_the_directory_hangs(hung_directory, client):
+    """Break-glass administrators: local accounts always work (README "Sign-in")."""
+    from tests.conftest import make_user
+
+    make_user("break-glass", PERFORMANCE_TEAM)
+    response, elapsed = _timed_sign_in(client, "break-glass", "pw-for-tests")
+    assert response.status_code == 302 and elapsed < 4
+    assert client.session["_auth_user_backend"] == "accounts.auth.ModelBackend"

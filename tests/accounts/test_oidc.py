@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,6 +13,9 @@ from django.contrib.auth.models import Group
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, VIEWER
 from tests.accounts.fake_idp import FakeIdP
+from tests.hanging import hanging_listener
+from tests.kpidash.test_settings_env import OIDC as OIDC_ENV
+from tests.kpidash.test_settings_env import load_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +140,24 @@ def test_sign_on_pages_are_not_found_when_oidc_is_not_configured(client, setting
     settings.KPIDASH_OIDC_ENABLED = False
     assert client.get("/oidc/authenticate/").status_code == 404
     assert client.get("/oidc/callback/", {"code": "x", "state": "y"}).status_code == 404
+
+
+@pytest.mark.parametrize("endpoint", ["OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT", "OIDC_OP_USER_ENDPOINT"])
+def test_a_provider_that_never_answers_sends_the_person_back_within_the_timeout_saying_so(
+    idp, client, settings, endpoint
+):
+    from axes.models import AccessAttempt
+
+    assert load_settings(**OIDC_ENV)["OIDC_TIMEOUT"] == 10  # requests' own default is to wait for ever
+    with hanging_listener() as hung:
+        setattr(settings, endpoint, f"http://{hung.url}/never")
+        settings.OIDC_TIMEOUT = 1
+        start = time.monotonic()
+        response = sign_in_at(idp, client, ANN)
+        assert time.monotonic() - start < 5
+        assert hung.accepted
+    assert response.status_code == 302 and response["Location"] == "/accounts/login/?sso=unavailable"
+    page = client.get(response["Location"]).content.decode()
+    assert "The council's sign-in service did not answer, so you could not be signed in." in page
+    assert "_auth_user_id" not in client.session
+    assert not AccessAttempt.objects.exists()

@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -22,6 +23,7 @@ from reports.models import Paper, PaperStatus
 from reports.services import PaperError, paper_generate, paper_readiness, paper_request, paper_retry, render_paper_files
 from tests.conftest import make_user
 from tests.demo_copy import load_demo_copy
+from tests.hanging import hanging_listener
 from tests.reports.conftest import MEETING, NOVEMBER_2019, docx_text, pdf_text
 
 SEED_SENTENCE = (
@@ -323,6 +325,25 @@ def test_the_pdf_renderer_fetches_nothing_but_data_and_static_files(settings):
         with pytest.raises(ValueError, match="Refused|disallowed"):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain;base64,aGk=").read() == b"hi"
+
+
+def test_a_document_naming_a_server_that_never_answers_renders_at_once_without_connecting_to_it(settings):
+    """Commentary or a template that named an external image, style sheet or font cannot hold the worker."""
+    from reports.pdf import html_to_pdf
+
+    with hanging_listener() as hung:
+        url = f"http://{hung.url}"
+        html = (
+            f'<html><head><link rel="stylesheet" href="{url}/print.css">'
+            f"<style>@import url({url}/more.css); @font-face {{ font-family: x; src: url({url}/x.woff) }}</style>"
+            f'</head><body><p>Paper</p><img src="{url}/logo.png"><img src="https://{hung.url}/chart.png"></body></html>'
+        )
+        start = time.monotonic()
+        pdf = html_to_pdf(html)
+        assert time.monotonic() - start < 5
+        time.sleep(0.2)  # a connection the renderer had made would have been accepted by now
+        assert hung.accepted == []
+    assert pdf.startswith(b"%PDF")
 
 
 def test_the_pdf_renderer_reads_the_papers_own_charts_from_memory_and_no_other(settings):

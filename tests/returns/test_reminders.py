@@ -1,3 +1,5 @@
+import smtplib
+import time
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -10,6 +12,8 @@ from plans.rules import ActionStatus
 from returns.models import ReportingPeriod
 from returns.reminders import reminders_send
 from returns.services import return_save
+from tests.hanging import hanging_listener
+from tests.kpidash.test_settings_env import load_settings
 from tests.returns.conftest import DEC
 
 TUESDAY = date(2020, 1, 7)
@@ -174,3 +178,18 @@ def test_no_action_reminders_at_the_weekend(owned, owner_user):
     _action(owner_user, date(2020, 1, 10), "Overdue by Saturday")
     report = reminders_send(today=date(2020, 1, 11))
     assert (report.reminded, report.escalated, mail.outbox) == ([], [], [])
+
+
+def test_a_mail_relay_that_accepts_and_never_answers_fails_the_reminders_within_the_email_timeout(
+    owned, owner_user, settings
+):
+    """The daily task (a worker, never a request) fails and is logged, rather than holding its worker for good."""
+    assert load_settings()["EMAIL_TIMEOUT"] == 10  # Django's own default is to wait for ever
+    with hanging_listener() as relay:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = relay.host, relay.port, 1
+        start = time.monotonic()
+        with pytest.raises(smtplib.SMTPServerDisconnected, match="timed out"):
+            reminders_send(today=TUESDAY)
+        assert time.monotonic() - start < 4
+        assert relay.accepted  # connected: it was the relay's greeting that never came

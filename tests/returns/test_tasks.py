@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from indicators.models import Indicator
 from kpidash.celery import app
@@ -86,3 +87,21 @@ def test_a_real_worker_emails_each_owner_once_with_their_missing_indicators(demo
     for indicator in owned:
         assert f"{indicator.code} {indicator.name}, December 2019: Missing" in body
     assert "FN01" not in body
+
+
+@pytest.mark.django_db(transaction=True)  # as in production: no transaction open, so enqueued at once
+def test_sending_reminders_now_while_the_queue_is_unreachable_says_none_were_sent(
+    client, demo, performance_user, monkeypatch
+):
+    """A hung Redis broker fails the publish within seconds (tests/kpidash/test_hung_redis.py); the page says so."""
+
+    def unreachable(*args, **kwargs):
+        raise BrokerError("Error while reading from 127.0.0.1:6379 : timed out")
+
+    monkeypatch.setattr(send_reminders, "delay", unreachable)
+    client.force_login(performance_user)
+    response = client.post(reverse("reminders_send_now"), follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "The task queue could not be reached, so no reminders were sent. Try again later." in page
+    assert "Reminders are being sent" not in page
