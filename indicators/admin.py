@@ -27,7 +27,7 @@ admin.site.index_title = "Performance team"
 
 
 @admin.register(Directorate)
-class DirectorateAdmin(SimpleHistoryAdmin):
+class DirectorateAdmin(admin.ModelAdmin):  # no HistoricalRecords (as Committee): the admin's own log is its history
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}

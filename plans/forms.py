@@ -36,7 +36,12 @@ class ActionForm(ServiceErrorsForm):
             "invalid": "Enter the due date as a date, for example 2020-01-31.",
         },
     )
-    status = forms.ChoiceField(label="Status", choices=STATUS_CHOICES, widget=forms.RadioSelect)
+    status = forms.ChoiceField(
+        label="Status",
+        choices=STATUS_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a status for the action."},
+    )
     indicators = forms.ModelMultipleChoiceField(
         label="Indicators",
         queryset=None,

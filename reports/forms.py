@@ -12,19 +12,26 @@ class PaperRequestForm(forms.Form):
         queryset=Committee.objects.all(),
         empty_label=None,
         to_field_name="slug",
-        error_messages={"invalid_choice": "Choose a committee from the list."},
+        error_messages={
+            "required": "Choose the committee the paper is for.",
+            "invalid_choice": "Choose a committee from the list.",
+        },
     )
     period = forms.CharField(
         label="Results up to the end of",
         help_text="The month, as YYYY-MM, for example 2019-11.",
         max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"required": "Enter the month the paper reports up to, for example 2019-11."},
     )
     meeting_date = forms.DateField(
         label="Meeting date",
         help_text="The date of the committee meeting the paper goes to.",
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "Enter the meeting date as a real date, for example 2020-01-21."},
+        error_messages={
+            "required": "Enter the meeting date, for example 2020-01-21.",
+            "invalid": "Enter the meeting date as a real date, for example 2020-01-21.",
+        },
     )
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 

@@ -71,7 +71,9 @@ def paper_new(request):
                 committee=data["committee"], period=data["period"], meeting_date=data["meeting_date"], user=request.user
             )
             return redirect(paper)
-    return render(request, "reports/paper_new.html", {"form": form, "gaps": gaps, "nav_active": "papers"})
+    context = {"form": form, "gaps": gaps, "nav_active": "papers"}
+    # Bad input is a 400, as on every form; missing figures (`gaps`) are a question, not an error.
+    return render(request, "reports/paper_new.html", context, status=400 if form.errors else 200)
 
 
 def paper_detail(request, pk: int):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import lxml.html
 import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
@@ -205,6 +206,16 @@ def test_the_docs_page_is_for_signed_in_users_and_loads_its_script_from_this_sit
     assert '/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js"' in page
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     assert "/api/v1/schema/" in script.content.decode()
+
+
+def test_the_docs_page_says_what_it_is_and_leads_back_to_the_site(client, demo, viewer_user):
+    client.force_login(viewer_user)
+
+    page = lxml.html.fromstring(client.get("/api/v1/docs/").content)
+
+    assert page.findtext(".//h1") == "kpidash API documentation"
+    assert page.xpath("//a[@href='/api/tokens/']/text()") == ["Back to your API tokens"]
+    assert page.find(".//header").xpath(".//h1")  # in a landmark, as Swagger UI's own content is
 
 
 def test_each_token_is_throttled_on_its_own(settings, demo, viewer_user):

@@ -24,6 +24,19 @@ def test_performance_team_can_open_every_admin_list(demo, client, performance_us
     assert client.get(admin_url(model)).status_code == 200
 
 
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_performance_team_can_open_each_record_and_the_history_its_page_links_to(demo, client, performance_user, model):
+    client.force_login(performance_user)
+    record = model.objects.order_by("pk").first()
+
+    change = client.get(admin_url(model, "change", record.pk))
+    history = client.get(admin_url(model, "history", record.pk))
+
+    assert change.status_code == 200
+    assert admin_url(model, "history", record.pk) in change.content.decode()
+    assert history.status_code == 200  # a directorate's was a 500: simple-history's page on a model without history
+
+
 @pytest.mark.parametrize("model", EDITABLE, ids=lambda m: m.__name__)
 def test_performance_team_can_open_the_add_form_of_what_the_admin_edits(demo, client, performance_user, model):
     client.force_login(performance_user)

@@ -120,11 +120,14 @@ def test_an_invalid_action_is_refused_with_a_message_per_field_and_nothing_chang
     action = setup["action"]
     client.force_login(setup["owner_user"])
     response = client.post(
-        reverse("action_edit", args=[action.pk]), _fields(setup, title="", due="31/02/2030", indicators=[])
+        reverse("action_edit", args=[action.pk]),
+        _fields(setup, title="", due="31/02/2030", indicators=[], status=""),
     )
     page = response.content.decode()
     assert response.status_code == 400
+    assert "This field is required." not in page
     assert "Enter a title: say what will be done." in page
+    assert "Choose a status for the action." in page
     assert "Enter the due date as a date, for example 2020-01-31." in page
     assert "Choose at least one indicator the action is about." in page
     action.refresh_from_db()

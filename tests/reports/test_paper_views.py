@@ -191,13 +191,17 @@ def test_owners_and_viewers_cannot_regenerate_a_paper(client, request, policy, p
         ({"meeting_date": "2019-11-15"}, "must be after the end of November 2019"),
         ({"meeting_date": "2020-02-30"}, "Enter the meeting date as a real date"),
         ({"committee": "no-such-committee"}, "Choose a committee from the list"),
+        ({"committee": ""}, "Choose the committee the paper is for."),
+        ({"period": ""}, "Enter the month the paper reports up to, for example 2019-11."),
+        ({"meeting_date": ""}, "Enter the meeting date, for example 2020-01-21."),
     ],
 )
 def test_bad_input_gets_a_specific_error_and_writes_nothing(client, policy, clerk_user, changes, message):
     client.force_login(clerk_user)
     response = client.post(reverse("paper_new"), _form(policy, **changes))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
+    assert "This field is required." not in response.content.decode()
     assert not Paper.objects.exists()
 
 

@@ -2,12 +2,13 @@
 
 from decimal import Decimal
 
+import lxml.html
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from indicators.models import Commentary, CommentaryStatus, Indicator, Result
+from indicators.models import Commentary, CommentaryStatus, Indicator, Result, Threshold
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import return_save
 from tests.personas import ANON, CLERK, OTHER, OWNER, PERSONAS, TEAM, VIEWER, expect, sign_in
@@ -422,3 +423,32 @@ def test_the_review_queue_refuses_to_approve_a_return_missing_required_commentar
     assert why in page
     commentary.refresh_from_db()
     assert (commentary.status, commentary.version) == (CommentaryStatus.SUBMITTED, 1)
+
+
+# --- what the figure is rated against ---------------------------------------------------------
+
+
+def _threshold_shown(client, code: str) -> str:
+    page = lxml.html.fromstring(client.get(reverse("return_edit", args=[DEC, code])).content)
+    row = page.get_element_by_id("return-threshold").getparent()
+    return " ".join(row.text_content().split())
+
+
+def test_the_return_page_shows_the_target_and_floor_the_figure_is_rated_against(client, setup, owner_user):
+    client.force_login(owner_user)
+
+    assert _threshold_shown(client, "ICT02") == "Target 95.0%, floor standard 90.0% (2019/20)"
+
+
+def test_the_return_page_of_an_activity_indicator_shows_its_expected_range(client, setup, owner_user):
+    Indicator.objects.get(code="ICT06").owners.add(owner_user)
+    client.force_login(owner_user)
+
+    assert _threshold_shown(client, "ICT06") == "Expected range 5,500 to 7,000 (2019/20)"
+
+
+def test_the_return_page_says_when_the_year_has_no_target(client, setup, owner_user):
+    Threshold.objects.filter(indicator__code="ICT02", financial_year=2019).delete()
+    client.force_login(owner_user)
+
+    assert _threshold_shown(client, "ICT02") == "Target None set for 2019/20: the figure gets no rating"
