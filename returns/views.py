@@ -529,9 +529,21 @@ def periods(request):
     return render(request, "returns/periods.html", context, status=status)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def period_close_view(request, period: date):
+    """GET: what closing the month leaves behind, and a button to close it; POST: close it."""
     _require_performance_team(request)
+    if request.method == "GET":
+        reporting_period = get_object_or_404(ReportingPeriod.objects.open(), period=period)
+        statuses = Counter(row.status for row in return_rows(Indicator.objects.all(), period))
+        context = {
+            "reporting_period": reporting_period,
+            "counts": [(status.label, statuses[status]) for status in ReturnStatus if statuses[status]],
+            "outstanding": sum(n for status, n in statuses.items() if status.outstanding),
+            "submitted": statuses[ReturnStatus.SUBMITTED],
+            "nav_active": "review",
+        }
+        return render(request, "returns/period_close.html", context)
     try:
         closed = period_close(period=period, user=request.user)
     except ReturnError as exc:

@@ -1,5 +1,7 @@
 """Every returns page for every persona, hand-crafted POSTs included, plus what the pages show."""
 
+from collections import Counter
+from datetime import date
 from decimal import Decimal
 
 import lxml.html
@@ -10,6 +12,7 @@ from django.urls import reverse
 
 from indicators.models import Commentary, CommentaryStatus, Indicator, Result, Threshold
 from returns.models import PeriodStatus, ReportingPeriod
+from returns.rows import ReturnStatus, return_rows
 from returns.services import return_save
 from tests.personas import ANON, CLERK, OTHER, OWNER, PERSONAS, TEAM, VIEWER, expect, sign_in
 from tests.returns.conftest import DEC, NOV, steady_history
@@ -37,6 +40,10 @@ GETS = {
         {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"},
     ),
     "periods": (reverse("periods"), {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"}),
+    "close": (
+        reverse("period_close", args=[DEC]),
+        {OWNER: 403, OTHER: 403, TEAM: 200, CLERK: 403, VIEWER: 403, ANON: "login"},
+    ),
 }
 
 
@@ -452,3 +459,30 @@ def test_the_return_page_says_when_the_year_has_no_target(client, setup, owner_u
     client.force_login(owner_user)
 
     assert _threshold_shown(client, "ICT02") == "Target None set for 2019/20: the figure gets no rating"
+
+
+def test_closing_a_month_first_counts_what_it_leaves_behind(client, setup, performance_user):
+    _submitted(Indicator.objects.get(code="ICT02"), setup[OWNER])
+    client.force_login(performance_user)
+
+    page = client.get(reverse("period_close", args=[DEC]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    statuses = Counter(row.status for row in return_rows(Indicator.objects.all(), DEC))
+    outstanding = sum(n for status, n in statuses.items() if status.outstanding)
+    assert outstanding > 0 and statuses[ReturnStatus.SUBMITTED] == 1
+    assert f"{outstanding} returns are not yet submitted" in text
+    assert "1 submitted return is waiting for approval" in text
+    assert reverse("missing_returns") in text and reverse("review") in text
+    assert ReportingPeriod.objects.get(period=DEC).status == "open"  # looking closes nothing
+
+    client.post(reverse("period_close", args=[DEC]))
+
+    assert ReportingPeriod.objects.get(period=DEC).status == PeriodStatus.CLOSED
+
+
+def test_closing_a_month_that_is_not_open_is_not_found(client, setup, performance_user):
+    client.force_login(performance_user)
+
+    assert client.get(reverse("period_close", args=[date(2020, 1, 1)])).status_code == 404
