@@ -501,7 +501,11 @@ def reminders_send_now(request):
         logger.exception("Reminders could not be queued")
         messages.error(request, "The task queue could not be reached, so no reminders were sent. Try again later.")
     else:
-        messages.success(request, "Reminders are being sent, as the daily run would send them today.")
+        messages.success(
+            request,
+            "Today's reminder run is queued. It emails only owners whose returns or actions are due soon or "
+            "overdue, and the performance team about overdue ones; nobody at the weekend or on a bank holiday.",
+        )
     return redirect("missing_returns")
 
 

@@ -104,4 +104,4 @@ def test_sending_reminders_now_while_the_queue_is_unreachable_says_none_were_sen
     assert response.status_code == 200
     page = response.content.decode()
     assert "The task queue could not be reached, so no reminders were sent. Try again later." in page
-    assert "Reminders are being sent" not in page
+    assert "reminder run is queued" not in page
