@@ -1,5 +1,5 @@
-"""The reading pages' selectors: what a dashboard is drawn for, home's summaries, an owner's
-missing figures, each in a fixed number of queries.
+"""The reading pages' selectors: what a dashboard is drawn for and home's summaries, each in a
+fixed number of queries.
 
 Views fetch through these and render; a dashboard's rows themselves are `dashboard.build_dashboard`.
 """
@@ -12,7 +12,7 @@ from datetime import date
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 
-from indicators.dashboard import build_dashboard, latest_data_period, latest_rags
+from indicators.dashboard import latest_rags
 from indicators.guidance import rag_summary
 from indicators.models import (
     Committee,
@@ -100,18 +100,3 @@ def _directorate_ratings(wanted: set[tuple[date, int]]) -> dict[tuple, list[Rag]
         for directorate, rag in latest_rags(Indicator.objects.active().filter(directorate__in=pks), period):
             rated[(period, directorate)].append(rag)
     return rated
-
-
-def missing_figures(user) -> dict:
-    """The user's own indicators with no figure yet for the period being reported; {} when they own none.
-
-    Owning an indicator, not a role, makes the panel theirs: who may enter the
-    figures is the returns app's question (returns.permissions).
-    """
-    owned = Indicator.objects.active().owned_by(user)
-    period = latest_data_period() if owned.exists() else None
-    if period is None:
-        return {}
-    dashboard = build_dashboard(owned, period)
-    rows = [row for row in dashboard.rows if row.stale]
-    return {"period": period, "rows": rows}

@@ -45,7 +45,7 @@ from indicators.models import (
     Threshold,
 )
 from indicators.notices import dashboard_notices, rated_kpis
-from indicators.panels import indicator_panels
+from indicators.panels import home_panels, indicator_panels
 from indicators.periods import (
     format_period,
     parse_period,
@@ -59,7 +59,6 @@ from indicators.selectors import (
     committee_scope,
     directorate_scope,
     home_summaries,
-    missing_figures,
 )
 from indicators.spc_chart import icon_svg, indicator_xmr, render_xmr_svg
 from indicators.tables import (
@@ -159,9 +158,8 @@ def home(request):
         cache_key("home-summaries", version),
         lambda: mark_safe(render_to_string("indicators/_home_summaries.html", {"summaries": home_summaries()})),  # noqa: S308
     )
-    # {} (kept, unlike None) for someone who owns no indicator, so their next visit asks nothing.
-    missing = _cached(cache_key("home-missing", request.user.pk, version), lambda: missing_figures(request.user))
-    return render(request, "indicators/home.html", {"summaries": summaries, "missing": missing})
+    # Other apps' sections (indicators/panels.py), e.g. an owner's returns still to do, are asked afresh each time.
+    return render(request, "indicators/home.html", {"summaries": summaries, "panels": home_panels(request)})
 
 
 @_not_found_page

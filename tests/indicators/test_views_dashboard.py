@@ -282,17 +282,6 @@ def test_an_unknown_address_is_still_the_plain_page_not_found(client, demo, view
     assert "Page not found" in response.content.decode() and "not-found-message" not in response.content.decode()
 
 
-def test_home_lists_missing_figures_for_whoever_owns_indicators_and_no_one_else(client, demo, viewer_user, committed):
-    ict02 = Indicator.objects.get(code="ICT02")
-    Result.objects.filter(indicator=ict02, period=date(2019, 11, 1)).delete()
-    client.force_login(viewer_user)
-    assert 'id="missing-returns"' not in client.get("/").content.decode()
-    with committed():
-        ict02.owners.add(viewer_user)  # owning the indicator, whatever the role, makes its missing figure theirs
-    page = client.get("/").content.decode()
-    assert 'id="missing-returns"' in page and ">ICT02 " in page
-
-
 def test_a_committee_without_results_is_a_404_not_an_error(client, db, viewer_user):
     from indicators.models import Committee
 
@@ -309,21 +298,7 @@ def test_home_lists_every_committee_and_directorate_with_its_position(client, de
     assert "Policy and Resources Cabinet Committee November 2019 21 of 25 KPIs Green, 3 Amber, 1 Red" in page
     assert "Strategic and Corporate Services November 2019 21 of 25 KPIs Green, 3 Amber, 1 Red" in page
     assert "Environment and Transport Cabinet Committee" in page
-    assert "still need figures" not in page
-
-
-def test_home_shows_a_service_owner_their_indicators_still_needing_figures(client, demo):
-    Result.objects.filter(indicator__code="ICT01", period=date(2019, 11, 1)).delete()
-    client.force_login(demo_user("owner"))
-    page = text(client.get("/"))
-    assert "Your indicators that still need figures for November 2019" in page
-    assert "ICT01 Calls to ICT Help Desk resolved at the first point of contact – last figure October 2019" in page
-    assert "ICT02" not in page.split("still need figures")[1].split("Committees")[0]
-
-
-def test_home_tells_an_owner_with_everything_entered_so(client, demo):
-    client.force_login(demo_user("owner"))
-    assert "All your indicators have figures for November 2019." in text(client.get("/"))
+    assert "Your returns" not in page  # returns/panels.py: only for those who enter returns
 
 
 def test_indicator_page_shows_definition_owner_thresholds_results_and_commentary(client, demo, viewer_user):
