@@ -72,6 +72,17 @@ def action_errors(
     return errors
 
 
+def resolution_source(action: Action) -> dict[str, Any]:
+    """An action's committee resolution source, as `action_errors` takes it (all blank for an ordinary action):
+    every path that changes an action (its page, the admin, an import, a site restore) passes it, so a
+    resolution stays about its committee's own indicators."""
+    return {
+        "source_committee": action.source_committee if action.source_committee_id else None,
+        "source_meeting": action.source_meeting,
+        "resolution": action.resolution,
+    }
+
+
 def _field_errors(
     *, title: str, owner, due: date | None, status: str, indicators: list[Indicator]
 ) -> dict[str, list[str]]:
@@ -219,7 +230,9 @@ def action_update(
     reason = action_lock_reason(user, action)
     if reason:
         raise ActionLocked(reason)
-    errors = action_errors(user=user, title=title, owner=owner, due=due, status=status, indicators=indicators)
+    errors = action_errors(
+        user=user, title=title, owner=owner, due=due, status=status, indicators=indicators, **resolution_source(action)
+    )
     if errors:
         raise ActionError(errors)
     assert due is not None  # action_errors refuses a missing date
@@ -255,9 +268,7 @@ def action_import_errors(action: Action, indicators: list[Indicator]) -> dict[st
         due=action.due,
         status=action.status,
         indicators=indicators,
-        source_committee=action.source_committee,
-        source_meeting=action.source_meeting,
-        resolution=action.resolution,
+        **resolution_source(action),
     )
 
 
