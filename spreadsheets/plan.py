@@ -294,6 +294,7 @@ def _plan_sheets(plan: ImportPlan, sheets: list[Sheet]) -> None:
         found = by_name.get(name)
         if found is not None and _check_columns(plan, name, found):
             planner(plan, context, found)
+    _check_stored_thresholds(plan, context)
     _plan_council(plan, context, by_name)
     found = by_name.get(RESULTS)
     if found is not None and _check_columns(plan, RESULTS, found):
@@ -366,6 +367,9 @@ class _Context:
         self.indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.select_related("directorate")}
         self.today = timezone.localdate()
         self.failed: set[str] = set()  # new indicators whose rows have errors
+        # Existing indicators whose polarity or kind the file changes: code → (row, column).
+        self.redefined: dict[str, tuple[int, str]] = {}
+        self.thresholds_on_file: set[tuple[str, int]] = set()  # (code, financial year) of the Thresholds sheet
 
 
 # Key columns repeat on every row (500 codes, 200 periods in 100,000 rows): their
@@ -532,6 +536,8 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
     committees = [c for c in committees if c.pk is None or indicator.directorate not in c.directorates.all()]
     owners_changed = owners is not None and owners != lookups.owners.get(indicator.pk, [])
     after = {name: getattr(indicator, name) for name in before}
+    if existing is not None and (changed := next((n for n in ("polarity", "kind") if after[n] != before[n]), None)):
+        context.redefined[code] = (number, changed)
     if existing is not None and after == before and not owners_changed and not committees:
         plan.count(INDICATORS, number, code, "unchanged")
         return
@@ -586,6 +592,7 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         label = f"{indicator.code} {FinancialYear(year).label}"
         if _duplicate(plan, THRESHOLDS, seen, (indicator.code, year), number, "financial_year", label):
             continue
+        context.thresholds_on_file.add((indicator.code, year))
         current = existing.get((indicator.pk, year)) if indicator.pk else None
         shown = len(plan.changes)
         threshold = _plan_threshold(plan, current, indicator, year, cells, number)
@@ -593,6 +600,28 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         if target is not None and target != (current.target if current else None) and len(plan.changes) > shown:
             shown_targets.append((shown, indicator, target))
     _note_target_assurance(plan, shown_targets)
+
+
+def _check_stored_thresholds(plan: ImportPlan, context: _Context) -> None:
+    """The stored thresholds of indicators whose polarity or kind the file changes, checked against the new
+    definition as the admin checks them (`threshold_errors`, as its thresholds inline does), unless the
+    file's Thresholds sheet gives that year again (and its row was checked so)."""
+    if not context.redefined:
+        return
+    stored = Threshold.objects.filter(indicator__code__in=context.redefined).select_related("indicator")
+    for threshold in stored.order_by("indicator__code", "-financial_year"):
+        code = threshold.indicator.code
+        if (code, threshold.financial_year) in context.thresholds_on_file:
+            continue
+        number, column = context.redefined[code]
+        for message in threshold_errors(threshold, context.indicators[code]).values():
+            plan.error(
+                INDICATORS,
+                number,
+                column,
+                f"{code} {threshold.year_label} thresholds: {message} "
+                "Change them on the Thresholds sheet of the same file.",
+            )
 
 
 def _note_target_assurance(plan: ImportPlan, shown: list[tuple[int, Indicator, Decimal]]) -> None:

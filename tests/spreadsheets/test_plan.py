@@ -466,3 +466,84 @@ def test_an_open_action_or_one_the_file_adds_lets_the_import_leave_a_red_return_
     assert any(
         RED in message for message in messages(workbook_check(path=path, file_name=path.name, user=performance_user))
     )
+
+
+# --- an indicator's new definition against its stored thresholds, as the admin checks them ------
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def ict01_thresholds(ict01):
+    """ICT01 (higher is better) with 2018/19 and 2019/20 floors below their targets."""
+    for year in (2018, 2019):
+        Threshold.objects.create(
+            indicator=ict01, financial_year=year, scheme="floor", target=Decimal(90), floor=Decimal(80)
+        )
+    return ict01
+
+
+def test_a_polarity_its_stored_thresholds_do_not_fit_is_refused_naming_them(
+    tmp_path, ict01_thresholds, performance_user
+):
+    # The admin refuses it (its thresholds inline is checked against the new polarity), so the import must.
+    path = csv_file(tmp_path, "code,polarity\nICT01,L\n", "indicators.csv")
+
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+
+    assert not plan.applied
+    assert messages(plan) == [
+        f"Indicators|2|polarity|ICT01 {year} thresholds: For a lower-is-better indicator the floor standard (80) "
+        "must not be below the target (90). Change them on the Thresholds sheet of the same file."
+        for year in ("2019/20", "2018/19")
+    ]
+    assert Indicator.objects.get(code="ICT01").polarity == "H"
+
+
+def test_a_new_polarity_imports_with_the_thresholds_the_same_file_changes_to_fit(
+    tmp_path, ict01_thresholds, performance_user
+):
+    path = _workbook(
+        tmp_path / "kpidash.xlsx",
+        {
+            "Indicators": [["code", "polarity"], ["ICT01", "L"]],
+            "Thresholds": [
+                ["code", "financial_year", "target", "floor"],
+                ["ICT01", "2018/19", 90, 95],
+                ["ICT01", "2019/20", 90, 95],
+            ],
+        },
+    )
+
+    plan = workbook_import(path=path, file_name="kpidash.xlsx", user=performance_user)
+
+    assert plan.applied, messages(plan)
+    assert Indicator.objects.get(code="ICT01").polarity == "L"
+    assert set(Threshold.objects.values_list("floor", flat=True)) == {Decimal(95)}
+
+
+def test_a_new_polarity_is_refused_for_a_stored_year_the_file_leaves_out(tmp_path, ict01_thresholds, performance_user):
+    path = _workbook(
+        tmp_path / "kpidash.xlsx",
+        {
+            "Indicators": [["code", "polarity"], ["ICT01", "L"]],
+            "Thresholds": [["code", "financial_year", "target", "floor"], ["ICT01", "2019/20", 90, 95]],
+        },
+    )
+
+    plan = workbook_import(path=path, file_name="kpidash.xlsx", user=performance_user)
+
+    assert [(e.sheet, e.row, e.column) for e in plan.errors] == [("Indicators", 2, "polarity")]
+    assert "ICT01 2018/19 thresholds" in plan.errors[0].message
+    assert not plan.applied and Threshold.objects.filter(floor=Decimal(95)).count() == 0
