@@ -7,6 +7,8 @@ change them through the services that keep the returns' rules."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -17,7 +19,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.dashboard import KpiRow, indicator_row, latest_data_period, positions
 from indicators.forms import FinancialYearField, NumberField
-from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result, Threshold
+from indicators.models import (
+    FIGURE_RULE_FIELDS,
+    Commentary,
+    Committee,
+    Directorate,
+    Indicator,
+    Phase,
+    Result,
+    Threshold,
+    stored_figure_errors,
+)
 from indicators.periods import add_months, period_label
 from indicators.spc_chart import proposed_target_assurance
 
@@ -109,8 +121,32 @@ class RecentResultInline(admin.TabularInline):
         return super().get_queryset(request).filter(period__gte=since).order_by("-period")
 
 
+class IndicatorForm(forms.ModelForm):
+    """A change to what the indicator's stored figures are checked against (its unit, its two flags, its
+    frequency) is refused while a figure would no longer pass, as the Spreadsheets import refuses it
+    (`stored_figure_errors`): the return form, the import and a site restore would refuse that figure."""
+
+    SHOWN = 3  # problems listed; the rest are counted
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None or not set(self.changed_data) & set(FIGURE_RULE_FIELDS):
+            return data
+        candidate = copy.copy(self.instance)
+        for name in FIGURE_RULE_FIELDS:
+            if name in data:
+                setattr(candidate, name, data[name])
+        if problems := stored_figure_errors(candidate):
+            more = len(problems) - self.SHOWN
+            listed = " ".join(problems[: self.SHOWN]) + (f" ({more} more figures too.)" if more > 0 else "")
+            fix = "Correct or withdraw them on their return pages first, or keep the definition as it was."
+            self.add_error(None, f"{listed} {fix}")
+        return data
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin):
+    form = IndicatorForm
     list_display = [
         "code",
         "name",

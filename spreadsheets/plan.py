@@ -29,6 +29,7 @@ from django.utils.text import slugify
 
 from accounts.roles import PERFORMANCE_TEAM, user_roles
 from indicators.models import (
+    FIGURE_RULE_FIELDS,
     Commentary,
     CommentaryStatus,
     Committee,
@@ -38,6 +39,7 @@ from indicators.models import (
     Result,
     Threshold,
     result_period_errors,
+    stored_figure_errors,
     threshold_errors,
 )
 from indicators.periods import FinancialYear, format_period, period_label, same_period_last_year
@@ -299,6 +301,7 @@ def _plan_sheets(plan: ImportPlan, sheets: list[Sheet]) -> None:
     found = by_name.get(RESULTS)
     if found is not None and _check_columns(plan, RESULTS, found):
         _plan_results(plan, context, found)
+    _check_stored_figures(plan, context)
 
 
 def _plan_council(plan: ImportPlan, context: _Context, by_name: dict[str, Sheet]) -> None:
@@ -370,6 +373,9 @@ class _Context:
         # Existing indicators whose polarity or kind the file changes: code → (row, column).
         self.redefined: dict[str, tuple[int, str]] = {}
         self.thresholds_on_file: set[tuple[str, int]] = set()  # (code, financial year) of the Thresholds sheet
+        # Existing indicators whose FIGURE_RULE_FIELDS (unit, flags, frequency) the file changes: code → (row, column).
+        self.refigured: dict[str, tuple[int, str]] = {}
+        self.results_on_file: set[tuple[str, date]] = set()  # (code, period) of the Results sheet
 
 
 # Key columns repeat on every row (500 codes, 200 periods in 100,000 rows): their
@@ -538,6 +544,8 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
     after = {name: getattr(indicator, name) for name in before}
     if existing is not None and (changed := next((n for n in ("polarity", "kind") if after[n] != before[n]), None)):
         context.redefined[code] = (number, changed)
+    if existing is not None and (changed := next((n for n in FIGURE_RULE_FIELDS if after[n] != before[n]), None)):
+        context.refigured[code] = (number, changed)
     if existing is not None and after == before and not owners_changed and not committees:
         plan.count(INDICATORS, number, code, "unchanged")
         return
@@ -728,8 +736,21 @@ def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         cells = parse(number, values)
         if cells is not None:
             checks.row(number, cells)
+    context.results_on_file = set(checks.seen)
     if not plan.owner:  # an owner's rows are saved through return_save, which applies the rule itself
         _check_return_rules(plan, checks.existing)
+
+
+def _check_stored_figures(plan: ImportPlan, context: _Context) -> None:
+    """The stored figures of indicators whose unit, flags or frequency the file changes, checked under the
+    new definition as the admin checks them (`stored_figure_errors`), but those the Results sheet gives again."""
+    for code, (number, column) in context.refigured.items():
+        skip = {period for on_file, period in context.results_on_file if on_file == code}
+        # A figure in a month the new frequency does not report cannot be corrected by a row, only withdrawn.
+        fix = "Withdraw it on its return page first." if column == "frequency" else "Correct it on the Results sheet"
+        fix = fix if column == "frequency" else f"{fix} of the same file."
+        for message in stored_figure_errors(context.indicators[code], skip=skip):
+            plan.error(INDICATORS, number, column, f"{message} {fix}")
 
 
 class _ResultChecks:

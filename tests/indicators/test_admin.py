@@ -364,3 +364,70 @@ def test_a_target_changed_in_the_indicators_thresholds_inline_is_placed_against_
         "ICT02 2019/20 target, by SPC: A target of 99.0% is above the current process limits (85.7% to 96.3%, "
         "from the values to May 2019): it will consistently fail unless the process changes."
     ]
+
+
+# --- an indicator's new definition against its stored figures (indicators.models.stored_figure_errors) ----
+
+
+@pytest.fixture
+def growth(db):
+    """A percentage that may pass 100 (growth on last year), with 105% stored for November 2019."""
+    directorate = Directorate.objects.create(name="Corporate", slug="corporate")
+    indicator = Indicator.objects.create(
+        code="GR01", name="Growth", directorate=directorate, unit="percentage", allow_out_of_range=True
+    )
+    Result.objects.create(indicator=indicator, period=date(2019, 11, 1), value=Decimal(105))
+    return indicator
+
+
+def test_a_frequency_its_stored_figures_break_is_refused_in_the_admin_and_writes_nothing(
+    client, performance_user, growth
+):
+    # The Spreadsheets import refuses the same change (spreadsheets.plan), and a site restore would refuse the figure.
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", growth.pk)
+    data = as_posted(client.get(url)) | {"frequency": "quarterly"}
+    records = growth.history.count()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "GR01's figure for November 2019 would no longer be valid: Quarterly indicators report only on quarter "
+        "ends (June, September, December, March); November 2019 is not one. Correct or withdraw them on their "
+        "return pages first, or keep the definition as it was."
+    ]
+    growth.refresh_from_db()
+    assert (growth.allow_out_of_range, growth.frequency, growth.history.count()) == (True, "monthly", records)
+
+
+def test_a_new_unit_that_would_scale_stored_fractions_differently_is_refused_in_the_admin(
+    client, performance_user, growth
+):
+    visits = Indicator.objects.create(code="NUM01", name="Ratio", directorate=growth.directorate, unit="ratio")
+    Result.objects.create(
+        indicator=visits, period=date(2019, 11, 1), value=Decimal("0.5"), numerator=Decimal(1), denominator=Decimal(2)
+    )
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", visits.pk)
+    data = as_posted(client.get(url)) | {"unit": "percentage"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "The value (0.5) does not match the numerator and denominator (1 / 2 gives 50)" in " ".join(
+        response.context["adminform"].form.non_field_errors()
+    )
+    assert Indicator.objects.get(pk=visits.pk).unit == "ratio"
+
+
+def test_a_definition_change_its_stored_figures_fit_is_saved_in_the_admin(client, performance_user, growth):
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", growth.pk)
+    data = as_posted(client.get(url)) | {"decimals": "2", "polarity": "L"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    growth.refresh_from_db()
+    assert (growth.decimals, growth.polarity) == (2, "L")

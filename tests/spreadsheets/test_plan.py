@@ -547,3 +547,58 @@ def test_a_new_polarity_is_refused_for_a_stored_year_the_file_leaves_out(tmp_pat
     assert [(e.sheet, e.row, e.column) for e in plan.errors] == [("Indicators", 2, "polarity")]
     assert "ICT01 2018/19 thresholds" in plan.errors[0].message
     assert not plan.applied and Threshold.objects.filter(floor=Decimal(95)).count() == 0
+
+
+# --- an indicator's new definition against its stored figures, as the admin checks them -----------
+
+
+@pytest.fixture
+def growth(directorate):
+    indicator = Indicator.objects.create(
+        code="GR01", name="Growth", directorate=directorate, unit="percentage", allow_out_of_range=True
+    )
+    Result.objects.create(indicator=indicator, period=date(2019, 11, 1), value=Decimal(105))
+    return indicator
+
+
+def test_a_definition_its_stored_figures_break_is_refused_naming_them(tmp_path, growth, performance_user):
+    path = csv_file(tmp_path, "code,allow_out_of_range\nGR01,no\n", "indicators.csv")
+
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+
+    assert messages(plan) == [
+        "Indicators|2|allow_out_of_range|GR01's figure for November 2019 would no longer be valid: A percentage "
+        "must be between 0 and 100; 105 is not. Correct it on the Results sheet of the same file."
+    ]
+    assert not plan.applied and Indicator.objects.get(code="GR01").allow_out_of_range
+
+
+def test_a_new_definition_imports_with_the_figures_the_same_file_corrects(tmp_path, growth, performance_user):
+    path = _workbook(
+        tmp_path / "kpidash.xlsx",
+        {
+            "Indicators": [["code", "allow_out_of_range"], ["GR01", "no"]],
+            "Results": [["code", "period", "value"], ["GR01", "2019-11", 99]],
+        },
+    )
+
+    plan = workbook_import(path=path, file_name="kpidash.xlsx", user=performance_user)
+
+    assert plan.applied, messages(plan)
+    assert not Indicator.objects.get(code="GR01").allow_out_of_range
+    assert Result.objects.get(indicator__code="GR01").value == Decimal(99)
+
+
+def test_a_frequency_its_stored_figures_do_not_report_is_refused_saying_to_withdraw_them(
+    tmp_path, growth, performance_user
+):
+    path = csv_file(tmp_path, "code,frequency\nGR01,quarterly\n", "indicators.csv")
+
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+
+    assert messages(plan) == [
+        "Indicators|2|frequency|GR01's figure for November 2019 would no longer be valid: Quarterly indicators "
+        "report only on quarter ends (June, September, December, March); November 2019 is not one. Withdraw it "
+        "on its return page first."
+    ]
+    assert Indicator.objects.get(code="GR01").frequency == "monthly"
