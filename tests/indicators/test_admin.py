@@ -431,3 +431,24 @@ def test_a_definition_change_its_stored_figures_fit_is_saved_in_the_admin(client
     assert response.status_code == 302
     growth.refresh_from_db()
     assert (growth.decimals, growth.polarity) == (2, "L")
+
+
+def test_a_polarity_its_stored_thresholds_do_not_fit_is_refused_in_the_admin(client, performance_user, growth):
+    # As the Spreadsheets import refuses it (spreadsheets.plan._check_stored_thresholds).
+    Threshold.objects.create(
+        indicator=growth, financial_year=2019, scheme="floor", target=Decimal(90), floor=Decimal(80)
+    )
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", growth.pk)
+    data = as_posted(client.get(url)) | {"polarity": "L"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    [thresholds] = [
+        inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "thresholds"
+    ]
+    assert thresholds.errors[0]["floor"] == [
+        "For a lower-is-better indicator the floor standard (80) must not be below the target (90)."
+    ]
+    assert Indicator.objects.get(pk=growth.pk).polarity == "H"
