@@ -15,6 +15,7 @@ from django.db import transaction
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.models import Committee, Indicator
+from indicators.validators import tidy_text
 from indicators.wording import person_name
 from plans.models import Action, ActionNote, Objective
 from plans.permissions import action_lock_reason, may_create, may_record_resolution, not_theirs
@@ -209,7 +210,7 @@ def action_from_resolution(
             created_by=user,
             source_committee=committee,
             source_meeting=meeting_date,
-            resolution=resolution.replace("\r\n", "\n").strip(),
+            resolution=tidy_text(resolution),
         )
         return _save(action, user, f"Resolution of {committee.name}, meeting {meeting_date:%Y-%m-%d}", indicators, [])
 
@@ -277,7 +278,7 @@ def action_note_add(*, action: Action, user, text: str) -> ActionNote:
     reason = action_lock_reason(user, action)
     if reason:
         raise ActionLocked(reason)
-    text = (text or "").replace("\r\n", "\n").strip()
+    text = tidy_text(text)
     if not text:
         raise ActionError({"text": ["Enter the progress note."]})
     if len(text) > NOTE_MAX_LENGTH:

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from indicators.forms import NumberField, PeriodField, ServiceErrorsForm
 from indicators.units import Unit
-from indicators.validators import COMMENTARY_MAX_LENGTH, REASON_MAX_LENGTH, SEND_BACK_REASON_MAX_LENGTH
+from indicators.validators import COMMENTARY_MAX_LENGTH, REASON_MAX_LENGTH, SEND_BACK_REASON_MAX_LENGTH, tidy_text
 from returns.services import ReturnError
 
 _DECIMAL = {"required": False}
@@ -58,7 +58,7 @@ def return_fingerprint(
 ) -> str:
     """A short digest of a return's figure and commentary, equal for equal inputs however typed
     ("92" and "92.000000"; CRLF or LF, and surrounding spaces, as `return_save` strips them)."""
-    text = (commentary or "").replace("\r\n", "\n").strip()
+    text = tidy_text(commentary)
     parts = (_canonical(value), _canonical(numerator), _canonical(denominator), text)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 

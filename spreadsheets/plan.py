@@ -44,7 +44,7 @@ from indicators.models import (
 )
 from indicators.periods import FinancialYear, format_period, period_label, same_period_last_year
 from indicators.spc_chart import proposed_target_assurance
-from indicators.validators import commentary_error, figure_errors, reason_error
+from indicators.validators import commentary_error, figure_errors, reason_error, tidy_text
 from plans.models import Action
 from plans.rules import ActionStatus, missing_action_message
 from returns.models import ReportingPeriod
@@ -772,8 +772,8 @@ class _ResultChecks:
         )
         self.commentary = {}
         if with_commentary:
-            self.commentary = dict(
-                ((ind, period), text)
+            self.commentary = dict(  # compared as the file's is read (a text kept before tidy_text applied here)
+                ((ind, period), tidy_text(text))
                 for ind, period, text in Commentary.objects.filter(indicator_id__in=ids).values_list(
                     "indicator_id", "period", "text"
                 )
@@ -793,7 +793,7 @@ class _ResultChecks:
         if indicator is None or period is None:
             return
         figures = (cells.get("value"), cells.get("numerator"), cells.get("denominator"))
-        text = cells.get("commentary") or None
+        text = tidy_text(cells.get("commentary")) or None  # as the return form keeps it
         if figures == (None, None, None) and text is None:
             return  # a blank line of an owner template: nothing to import
         seen_key = (indicator.code, period)

@@ -602,3 +602,47 @@ def test_a_frequency_its_stored_figures_do_not_report_is_refused_saying_to_withd
         "on its return page first."
     ]
     assert Indicator.objects.get(code="GR01").frequency == "monthly"
+
+
+# --- commentary is kept as the return form keeps it (indicators.validators.tidy_text) ----------------
+
+
+def test_commentary_with_windows_line_ends_is_kept_as_the_return_form_keeps_it(
+    tmp_path, indicators, periods, owner_user, performance_user
+):
+    # A CSV saved on Windows has CRLF inside a quoted cell; the form stores LF, so the owner's unchanged
+    # save of the imported return must change nothing (no new author, history entry or version).
+    path = tmp_path / "results.csv"
+    path.write_bytes(b'code,period,value,commentary\r\nICT01,2019-11,85,"Line one\r\nLine two  "\r\n')
+    assert workbook_import(path=path, file_name="results.csv", user=performance_user).applied
+    commentary = Commentary.objects.get(indicator__code="ICT01", period=NOV)
+    assert commentary.text == "Line one\nLine two"
+    records, version = commentary.history.count(), commentary.version
+
+    return_save(
+        indicator=commentary.indicator,
+        period=NOV,
+        user=owner_user,
+        value=Decimal(85),
+        commentary="Line one\r\nLine two",
+    )
+
+    commentary.refresh_from_db()
+    assert (commentary.history.count(), commentary.version, commentary.author) == (records, version, performance_user)
+
+
+def test_commentary_kept_with_windows_line_ends_before_is_unchanged_by_the_same_words(
+    tmp_path, indicators, periods, performance_user
+):
+    indicator = indicators[0]
+    Result.objects.create(indicator=indicator, period=NOV, value=Decimal(85))
+    Commentary.objects.create(
+        indicator=indicator, period=NOV, text="Line one\r\nLine two", status=CommentaryStatus.APPROVED
+    )
+    path = tmp_path / "results.csv"
+    path.write_bytes(b'code,period,value,commentary\r\nICT01,2019-11,85,"Line one\r\nLine two"\r\n')
+
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
+
+    assert plan.applied and plan.counts["Results"].unchanged == 1
+    assert Commentary.objects.get(indicator=indicator, period=NOV).status == CommentaryStatus.APPROVED
