@@ -373,8 +373,8 @@ class _Context:
         # Existing indicators whose polarity or kind the file changes: code → (row, column).
         self.redefined: dict[str, tuple[int, str]] = {}
         self.thresholds_on_file: set[tuple[str, int]] = set()  # (code, financial year) of the Thresholds sheet
-        # Existing indicators whose FIGURE_RULE_FIELDS (unit, flags, frequency) the file changes: code → (row, column).
-        self.refigured: dict[str, tuple[int, str]] = {}
+        # Existing indicators whose FIGURE_RULE_FIELDS (unit, flags, frequency) the file changes: code → (row, those).
+        self.refigured: dict[str, tuple[int, list[str]]] = {}
         self.results_on_file: set[tuple[str, date]] = set()  # (code, period) of the Results sheet
 
 
@@ -544,8 +544,8 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
     after = {name: getattr(indicator, name) for name in before}
     if existing is not None and (changed := next((n for n in ("polarity", "kind") if after[n] != before[n]), None)):
         context.redefined[code] = (number, changed)
-    if existing is not None and (changed := next((n for n in FIGURE_RULE_FIELDS if after[n] != before[n]), None)):
-        context.refigured[code] = (number, changed)
+    if existing is not None and (changes := [n for n in FIGURE_RULE_FIELDS if after[n] != before[n]]):
+        context.refigured[code] = (number, changes)
     if existing is not None and after == before and not owners_changed and not committees:
         plan.count(INDICATORS, number, code, "unchanged")
         return
@@ -744,13 +744,36 @@ def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
 def _check_stored_figures(plan: ImportPlan, context: _Context) -> None:
     """The stored figures of indicators whose unit, flags or frequency the file changes, checked under the
     new definition as the admin checks them (`stored_figure_errors`), but those the Results sheet gives again."""
-    for code, (number, column) in context.refigured.items():
+    for code, (number, changes) in context.refigured.items():
+        column = changes[0]
         skip = {period for on_file, period in context.results_on_file if on_file == code}
         # A figure in a month the new frequency does not report cannot be corrected by a row, only withdrawn.
-        fix = "Withdraw it on its return page first." if column == "frequency" else "Correct it on the Results sheet"
-        fix = fix if column == "frequency" else f"{fix} of the same file."
+        fix = (
+            "Withdraw it on its return page first."
+            if column == "frequency"
+            else "Correct it on the Results sheet of the same file."
+        )
         for message in stored_figure_errors(context.indicators[code], skip=skip):
             plan.error(INDICATORS, number, column, f"{message} {fix}")
+        if "frequency" in changes:
+            _check_stored_phases(plan, context.indicators[code], number)
+
+
+def _check_stored_phases(plan: ImportPlan, indicator: Indicator, number: int) -> None:
+    """An indicator's SPC phases under its new frequency, as the admin's phases inline checks them (`Phase.clean`)."""
+    for phase in Phase.objects.filter(indicator_id=indicator.pk).order_by("start"):
+        phase.indicator = indicator
+        try:
+            phase.clean()
+        except ValidationError as exc:
+            for message in exc.messages:
+                plan.error(
+                    INDICATORS,
+                    number,
+                    "frequency",
+                    f"{indicator.code}'s SPC phase from {period_label(phase.start)} would no longer be valid: "
+                    f"{message} Change the phase in the admin first.",
+                )
 
 
 class _ResultChecks:

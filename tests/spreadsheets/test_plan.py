@@ -646,3 +646,21 @@ def test_commentary_kept_with_windows_line_ends_before_is_unchanged_by_the_same_
 
     assert plan.applied and plan.counts["Results"].unchanged == 1
     assert Commentary.objects.get(indicator=indicator, period=NOV).status == CommentaryStatus.APPROVED
+
+
+def test_a_frequency_its_stored_phases_do_not_start_on_is_refused_as_in_the_admin(
+    tmp_path, directorate, performance_user
+):
+    # The admin's phases inline is checked against the new frequency (Phase.clean); a site restore checks it too.
+    indicator = Indicator.objects.create(code="PH01", name="Phased", directorate=directorate)
+    Phase.objects.create(indicator=indicator, start=date(2019, 11, 1), reason="New system.")
+    path = csv_file(tmp_path, "code,frequency\nPH01,quarterly\n", "indicators.csv")
+
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+
+    assert messages(plan) == [
+        "Indicators|2|frequency|PH01's SPC phase from November 2019 would no longer be valid: Quarterly indicators "
+        "report only on quarter ends (June, September, December, March); November 2019 is not one. Change the "
+        "phase in the admin first."
+    ]
+    assert Indicator.objects.get(code="PH01").frequency == "monthly"
