@@ -144,6 +144,21 @@ class IndicatorForm(forms.ModelForm):
         return data
 
 
+def _what_it_holds(indicator: Indicator, deleted_with: set[str]) -> str:
+    """The rows of other kinds that name the indicator, counted in words ("1 result, 2 commentaries"); "" if none."""
+    held = []
+    for relation in Indicator._meta.related_objects:
+        name = relation.get_accessor_name()
+        if name in deleted_with or name is None or relation.related_model.__name__.startswith("Historical"):
+            continue
+        count = getattr(indicator, name).count()
+        if count:
+            model = relation.related_model._meta
+            noun = model.verbose_name if count == 1 else model.verbose_name_plural
+            held.append(f"{count} {noun}")
+    return ", ".join(held)
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin):
     form = IndicatorForm
@@ -168,6 +183,21 @@ class IndicatorAdmin(SimpleHistoryAdmin):
         ("Measure", {"fields": ["polarity", "unit", "decimals", "frequency", "ytd_method", "headline"]}),
         ("Source", {"fields": ["data_source"]}),
     ]
+
+    # What an indicator may be deleted with: its own definition's rows. Anything else it holds (figures,
+    # commentary, members' questions, actions, publications) is kept: a figure goes only by withdrawal, with
+    # a reason, and an approved return, a closed month or an answered question is not the admin's to undo.
+    DELETED_WITH = {"thresholds", "phases", "ratings"}
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, needed, protected = super().get_deleted_objects(objs, request)
+        for indicator in objs:
+            if held := _what_it_holds(indicator, self.DELETED_WITH):
+                protected = [
+                    *protected,
+                    f"{indicator.code} has {held}: untick Active instead, so its history and returns are kept.",
+                ]
+        return deleted, counts, needed, protected
 
     def save_formset(self, request, form, formset, change) -> None:
         super().save_formset(request, form, formset, change)

@@ -5,6 +5,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from indicators.models import Commentary, CommentaryStatus, Committee, Directorate, Indicator, Result, Threshold
+from plans.models import Action
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import return_approve, return_save
 
@@ -452,3 +453,36 @@ def test_a_polarity_its_stored_thresholds_do_not_fit_is_refused_in_the_admin(cli
         "For a lower-is-better indicator the floor standard (80) must not be below the target (90)."
     ]
     assert Indicator.objects.get(pk=growth.pk).polarity == "H"
+
+
+# --- deleting an indicator: only one that holds no returns, questions or actions ---------------------
+
+
+def test_deleting_an_indicator_an_action_is_about_is_refused_in_the_admin_and_deletes_nothing(
+    client, performance_user, owner_user, growth
+):
+    # The team may not delete figures (roles), so Django refuses an indicator with any; an action's link is
+    # no row they need rights to, and the action would be left about nothing, which every path refuses.
+    Result.objects.filter(indicator=growth).delete()
+    action = Action.objects.create(title="Fix it", owner=owner_user, due=date(2030, 1, 31))
+    action.indicators.set([growth])
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "delete", growth.pk)
+
+    page = client.get(url).content.decode()
+    response = client.post(url, {"post": "yes"})
+
+    assert "GR01 has 1 action: untick Active instead" in page
+    assert response.status_code == 200
+    assert list(action.indicators.all()) == [growth]
+
+
+def test_an_indicator_added_by_mistake_with_nothing_recorded_can_be_deleted_in_the_admin(
+    client, performance_user, growth
+):
+    empty = Indicator.objects.create(code="OOPS01", name="Mistake", directorate=growth.directorate)
+    client.force_login(performance_user)
+
+    response = client.post(admin_url(Indicator, "delete", empty.pk), {"post": "yes"})
+
+    assert response.status_code == 302 and not Indicator.objects.filter(pk=empty.pk).exists()
