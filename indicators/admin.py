@@ -7,6 +7,8 @@ change them through the services that keep the returns' rules."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -17,7 +19,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from indicators.dashboard import KpiRow, indicator_row, latest_data_period, positions
 from indicators.forms import FinancialYearField, NumberField
-from indicators.models import Commentary, Committee, Directorate, Indicator, Phase, Result, Threshold
+from indicators.models import (
+    FIGURE_RULE_FIELDS,
+    Commentary,
+    Committee,
+    Directorate,
+    Indicator,
+    Phase,
+    Result,
+    Threshold,
+    stored_figure_errors,
+)
 from indicators.periods import add_months, period_label
 from indicators.spc_chart import proposed_target_assurance
 
@@ -109,8 +121,47 @@ class RecentResultInline(admin.TabularInline):
         return super().get_queryset(request).filter(period__gte=since).order_by("-period")
 
 
+class IndicatorForm(forms.ModelForm):
+    """A change to what the indicator's stored figures are checked against (its unit, its two flags, its
+    frequency) is refused while a figure would no longer pass, as the Spreadsheets import refuses it
+    (`stored_figure_errors`): the return form, the import and a site restore would refuse that figure."""
+
+    SHOWN = 3  # problems listed; the rest are counted
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None or not set(self.changed_data) & set(FIGURE_RULE_FIELDS):
+            return data
+        candidate = copy.copy(self.instance)
+        for name in FIGURE_RULE_FIELDS:
+            if name in data:
+                setattr(candidate, name, data[name])
+        if problems := stored_figure_errors(candidate):
+            more = len(problems) - self.SHOWN
+            listed = " ".join(problems[: self.SHOWN]) + (f" ({more} more figures too.)" if more > 0 else "")
+            fix = "Correct or withdraw them on their return pages first, or keep the definition as it was."
+            self.add_error(None, f"{listed} {fix}")
+        return data
+
+
+def _what_it_holds(indicator: Indicator, deleted_with: set[str]) -> str:
+    """The rows of other kinds that name the indicator, counted in words ("1 result, 2 commentaries"); "" if none."""
+    held = []
+    for relation in Indicator._meta.related_objects:
+        name = relation.get_accessor_name()
+        if name in deleted_with or name is None or relation.related_model.__name__.startswith("Historical"):
+            continue
+        count = getattr(indicator, name).count()
+        if count:
+            model = relation.related_model._meta
+            noun = model.verbose_name if count == 1 else model.verbose_name_plural
+            held.append(f"{count} {noun}")
+    return ", ".join(held)
+
+
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin):
+    form = IndicatorForm
     list_display = [
         "code",
         "name",
@@ -132,6 +183,21 @@ class IndicatorAdmin(SimpleHistoryAdmin):
         ("Measure", {"fields": ["polarity", "unit", "decimals", "frequency", "ytd_method", "headline"]}),
         ("Source", {"fields": ["data_source"]}),
     ]
+
+    # What an indicator may be deleted with: its own definition's rows. Anything else it holds (figures,
+    # commentary, members' questions, actions, publications) is kept: a figure goes only by withdrawal, with
+    # a reason, and an approved return, a closed month or an answered question is not the admin's to undo.
+    DELETED_WITH = {"thresholds", "phases", "ratings"}
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, needed, protected = super().get_deleted_objects(objs, request)
+        for indicator in objs:
+            if held := _what_it_holds(indicator, self.DELETED_WITH):
+                protected = [
+                    *protected,
+                    f"{indicator.code} has {held}: untick Active instead, so its history and returns are kept.",
+                ]
+        return deleted, counts, needed, protected
 
     def save_formset(self, request, form, formset, change) -> None:
         super().save_formset(request, form, formset, change)

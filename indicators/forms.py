@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 
 from indicators.periods import FinancialYear, format_period, parse_period
-from indicators.validators import NumberError, parse_number
+from indicators.validators import NumberError, parse_number, tidy_text
 from indicators.wording import person_name
 
 
@@ -14,6 +14,14 @@ class ServiceErrorsForm(forms.Form):
         for name, messages in error.errors.items():
             for message in messages:
                 self.add_error(name if name in self.fields else None, message)
+
+
+class TextField(forms.CharField):
+    """Text as it is kept (`tidy_text`), so the length checked is the length stored: a browser posts each
+    line break as CRLF, though its maxlength counts it once, and the service keeps it as LF."""
+
+    def to_python(self, value) -> str:
+        return tidy_text(super().to_python(value))
 
 
 class PersonChoice(forms.ModelChoiceField):

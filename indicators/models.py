@@ -448,6 +448,36 @@ def result_period_errors(period, indicator: Indicator | None, today) -> dict[str
     return errors
 
 
+# What of an indicator's definition its stored figures are checked against (`figure_errors`,
+# `result_period_errors`); decimal places are not among them, as a stored fraction's value is exact.
+FIGURE_RULE_FIELDS = ("unit", "allow_out_of_range", "numerator_le_denominator", "frequency")
+
+
+def stored_figure_errors(indicator: Indicator, *, skip: frozenset[date] | set[date] = frozenset()) -> list[str]:
+    """Why the indicator's stored figures (but those of the months in `skip`) would break the figure
+    rules under its definition as it stands on `indicator` (changed, not yet saved): one message each.
+
+    Every path that changes an indicator's unit, its two flags or its frequency asks it (the admin,
+    the Spreadsheets import), so no figure is left that the return form, the import or a site restore
+    would refuse.
+    """
+    if indicator.pk is None:
+        return []
+    today = timezone.localdate()
+    problems = []
+    stored = Result.objects.filter(indicator_id=indicator.pk).order_by("period")
+    for period, value, numerator, denominator in stored.values_list("period", "value", "numerator", "denominator"):
+        if period in skip:
+            continue
+        errors = result_period_errors(period, indicator, today)
+        errors.update(figure_errors(indicator, value, numerator, denominator)[1])
+        problems += [
+            f"{indicator.code}'s figure for {period_label(period)} would no longer be valid: {message}"
+            for message in errors.values()
+        ]
+    return problems
+
+
 class Phase(SavedWithItsRatings, models.Model):
     """A new phase of an indicator's SPC chart from ``start``: its limits are computed afresh.
 

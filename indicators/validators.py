@@ -47,6 +47,14 @@ def validate_code(code: str) -> None:
 
 # --- text ----------------------------------------------------------------------------
 
+
+def tidy_text(value: str | None) -> str:
+    """Text as it is kept: Windows line ends made plain, no space around it. Every path a text comes
+    by (the forms and their services, the Spreadsheets import's commentary) keeps it so, so the same
+    words typed or imported compare equal and a save of them unchanged changes nothing."""
+    return (value or "").replace("\r\n", "\n").strip()
+
+
 COMMENTARY_MAX_LENGTH = 5000
 # Control characters other than tab, newline and carriage return (what Word's line break
 # \x0b or a terminal's escape \x1b paste in): no spreadsheet cell or XML document may hold

@@ -6,7 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from plans.models import Action, ActionNote, Objective, Plan, Priority
-from plans.services import action_errors
+from plans.services import action_errors, resolution_source
 
 
 class PriorityInline(admin.TabularInline):
@@ -55,6 +55,7 @@ class ActionAdminForm(forms.ModelForm):
             due=data.get("due"),
             status=data.get("status") or "",
             indicators=list(data.get("indicators") or []),
+            **resolution_source(self.instance),
         )
         for name, messages in errors.items():
             for message in messages:

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER
-from indicators.forms import PersonChoice, ServiceErrorsForm
+from indicators.forms import PersonChoice, ServiceErrorsForm, TextField
 from plans.models import STATUS_CHOICES, Objective
 from plans.services import NOTE_MAX_LENGTH
 
@@ -63,7 +63,7 @@ class ActionForm(ServiceErrorsForm):
 
 
 class NoteForm(ServiceErrorsForm):
-    text = forms.CharField(
+    text = TextField(
         label="Add a progress note",
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from accounts.roles import PERFORMANCE_TEAM, SERVICE_OWNER, user_roles
 from indicators.models import Committee, Indicator
+from indicators.validators import tidy_text
 from indicators.wording import person_name
 from plans.models import Action, ActionNote, Objective
 from plans.permissions import action_lock_reason, may_create, may_record_resolution, not_theirs, others_links
@@ -74,6 +75,17 @@ def action_errors(
         for name, messages in found.items():
             errors.setdefault("source_meeting" if name == "meeting_date" else name, []).extend(messages)
     return errors
+
+
+def resolution_source(action: Action) -> dict[str, Any]:
+    """An action's committee resolution source, as `action_errors` takes it (all blank for an ordinary action):
+    every path that changes an action (its page, the admin, an import, a site restore) passes it, so a
+    resolution stays about its committee's own indicators."""
+    return {
+        "source_committee": action.source_committee if action.source_committee_id else None,
+        "source_meeting": action.source_meeting,
+        "resolution": action.resolution,
+    }
 
 
 def _field_errors(
@@ -202,7 +214,7 @@ def action_from_resolution(
             created_by=user,
             source_committee=committee,
             source_meeting=meeting_date,
-            resolution=resolution.replace("\r\n", "\n").strip(),
+            resolution=tidy_text(resolution),
         )
         return _save(action, user, f"Resolution of {committee.name}, meeting {meeting_date:%Y-%m-%d}", indicators, [])
 
@@ -225,7 +237,14 @@ def action_update(
         raise ActionLocked(reason)
     kept = [indicator for indicator in others_links(user, action) if indicator not in indicators]
     errors = action_errors(
-        user=user, title=title, owner=owner, due=due, status=status, indicators=indicators, kept=kept
+        user=user,
+        title=title,
+        owner=owner,
+        due=due,
+        status=status,
+        indicators=indicators,
+        kept=kept,
+        **resolution_source(action),
     )
     if errors:
         raise ActionError(errors)
@@ -263,9 +282,7 @@ def action_import_errors(action: Action, indicators: list[Indicator]) -> dict[st
         due=action.due,
         status=action.status,
         indicators=indicators,
-        source_committee=action.source_committee,
-        source_meeting=action.source_meeting,
-        resolution=action.resolution,
+        **resolution_source(action),
     )
 
 
@@ -274,7 +291,7 @@ def action_note_add(*, action: Action, user, text: str) -> ActionNote:
     reason = action_lock_reason(user, action)
     if reason:
         raise ActionLocked(reason)
-    text = (text or "").replace("\r\n", "\n").strip()
+    text = tidy_text(text)
     if not text:
         raise ActionError({"text": ["Enter the progress note."]})
     if len(text) > NOTE_MAX_LENGTH:

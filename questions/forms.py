@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from indicators.forms import PersonChoice, ServiceErrorsForm
+from indicators.forms import PersonChoice, ServiceErrorsForm, TextField
 from indicators.models import Committee, Indicator
 from plans.forms import action_owners
 from questions.services import TEXT_MAX_LENGTH
@@ -46,7 +46,7 @@ class QuestionForm(ServiceErrorsForm):
     member_name = forms.CharField(
         label="Member who asked", max_length=200, required=False, help_text="For example Cllr Jane Smith."
     )
-    text = forms.CharField(
+    text = TextField(
         label="Question",
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -61,7 +61,7 @@ class QuestionForm(ServiceErrorsForm):
 
 
 class AnswerForm(ServiceErrorsForm):
-    text = forms.CharField(
+    text = TextField(
         label="Answer",
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -70,7 +70,7 @@ class AnswerForm(ServiceErrorsForm):
 
 
 class ReturnForm(ServiceErrorsForm):
-    reason = forms.CharField(
+    reason = TextField(
         label="Why is it being returned?",
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -79,7 +79,7 @@ class ReturnForm(ServiceErrorsForm):
 
 
 class ResolutionForm(ServiceErrorsForm):
-    resolution = forms.CharField(
+    resolution = TextField(
         label="The resolution",
         help_text="As the committee made it, for example: officers to report back on the help desk by March 2020.",
         widget=forms.Textarea(attrs={"rows": 3}),

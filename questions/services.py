@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from indicators.models import CommentaryStatus, Committee, Indicator
 from indicators.periods import period_label
+from indicators.validators import tidy_text
 from questions.models import Answer, Meeting, Question
 from questions.permissions import (
     answer_lock_reason,
@@ -42,11 +43,6 @@ class QuestionError(Exception):
 
 class QuestionLocked(QuestionError):
     """The user may not make this change; the message says why."""
-
-
-def tidy_text(value: str | None) -> str:
-    """Text as it is kept: Windows line ends made plain, no space around it."""
-    return (value or "").replace("\r\n", "\n").strip()
 
 
 def text_errors(text: str, field: str, missing: str, noun: str) -> dict[str, list[str]]:

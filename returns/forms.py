@@ -9,9 +9,15 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
-from indicators.forms import NumberField, PeriodField, ServiceErrorsForm
+from indicators.forms import NumberField, PeriodField, ServiceErrorsForm, TextField
 from indicators.units import Unit
-from indicators.validators import COMMENTARY_MAX_LENGTH, REASON_MAX_LENGTH, SEND_BACK_REASON_MAX_LENGTH
+from indicators.validators import (
+    COMMENTARY_MAX_LENGTH,
+    REASON_MAX_LENGTH,
+    SEND_BACK_REASON_MAX_LENGTH,
+    tidy_text,
+    validate_commentary,
+)
 from returns.services import ReturnError
 
 _DECIMAL = {"required": False}
@@ -26,11 +32,12 @@ class ReturnForm(ServiceErrorsForm):
     value = NumberField(label="Value", **_DECIMAL, widget=_decimal_input())
     numerator = NumberField(label="Numerator", **_DECIMAL, widget=_decimal_input())
     denominator = NumberField(label="Denominator", **_DECIMAL, widget=_decimal_input())
-    commentary = forms.CharField(
+    commentary = TextField(
         label="Commentary",
         required=False,
-        max_length=COMMENTARY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        # The service's own limit and message (as the grid's, the uploads' and the import's); the browser stops at it.
+        validators=[validate_commentary],
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": COMMENTARY_MAX_LENGTH}),
         help_text="Required when the figure is rated Amber or Red: explain it and what is being done.",
     )
     reason = forms.CharField(
@@ -58,7 +65,7 @@ def return_fingerprint(
 ) -> str:
     """A short digest of a return's figure and commentary, equal for equal inputs however typed
     ("92" and "92.000000"; CRLF or LF, and surrounding spaces, as `return_save` strips them)."""
-    text = (commentary or "").replace("\r\n", "\n").strip()
+    text = tidy_text(commentary)
     parts = (_canonical(value), _canonical(numerator), _canonical(denominator), text)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
@@ -141,7 +148,7 @@ def _unit_hint(indicator) -> str:
 class SendBackForm(ServiceErrorsForm):
     prefix = "back"  # shares a page with ReturnForm, which has its own reason and version
 
-    reason = forms.CharField(
+    reason = TextField(
         label="Why are you returning it?",
         max_length=SEND_BACK_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -154,7 +161,7 @@ class SendBackForm(ServiceErrorsForm):
 class WithdrawForm(ServiceErrorsForm):
     prefix = "withdraw"  # shares a page with ReturnForm and SendBackForm
 
-    reason = forms.CharField(
+    reason = TextField(
         label="Why are you withdrawing the figure?",
         max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),

@@ -19,7 +19,13 @@ from indicators.models import Commentary, CommentaryStatus, Indicator, Result
 from indicators.periods import period_label
 from indicators.rules import Rag
 from indicators.spc import Variation
-from indicators.validators import SEND_BACK_REASON_MAX_LENGTH, commentary_error, figure_errors, reason_error
+from indicators.validators import (
+    SEND_BACK_REASON_MAX_LENGTH,
+    commentary_error,
+    figure_errors,
+    reason_error,
+    tidy_text,
+)
 from indicators.wording import person_name
 from plans.flags import with_open_actions
 from plans.rules import missing_action_message, needs_action
@@ -320,7 +326,7 @@ def return_save(
     with: if someone saved since, `ReturnConflict` says what they saved.
     None skips the check (only for callers that show no form).
     """
-    text = (commentary or "").replace("\r\n", "\n").strip()
+    text = tidy_text(commentary)
     reason = (reason or "").strip()
     performance = is_performance_team(user)
     if approve and not performance:
@@ -339,7 +345,7 @@ def return_save(
                 raise ReturnError(errors)
             change_reason = _change_reason(reason, submit=submit, approve=approve)
             changed = _write_result(indicator, period, user, (stored, numerator, denominator), change_reason)
-            changed = changed or current is None or current.text != text
+            changed = changed or current is None or tidy_text(current.text) != text
             status = _next_status(current, submit=submit, approve=approve, performance=performance, changed=changed)
             _write_commentary(current, indicator, period, user, text, status, changed, change_reason)
             row = _fetch_row(indicator, period)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from indicators.models import Commentary, Phase
 from indicators.periods import format_period
+from indicators.validators import tidy_text
 from siteexport.restore_lookups import Row, each, save_as_it_was
 from siteexport.schema import COMMENTARY, PHASES, SITE
 from spreadsheets.plan import ImportPlan
@@ -64,7 +65,7 @@ def _fill_commentary(row: Row, commentary: Commentary, users: dict) -> bool:
     """Set the row's values on `commentary`; False (saying why) if its people are unknown or it is not
     approved but names an approver."""
     cells = row.cells
-    commentary.text = cells.get("text") or ""
+    commentary.text = tidy_text(cells.get("text"))  # as the Results sheet's commentary is read
     commentary.status = cells.get("status") or commentary.status
     commentary.submitted_at, commentary.approved_at = cells.get("submitted_at"), cells.get("approved_at")
     commentary.return_reason = cells.get("return_reason") or ""

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from indicators.models import Committee
+from indicators.validators import tidy_text
 from questions.models import Answer, Meeting, Question
-from questions.services import answer_text_errors, meeting_errors, question_errors, tidy_text
+from questions.services import answer_text_errors, meeting_errors, question_errors
 from siteexport.restore_lookups import each, save_as_it_was
 from siteexport.schema import ANSWERS, MEETINGS, QUESTIONS
 from spreadsheets.plan import ImportPlan

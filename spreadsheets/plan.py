@@ -29,6 +29,7 @@ from django.utils.text import slugify
 
 from accounts.roles import PERFORMANCE_TEAM, user_roles
 from indicators.models import (
+    FIGURE_RULE_FIELDS,
     Commentary,
     CommentaryStatus,
     Committee,
@@ -38,11 +39,12 @@ from indicators.models import (
     Result,
     Threshold,
     result_period_errors,
+    stored_figure_errors,
     threshold_errors,
 )
 from indicators.periods import FinancialYear, format_period, period_label, same_period_last_year
 from indicators.spc_chart import proposed_target_assurance
-from indicators.validators import commentary_error, figure_errors, reason_error
+from indicators.validators import commentary_error, figure_errors, reason_error, tidy_text
 from plans.models import Action
 from plans.rules import ActionStatus, missing_action_message
 from returns.models import ReportingPeriod
@@ -294,10 +296,12 @@ def _plan_sheets(plan: ImportPlan, sheets: list[Sheet]) -> None:
         found = by_name.get(name)
         if found is not None and _check_columns(plan, name, found):
             planner(plan, context, found)
+    _check_stored_thresholds(plan, context)
     _plan_council(plan, context, by_name)
     found = by_name.get(RESULTS)
     if found is not None and _check_columns(plan, RESULTS, found):
         _plan_results(plan, context, found)
+    _check_stored_figures(plan, context)
 
 
 def _plan_council(plan: ImportPlan, context: _Context, by_name: dict[str, Sheet]) -> None:
@@ -366,6 +370,12 @@ class _Context:
         self.indicators: dict[str, Indicator] = {i.code: i for i in Indicator.objects.select_related("directorate")}
         self.today = timezone.localdate()
         self.failed: set[str] = set()  # new indicators whose rows have errors
+        # Existing indicators whose polarity or kind the file changes: code → (row, column).
+        self.redefined: dict[str, tuple[int, str]] = {}
+        self.thresholds_on_file: set[tuple[str, int]] = set()  # (code, financial year) of the Thresholds sheet
+        # Existing indicators whose FIGURE_RULE_FIELDS (unit, flags, frequency) the file changes: code → (row, those).
+        self.refigured: dict[str, tuple[int, list[str]]] = {}
+        self.results_on_file: set[tuple[str, date]] = set()  # (code, period) of the Results sheet
 
 
 # Key columns repeat on every row (500 codes, 200 periods in 100,000 rows): their
@@ -532,6 +542,10 @@ def _plan_indicator(plan: ImportPlan, context: _Context, lookups: _IndicatorLook
     committees = [c for c in committees if c.pk is None or indicator.directorate not in c.directorates.all()]
     owners_changed = owners is not None and owners != lookups.owners.get(indicator.pk, [])
     after = {name: getattr(indicator, name) for name in before}
+    if existing is not None and (changed := next((n for n in ("polarity", "kind") if after[n] != before[n]), None)):
+        context.redefined[code] = (number, changed)
+    if existing is not None and (changes := [n for n in FIGURE_RULE_FIELDS if after[n] != before[n]]):
+        context.refigured[code] = (number, changes)
     if existing is not None and after == before and not owners_changed and not committees:
         plan.count(INDICATORS, number, code, "unchanged")
         return
@@ -586,6 +600,7 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         label = f"{indicator.code} {FinancialYear(year).label}"
         if _duplicate(plan, THRESHOLDS, seen, (indicator.code, year), number, "financial_year", label):
             continue
+        context.thresholds_on_file.add((indicator.code, year))
         current = existing.get((indicator.pk, year)) if indicator.pk else None
         shown = len(plan.changes)
         threshold = _plan_threshold(plan, current, indicator, year, cells, number)
@@ -593,6 +608,28 @@ def _plan_thresholds(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         if target is not None and target != (current.target if current else None) and len(plan.changes) > shown:
             shown_targets.append((shown, indicator, target))
     _note_target_assurance(plan, shown_targets)
+
+
+def _check_stored_thresholds(plan: ImportPlan, context: _Context) -> None:
+    """The stored thresholds of indicators whose polarity or kind the file changes, checked against the new
+    definition as the admin checks them (`threshold_errors`, as its thresholds inline does), unless the
+    file's Thresholds sheet gives that year again (and its row was checked so)."""
+    if not context.redefined:
+        return
+    stored = Threshold.objects.filter(indicator__code__in=context.redefined).select_related("indicator")
+    for threshold in stored.order_by("indicator__code", "-financial_year"):
+        code = threshold.indicator.code
+        if (code, threshold.financial_year) in context.thresholds_on_file:
+            continue
+        number, column = context.redefined[code]
+        for message in threshold_errors(threshold, context.indicators[code]).values():
+            plan.error(
+                INDICATORS,
+                number,
+                column,
+                f"{code} {threshold.year_label} thresholds: {message} "
+                "Change them on the Thresholds sheet of the same file.",
+            )
 
 
 def _note_target_assurance(plan: ImportPlan, shown: list[tuple[int, Indicator, Decimal]]) -> None:
@@ -699,8 +736,44 @@ def _plan_results(plan: ImportPlan, context: _Context, sheet: Sheet) -> None:
         cells = parse(number, values)
         if cells is not None:
             checks.row(number, cells)
+    context.results_on_file = set(checks.seen)
     if not plan.owner:  # an owner's rows are saved through return_save, which applies the rule itself
         _check_return_rules(plan, checks.existing)
+
+
+def _check_stored_figures(plan: ImportPlan, context: _Context) -> None:
+    """The stored figures of indicators whose unit, flags or frequency the file changes, checked under the
+    new definition as the admin checks them (`stored_figure_errors`), but those the Results sheet gives again."""
+    for code, (number, changes) in context.refigured.items():
+        column = changes[0]
+        skip = {period for on_file, period in context.results_on_file if on_file == code}
+        # A figure in a month the new frequency does not report cannot be corrected by a row, only withdrawn.
+        fix = (
+            "Withdraw it on its return page first."
+            if column == "frequency"
+            else "Correct it on the Results sheet of the same file."
+        )
+        for message in stored_figure_errors(context.indicators[code], skip=skip):
+            plan.error(INDICATORS, number, column, f"{message} {fix}")
+        if "frequency" in changes:
+            _check_stored_phases(plan, context.indicators[code], number)
+
+
+def _check_stored_phases(plan: ImportPlan, indicator: Indicator, number: int) -> None:
+    """An indicator's SPC phases under its new frequency, as the admin's phases inline checks them (`Phase.clean`)."""
+    for phase in Phase.objects.filter(indicator_id=indicator.pk).order_by("start"):
+        phase.indicator = indicator
+        try:
+            phase.clean()
+        except ValidationError as exc:
+            for message in exc.messages:
+                plan.error(
+                    INDICATORS,
+                    number,
+                    "frequency",
+                    f"{indicator.code}'s SPC phase from {period_label(phase.start)} would no longer be valid: "
+                    f"{message} Change the phase in the admin first.",
+                )
 
 
 class _ResultChecks:
@@ -722,8 +795,8 @@ class _ResultChecks:
         )
         self.commentary = {}
         if with_commentary:
-            self.commentary = dict(
-                ((ind, period), text)
+            self.commentary = dict(  # compared as the file's is read (a text kept before tidy_text applied here)
+                ((ind, period), tidy_text(text))
                 for ind, period, text in Commentary.objects.filter(indicator_id__in=ids).values_list(
                     "indicator_id", "period", "text"
                 )
@@ -743,7 +816,7 @@ class _ResultChecks:
         if indicator is None or period is None:
             return
         figures = (cells.get("value"), cells.get("numerator"), cells.get("denominator"))
-        text = cells.get("commentary") or None
+        text = tidy_text(cells.get("commentary")) or None  # as the return form keeps it
         if figures == (None, None, None) and text is None:
             return  # a blank line of an owner template: nothing to import
         seen_key = (indicator.code, period)

@@ -5,6 +5,7 @@ import pytest
 from django.urls import NoReverseMatch, reverse
 
 from indicators.models import Commentary, CommentaryStatus, Committee, Directorate, Indicator, Result, Threshold
+from plans.models import Action
 from returns.models import PeriodStatus, ReportingPeriod
 from returns.services import return_approve, return_save
 
@@ -377,3 +378,124 @@ def test_a_target_changed_in_the_indicators_thresholds_inline_is_placed_against_
         "ICT02 2019/20 target, by SPC: A target of 99.0% is above the current process limits (85.7% to 96.3%, "
         "from the values to May 2019): it will consistently fail unless the process changes."
     ]
+
+
+# --- an indicator's new definition against its stored figures (indicators.models.stored_figure_errors) ----
+
+
+@pytest.fixture
+def growth(db):
+    """A percentage that may pass 100 (growth on last year), with 105% stored for November 2019."""
+    directorate = Directorate.objects.create(name="Corporate", slug="corporate")
+    indicator = Indicator.objects.create(
+        code="GR01", name="Growth", directorate=directorate, unit="percentage", allow_out_of_range=True
+    )
+    Result.objects.create(indicator=indicator, period=date(2019, 11, 1), value=Decimal(105))
+    return indicator
+
+
+def test_a_frequency_its_stored_figures_break_is_refused_in_the_admin_and_writes_nothing(
+    client, performance_user, growth
+):
+    # The Spreadsheets import refuses the same change (spreadsheets.plan), and a site restore would refuse the figure.
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", growth.pk)
+    data = as_posted(client.get(url)) | {"frequency": "quarterly"}
+    records = growth.history.count()
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "GR01's figure for November 2019 would no longer be valid: Quarterly indicators report only on quarter "
+        "ends (June, September, December, March); November 2019 is not one. Correct or withdraw them on their "
+        "return pages first, or keep the definition as it was."
+    ]
+    growth.refresh_from_db()
+    assert (growth.allow_out_of_range, growth.frequency, growth.history.count()) == (True, "monthly", records)
+
+
+def test_a_new_unit_that_would_scale_stored_fractions_differently_is_refused_in_the_admin(
+    client, performance_user, growth
+):
+    visits = Indicator.objects.create(code="NUM01", name="Ratio", directorate=growth.directorate, unit="ratio")
+    Result.objects.create(
+        indicator=visits, period=date(2019, 11, 1), value=Decimal("0.5"), numerator=Decimal(1), denominator=Decimal(2)
+    )
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", visits.pk)
+    data = as_posted(client.get(url)) | {"unit": "percentage"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "The value (0.5) does not match the numerator and denominator (1 / 2 gives 50)" in " ".join(
+        response.context["adminform"].form.non_field_errors()
+    )
+    assert Indicator.objects.get(pk=visits.pk).unit == "ratio"
+
+
+def test_a_definition_change_its_stored_figures_fit_is_saved_in_the_admin(client, performance_user, growth):
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", growth.pk)
+    data = as_posted(client.get(url)) | {"decimals": "2", "polarity": "L"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    growth.refresh_from_db()
+    assert (growth.decimals, growth.polarity) == (2, "L")
+
+
+def test_a_polarity_its_stored_thresholds_do_not_fit_is_refused_in_the_admin(client, performance_user, growth):
+    # As the Spreadsheets import refuses it (spreadsheets.plan._check_stored_thresholds).
+    Threshold.objects.create(
+        indicator=growth, financial_year=2019, scheme="floor", target=Decimal(90), floor=Decimal(80)
+    )
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "change", growth.pk)
+    data = as_posted(client.get(url)) | {"polarity": "L"}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    [thresholds] = [
+        inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == "thresholds"
+    ]
+    assert thresholds.errors[0]["floor"] == [
+        "For a lower-is-better indicator the floor standard (80) must not be below the target (90)."
+    ]
+    assert Indicator.objects.get(pk=growth.pk).polarity == "H"
+
+
+# --- deleting an indicator: only one that holds no returns, questions or actions ---------------------
+
+
+def test_deleting_an_indicator_an_action_is_about_is_refused_in_the_admin_and_deletes_nothing(
+    client, performance_user, owner_user, growth
+):
+    # The team may not delete figures (roles), so Django refuses an indicator with any; an action's link is
+    # no row they need rights to, and the action would be left about nothing, which every path refuses.
+    Result.objects.filter(indicator=growth).delete()
+    action = Action.objects.create(title="Fix it", owner=owner_user, due=date(2030, 1, 31))
+    action.indicators.set([growth])
+    client.force_login(performance_user)
+    url = admin_url(Indicator, "delete", growth.pk)
+
+    page = client.get(url).content.decode()
+    response = client.post(url, {"post": "yes"})
+
+    assert "GR01 has 1 action: untick Active instead" in page
+    assert response.status_code == 200
+    assert list(action.indicators.all()) == [growth]
+
+
+def test_an_indicator_added_by_mistake_with_nothing_recorded_can_be_deleted_in_the_admin(
+    client, performance_user, growth
+):
+    empty = Indicator.objects.create(code="OOPS01", name="Mistake", directorate=growth.directorate)
+    client.force_login(performance_user)
+
+    response = client.post(admin_url(Indicator, "delete", empty.pk), {"post": "yes"})
+
+    assert response.status_code == 302 and not Indicator.objects.filter(pk=empty.pk).exists()

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from indicators.models import Committee, Indicator
 from plans.models import Action
-from plans.services import ActionError, ActionLocked, action_from_resolution
+from plans.services import ActionError, ActionLocked, action_from_resolution, action_update
 
 MEETING = date(2020, 2, 4)  # the demo's own resolution is of 21 January
 
@@ -98,3 +98,84 @@ def test_an_ordinary_action_is_listed_on_the_indicator_page_without_a_source(cli
     assert "31 January 2030" in page
     resolutions = Action.objects.filter(indicators__code="ICT02", source_committee__isnull=False).count()
     assert page.count("Committee resolution. Source:") == resolutions
+
+
+# --- a resolution stays about its committee's indicators, on every path that changes it -------
+
+
+def test_changing_a_resolution_to_another_committees_indicator_on_its_page_is_refused(
+    committee, ict02, clerk_user, owner_user, performance_user
+):
+    # The import and the site restore refuse such an action (action_import_errors), so the page must too.
+    action = _resolve(clerk_user, committee, owner_user, [ict02])
+    other = Indicator.objects.get(code="GT01")
+
+    with pytest.raises(ActionError) as refused:
+        action_update(
+            action=action,
+            user=performance_user,
+            title=action.title,
+            owner=owner_user,
+            due=action.due,
+            status=action.status,
+            indicators=[ict02, other],
+        )
+
+    assert refused.value.errors["indicators"] == [
+        "GT01 is not reported to Policy and Resources Cabinet Committee: a resolution can only be about the "
+        "committee's own indicators."
+    ]
+    assert list(Action.objects.get(pk=action.pk).indicators.all()) == [ict02]
+
+
+def test_changing_a_resolution_to_another_committees_indicator_in_the_admin_is_refused(
+    client, committee, ict02, clerk_user, owner_user, performance_user
+):
+    action = _resolve(clerk_user, committee, owner_user, [ict02])
+    other = Indicator.objects.get(code="GT01")
+    records = action.history.count()
+    client.force_login(performance_user)
+
+    response = client.post(
+        reverse("admin:plans_action_change", args=[action.pk]),
+        {
+            "title": action.title,
+            "description": "",
+            "owner": owner_user.pk,
+            "due": "2030-03-31",
+            "status": "on_track",
+            "indicators": [ict02.pk, other.pk],
+            "notes-TOTAL_FORMS": "0",
+            "notes-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "GT01 is not reported to Policy and Resources Cabinet Committee" in response.content.decode()
+    action.refresh_from_db()
+    assert (list(action.indicators.all()), action.status, action.history.count()) == ([ict02], "not_started", records)
+
+
+def test_an_ordinary_change_to_a_resolution_in_the_admin_is_saved(
+    client, committee, ict02, clerk_user, owner_user, performance_user
+):
+    action = _resolve(clerk_user, committee, owner_user, [ict02])
+    client.force_login(performance_user)
+
+    response = client.post(
+        reverse("admin:plans_action_change", args=[action.pk]),
+        {
+            "title": action.title,
+            "description": "",
+            "owner": owner_user.pk,
+            "due": "2030-03-31",
+            "status": "on_track",
+            "indicators": [ict02.pk],
+            "notes-TOTAL_FORMS": "0",
+            "notes-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert (action.status, action.source_committee) == ("on_track", committee)

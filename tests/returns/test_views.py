@@ -162,6 +162,33 @@ def test_a_red_figure_without_commentary_cannot_be_submitted_and_the_form_says_w
     assert not Result.objects.filter(indicator__code="ICT02", period=DEC).exists()
 
 
+def test_commentary_at_the_limit_with_paragraphs_as_a_browser_posts_them_is_saved(client, setup, owner_user):
+    # A browser's maxlength counts a line break once but posts it as CRLF; the limit is the service's
+    # (commentary_error, on the text as kept), the same for the form, the grid and the imports.
+    text = "\r\n".join(["x" * 999] * 5) + "x"  # 5,000 characters as kept, 5,004 as posted
+    client.force_login(owner_user)
+
+    response = client.post(
+        reverse("return_edit", args=[DEC, "ICT02"]), {"value": "96", "commentary": text, "version": "0"}
+    )
+
+    assert response.status_code == 302
+    kept = Commentary.objects.get(indicator__code="ICT02", period=DEC).text
+    assert len(kept) == 5000 and "\r" not in kept
+
+
+def test_commentary_over_the_limit_is_refused_by_the_form_with_the_services_message(client, setup, owner_user):
+    client.force_login(owner_user)
+
+    response = client.post(
+        reverse("return_edit", args=[DEC, "ICT02"]), {"value": "96", "commentary": "x" * 5001, "version": "0"}
+    )
+
+    assert response.status_code == 400
+    assert "Keep the commentary to 5,000 characters or fewer; it has 5,001." in response.content.decode()
+    assert not Result.objects.filter(indicator__code="ICT02", period=DEC).exists()
+
+
 @pytest.mark.parametrize(
     ("period", "code", "persona", "reason"),
     [

@@ -466,3 +466,201 @@ def test_an_open_action_or_one_the_file_adds_lets_the_import_leave_a_red_return_
     assert any(
         RED in message for message in messages(workbook_check(path=path, file_name=path.name, user=performance_user))
     )
+
+
+# --- an indicator's new definition against its stored thresholds, as the admin checks them ------
+
+
+def _workbook(path, sheets: dict[str, list[list]]):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def ict01_thresholds(ict01):
+    """ICT01 (higher is better) with 2018/19 and 2019/20 floors below their targets."""
+    for year in (2018, 2019):
+        Threshold.objects.create(
+            indicator=ict01, financial_year=year, scheme="floor", target=Decimal(90), floor=Decimal(80)
+        )
+    return ict01
+
+
+def test_a_polarity_its_stored_thresholds_do_not_fit_is_refused_naming_them(
+    tmp_path, ict01_thresholds, performance_user
+):
+    # The admin refuses it (its thresholds inline is checked against the new polarity), so the import must.
+    path = csv_file(tmp_path, "code,polarity\nICT01,L\n", "indicators.csv")
+
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+
+    assert not plan.applied
+    assert messages(plan) == [
+        f"Indicators|2|polarity|ICT01 {year} thresholds: For a lower-is-better indicator the floor standard (80) "
+        "must not be below the target (90). Change them on the Thresholds sheet of the same file."
+        for year in ("2019/20", "2018/19")
+    ]
+    assert Indicator.objects.get(code="ICT01").polarity == "H"
+
+
+def test_a_new_polarity_imports_with_the_thresholds_the_same_file_changes_to_fit(
+    tmp_path, ict01_thresholds, performance_user
+):
+    path = _workbook(
+        tmp_path / "kpidash.xlsx",
+        {
+            "Indicators": [["code", "polarity"], ["ICT01", "L"]],
+            "Thresholds": [
+                ["code", "financial_year", "target", "floor"],
+                ["ICT01", "2018/19", 90, 95],
+                ["ICT01", "2019/20", 90, 95],
+            ],
+        },
+    )
+
+    plan = workbook_import(path=path, file_name="kpidash.xlsx", user=performance_user)
+
+    assert plan.applied, messages(plan)
+    assert Indicator.objects.get(code="ICT01").polarity == "L"
+    assert set(Threshold.objects.values_list("floor", flat=True)) == {Decimal(95)}
+
+
+def test_a_new_polarity_is_refused_for_a_stored_year_the_file_leaves_out(tmp_path, ict01_thresholds, performance_user):
+    path = _workbook(
+        tmp_path / "kpidash.xlsx",
+        {
+            "Indicators": [["code", "polarity"], ["ICT01", "L"]],
+            "Thresholds": [["code", "financial_year", "target", "floor"], ["ICT01", "2019/20", 90, 95]],
+        },
+    )
+
+    plan = workbook_import(path=path, file_name="kpidash.xlsx", user=performance_user)
+
+    assert [(e.sheet, e.row, e.column) for e in plan.errors] == [("Indicators", 2, "polarity")]
+    assert "ICT01 2018/19 thresholds" in plan.errors[0].message
+    assert not plan.applied and Threshold.objects.filter(floor=Decimal(95)).count() == 0
+
+
+# --- an indicator's new definition against its stored figures, as the admin checks them -----------
+
+
+@pytest.fixture
+def growth(directorate):
+    indicator = Indicator.objects.create(
+        code="GR01", name="Growth", directorate=directorate, unit="percentage", allow_out_of_range=True
+    )
+    Result.objects.create(indicator=indicator, period=date(2019, 11, 1), value=Decimal(105))
+    return indicator
+
+
+def test_a_definition_its_stored_figures_break_is_refused_naming_them(tmp_path, growth, performance_user):
+    path = csv_file(tmp_path, "code,allow_out_of_range\nGR01,no\n", "indicators.csv")
+
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+
+    assert messages(plan) == [
+        "Indicators|2|allow_out_of_range|GR01's figure for November 2019 would no longer be valid: A percentage "
+        "must be between 0 and 100; 105 is not. Correct it on the Results sheet of the same file."
+    ]
+    assert not plan.applied and Indicator.objects.get(code="GR01").allow_out_of_range
+
+
+def test_a_new_definition_imports_with_the_figures_the_same_file_corrects(tmp_path, growth, performance_user):
+    path = _workbook(
+        tmp_path / "kpidash.xlsx",
+        {
+            "Indicators": [["code", "allow_out_of_range"], ["GR01", "no"]],
+            "Results": [["code", "period", "value"], ["GR01", "2019-11", 99]],
+        },
+    )
+
+    plan = workbook_import(path=path, file_name="kpidash.xlsx", user=performance_user)
+
+    assert plan.applied, messages(plan)
+    assert not Indicator.objects.get(code="GR01").allow_out_of_range
+    assert Result.objects.get(indicator__code="GR01").value == Decimal(99)
+
+
+def test_a_frequency_its_stored_figures_do_not_report_is_refused_saying_to_withdraw_them(
+    tmp_path, growth, performance_user
+):
+    path = csv_file(tmp_path, "code,frequency\nGR01,quarterly\n", "indicators.csv")
+
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+
+    assert messages(plan) == [
+        "Indicators|2|frequency|GR01's figure for November 2019 would no longer be valid: Quarterly indicators "
+        "report only on quarter ends (June, September, December, March); November 2019 is not one. Withdraw it "
+        "on its return page first."
+    ]
+    assert Indicator.objects.get(code="GR01").frequency == "monthly"
+
+
+# --- commentary is kept as the return form keeps it (indicators.validators.tidy_text) ----------------
+
+
+def test_commentary_with_windows_line_ends_is_kept_as_the_return_form_keeps_it(
+    tmp_path, indicators, periods, owner_user, performance_user
+):
+    # A CSV saved on Windows has CRLF inside a quoted cell; the form stores LF, so the owner's unchanged
+    # save of the imported return must change nothing (no new author, history entry or version).
+    path = tmp_path / "results.csv"
+    path.write_bytes(b'code,period,value,commentary\r\nICT01,2019-11,85,"Line one\r\nLine two  "\r\n')
+    assert workbook_import(path=path, file_name="results.csv", user=performance_user).applied
+    commentary = Commentary.objects.get(indicator__code="ICT01", period=NOV)
+    assert commentary.text == "Line one\nLine two"
+    records, version = commentary.history.count(), commentary.version
+
+    return_save(
+        indicator=commentary.indicator,
+        period=NOV,
+        user=owner_user,
+        value=Decimal(85),
+        commentary="Line one\r\nLine two",
+    )
+
+    commentary.refresh_from_db()
+    assert (commentary.history.count(), commentary.version, commentary.author) == (records, version, performance_user)
+
+
+def test_commentary_kept_with_windows_line_ends_before_is_unchanged_by_the_same_words(
+    tmp_path, indicators, periods, performance_user
+):
+    indicator = indicators[0]
+    Result.objects.create(indicator=indicator, period=NOV, value=Decimal(85))
+    Commentary.objects.create(
+        indicator=indicator, period=NOV, text="Line one\r\nLine two", status=CommentaryStatus.APPROVED
+    )
+    path = tmp_path / "results.csv"
+    path.write_bytes(b'code,period,value,commentary\r\nICT01,2019-11,85,"Line one\r\nLine two"\r\n')
+
+    plan = workbook_import(path=path, file_name="results.csv", user=performance_user)
+
+    assert plan.applied and plan.counts["Results"].unchanged == 1
+    assert Commentary.objects.get(indicator=indicator, period=NOV).status == CommentaryStatus.APPROVED
+
+
+def test_a_frequency_its_stored_phases_do_not_start_on_is_refused_as_in_the_admin(
+    tmp_path, directorate, performance_user
+):
+    # The admin's phases inline is checked against the new frequency (Phase.clean); a site restore checks it too.
+    indicator = Indicator.objects.create(code="PH01", name="Phased", directorate=directorate)
+    Phase.objects.create(indicator=indicator, start=date(2019, 11, 1), reason="New system.")
+    path = csv_file(tmp_path, "code,frequency\nPH01,quarterly\n", "indicators.csv")
+
+    plan = workbook_import(path=path, file_name="indicators.csv", user=performance_user)
+
+    assert messages(plan) == [
+        "Indicators|2|frequency|PH01's SPC phase from November 2019 would no longer be valid: Quarterly indicators "
+        "report only on quarter ends (June, September, December, March); November 2019 is not one. Change the "
+        "phase in the admin first."
+    ]
+    assert Indicator.objects.get(code="PH01").frequency == "monthly"
