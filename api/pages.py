@@ -34,7 +34,7 @@ def token_list(request):
         "api_base": request.build_absolute_uri(reverse("api:committee-list")).rsplit("committees/", 1)[0],
         "nav_active": "api",
     }
-    return render(request, "api/tokens.html", context)
+    return render(request, "api/tokens.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

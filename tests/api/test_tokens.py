@@ -173,8 +173,10 @@ def test_a_user_makes_a_token_on_the_page_and_sees_it_once(client, viewer_user):
 def test_a_blank_name_on_the_page_is_an_error_and_makes_nothing(client, viewer_user):
     client.force_login(viewer_user)
 
-    page = client.post(reverse("api:tokens"), {"name": ""}).content.decode()
+    response = client.post(reverse("api:tokens"), {"name": ""})
+    page = response.content.decode()
 
+    assert response.status_code == 400
     assert "There is a problem" in page and "Enter a name for the token" in page
     assert not ApiToken.objects.exists()
 
