@@ -513,3 +513,11 @@ def test_closing_a_month_that_is_not_open_is_not_found(client, setup, performanc
     client.force_login(performance_user)
 
     assert client.get(reverse("period_close", args=[date(2020, 1, 1)])).status_code == 404
+
+
+def test_the_return_page_links_the_indicators_chart_and_history(client, setup, owner_user):
+    client.force_login(owner_user)
+    page = lxml.html.fromstring(client.get(reverse("return_edit", args=[DEC, "ICT02"])).content)
+    link = page.get_element_by_id("return-indicator-link")
+    assert link.get("href") == reverse("indicator_detail", args=["ICT02"])
+    assert link.text_content() == "ICT02's chart and history"
