@@ -21,11 +21,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from indicators.models import Commentary, CommentaryStatus, Indicator, Kind, Rating, Result, Threshold
 from indicators.periods import (
+    FinancialYear,
     Frequency,
     add_months,
     is_reporting_period,
     period_label,
     previous_period,
+    threshold_for,
 )
 from indicators.rules import ExpectedRange, Rag, assess
 from indicators.spc import Variation
@@ -109,6 +111,21 @@ class ReturnRow:
         return period_label(self.period)
 
     @property
+    def rated_against(self) -> tuple[str, str]:
+        """What the month's figure is rated against, in words: (label, words). Needs `returns_queryset`."""
+        indicator, fmt = self.indicator, self.indicator.format
+        threshold = threshold_for(indicator.thresholds.all(), self.period)  # prefetched
+        year = FinancialYear.containing(self.period).label
+        if indicator.kind == Kind.ACTIVITY:
+            if threshold is None or (threshold.lower is None and threshold.upper is None):
+                return "Expected range", f"None set for {year}"
+            return "Expected range", f"{fmt(threshold.lower)} to {fmt(threshold.upper)} ({year})"
+        if threshold is None or threshold.target is None:
+            return "Target", f"None set for {year}: the figure gets no rating"
+        floor = f", floor standard {fmt(threshold.floor)}" if threshold.floor is not None else ""
+        return "Target", f"{fmt(threshold.target)}{floor} ({year})"
+
+    @property
     def owners(self) -> list:
         return list(self.indicator.owners.all())
 
@@ -120,7 +137,7 @@ def _window(period: date) -> list[date]:
 
 
 def returns_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySet[Indicator]:
-    """The indicators with what their returns for `period` need, in five queries however many."""
+    """The indicators with what their returns for `period` need, in six queries however many."""
     return (
         indicators.select_related("directorate")
         .prefetch_related(
@@ -131,6 +148,7 @@ def returns_queryset(indicators: QuerySet[Indicator], period: date) -> QuerySet[
                 to_attr="period_commentaries",
             ),
             Prefetch("ratings", queryset=Rating.objects.filter(period=period), to_attr="period_ratings"),
+            "thresholds",
             "owners",
         )
         .order_by("code")

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from kombu.exceptions import OperationalError as BrokerError
 
-from indicators.models import Directorate, Indicator, Kind
-from indicators.periods import FinancialYear, format_period, period_label, threshold_for
+from indicators.models import Directorate, Indicator
+from indicators.periods import format_period, period_label
 from indicators.rules import Rag
 from plans.flags import flags_for, unactioned
 from returns.forms import GridRowForm, PeriodOpenForm, ReturnForm, SendBackForm, WithdrawForm, parse_bulk_choices
@@ -110,25 +110,10 @@ def _return_form(request, row: ReturnRow, reporting_period, data=None) -> Return
     return ReturnForm(data, initial=_return_initial(row), show_reason=show_reason)
 
 
-def _threshold_words(indicator: Indicator, period: date) -> tuple[str, str]:
-    """What the month's figure is rated against, for the owner entering it: (label, words)."""
-    threshold = threshold_for(indicator.thresholds.all(), period)
-    year = FinancialYear.containing(period).label
-    if indicator.kind == Kind.ACTIVITY:
-        if threshold is None or (threshold.lower is None and threshold.upper is None):
-            return "Expected range", f"None set for {year}"
-        return "Expected range", f"{indicator.format(threshold.lower)} to {indicator.format(threshold.upper)} ({year})"
-    if threshold is None or threshold.target is None:
-        return "Target", f"None set for {year}: the figure gets no rating"
-    floor = f", floor standard {indicator.format(threshold.floor)}" if threshold.floor is not None else ""
-    return "Target", f"{indicator.format(threshold.target)}{floor} ({year})"
-
-
 def _render_return(request, row, reporting_period, form=None, send_back_form=None, status=200, withdraw_form=None):
     context = {
         "withdraw_form": withdraw_form or WithdrawForm(initial={"version": row.version}),
         "row": row,
-        "threshold": _threshold_words(row.indicator, row.period),
         "reporting_period": reporting_period,
         "form": form or _return_form(request, row, reporting_period),
         "send_back_form": send_back_form or SendBackForm(initial={"version": row.version}),

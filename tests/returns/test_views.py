@@ -250,12 +250,13 @@ def test_commentary_with_html_or_script_is_shown_as_text(client, setup, owner_us
     assert "Reason: &lt;script&gt;" in text and SCRIPT not in text
 
 
-def test_review_queue_shows_figure_rag_previous_values_and_commentary(client, setup, owner_user, performance_user):
+def test_review_queue_shows_figure_rag_target_previous_values_commentary(client, setup, owner_user, performance_user):
     _submitted(Indicator.objects.get(code="ICT02"), owner_user)
     client.force_login(performance_user)
     text = client.get(reverse("review")).content.decode()
     assert "1 submitted return" in text
     assert "85.0%" in text and "kp-rag--red" in text and "Nov 2019: 88.6%" in text and "Down." in text
+    assert "Target: 95.0%, floor standard 90.0% (2019/20)" in text  # what the figure is rated against
 
 
 def test_missing_returns_lists_unsubmitted_returns_with_their_owners(client, setup, owner_user, performance_user):
