@@ -144,9 +144,14 @@ def _value(item: dict, key: str = "value_text") -> str:
 
 
 def _latest(item: dict) -> str:
+    """The latest value, with its month when it is not the paper's (as the page notes it under the value).
+
+    A paper made before `value_status` was in its snapshot gave the month only for a stale value.
+    """
     if item["value"] is None:
         return DATA_TO_BE_SUPPLIED
-    return f"{item['value_text']} ({item['period_label']})" if item["stale"] else item["value_text"]
+    own_month = item.get("value_status", "stale" if item["stale"] else "current") == "current"
+    return item["value_text"] if own_month else f"{item['value_text']} ({item['period_label']})"
 
 
 def kpi_row(item: dict) -> list[str]:
