@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from indicators import wording
 from indicators.spc import Assurance, Variation
-from indicators.spc_chart import icon_parts
+from indicators.spc_chart import icon_parts, icon_words
 from indicators.wording import (
     RagCounts,
     RedIndicator,
@@ -196,11 +196,8 @@ def _spc_figures(item: dict) -> list[tuple[str, str]]:
     spc = item.get("spc")
     if not spc:
         return [] if "spc" not in item else [("Variation (SPC)", DATA_TO_BE_SUPPLIED)]
-    variation = spc["variation_label"] if spc["variation"] else spc["reason"]
-    if spc["assurance"]:
-        assurance = spc["assurance_label"]
-    else:
-        assurance = spc["reason"] if spc["variation"] and spc["reason"] else "None"
+    keys = ("variation", "variation_label", "assurance", "assurance_label", "reason")
+    variation, assurance = icon_words(**{key: spc[key] for key in keys})
     return [("Variation (SPC)", variation), ("Assurance (SPC)", assurance)]
 
 
@@ -216,7 +213,7 @@ def activity_row(item: dict) -> list[str]:
     ]
 
 
-def _figures(item: dict, is_kpi: bool) -> list[tuple[str, str]]:
+def section_figures(item: dict, is_kpi: bool) -> list[tuple[str, str]]:
     period = item["period_label"] or DATA_TO_BE_SUPPLIED
     if is_kpi:
         return [
@@ -309,7 +306,7 @@ def _sections(snapshot: dict, progress) -> list[Section]:
                 is_kpi=is_kpi,
                 chart=chart_png(item["chart"], is_kpi=is_kpi),
                 chart_alt=chart_description(item, is_kpi=is_kpi),
-                figures=_figures(item, is_kpi),
+                figures=section_figures(item, is_kpi),
                 commentary=_commentary(item) if is_kpi else None,
                 xmr_chart=xmr_png(item["spc"]) if is_kpi and item.get("spc") else None,
                 xmr_alt=item["spc"]["description"] if is_kpi and item.get("spc") else "",
