@@ -146,10 +146,12 @@ def _value(item: dict, key: str = "value_text") -> str:
 def _latest(item: dict) -> str:
     """The latest value, with its month when it is not the paper's (as the page notes it under the value).
 
-    A paper made before `value_status` was in its snapshot gave the month only for a stale value.
+    A paper made before `value_status` was in its snapshot gave the month only for a stale value. A figure
+    too old for the row (the page's "Last reported: October 2017") is data to be supplied, last reported then.
     """
     if item["value"] is None:
-        return DATA_TO_BE_SUPPLIED
+        last = item.get("last_reported_label")
+        return f"{DATA_TO_BE_SUPPLIED} (last reported {last})" if last else DATA_TO_BE_SUPPLIED
     own_month = item.get("value_status", "stale" if item["stale"] else "current") == "current"
     return item["value_text"] if own_month else f"{item['value_text']} ({item['period_label']})"
 

@@ -198,6 +198,8 @@ def _common(row: KpiRow | ActivityRow, period: date) -> dict:
         # current, latest available (a quarter's figure not yet due again), stale or no data: as the page and
         # the downloads say it (`exports.value_status`), so the paper gives the month whenever the page does
         "value_status": value_status(row, period),
+        # the month of a figure too old for the row (over two years): the page says "Last reported: …"
+        "last_reported_label": period_label(row.last_reported) if row.period is None and row.last_reported else None,
         "value": _dec(row.value),
         "value_text": indicator.format(row.value),
         "previous_year_text": indicator.format(row.previous_year),
@@ -321,7 +323,12 @@ def readiness_gaps(dashboard: Dashboard) -> list[str]:
     gaps = []
     for row in [*dashboard.kpis, *dashboard.activities]:
         name = f"{row.indicator.code} {row.indicator.name}"
-        if row.period is None:
+        if row.period is None and row.last_reported:
+            gaps.append(
+                f"{name}: no figure since {period_label(row.last_reported)} "
+                "(the paper will say data to be supplied, last reported then)."
+            )
+        elif row.period is None:
             gaps.append(f"{name}: no figure has been entered (the paper will say data to be supplied).")
         elif row.stale:
             gaps.append(

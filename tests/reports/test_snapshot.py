@@ -9,7 +9,7 @@ from datetime import date
 import lxml.html
 import pytest
 
-from indicators.models import Committee
+from indicators.models import Committee, Result
 from reports.content import ACTIVITY_COLUMNS, KPI_COLUMNS, activity_row, kpi_row, section_figures
 from reports.services import paper_settings_for
 from reports.snapshot import build_snapshot
@@ -107,3 +107,25 @@ def test_the_papers_kpi_sections_word_spc_as_the_indicator_page_does(client, dem
             for name, row_id in (("Variation (SPC)", "spc-variation"), ("Assurance (SPC)", "spc-assurance"))
         }
         assert shown == {name: papered[name] for name in shown}, code
+
+
+def test_a_figure_older_than_the_dashboards_two_years_is_given_its_month_by_both(client, demo, viewer_user):
+    # ICT01's latest figure is October 2017: too old for a November 2019 row's value, but the page says when it was
+    Result.objects.filter(indicator__code="ICT01", period__gt=date(2017, 10, 1)).delete()
+    committee = Committee.objects.get(slug="policy-and-resources")
+    client.force_login(viewer_user)
+    page = _page_rows(client.get("/committees/policy-and-resources/2019-11/").content.decode())
+    snapshot = build_snapshot(
+        committee=committee,
+        settings=paper_settings_for(committee),
+        period=date(2019, 11, 1),
+        meeting_date=date(2020, 1, 21),
+        with_charts=False,
+    )
+
+    item = next(item for item in snapshot["kpis"] if item["code"] == "ICT01")
+    assert page["ICT01"]["Latest value"] == ["", "Last reported: October 2017"]
+    assert dict(zip(KPI_COLUMNS, kpi_row(item), strict=True))["Latest value"] == (
+        "Data to be supplied (last reported October 2017)"
+    )
+    assert any(gap.startswith("ICT01 ") and "no figure since October 2017" in gap for gap in snapshot["gaps"])
