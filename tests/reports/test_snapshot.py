@@ -1,5 +1,6 @@
-"""A paper's tables print what the committee dashboard page shows: every row and column of both demo
-committees, for a month with a quarterly figure not yet due again and for a quarter's own month."""
+"""A paper says what the pages say: its tables every row and column of both demo committees' dashboard
+pages (a month with a quarterly figure not yet due again, and a quarter's own month), its KPI sections
+the SPC words of the indicator page, and a figure too old for the row the month the page gives it."""
 
 from __future__ import annotations
 
