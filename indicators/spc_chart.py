@@ -407,6 +407,20 @@ _ICONS: dict[Variation | Assurance, tuple[str, str]] = {
 }
 
 
+def icon_words(
+    *, variation: str, variation_label: str, assurance: str, assurance_label: str, reason: str
+) -> tuple[str, str]:
+    """The words beside the variation and assurance icons, as the indicator page and a paper's KPI
+    section both give them: each icon's label, or why there is none ("Not enough data: 6 values; …",
+    "No assurance icon without a target."), said once. Plain values, so a paper's snapshot can be worded
+    again with the labels it stored.
+    """
+    variation_words = variation_label if variation or not reason else reason
+    if assurance:
+        return variation_words, assurance_label
+    return variation_words, reason if variation and reason else assurance_label
+
+
 def icon_parts(value: Variation | Assurance) -> tuple[str, str] | None:
     """The icon's (colour, letter), for drawing it elsewhere (the papers); None for none."""
     return _ICONS.get(value)

@@ -60,7 +60,7 @@ from indicators.selectors import (
     directorate_scope,
     home_summaries,
 )
-from indicators.spc_chart import icon_svg, indicator_xmr, render_xmr_svg
+from indicators.spc_chart import icon_svg, icon_words, indicator_xmr, render_xmr_svg
 from indicators.tables import (
     KIND_FILTER_CHOICES,
     RAG_FILTER_CHOICES,
@@ -385,8 +385,17 @@ def _xmr_context(xmr) -> dict:
     if xmr is None:
         return {}
     result = xmr.result
+    variation, assurance = result.variation, result.assurance
+    words = icon_words(
+        variation=variation,
+        variation_label=variation.label,
+        assurance=assurance,
+        assurance_label=assurance.label,
+        reason=result.reason,
+    )
     return {
         "xmr": xmr,
+        "spc_words": words,  # as a paper's KPI section words them
         "xmr_svg": mark_safe(render_xmr_svg(xmr)),  # noqa: S308 - render_xmr_svg escapes all text
         "variation_icon": mark_safe(icon_svg(result.variation)),  # noqa: S308 - no text from data
         "assurance_icon": mark_safe(icon_svg(result.assurance)),  # noqa: S308

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from indicators import wording
 from indicators.spc import Assurance, Variation
-from indicators.spc_chart import icon_parts
+from indicators.spc_chart import icon_parts, icon_words
 from indicators.wording import (
     RagCounts,
     RedIndicator,
@@ -144,9 +144,16 @@ def _value(item: dict, key: str = "value_text") -> str:
 
 
 def _latest(item: dict) -> str:
+    """The latest value, with its month when it is not the paper's (as the page notes it under the value).
+
+    A paper made before `value_status` was in its snapshot gave the month only for a stale value. A figure
+    too old for the row (the page's "Last reported: October 2017") is data to be supplied, last reported then.
+    """
     if item["value"] is None:
-        return DATA_TO_BE_SUPPLIED
-    return f"{item['value_text']} ({item['period_label']})" if item["stale"] else item["value_text"]
+        last = item.get("last_reported_label")
+        return f"{DATA_TO_BE_SUPPLIED} (last reported {last})" if last else DATA_TO_BE_SUPPLIED
+    own_month = item.get("value_status", "stale" if item["stale"] else "current") == "current"
+    return item["value_text"] if own_month else f"{item['value_text']} ({item['period_label']})"
 
 
 def kpi_row(item: dict) -> list[str]:
@@ -191,11 +198,8 @@ def _spc_figures(item: dict) -> list[tuple[str, str]]:
     spc = item.get("spc")
     if not spc:
         return [] if "spc" not in item else [("Variation (SPC)", DATA_TO_BE_SUPPLIED)]
-    variation = spc["variation_label"] if spc["variation"] else spc["reason"]
-    if spc["assurance"]:
-        assurance = spc["assurance_label"]
-    else:
-        assurance = spc["reason"] if spc["variation"] and spc["reason"] else "None"
+    keys = ("variation", "variation_label", "assurance", "assurance_label", "reason")
+    variation, assurance = icon_words(**{key: spc[key] for key in keys})
     return [("Variation (SPC)", variation), ("Assurance (SPC)", assurance)]
 
 
@@ -211,7 +215,7 @@ def activity_row(item: dict) -> list[str]:
     ]
 
 
-def _figures(item: dict, is_kpi: bool) -> list[tuple[str, str]]:
+def section_figures(item: dict, is_kpi: bool) -> list[tuple[str, str]]:
     period = item["period_label"] or DATA_TO_BE_SUPPLIED
     if is_kpi:
         return [
@@ -304,7 +308,7 @@ def _sections(snapshot: dict, progress) -> list[Section]:
                 is_kpi=is_kpi,
                 chart=chart_png(item["chart"], is_kpi=is_kpi),
                 chart_alt=chart_description(item, is_kpi=is_kpi),
-                figures=_figures(item, is_kpi),
+                figures=section_figures(item, is_kpi),
                 commentary=_commentary(item) if is_kpi else None,
                 xmr_chart=xmr_png(item["spc"]) if is_kpi and item.get("spc") else None,
                 xmr_alt=item["spc"]["description"] if is_kpi and item.get("spc") else "",

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from django.utils import timezone
 
 from indicators.dashboard import ActivityRow, Dashboard, KpiRow, build_dashboard
+from indicators.exports import value_status
 from indicators.guidance import guidance_notes, rag_counts
 from indicators.models import (
     Commentary,
@@ -180,7 +181,7 @@ def _spc(row: KpiRow, chart: XmrChart | None) -> dict | None:
     }
 
 
-def _common(row: KpiRow | ActivityRow) -> dict:
+def _common(row: KpiRow | ActivityRow, period: date) -> dict:
     indicator = row.indicator
     return {
         "code": indicator.code,
@@ -194,6 +195,11 @@ def _common(row: KpiRow | ActivityRow) -> dict:
         "period_label": period_label(row.period) if row.period else None,
         "expected_period": _period(row.expected_period),
         "stale": row.stale,
+        # current, latest available (a quarter's figure not yet due again), stale or no data: as the page and
+        # the downloads say it (`exports.value_status`), so the paper gives the month whenever the page does
+        "value_status": value_status(row, period),
+        # the month of a figure too old for the row (over two years): the page says "Last reported: …"
+        "last_reported_label": period_label(row.last_reported) if row.period is None and row.last_reported else None,
         "value": _dec(row.value),
         "value_text": indicator.format(row.value),
         "previous_year_text": indicator.format(row.previous_year),
@@ -241,6 +247,7 @@ def _priorities(indicator_ids: list[int]) -> list[dict]:
 
 def _kpi(
     row: KpiRow,
+    period: date,
     charts: ChartData,
     xmr: XmrChart | None,
     direction_basis: str = "",
@@ -248,7 +255,7 @@ def _kpi(
 ) -> dict:
     indicator = row.indicator
     return {
-        **_common(row),
+        **_common(row, period),
         "polarity": indicator.polarity,
         "month_rag": row.month_rag.value,
         "ytd_value_text": indicator.format(row.ytd_value),
@@ -265,10 +272,10 @@ def _kpi(
     }
 
 
-def _activity(row: ActivityRow, charts: ChartData) -> dict:
+def _activity(row: ActivityRow, period: date, charts: ChartData) -> dict:
     indicator = row.indicator
     return {
-        **_common(row),
+        **_common(row, period),
         "lower_text": indicator.format(row.lower),
         "upper_text": indicator.format(row.upper),
         "range": row.range.value,
@@ -316,7 +323,12 @@ def readiness_gaps(dashboard: Dashboard) -> list[str]:
     gaps = []
     for row in dashboard.rows:
         name = f"{row.indicator.code} {row.indicator.name}"
-        if row.period is None:
+        if row.period is None and row.last_reported:
+            gaps.append(
+                f"{name}: no figure since {period_label(row.last_reported)} "
+                "(the paper will say data to be supplied, last reported then)."
+            )
+        elif row.period is None:
             gaps.append(f"{name}: no figure has been entered (the paper will say data to be supplied).")
         elif row.stale:
             gaps.append(
@@ -397,11 +409,13 @@ def build_snapshot(
         "settings": _settings(settings, values),
         "counts": asdict(rag_counts(dashboard)),
         "kpis": [
-            _kpi(row, charts, xmr.get(row.indicator.pk), committee.direction_basis, actions.get(row.indicator.pk))
+            _kpi(
+                row, period, charts, xmr.get(row.indicator.pk), committee.direction_basis, actions.get(row.indicator.pk)
+            )
             for row in dashboard.kpis
         ],
         "priorities": _priorities(kpi_ids),
-        "activities": [_activity(row, charts) for row in dashboard.activities],
+        "activities": [_activity(row, period, charts) for row in dashboard.activities],
         "guidance": _guidance(dashboard),
         "gaps": readiness_gaps(dashboard),
     }

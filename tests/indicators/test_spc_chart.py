@@ -19,6 +19,7 @@ from indicators.spc_chart import (
     XmrChart,
     gap_note,
     icon_svg,
+    icon_words,
     indicator_xmr,
     proposed_target_assurance,
     render_xmr_svg,
@@ -414,3 +415,31 @@ def test_a_phase_added_in_the_admin_is_saved_with_its_history(demo, client, perf
     assert response.status_code == 302, response.context["errors"] if response.context else response
     assert list(ict02.phases.values_list("start", "reason")) == [(date(2019, 4, 1), "New help desk contract")]
     assert Phase.history.filter(indicator=ict02).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("variation", "assurance", "reason", "words"),
+    [
+        (
+            Variation.CONCERN_LOW,
+            Assurance.HIT_AND_MISS,
+            "",
+            (Variation.CONCERN_LOW.label, Assurance.HIT_AND_MISS.label),
+        ),
+        (
+            Variation.NONE,
+            Assurance.NONE,
+            "Not enough data: 6 values; SPC needs at least 13 to show whether a change is real.",
+            ("Not enough data: 6 values; SPC needs at least 13 to show whether a change is real.", "No assurance"),
+        ),
+        (
+            Variation.NEUTRAL_LOW,
+            Assurance.NONE,
+            "No assurance icon for an indicator that aims to stay close to its target.",
+            (Variation.NEUTRAL_LOW.label, "No assurance icon for an indicator that aims to stay close to its target."),
+        ),
+    ],
+)
+def test_the_icons_words_give_each_label_or_say_once_why_there_is_none(variation, assurance, reason, words):
+    labels = {"variation_label": variation.label, "assurance_label": assurance.label}
+    assert icon_words(variation=variation, assurance=assurance, reason=reason, **labels) == words

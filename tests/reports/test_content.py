@@ -6,7 +6,7 @@ import pytest
 
 from indicators import wording
 from indicators.wording import SpcCounts
-from reports.content import kpi_icons, spc_sentence, spc_words
+from reports.content import activity_row, kpi_icons, spc_sentence, spc_words
 
 
 def kpi(code: str, name: str, variation: str = "common_cause", assurance: str = "hit_and_miss", rag="green"):
@@ -84,3 +84,27 @@ def test_icons_carry_a_letter_and_colour_and_the_words_say_the_same():
     assert spc_words(QUARTERLY) == ["Not enough data", "–"]
     assert kpi_icons(QUARTERLY) == (None, None)
     assert spc_words({**HELP_DESK, "value": None}) == ["Data to be supplied", "–"]
+
+
+def _latest_item(**fields) -> dict:
+    return {"value": "91.5", "value_text": "91.5%", "period_label": "September 2019", "stale": False} | fields
+
+
+@pytest.mark.parametrize(
+    ("item", "printed"),
+    [
+        (_latest_item(value_status="current", period_label="November 2019"), "91.5%"),
+        (_latest_item(value_status="latest available"), "91.5% (September 2019)"),
+        (_latest_item(value_status="stale", stale=True), "91.5% (September 2019)"),
+        # a paper made before value_status was stored: the month only for a stale value, as it printed then
+        (_latest_item(), "91.5%"),
+        (_latest_item(stale=True), "91.5% (September 2019)"),
+    ],
+)
+def test_a_latest_value_not_the_papers_own_month_carries_its_month(item, printed):
+    assert (
+        activity_row(
+            item | {"code": "X", "name": "X", "lower_text": "", "upper_text": "", "range": "", "previous_year_text": ""}
+        )[2]
+        == printed
+    )
