@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as _ModelBackend
 from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
@@ -77,13 +78,20 @@ class ModelBackend(CachedUserMixin, _ModelBackend):
 
     The last backend (kpidash/settings.py), so it is the one to say the directory did
     not answer: raised here, after every backend had its turn, Django sends no
-    user_login_failed and django-axes counts nothing.
+    user_login_failed and django-axes counts nothing. Only for a username with no local
+    password, though: a wrong password for a local account (the break-glass
+    administrator) is a failed sign-in whether or not the directory answers, so axes
+    still locks out whoever guesses it while the directory is down.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = super().authenticate(request, username, password, **kwargs)
         if user is None and getattr(request, _DIRECTORY_UNAVAILABLE, False):
-            raise SignInUnavailable
+            user_model = get_user_model()
+            name = username or kwargs.get(user_model.USERNAME_FIELD)
+            local = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: name}).first()
+            if local is None or not local.has_usable_password():
+                raise SignInUnavailable
         return user
 
 

@@ -287,3 +287,20 @@ def test_a_local_account_still_signs_in_while_the_directory_hangs(hung_directory
     response, elapsed = _timed_sign_in(client, "break-glass", "pw-for-tests")
     assert response.status_code == 302 and elapsed < 4
     assert client.session["_auth_user_backend"] == "accounts.auth.ModelBackend"
+
+
+def test_a_wrong_local_password_while_the_directory_hangs_is_counted_and_locks_out(hung_directory, client):
+    """The break-glass password cannot be guessed without limit while the directory is down."""
+    from axes.models import AccessAttempt
+
+    from tests.conftest import make_user
+
+    _, settings = hung_directory
+    make_user("break-glass", PERFORMANCE_TEAM)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response, elapsed = _timed_sign_in(client, "break-glass", "a-guess")
+        assert elapsed < 4
+        assert "did not answer" not in response.content.decode()
+    assert AccessAttempt.objects.get(username="break-glass").failures_since_start == settings.AXES_FAILURE_LIMIT
+    response, _ = _timed_sign_in(client, "break-glass", "pw-for-tests")
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
