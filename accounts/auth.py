@@ -184,14 +184,15 @@ if _LDAPBackend is not None:
             return user
 
     def _ldaps_answers(server_uri: str, timeout: float) -> None:
-        """Raise SignInUnavailable unless the ldaps:// server libldap would use completes a TLS handshake in time.
+        """Raise SignInUnavailable if the ldaps:// server libldap would use accepts but never answers a handshake.
 
         libldap 2.5 bounds neither an ldaps:// handshake with a server that accepted the
         connection and never answers nor, with OPT_NETWORK_TIMEOUT set, does it wait
         quietly: it spins on the socket, a CPU for ever per sign-in. So the handshake is
         tried here first, as libldap tries the URIs: the first that accepts a connection
-        is the one it uses. Only whether it answers is checked (libldap checks the
-        certificate). ldap:// with StartTLS needs no probe: OPT_TIMEOUT bounds it.
+        is the one it uses. Only whether it answers in time is checked: a handshake that
+        fails is left to libldap, whose TLS settings (and certificate checks) are its own.
+        ldap:// with StartTLS needs no probe: OPT_TIMEOUT bounds it.
         """
         for uri in server_uri.split():
             parts = urlsplit(uri)
@@ -207,9 +208,13 @@ if _LDAPBackend is not None:
             try:
                 with connection, context.wrap_socket(connection, server_hostname=host):
                     return
-            except OSError as exc:  # ssl.SSLError and TimeoutError are OSErrors
+            except TimeoutError as exc:
                 logger.warning("LDAP sign-in refused: %s accepted the connection but no TLS handshake: %s", uri, exc)
                 raise SignInUnavailable from exc
+            except OSError:
+                # It answered (ssl.SSLError, a reset): whatever Python's default TLS settings
+                # disliked, libldap's own TLS settings judge, and may well accept.
+                return
 
     def _directory_did_not_answer(sender, context, exception, **kwargs) -> None:
         # django-auth-ldap logs any LDAP error while signing in and answers "wrong
