@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as _ModelBackend
 from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
@@ -77,13 +78,20 @@ class ModelBackend(CachedUserMixin, _ModelBackend):
 
     The last backend (kpidash/settings.py), so it is the one to say the directory did
     not answer: raised here, after every backend had its turn, Django sends no
-    user_login_failed and django-axes counts nothing.
+    user_login_failed and django-axes counts nothing. Only for a username with no local
+    password, though: a wrong password for a local account (the break-glass
+    administrator) is a failed sign-in whether or not the directory answers, so axes
+    still locks out whoever guesses it while the directory is down.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = super().authenticate(request, username, password, **kwargs)
         if user is None and getattr(request, _DIRECTORY_UNAVAILABLE, False):
-            raise SignInUnavailable
+            user_model = get_user_model()
+            name = username or kwargs.get(user_model.USERNAME_FIELD)
+            local = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: name}).first()
+            if local is None or not local.has_usable_password():
+                raise SignInUnavailable
         return user
 
 
@@ -176,14 +184,15 @@ if _LDAPBackend is not None:
             return user
 
     def _ldaps_answers(server_uri: str, timeout: float) -> None:
-        """Raise SignInUnavailable unless the ldaps:// server libldap would use completes a TLS handshake in time.
+        """Raise SignInUnavailable if the ldaps:// server libldap would use accepts but never answers a handshake.
 
         libldap 2.5 bounds neither an ldaps:// handshake with a server that accepted the
         connection and never answers nor, with OPT_NETWORK_TIMEOUT set, does it wait
         quietly: it spins on the socket, a CPU for ever per sign-in. So the handshake is
         tried here first, as libldap tries the URIs: the first that accepts a connection
-        is the one it uses. Only whether it answers is checked (libldap checks the
-        certificate). ldap:// with StartTLS needs no probe: OPT_TIMEOUT bounds it.
+        is the one it uses. Only whether it answers in time is checked: a handshake that
+        fails is left to libldap, whose TLS settings (and certificate checks) are its own.
+        ldap:// with StartTLS needs no probe: OPT_TIMEOUT bounds it.
         """
         for uri in server_uri.split():
             parts = urlsplit(uri)
@@ -199,9 +208,13 @@ if _LDAPBackend is not None:
             try:
                 with connection, context.wrap_socket(connection, server_hostname=host):
                     return
-            except OSError as exc:  # ssl.SSLError and TimeoutError are OSErrors
+            except TimeoutError as exc:
                 logger.warning("LDAP sign-in refused: %s accepted the connection but no TLS handshake: %s", uri, exc)
                 raise SignInUnavailable from exc
+            except OSError:
+                # It answered (ssl.SSLError, a reset): whatever Python's default TLS settings
+                # disliked, libldap's own TLS settings judge, and may well accept.
+                return
 
     def _directory_did_not_answer(sender, context, exception, **kwargs) -> None:
         # django-auth-ldap logs any LDAP error while signing in and answers "wrong

@@ -127,14 +127,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # libpq waits for ever for a server that accepts the connection and never answers
     # (or, with nothing at all answering, for the kernel's SYN retries, about two
     # minutes): give up after this many seconds (libpq's own minimum is 2).
-    DATABASES["default"]["OPTIONS"]["connect_timeout"] = env.integer("DB_CONNECT_TIMEOUT", 5, minimum=2, maximum=60)
+    # One given in DATABASE_URL's query string (?connect_timeout=3) is kept.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "connect_timeout", env.integer("DB_CONNECT_TIMEOUT", 5, minimum=2, maximum=60)
+    )
     # A statement waiting for a row another transaction holds (a return being saved, an
     # import, a restore) gives up after this long with lock_not_available, which
     # kpidash.middleware.DatabaseBusyMiddleware shows as "busy, try again", rather than
     # waiting as long as the holder does. No statement_timeout: a hung server would not
     # enforce it, and migrations, restores and paper builds legitimately run long.
-    _lock_timeout_ms = round(env.seconds("DB_LOCK_TIMEOUT", 10) * 1000)
-    DATABASES["default"]["OPTIONS"]["options"] = f"-c lock_timeout={_lock_timeout_ms}"
+    # Added to any options DATABASE_URL gives (?options=-c search_path=...); 0 sets none at
+    # all, for a pooler that refuses startup options (PgBouncer without ignore_startup_parameters).
+    if env.raw("DB_LOCK_TIMEOUT") != "0":
+        _lock_timeout = f"-c lock_timeout={round(env.seconds('DB_LOCK_TIMEOUT', 10) * 1000)}"
+        _options = DATABASES["default"]["OPTIONS"].get("options", "")
+        DATABASES["default"]["OPTIONS"]["options"] = f"{_options} {_lock_timeout}".strip()
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes a paper's status.
     DATABASES["default"]["OPTIONS"] = {

@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from indicators.admin import NoRevertMixin
 from plans.models import Action, ActionNote, Objective, Plan, Priority
 from plans.services import action_errors, resolution_source
 
@@ -75,7 +76,7 @@ class ActionNoteInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(SimpleHistoryAdmin):
+class ActionAdmin(NoRevertMixin, SimpleHistoryAdmin):  # a revert would put back its read-only source
     form = ActionAdminForm
     list_display = ["title", "owner", "due", "status"]
     list_filter = ["status"]

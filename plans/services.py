@@ -7,6 +7,7 @@ The admin edits actions as the performance team does, with the same checks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -48,7 +49,7 @@ def action_errors(
     source_committee: Committee | None = None,
     source_meeting: date | None = None,
     resolution: str = "",
-    kept: list[Indicator] = (),  # type: ignore[assignment]
+    kept: Sequence[Indicator] = (),
 ) -> dict[str, list[str]]:
     """Field name → messages for an action's fields; empty when they may be saved by `user`.
 
@@ -141,7 +142,7 @@ def action_create(
     indicators: list[Indicator],
     description: str = "",
     status: str = ActionStatus.NOT_STARTED,
-    objectives: list[Objective] = (),  # type: ignore[assignment]
+    objectives: Sequence[Objective] = (),
 ) -> Action:
     """A new improvement action, by a service owner for their indicators or by the performance team."""
     if not may_create(user):
@@ -229,7 +230,7 @@ def action_update(
     status: str,
     indicators: list[Indicator],
     description: str = "",
-    objectives: list[Objective] = (),  # type: ignore[assignment]
+    objectives: Sequence[Objective] = (),
 ) -> Action:
     """Change an action's fields (its history records who, when and what)."""
     reason = action_lock_reason(user, action)

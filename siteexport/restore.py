@@ -153,8 +153,10 @@ def _one_restore_at_a_time() -> None:
     """Make a second restore wait until the first commits, then find the site no longer empty.
 
     An empty site has no row to lock, so on PostgreSQL the restore takes a transaction-level
-    advisory lock; SQLite lets one writer at a time anyway.
+    advisory lock; SQLite lets one writer at a time anyway. However long the first takes: a
+    restore is deliberate and long, so DB_LOCK_TIMEOUT (for requests) is off for its transaction.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL lock_timeout = 0")
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_RESTORE_LOCK_KEY])

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -287,3 +288,56 @@ def test_a_local_account_still_signs_in_while_the_directory_hangs(hung_directory
     response, elapsed = _timed_sign_in(client, "break-glass", "pw-for-tests")
     assert response.status_code == 302 and elapsed < 4
     assert client.session["_auth_user_backend"] == "accounts.auth.ModelBackend"
+
+
+def test_a_wrong_local_password_while_the_directory_hangs_is_counted_and_locks_out(hung_directory, client):
+    """The break-glass password cannot be guessed without limit while the directory is down."""
+    from axes.models import AccessAttempt
+
+    from tests.conftest import make_user
+
+    _, settings = hung_directory
+    make_user("break-glass", PERFORMANCE_TEAM)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        response, elapsed = _timed_sign_in(client, "break-glass", "a-guess")
+        assert elapsed < 4
+        assert "did not answer" not in response.content.decode()
+    assert AccessAttempt.objects.get(username="break-glass").failures_since_start == settings.AXES_FAILURE_LIMIT
+    response, _ = _timed_sign_in(client, "break-glass", "pw-for-tests")
+    assert response.status_code == 429 and "_auth_user_id" not in client.session
+
+
+@pytest.fixture
+def garbage_listener():
+    """A server that answers every connection with something that is not TLS, then closes it."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.1)
+    accepted: list[int] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except TimeoutError:
+                continue
+            accepted.append(1)
+            with connection:
+                connection.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join(timeout=2)
+    server.close()
+
+
+def test_an_ldaps_server_whose_handshake_fails_is_left_to_libldap_to_judge(hung_directory, garbage_listener, client):
+    """Python's default TLS settings are not libldap's: a server that answers is not "did not answer" by the probe."""
+    _, settings = hung_directory
+    port, accepted = garbage_listener
+    settings.AUTH_LDAP_SERVER_URI = f"ldaps://127.0.0.1:{port}"
+    response, elapsed = _timed_sign_in(client)
+    assert elapsed < 4 and "_auth_user_id" not in client.session
+    assert len(accepted) == 2  # the probe's handshake, then libldap's own

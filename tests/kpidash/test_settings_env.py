@@ -520,3 +520,15 @@ def test_commentary_is_required_by_default_for_amber_red_and_a_special_cause_of_
 def test_submitting_a_red_return_needs_no_improvement_action_unless_the_setting_says_so():
     assert load_settings()["KPIDASH_ACTION_REQUIRED_TO_SUBMIT"] is False
     assert load_settings(KPIDASH_ACTION_REQUIRED_TO_SUBMIT="yes")["KPIDASH_ACTION_REQUIRED_TO_SUBMIT"] is True
+
+
+def test_database_url_query_options_are_kept_and_the_lock_timeout_added_to_them():
+    url = "postgres://kpidash@db/kpidash?connect_timeout=3&options=-c%20search_path%3Dkpidash"
+    options = load_settings(DATABASE_URL=url)["DATABASES"]["default"]["OPTIONS"]
+    assert int(options["connect_timeout"]) == 3
+    assert options["options"] == "-c search_path=kpidash -c lock_timeout=10000"
+
+
+def test_a_lock_timeout_of_0_sets_none_for_pgbouncer_which_refuses_startup_options():
+    options = load_settings(DATABASE_URL="postgres://kpidash@db/kpidash", DB_LOCK_TIMEOUT="0")["DATABASES"]["default"]
+    assert "options" not in options["OPTIONS"]

@@ -1,5 +1,7 @@
 """The performance team maintains the plan in the admin; every plans model keeps its history."""
 
+from datetime import date
+
 import pytest
 from django.apps import apps
 from django.urls import reverse
@@ -81,3 +83,23 @@ def test_an_action_added_in_the_admin_records_who_added_it(client, ict02, perfor
     )
     assert response.status_code == 302, response.content[:3000]
     assert Action.objects.get(title="Admin-added").created_by == performance_user
+
+
+def test_an_action_cannot_be_reverted_in_the_admin_which_would_put_back_its_read_only_source(
+    client, demo, action, performance_user
+):
+    from indicators.models import Committee
+
+    first = action.history.order_by("history_id").first()
+    action.source_committee = Committee.objects.get(slug="policy-and-resources")
+    action.source_meeting, action.resolution = date(2020, 2, 4), "Officers to report back by March 2020."
+    action.save()
+    revert = reverse("admin:plans_action_simple_history", args=[action.pk, first.history_id])
+    client.force_login(performance_user)
+
+    assert client.get(revert).status_code == 200  # the old version can be looked at
+    posted = {"title": action.title, "owner": action.owner.pk, "due": "2030-01-31", "status": action.status}
+    assert client.post(revert, {**posted, "indicators": [i.pk for i in action.indicators.all()]}).status_code == 403
+
+    action.refresh_from_db()
+    assert (action.source_meeting, action.resolution) == (date(2020, 2, 4), "Officers to report back by March 2020.")

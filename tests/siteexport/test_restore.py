@@ -287,3 +287,45 @@ def test_a_restore_is_recorded_once_and_gives_each_record_its_history(site):
     assert [h.history_change_reason for h in threshold.history.all()] == ["Imported from site.zip"]
     closed = ReportingPeriod.objects.get(status="closed")
     assert closed.closed_at.astimezone(UTC).microsecond == 345678
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_restore_waits_for_the_first_however_long_it_takes_not_for_the_lock_timeout():
+    """DB_LOCK_TIMEOUT is for requests; a restore is deliberate and long, so a second one waits for it."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from siteexport.restore import _one_restore_at_a_time
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's; SQLite lets one writer at a time anyway")
+    options = connection.settings_dict["OPTIONS"]
+    saved, options["options"] = options["options"], "-c lock_timeout=300"  # the shipped option, shorter
+    connection.close()
+    holding, release = threading.Event(), threading.Event()
+
+    def first_restore() -> None:
+        try:
+            with transaction.atomic():
+                _one_restore_at_a_time()
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=first_restore)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        threading.Timer(1.5, release.set).start()  # the first restore commits well after the lock_timeout
+        start = time.monotonic()
+        with transaction.atomic():
+            _one_restore_at_a_time()  # waits, rather than OperationalError: canceling statement due to lock timeout
+        assert time.monotonic() - start >= 1
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        options["options"] = saved
+        connection.close()
